@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Checks the system packages Attune needs and installs the missing ones on Debian/Ubuntu when
+// running as root; otherwise stops with one error naming exactly what to install. Never skips.
+//
+//   node scripts/system-deps.mjs app    # what the app needs to record and read audio
+//   node scripts/system-deps.mjs test   # plus speech synthesis and a browser for the test suite
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** Debian package → a file that proves it is installed (for systems without dpkg, the binary). */
+const PROFILES = {
+  app: {
+    sox: '/usr/bin/sox',
+    'libsox-fmt-all': null,
+    'alsa-utils': '/usr/bin/arecord',
+  },
+  test: {
+    'espeak-ng': '/usr/bin/espeak-ng',
+    flite: '/usr/bin/flite',
+    festival: '/usr/bin/festival',
+    'festvox-kallpc16k': null,
+    'festvox-kdlpc16k': null,
+    'festvox-us-slt-hts': null,
+    chromium: '/usr/bin/chromium',
+    xvfb: '/usr/bin/Xvfb',
+  },
+};
+
+const profile = process.argv[2] ?? 'app';
+if (!(profile in PROFILES)) {
+  console.error(`system-deps: unknown profile "${profile}" (use: ${Object.keys(PROFILES).join(', ')})`);
+  process.exit(2);
+}
+const wanted = profile === 'test' ? { ...PROFILES.app, ...PROFILES.test } : PROFILES.app;
+
+if (process.platform !== 'linux') {
+  // macOS / Windows: only sox is needed at run time (it records and decodes audio there).
+  const ok = spawnSync('sox', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!ok) {
+    console.error(
+      'Attune needs SoX on PATH. Install it with `brew install sox` (macOS) or from sox.sourceforge.net.',
+    );
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
+const hasDpkg = spawnSync('dpkg-query', ['--version'], { stdio: 'ignore' }).status === 0;
+function installed(pkg, file) {
+  if (hasDpkg) {
+    const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+    return r.status === 0 && r.stdout.includes('install ok installed');
+  }
+  return file === null ? true : existsSync(file);
+}
+
+const missing = Object.entries(wanted)
+  .filter(([pkg, file]) => !installed(pkg, file))
+  .map(([pkg]) => pkg);
+if (missing.length === 0) process.exit(0);
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+if (isRoot && hasApt) {
+  console.error(`system-deps: installing ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  execFileSync('apt-get', ['install', '-y', '-q', ...missing], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env,
+  });
+  process.exit(0);
+}
+console.error(
+  `Attune ${profile === 'test' ? 'tests need' : 'needs'} these system packages: ${missing.join(' ')}\n` +
+    `Install them with:  sudo apt-get install -y ${missing.join(' ')}`,
+);
+process.exit(1);

@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { spellNumbers } from './numbers.js';
+
+/**
+ * The model's output alphabet, read from a model folder's `tokens.txt`: one token per line, the
+ * line number is the class index. Special tokens are found by name, never by position, so a model
+ * may put its blank first or last and every caller still gets it right.
+ */
+export interface Alphabet {
+  /** Token strings by class index; `<space>` is stored as ' '. */
+  readonly tokens: readonly string[];
+  /** Number of output classes (including the blank). */
+  readonly size: number;
+  /** Class index of the CTC blank (`<blank>` in the tokens file). */
+  readonly blank: number;
+  /** Class index of the word separator (`<space>`), or -1 if the model has none. */
+  readonly space: number;
+  /** Class index for each character the model can emit. */
+  readonly index: ReadonlyMap<string, number>;
+}
+
+export const BLANK_TOKEN = '<blank>';
+export const SPACE_TOKEN = '<space>';
+
+export class AlphabetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AlphabetError';
+  }
+}
+
+/** Parses the text of a tokens file. `source` names it in errors. */
+export function parseTokens(text: string, source = 'tokens.txt'): Alphabet {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  if (lines.length < 2) throw new AlphabetError(`${source}: needs at least a blank and one symbol`);
+  const tokens: string[] = [];
+  const index = new Map<string, number>();
+  let blank = -1;
+  let space = -1;
+  lines.forEach((raw, i) => {
+    // A line may carry "symbol index" like Kaldi/sherpa tokens files; the index must then agree.
+    const parts = raw.trim().split(/\s+/);
+    const symbol = parts[0] ?? '';
+    if (symbol === '') throw new AlphabetError(`${source}:${i + 1}: empty token`);
+    if (parts.length > 2)
+      throw new AlphabetError(`${source}:${i + 1}: expected "symbol [index]", got "${raw}"`);
+    if (parts.length === 2 && Number(parts[1]) !== i) {
+      throw new AlphabetError(`${source}:${i + 1}: index ${parts[1]} does not match line position ${i}`);
+    }
+    let token = symbol;
+    if (symbol === BLANK_TOKEN) {
+      if (blank !== -1) throw new AlphabetError(`${source}:${i + 1}: second ${BLANK_TOKEN}`);
+      blank = i;
+    } else if (symbol === SPACE_TOKEN) {
+      if (space !== -1) throw new AlphabetError(`${source}:${i + 1}: second ${SPACE_TOKEN}`);
+      space = i;
+      token = ' ';
+    } else if ([...symbol].length !== 1) {
+      throw new AlphabetError(`${source}:${i + 1}: token "${symbol}" is not a single character`);
+    }
+    if (index.has(token)) throw new AlphabetError(`${source}:${i + 1}: duplicate token "${symbol}"`);
+    index.set(token, i);
+    tokens.push(token);
+  });
+  if (blank === -1) throw new AlphabetError(`${source}: no ${BLANK_TOKEN} token`);
+  return { tokens, size: tokens.length, blank, space, index };
+}
+
+/** Loads `tokens.txt` from a file path. */
+export function loadTokens(path: string): Alphabet {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new AlphabetError(`cannot read tokens file ${path}: ${(err as Error).message}`);
+  }
+  return parseTokens(text, path);
+}
+
+/** Serialises an alphabet back to tokens-file text (one token per line). */
+export function formatTokens(alphabet: Alphabet): string {
+  return (
+    alphabet.tokens
+      .map((t, i) => (i === alphabet.blank ? BLANK_TOKEN : i === alphabet.space ? SPACE_TOKEN : t))
+      .join('\n') + '\n'
+  );
+}
+
+/** The English alphabet Attune ships: blank, space, a–z, apostrophe (29 classes). */
+export function englishAlphabet(): Alphabet {
+  return parseTokens([BLANK_TOKEN, SPACE_TOKEN, ...'abcdefghijklmnopqrstuvwxyz', "'"].join('\n'));
+}
+
+/**
+ * Turns display text into the model's spoken form: lower case, numbers spelled out, symbols read
+ * aloud, punctuation dropped, apostrophes kept inside words, runs of spaces collapsed. Characters the
+ * alphabet cannot express are dropped (after accents are stripped), so the result always encodes.
+ */
+export function normalizeText(text: string, alphabet: Alphabet = englishAlphabet()): string {
+  let s = text.normalize('NFKC');
+  // Typographic apostrophes and quotes first, so "don’t" keeps its apostrophe.
+  s = s.replace(/[\u2018\u2019\u02bc\u2032`]/g, "'").replace(/[\u201c\u201d\u00ab\u00bb]/g, '"');
+  s = s.replace(/&/g, ' and ').replace(/@/g, ' at ').replace(/\+/g, ' plus ');
+  s = spellNumbers(s);
+  // Strip accents: "café" → "cafe".
+  s = s.normalize('NFKD').replace(/\p{M}+/gu, '');
+  s = s.toLowerCase();
+  // Apostrophes survive only between letters ("don't", "o'clock"); quotes and possessive-plural
+  // trailing apostrophes ("the boys'") are dropped, as the spoken form does not hear them.
+  s = s.replace(/(^|[^\p{L}])'+|'+(?=[^\p{L}]|$)/gu, '$1');
+  let out = '';
+  for (const ch of s) {
+    if (ch === ' ' || /\s/.test(ch) || ch === '-' || ch === '/' || ch === '_') out += ' ';
+    else if (alphabet.index.has(ch)) out += ch;
+    else if (/[\p{L}\p{N}]/u.test(ch))
+      continue; // letters from other scripts: unsayable here
+    else out += ' '; // punctuation separates words ("end.Start" → "end start")
+  }
+  return out.replace(/\s+/g, ' ').trim();
+}
+
+/** Encodes normalised text as class indices; throws on a character the alphabet lacks. */
+export function encode(text: string, alphabet: Alphabet): Int32Array {
+  const chars = [...text];
+  const ids = new Int32Array(chars.length);
+  chars.forEach((ch, i) => {
+    const id = alphabet.index.get(ch);
+    if (id === undefined || id === alphabet.blank) {
+      throw new AlphabetError(`character "${ch}" is not in the alphabet (normalise the text first)`);
+    }
+    ids[i] = id;
+  });
+  return ids;
+}
+
+/** Decodes class indices (no blanks, no collapsing) back to text. */
+export function decodeIds(ids: ArrayLike<number>, alphabet: Alphabet): string {
+  let out = '';
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id === alphabet.blank) continue;
+    const t = alphabet.tokens[id];
+    if (t === undefined)
+      throw new AlphabetError(`class ${id} is outside the alphabet (size ${alphabet.size})`);
+    out += t;
+  }
+  return out;
+}
