@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { registerCorpus } from './corpus.js';
+import { registerInfo } from './info.js';
+import { registerTrain } from './train.js';
+import { registerTranscribe } from './transcribe.js';
+
+/** Adds every subcommand to the program. */
+export function registerCommands(program: Command): void {
+  registerInfo(program);
+  registerTranscribe(program);
+  registerCorpus(program);
+  registerTrain(program);
+}

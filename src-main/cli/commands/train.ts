@@ -1,0 +1,140 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { initBackend } from '../../model/backend.js';
+import { DEFAULT_ACOUSTIC } from '../../model/config.js';
+import { FeatureCache } from '../../training/feature-cache.js';
+import { readLibriSpeech } from '../../training/librispeech.js';
+import { prepareFeatures } from '../../training/prepare.js';
+import { DEFAULT_TRAIN, train, type TrainEvent } from '../../training/train.js';
+import { DEFAULT_OPTIMIZER } from '../../training/optimizer.js';
+import { progressBar } from '../progress.js';
+
+/** Split folder names tried, in order, for training and for dev evaluation. */
+const TRAIN_SPLITS = ['train', 'train-clean-100', 'train-clean-360', 'train-other-500'];
+const DEV_SPLITS = ['dev', 'dev-clean', 'dev-other'];
+
+function splitDir(corpus: string, names: string[], what: string): string {
+  for (const n of names) if (existsSync(join(corpus, n))) return join(corpus, n);
+  throw new Error(`${corpus}: no ${what} split (looked for ${names.join(', ')})`);
+}
+
+/** Prepare stage: features of one split in the run's cache (reused when already complete). */
+async function prepareSplit(
+  dir: string,
+  cachePath: string,
+  label: string,
+  jobs: number,
+): Promise<FeatureCache> {
+  const corpus = await readLibriSpeech(dir);
+  const bar = progressBar(`features ${label}`);
+  bar.start(corpus.utterances.length, 0);
+  const report = await prepareFeatures(corpus.utterances, cachePath, { jobs }, (done) => bar.update(done));
+  bar.stop();
+  if (report.skipped.length > 0) {
+    process.stderr.write(
+      `${label}: skipped ${report.skipped.length} unreadable utterance(s), e.g. ${report.skipped[0].id}: ${report.skipped[0].reason}\n`,
+    );
+  }
+  return FeatureCache.load(cachePath);
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train an acoustic model on a LibriSpeech-layout corpus (resumes from the run folder)')
+    .requiredOption('--corpus <dir>', 'corpus root with train/ and dev/ splits (LibriSpeech layout)')
+    .option('--run <dir>', 'run folder for checkpoints, logs and features', 'runs/base')
+    .option('--steps <n>', 'optimizer steps', String(DEFAULT_TRAIN.steps))
+    .option('--lr <x>', 'peak learning rate', String(DEFAULT_OPTIMIZER.learningRate))
+    .option('--warmup <n>', 'warm-up steps', String(DEFAULT_OPTIMIZER.warmupSteps))
+    .option('--channels <n>', 'model width', String(DEFAULT_ACOUSTIC.channels))
+    .option('--batch-seconds <s>', 'padded audio per batch', String(DEFAULT_TRAIN.batches.maxFrames / 100))
+    .option('--eval-every <n>', 'steps between dev evaluations', String(DEFAULT_TRAIN.evalEvery))
+    .option('--checkpoint-every <n>', 'steps between checkpoints', String(DEFAULT_TRAIN.checkpointEvery))
+    .option('--init <model>', 'start from this model folder (fine-tuning)')
+    .option('--seed <n>', 'seed for initialisation and data order', String(DEFAULT_TRAIN.seed))
+    .option('--jobs <n>', 'parallel audio decoders for the prepare stage', '2')
+    .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
+    .option('--json', 'print every event as a JSON line instead of a progress bar')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const num = (k: string) => {
+        const v = Number(o[k]);
+        if (!Number.isFinite(v) || v <= 0)
+          throw new Error(
+            `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} must be a positive number, got ${String(o[k])}`,
+          );
+        return v;
+      };
+      const runDir = resolve(String(o.run));
+      const corpus = resolve(String(o.corpus));
+      const info = await initBackend({ prefer: o.backend as 'auto' });
+      process.stderr.write(
+        `backend: ${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'})\n`,
+      );
+      const trainCache = await prepareSplit(
+        splitDir(corpus, TRAIN_SPLITS, 'training'),
+        join(runDir, 'features', 'train.feats'),
+        'train',
+        num('jobs'),
+      );
+      const devCache = await prepareSplit(
+        splitDir(corpus, DEV_SPLITS, 'dev'),
+        join(runDir, 'features', 'dev.feats'),
+        'dev',
+        num('jobs'),
+      );
+      const steps = Math.round(num('steps'));
+      const channels = Math.round(num('channels'));
+      const bar = o.json ? null : progressBar('training', '| loss {loss} | dev CER {cer}');
+      let lastCer = '-';
+      const onEvent = (e: TrainEvent) => {
+        if (o.json) {
+          process.stdout.write(JSON.stringify(e) + '\n');
+          return;
+        }
+        if (e.type === 'start') bar!.start(e.steps, e.step, { loss: '-', cer: lastCer });
+        else if (e.type === 'step') bar!.update(e.step, { loss: e.loss.toFixed(3), cer: lastCer });
+        else if (e.type === 'eval') lastCer = (e.cer * 100).toFixed(1) + '%';
+        else if (e.type === 'done') bar!.stop();
+      };
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const result = await train(
+        { train: trainCache, dev: devCache },
+        {
+          runDir,
+          acoustic: { ...DEFAULT_ACOUSTIC, channels },
+          initFrom: o.init ? resolve(String(o.init)) : undefined,
+          steps,
+          evalEvery: Math.round(num('evalEvery')),
+          checkpointEvery: Math.round(num('checkpointEvery')),
+          seed: Math.round(num('seed')),
+          optimizer: {
+            ...DEFAULT_OPTIMIZER,
+            learningRate: num('lr'),
+            warmupSteps: Math.round(num('warmup')),
+            totalSteps: steps,
+          },
+          batches: { ...DEFAULT_TRAIN.batches, maxFrames: Math.round(num('batchSeconds') * 100) },
+        },
+        onEvent,
+        controller.signal,
+      );
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      const best = join(runDir, 'best');
+      const summary = {
+        bestStep: result.bestStep,
+        devCer: result.bestCer,
+        best: existsSync(best) ? best : null,
+      };
+      if (!o.json)
+        process.stderr.write(
+          `best dev CER ${(result.bestCer * 100).toFixed(2)}% at step ${result.bestStep}; model in ${best}\n`,
+        );
+      process.stdout.write(JSON.stringify(summary) + '\n');
+    });
+}

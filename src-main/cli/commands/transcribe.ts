@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { transcribeFile } from '../../engine/transcribe-file.js';
+import { openModel } from './model-option.js';
+
+export function registerTranscribe(program: Command): void {
+  program
+    .command('transcribe')
+    .description('transcribe audio files (WAV, FLAC, MP3, OGG, …) with word times and confidences')
+    .argument('<files...>', 'audio files')
+    .option('--model <dir>', 'model folder (default: the shipped base model)')
+    .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
+    .option('--json', 'one JSON object per file')
+    .action(async (files: string[], o: { model?: string; backend: string; json?: boolean }) => {
+      const { loaded } = await openModel(o.model, o.backend);
+      let failed = 0;
+      for (const file of files) {
+        try {
+          const t = await transcribeFile(file, loaded);
+          if (o.json) {
+            process.stdout.write(JSON.stringify(t) + '\n');
+          } else {
+            const prefix = files.length > 1 ? `${file}: ` : '';
+            process.stdout.write(`${prefix}${t.text}\n`);
+            for (const w of t.warnings) process.stderr.write(`${file}: warning: ${w}\n`);
+          }
+        } catch (err) {
+          // One unreadable file does not stop the others; the exit code says something failed.
+          failed++;
+          const message = (err as Error).message;
+          if (o.json) process.stdout.write(JSON.stringify({ file, error: message }) + '\n');
+          else process.stderr.write(`attune: ${message}\n`);
+        }
+      }
+      if (failed > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,246 @@
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  fsyncSync,
+  openSync,
+  closeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { type Alphabet, formatTokens, parseTokens } from '../speech/alphabet.js';
+import { DEFAULT_FEATURES, type FeatureConfig } from '../speech/features.js';
+import { type AcousticConfig, configProblems } from './config.js';
+import { parameterShapes, type FeatureStats } from './acoustic.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
+
+/**
+ * A model folder, the unit Attune ships, trains and swaps:
+ *
+ *   model.safetensors   weights (float32; names and shapes in parameterShapes())
+ *   config.json         { format, version, acoustic, features, stats, metrics?, training? }
+ *   tokens.txt          output alphabet, one token per line
+ *   MODEL_CARD.md       what it is, how it was trained, how well it does
+ *
+ * Folders are written to a temporary sibling and renamed into place, so a crash never leaves a
+ * half-written model where a good one was.
+ */
+
+export const MODEL_FORMAT = 'attune-acoustic';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface ModelFolder {
+  acoustic: AcousticConfig;
+  features: FeatureConfig;
+  stats: FeatureStats;
+  alphabet: Alphabet;
+  weights: Map<string, Float32Array>;
+  /** Free-form record of how the model was made and how it scores (kept in config.json). */
+  info: ModelInfo;
+  modelCard?: string;
+}
+
+export interface ModelInfo {
+  /** Training recipe and provenance, e.g. command, steps, corpus. */
+  training?: Record<string, unknown>;
+  /** Measured scores, e.g. { "test-unseen": { wer, cer } }. */
+  metrics?: Record<string, unknown>;
+  createdAt?: string;
+  /** Version label (personal models are numbered). */
+  version?: string;
+  parent?: string;
+}
+
+export class ModelFolderError extends Error {
+  constructor(
+    readonly folder: string,
+    message: string,
+  ) {
+    super(`model folder ${folder}: ${message}`);
+    this.name = 'ModelFolderError';
+  }
+}
+
+interface ConfigJson {
+  format: string;
+  version: number;
+  acoustic: AcousticConfig;
+  features: FeatureConfig;
+  stats: { mean: number[]; std: number[] };
+  info?: ModelInfo;
+}
+
+function writeFileSynced(path: string, data: string | Buffer): void {
+  writeFileSync(path, data);
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes a model folder atomically (replacing an existing one only once the new one is complete). */
+export function saveModelFolder(dir: string, m: ModelFolder): void {
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  try {
+    const shapes = parameterShapes(m.acoustic);
+    const tensors = new Map<string, NamedTensor>();
+    for (const [name, shape] of shapes) {
+      const data = m.weights.get(name);
+      if (!data) throw new ModelFolderError(dir, `cannot save: weight ${name} is missing`);
+      tensors.set(name, { shape, data });
+    }
+    writeFileSynced(join(tmp, 'model.safetensors'), encodeSafetensors(tensors, { format: MODEL_FORMAT }));
+    const config: ConfigJson = {
+      format: MODEL_FORMAT,
+      version: MODEL_FORMAT_VERSION,
+      acoustic: m.acoustic,
+      features: { ...m.features },
+      stats: { mean: [...m.stats.mean], std: [...m.stats.std] },
+      info: m.info,
+    };
+    writeFileSynced(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+    writeFileSynced(join(tmp, 'tokens.txt'), formatTokens(m.alphabet));
+    if (m.modelCard !== undefined) writeFileSynced(join(tmp, 'MODEL_CARD.md'), m.modelCard);
+    // Swap: move the old folder aside, move the new one in, then delete the old one.
+    const old = existsSync(dir) ? `${tmp}.old` : null;
+    if (old) renameSync(dir, old);
+    renameSync(tmp, dir);
+    if (old) rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function readText(dir: string, name: string): string {
+  const path = join(dir, name);
+  if (!existsSync(path)) throw new ModelFolderError(dir, `${name} is missing`);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ModelFolderError(dir, `cannot read ${name}: ${(err as Error).message}`);
+  }
+}
+
+/** Reads and validates a model folder; every problem is reported with what exactly is wrong. */
+export function loadModelFolder(dir: string): ModelFolder {
+  if (!existsSync(dir)) throw new ModelFolderError(dir, 'does not exist');
+  if (!statSync(dir).isDirectory()) throw new ModelFolderError(dir, 'is not a folder');
+  let config: ConfigJson;
+  try {
+    config = JSON.parse(readText(dir, 'config.json')) as ConfigJson;
+  } catch (err) {
+    if (err instanceof ModelFolderError) throw err;
+    throw new ModelFolderError(dir, `config.json is not valid JSON (${(err as Error).message})`);
+  }
+  if (config?.format !== MODEL_FORMAT) {
+    throw new ModelFolderError(
+      dir,
+      `config.json: format is ${JSON.stringify(config?.format)}, expected "${MODEL_FORMAT}"`,
+    );
+  }
+  if (config.version !== MODEL_FORMAT_VERSION) {
+    throw new ModelFolderError(
+      dir,
+      `config.json: format version ${config.version} is not supported (this Attune reads ${MODEL_FORMAT_VERSION})`,
+    );
+  }
+  if (!config.acoustic || typeof config.acoustic !== 'object')
+    throw new ModelFolderError(dir, 'config.json: "acoustic" is missing');
+  const problems = configProblems(config.acoustic);
+  if (problems.length > 0) throw new ModelFolderError(dir, `config.json: ${problems.join('; ')}`);
+  const features: FeatureConfig = { ...DEFAULT_FEATURES, ...(config.features ?? {}) };
+  if (features.nMels !== config.acoustic.featureBins) {
+    throw new ModelFolderError(
+      dir,
+      `config.json: features.nMels (${features.nMels}) ≠ acoustic.featureBins (${config.acoustic.featureBins})`,
+    );
+  }
+  const F = config.acoustic.featureBins;
+  const mean = config.stats?.mean;
+  const std = config.stats?.std;
+  if (!Array.isArray(mean) || !Array.isArray(std) || mean.length !== F || std.length !== F) {
+    throw new ModelFolderError(dir, `config.json: stats.mean and stats.std need ${F} values each`);
+  }
+  if (!mean.every(Number.isFinite) || !std.every((s) => Number.isFinite(s) && s > 0)) {
+    throw new ModelFolderError(dir, 'config.json: stats must be finite, with every std > 0');
+  }
+
+  let alphabet: Alphabet;
+  try {
+    alphabet = parseTokens(readText(dir, 'tokens.txt'), join(dir, 'tokens.txt'));
+  } catch (err) {
+    if (err instanceof ModelFolderError) throw err;
+    throw new ModelFolderError(dir, (err as Error).message);
+  }
+  if (alphabet.size !== config.acoustic.vocabSize) {
+    throw new ModelFolderError(
+      dir,
+      `tokens.txt has ${alphabet.size} tokens but the model outputs ${config.acoustic.vocabSize} classes`,
+    );
+  }
+
+  const weightsPath = join(dir, 'model.safetensors');
+  if (!existsSync(weightsPath)) throw new ModelFolderError(dir, 'model.safetensors is missing');
+  let tensors: Map<string, NamedTensor>;
+  try {
+    tensors = decodeSafetensors(readFileSync(weightsPath), 'model.safetensors').tensors;
+  } catch (err) {
+    throw new ModelFolderError(dir, (err as Error).message);
+  }
+  const weights = new Map<string, Float32Array>();
+  const expected = parameterShapes(config.acoustic);
+  const missing: string[] = [];
+  for (const [name, shape] of expected) {
+    const t = tensors.get(name);
+    if (!t) {
+      missing.push(name);
+      continue;
+    }
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new ModelFolderError(
+        dir,
+        `model.safetensors: ${name} has shape [${t.shape.join(', ')}], config needs [${shape.join(', ')}]`,
+      );
+    }
+    if (!t.data.every(Number.isFinite))
+      throw new ModelFolderError(dir, `model.safetensors: ${name} contains NaN or infinite values`);
+    weights.set(name, t.data);
+  }
+  if (missing.length > 0) {
+    throw new ModelFolderError(
+      dir,
+      `model.safetensors lacks ${missing.length} weight(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+    );
+  }
+  const extra = [...tensors.keys()].filter((k) => !expected.has(k));
+  if (extra.length > 0)
+    throw new ModelFolderError(
+      dir,
+      `model.safetensors has unexpected weight(s): ${extra.slice(0, 5).join(', ')}`,
+    );
+  const card = join(dir, 'MODEL_CARD.md');
+  return {
+    acoustic: config.acoustic,
+    features,
+    stats: { mean: Float32Array.from(mean), std: Float32Array.from(std) },
+    alphabet,
+    weights,
+    info: config.info ?? {},
+    modelCard: existsSync(card) ? readFileSync(card, 'utf8') : undefined,
+  };
+}
+
+/** True when a folder looks like a model folder (has config.json and weights), without validating. */
+export function isModelFolder(dir: string): boolean {
+  return existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'model.safetensors'));
+}

@@ -1,0 +1,127 @@
+import { convOutputFrames } from './layers.js';
+
+/**
+ * Shape of the streaming acoustic model. Stored verbatim in a model folder's config.json, so a
+ * checkpoint always says how to rebuild itself.
+ */
+export interface AcousticConfig {
+  /** Log-mel bins per input frame (the feature front end's nMels). */
+  featureBins: number;
+  /** Input frame hop in ms (the feature front end's hop). */
+  hopMs: number;
+  /** Output classes, including the blank (lines of tokens.txt). */
+  vocabSize: number;
+  /** Width of every block. */
+  channels: number;
+  /**
+   * Two stride-2 convolutions bring 10 ms frames to 40 ms: fast enough for characters (speech runs
+   * ~15 characters/s, CTC needs a frame per character plus blanks between repeats).
+   */
+  subsampleKernel: number;
+  /** Future input frames each subsampling conv may see (its look-ahead), in its own input frames. */
+  subsampleRightContext: number;
+  /** Number of depthwise-separable residual blocks. */
+  blocks: number;
+  /** Depthwise kernel width in output frames. */
+  kernel: number;
+  /**
+   * Future frames each block may see. Most blocks are causal; a few see one frame ahead, which is
+   * where the look-ahead budget (≤ 200 ms in total) buys the most accuracy.
+   */
+  blockRightContext: number[];
+  /** Dropout on block outputs while training. */
+  dropout: number;
+  layerNormEps: number;
+}
+
+export const DEFAULT_ACOUSTIC: AcousticConfig = {
+  featureBins: 80,
+  hopMs: 10,
+  vocabSize: 29,
+  channels: 256,
+  subsampleKernel: 3,
+  subsampleRightContext: 1,
+  blocks: 12,
+  kernel: 15,
+  blockRightContext: [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0],
+  dropout: 0.1,
+  layerNormEps: 1e-5,
+};
+
+export const SUBSAMPLE_STRIDE = 2;
+export const SUBSAMPLE_LAYERS = 2;
+
+/** Left/right padding of one time convolution, in its input frames. */
+export interface ConvGeometry {
+  kernel: number;
+  stride: number;
+  left: number;
+  right: number;
+}
+
+/** The time geometry of every convolution, in order: the subsampling pair, then the blocks. */
+export function geometry(cfg: AcousticConfig): ConvGeometry[] {
+  const sub: ConvGeometry = {
+    kernel: cfg.subsampleKernel,
+    stride: SUBSAMPLE_STRIDE,
+    left: cfg.subsampleKernel - 1 - cfg.subsampleRightContext,
+    right: cfg.subsampleRightContext,
+  };
+  const blocks = cfg.blockRightContext.map((r) => ({
+    kernel: cfg.kernel,
+    stride: 1,
+    left: cfg.kernel - 1 - r,
+    right: r,
+  }));
+  return [sub, { ...sub }, ...blocks];
+}
+
+/** Output frames the model produces for `inputFrames` feature frames. */
+export function outputFrames(inputFrames: number, cfg: AcousticConfig = DEFAULT_ACOUSTIC): number {
+  let t = inputFrames;
+  for (const g of geometry(cfg)) t = convOutputFrames(t, g.kernel, g.stride, g.left, g.right);
+  return t;
+}
+
+/** Duration of one output frame in ms. */
+export function outputFrameMs(cfg: AcousticConfig): number {
+  return cfg.hopMs * SUBSAMPLE_STRIDE ** SUBSAMPLE_LAYERS;
+}
+
+/** How far into the future (ms of audio) an output frame looks: the streaming latency floor. */
+export function lookAheadMs(cfg: AcousticConfig): number {
+  let ms = 0;
+  let frameMs = cfg.hopMs;
+  for (const g of geometry(cfg)) {
+    ms += g.right * frameMs;
+    frameMs *= g.stride;
+  }
+  return ms;
+}
+
+/** Checks a config for internal consistency; returns a list of problems (empty when fine). */
+export function configProblems(cfg: AcousticConfig): string[] {
+  const p: string[] = [];
+  const posInt = (name: keyof AcousticConfig) => {
+    const v = cfg[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+      p.push(`${name} must be a positive integer, got ${String(v)}`);
+  };
+  (['featureBins', 'vocabSize', 'channels', 'subsampleKernel', 'blocks', 'kernel'] as const).forEach(posInt);
+  if (!(cfg.hopMs > 0)) p.push(`hopMs must be > 0, got ${cfg.hopMs}`);
+  if (!Array.isArray(cfg.blockRightContext) || cfg.blockRightContext.length !== cfg.blocks) {
+    p.push(`blockRightContext needs one entry per block (${cfg.blocks})`);
+  } else if (cfg.blockRightContext.some((r) => !Number.isInteger(r) || r < 0 || r >= cfg.kernel)) {
+    p.push(`blockRightContext entries must be integers in [0, kernel)`);
+  }
+  if (
+    !Number.isInteger(cfg.subsampleRightContext) ||
+    cfg.subsampleRightContext < 0 ||
+    cfg.subsampleRightContext >= cfg.subsampleKernel
+  ) {
+    p.push(`subsampleRightContext must be an integer in [0, subsampleKernel)`);
+  }
+  if (!(cfg.dropout >= 0 && cfg.dropout < 1)) p.push(`dropout must be in [0, 1), got ${cfg.dropout}`);
+  if (!(cfg.layerNormEps > 0)) p.push(`layerNormEps must be > 0`);
+  return p;
+}

@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { AcousticModel } from '../model/acoustic.js';
+import { outputFrameMs } from '../model/config.js';
+import { type Alphabet, normalizeText } from '../speech/alphabet.js';
+import { greedyDecode } from '../speech/decode.js';
+import { CorpusScorer, type ErrorRate } from '../speech/metrics.js';
+
+/** One utterance to score: raw log-mel [frames, bins] and its reference transcript. */
+export interface EvalItem {
+  id: string;
+  speaker: string;
+  text: string;
+  frames: number;
+  features: () => Float32Array;
+}
+
+export interface EvalConfig {
+  /** Padded frames per forward batch (memory bound). */
+  maxBatchFrames: number;
+}
+
+export const DEFAULT_EVAL: EvalConfig = { maxBatchFrames: 12000 };
+
+export interface EvalResult {
+  wer: number;
+  cer: number;
+  words: ErrorRate;
+  chars: ErrorRate;
+  utterances: number;
+  /** Per speaker, sorted by id. */
+  speakers: { speaker: string; utterances: number; wer: number; cer: number }[];
+  /** Per utterance hypotheses (for inspection and reports). */
+  hypotheses: { id: string; speaker: string; ref: string; hyp: string; wer: number }[];
+}
+
+/**
+ * Greedy-decodes every item and scores it against its normalised reference. One function serves
+ * every split (dev during training, test sets, a user's held-back corrections).
+ */
+export function evaluate(
+  model: AcousticModel,
+  alphabet: Alphabet,
+  items: readonly EvalItem[],
+  config: Partial<EvalConfig> = {},
+): EvalResult {
+  const cfg = { ...DEFAULT_EVAL, ...config };
+  const F = model.config.featureBins;
+  const frameMs = outputFrameMs(model.config);
+  const order = items.map((_, i) => i).sort((a, b) => items[a].frames - items[b].frames);
+  const hyps = new Array<string>(items.length);
+  let start = 0;
+  while (start < order.length) {
+    let end = start + 1;
+    while (end < order.length && items[order[end]].frames * (end - start + 1) <= cfg.maxBatchFrames) end++;
+    const idx = order.slice(start, end);
+    const Tmax = items[idx[idx.length - 1]].frames;
+    const batch = new Float32Array(idx.length * Tmax * F); // [B, Tmax, F]
+    idx.forEach((k, b) => batch.set(items[k].features(), b * Tmax * F));
+    const lengths = idx.map((k) => items[k].frames);
+    const x = tf.tensor3d(batch, [idx.length, Tmax, F]);
+    const { logProbs, lengths: outLens } = model.logProbs(x, lengths);
+    x.dispose();
+    const data = logProbs.dataSync() as Float32Array;
+    const [, T, V] = logProbs.shape;
+    logProbs.dispose();
+    idx.forEach((k, b) => {
+      const rows = data.subarray(b * T * V, (b * T + outLens[b]) * V);
+      hyps[k] = greedyDecode(rows, outLens[b], alphabet, { frameMs }).text;
+    });
+    start = end;
+  }
+  const total = new CorpusScorer();
+  const bySpeaker = new Map<string, CorpusScorer>();
+  const hypotheses: EvalResult['hypotheses'] = [];
+  items.forEach((it, k) => {
+    const ref = normalizeText(it.text, alphabet);
+    const r = total.add(ref, hyps[k]);
+    if (!bySpeaker.has(it.speaker)) bySpeaker.set(it.speaker, new CorpusScorer());
+    bySpeaker.get(it.speaker)!.add(ref, hyps[k]);
+    hypotheses.push({ id: it.id, speaker: it.speaker, ref, hyp: hyps[k], wer: r.wer.rate });
+  });
+  return {
+    wer: total.wer.rate,
+    cer: total.cer.rate,
+    words: total.wer,
+    chars: total.cer,
+    utterances: items.length,
+    speakers: [...bySpeaker.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([speaker, s]) => ({ speaker, utterances: s.words.utterances, wer: s.wer.rate, cer: s.cer.rate })),
+    hypotheses,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Training-time augmentation on log-mel features: speed and pitch perturbation by resampling the
+ * time and frequency axes, then SpecAugment masks. Working on features (not audio) keeps every
+ * epoch's perturbation nearly free, so the corpus is decoded once.
+ */
+
+export interface AugmentConfig {
+  /** Speed factors drawn uniformly from this range (time axis resampled by 1/factor). 1 = off. */
+  speed: [number, number];
+  /** Pitch/formant shift: mel axis warped by a factor in this range (vocal-tract-length perturbation). */
+  warp: [number, number];
+  /** Frequency masks per utterance and the widest one in bins (SpecAugment F). */
+  freqMasks: number;
+  freqMaskBins: number;
+  /** Time masks per second of audio and the widest one in frames (SpecAugment T). */
+  timeMasksPerSecond: number;
+  timeMaskFrames: number;
+  /** No more than this fraction of the frames is masked in time. */
+  maxTimeMaskFraction: number;
+  /** Frames per second of the features (for timeMasksPerSecond). */
+  framesPerSecond: number;
+}
+
+export const DEFAULT_AUGMENT: AugmentConfig = {
+  speed: [0.9, 1.1],
+  warp: [0.9, 1.1],
+  freqMasks: 2,
+  freqMaskBins: 15,
+  timeMasksPerSecond: 1,
+  timeMaskFrames: 20,
+  maxTimeMaskFraction: 0.2,
+  framesPerSecond: 100,
+};
+
+export type Random = () => number;
+
+/** Resamples the time axis by linear interpolation: [T, F] → [round(T / factor), F]. */
+export function changeSpeed(
+  x: Float32Array,
+  T: number,
+  F: number,
+  factor: number,
+): { data: Float32Array; frames: number } {
+  if (factor === 1) return { data: x, frames: T };
+  const Tn = Math.max(1, Math.round(T / factor));
+  const out = new Float32Array(Tn * F);
+  for (let t = 0; t < Tn; t++) {
+    const src = Math.min(T - 1, t * factor);
+    const i0 = Math.floor(src);
+    const i1 = Math.min(T - 1, i0 + 1);
+    const w = src - i0;
+    for (let f = 0; f < F; f++) out[t * F + f] = (1 - w) * x[i0 * F + f] + w * x[i1 * F + f];
+  }
+  return { data: out, frames: Tn };
+}
+
+/** Warps the mel axis of every frame by `factor` (>1 raises formants), in place on a copy. */
+export function warpFrequency(x: Float32Array, T: number, F: number, factor: number): Float32Array {
+  if (factor === 1) return x;
+  const out = new Float32Array(x.length);
+  for (let f = 0; f < F; f++) {
+    const src = Math.min(F - 1, f / factor);
+    const i0 = Math.floor(src);
+    const i1 = Math.min(F - 1, i0 + 1);
+    const w = src - i0;
+    for (let t = 0; t < T; t++) out[t * F + f] = (1 - w) * x[t * F + i0] + w * x[t * F + i1];
+  }
+  return out;
+}
+
+/** SpecAugment: frequency and time masks set to the utterance mean (in place). */
+export function specAugment(x: Float32Array, T: number, F: number, cfg: AugmentConfig, rand: Random): void {
+  let mean = 0;
+  for (let i = 0; i < x.length; i++) mean += x[i];
+  mean /= Math.max(1, x.length);
+  for (let m = 0; m < cfg.freqMasks; m++) {
+    const w = Math.floor(rand() * (cfg.freqMaskBins + 1));
+    const f0 = Math.floor(rand() * Math.max(1, F - w));
+    for (let t = 0; t < T; t++) x.fill(mean, t * F + f0, t * F + f0 + w);
+  }
+  const masks = Math.round((T / cfg.framesPerSecond) * cfg.timeMasksPerSecond);
+  let budget = Math.floor(T * cfg.maxTimeMaskFraction);
+  for (let m = 0; m < masks && budget > 0; m++) {
+    const w = Math.min(budget, Math.floor(rand() * (cfg.timeMaskFrames + 1)));
+    const t0 = Math.floor(rand() * Math.max(1, T - w));
+    x.fill(mean, t0 * F, (t0 + w) * F);
+    budget -= w;
+  }
+}
+
+/** All augmentations for one training utterance. */
+export function augment(
+  x: Float32Array,
+  T: number,
+  F: number,
+  cfg: AugmentConfig,
+  rand: Random,
+): { data: Float32Array; frames: number } {
+  const u = (r: [number, number]) => r[0] + rand() * (r[1] - r[0]);
+  const sped = changeSpeed(x, T, F, u(cfg.speed));
+  const warped = warpFrequency(sped.data, sped.frames, F, u(cfg.warp));
+  const data = warped === x ? x.slice() : warped;
+  specAugment(data, sped.frames, F, cfg, rand);
+  return { data, frames: sped.frames };
+}

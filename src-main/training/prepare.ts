@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { readAudio } from '../speech/audio.js';
+import { DEFAULT_FEATURES, type FeatureConfig, logMel, minSamples } from '../speech/features.js';
+import { FeatureCache, FeatureCacheWriter } from './feature-cache.js';
+
+/** What the prepare stage needs of an utterance (the corpus reader gives this). */
+export interface SourceUtterance {
+  id: string;
+  speaker: string;
+  audioPath: string;
+  text: string;
+}
+
+export interface PrepareConfig {
+  /** Front-end settings (must match the model that will train on the cache). */
+  features: FeatureConfig;
+  /** Audio files decoded at once (each decode of a compressed file is a sox process). */
+  jobs: number;
+}
+
+export const DEFAULT_PREPARE: PrepareConfig = {
+  features: DEFAULT_FEATURES,
+  jobs: 2,
+};
+
+export interface PrepareReport {
+  path: string;
+  items: number;
+  skipped: { id: string; reason: string }[];
+  audioSeconds: number;
+  reused: boolean;
+}
+
+/**
+ * Computes log-mel features for every utterance and writes them to one cache file. Idempotent: an
+ * existing complete cache with the same utterance ids is reused, so the stage can be rerun freely.
+ * Unreadable or too-short audio is skipped and reported, not fatal: one bad file in a user's
+ * folder should not stop training.
+ */
+export async function prepareFeatures(
+  utterances: readonly SourceUtterance[],
+  path: string,
+  config: Partial<PrepareConfig> = {},
+  onProgress?: (done: number, total: number) => void,
+): Promise<PrepareReport> {
+  const cfg = { ...DEFAULT_PREPARE, ...config };
+  const hop = cfg.features.hopLength / cfg.features.sampleRate;
+  if (existsSync(path)) {
+    const cache = FeatureCache.load(path);
+    const have = new Set(cache.items.map((i) => i.id));
+    if (
+      utterances.every((u) => have.has(u.id)) &&
+      JSON.stringify(cache.header.features) === JSON.stringify(cfg.features)
+    ) {
+      return {
+        path,
+        items: cache.items.length,
+        skipped: [],
+        audioSeconds: cache.totalFrames * hop,
+        reused: true,
+      };
+    }
+  }
+  const writer = new FeatureCacheWriter(path, cfg.features);
+  const skipped: PrepareReport['skipped'] = [];
+  const results = new Array<{ frames: number; data: Float32Array } | null>(utterances.length).fill(null);
+  let next = 0;
+  let done = 0;
+  let audioSeconds = 0;
+  const worker = async () => {
+    while (next < utterances.length) {
+      const i = next++;
+      const u = utterances[i];
+      try {
+        const audio = await readAudio(u.audioPath, { sampleRate: cfg.features.sampleRate });
+        if (audio.samples.length < minSamples(cfg.features))
+          throw new Error('too short for one feature frame');
+        const m = logMel(audio.samples, cfg.features.sampleRate, cfg.features);
+        results[i] = { frames: m.frames, data: m.data };
+        audioSeconds += audio.samples.length / cfg.features.sampleRate;
+      } catch (err) {
+        skipped.push({ id: u.id, reason: (err as Error).message });
+      }
+      onProgress?.(++done, utterances.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, cfg.jobs) }, worker));
+  // Add in input order so the cache is the same whatever order decodes finished in.
+  utterances.forEach((u, i) => {
+    const r = results[i];
+    if (r) writer.add({ id: u.id, speaker: u.speaker, text: u.text, frames: r.frames }, r.data);
+  });
+  writer.finish();
+  return { path, items: utterances.length - skipped.length, skipped, audioSeconds, reused: false };
+}

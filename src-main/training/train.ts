@@ -1,0 +1,349 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  renameSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { AcousticModel, type FeatureStats } from '../model/acoustic.js';
+import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
+import { type AcousticConfig, DEFAULT_ACOUSTIC, outputFrames } from '../model/config.js';
+import { ctcLoss } from '../model/ctc-op.js';
+import { loadModelFolder, type ModelInfo, saveModelFolder } from '../model/checkpoint.js';
+import { decodeSafetensors, encodeSafetensors } from '../model/safetensors.js';
+import { type Alphabet, encode, englishAlphabet, normalizeText } from '../speech/alphabet.js';
+import { CtcWorkspace } from '../speech/ctc.js';
+import { type AugmentConfig, augment, DEFAULT_AUGMENT } from './feature-augment.js';
+import { type BatchConfig, DEFAULT_BATCHES, epochOrder, makeBatches, seededRandom } from './batches.js';
+import { evaluate, type EvalItem, type EvalResult } from './evaluate.js';
+import type { FeatureCache } from './feature-cache.js';
+import { AdamW, DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer.js';
+
+/**
+ * The training loop shared by base-model training and personal fine-tuning. Phases per step:
+ * batch → augment → forward + CTC → gradients → clip + AdamW; every `evalEvery` steps the dev set
+ * is decoded; every `checkpointEvery` steps the whole state (weights, optimizer moments, data
+ * position) is written atomically to `runDir/checkpoint`, from which a killed run resumes exactly.
+ */
+export interface TrainConfig {
+  /** Where checkpoints, the JSON-lines log and finished models go. */
+  runDir: string;
+  /** Model shape for a fresh run (ignored when starting from `initFrom` or resuming). */
+  acoustic: AcousticConfig;
+  /** Start from this model folder's weights instead of random ones (fine-tuning). */
+  initFrom?: string;
+  /** Only parameters whose names match are trained (fine-tuning a subset); all when unset. */
+  trainable?: (name: string) => boolean;
+  optimizer: OptimizerConfig;
+  batches: BatchConfig;
+  augment: AugmentConfig | null;
+  /** Total optimizer steps. */
+  steps: number;
+  evalEvery: number;
+  checkpointEvery: number;
+  /** Dev utterances decoded at each evaluation (a fixed, seeded subset when the dev set is larger). */
+  devUtterances: number;
+  seed: number;
+  /** Stop early when dev CER has not improved for this many evaluations (0 = never). */
+  patience: number;
+}
+
+export const DEFAULT_TRAIN: TrainConfig = {
+  runDir: 'runs/base',
+  acoustic: DEFAULT_ACOUSTIC,
+  optimizer: DEFAULT_OPTIMIZER,
+  batches: DEFAULT_BATCHES,
+  augment: DEFAULT_AUGMENT,
+  steps: 20000,
+  evalEvery: 500,
+  checkpointEvery: 250,
+  devUtterances: 200,
+  seed: 1,
+  patience: 0,
+};
+
+export type TrainEvent =
+  | {
+      type: 'start';
+      step: number;
+      steps: number;
+      parameters: number;
+      trainUtterances: number;
+      resumed: boolean;
+    }
+  | {
+      type: 'step';
+      step: number;
+      steps: number;
+      loss: number;
+      learningRate: number;
+      gradNorm: number;
+      audioSeconds: number;
+      stepSeconds: number;
+      infeasible: number;
+    }
+  | { type: 'eval'; step: number; wer: number; cer: number; best: boolean }
+  | { type: 'checkpoint'; step: number; path: string }
+  | {
+      type: 'done';
+      step: number;
+      bestCer: number;
+      bestStep: number;
+      stopped: 'finished' | 'early' | 'cancelled';
+    };
+
+export interface TrainData {
+  train: FeatureCache;
+  dev: FeatureCache;
+}
+
+/** Mean and std per bin over (up to) the first `maxItems` training utterances. */
+export function featureStats(cache: FeatureCache, maxItems = 5000): FeatureStats {
+  const F = cache.bins;
+  const sum = new Float64Array(F);
+  const sq = new Float64Array(F);
+  let n = 0;
+  const count = Math.min(cache.items.length, maxItems);
+  for (let i = 0; i < count; i++) {
+    const x = cache.features(i);
+    for (let k = 0; k < x.length; k++) {
+      sum[k % F] += x[k];
+      sq[k % F] += x[k] * x[k];
+    }
+    n += x.length / F;
+  }
+  const mean = new Float32Array(F);
+  const std = new Float32Array(F);
+  for (let f = 0; f < F; f++) {
+    mean[f] = sum[f] / Math.max(1, n);
+    std[f] = Math.sqrt(Math.max(1e-6, sq[f] / Math.max(1, n) - mean[f] * mean[f]));
+  }
+  return { mean, std };
+}
+
+interface TrainerState {
+  step: number;
+  epoch: number;
+  batchInEpoch: number;
+  bestCer: number;
+  bestStep: number;
+  evalsSinceBest: number;
+  config: Omit<TrainConfig, 'trainable'>;
+}
+
+function evalItems(cache: FeatureCache, limit: number, seed: number): EvalItem[] {
+  const all = cache.items.map((it, i) => ({ ...it, features: () => cache.features(i) }));
+  if (all.length <= limit) return all;
+  const rand = seededRandom(seed);
+  const picked = all
+    .map((it) => ({ it, r: rand() }))
+    .sort((a, b) => a.r - b.r)
+    .slice(0, limit)
+    .map((x) => x.it);
+  return picked.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Runs (or resumes) training; returns the best dev result. `signal` cancels between steps. */
+export async function train(
+  data: TrainData,
+  config: Partial<TrainConfig> = {},
+  onEvent: (e: TrainEvent) => void = () => {},
+  signal?: AbortSignal,
+): Promise<{ bestCer: number; bestStep: number; lastEval?: EvalResult; model: AcousticModel }> {
+  const cfg: TrainConfig = { ...DEFAULT_TRAIN, ...config };
+  mkdirSync(cfg.runDir, { recursive: true });
+  const ckptDir = join(cfg.runDir, 'checkpoint');
+  const logPath = join(cfg.runDir, 'log.jsonl');
+  const log = (e: TrainEvent) => {
+    appendFileSync(logPath, JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n');
+    onEvent(e);
+  };
+
+  // ── Setup: model, optimizer, data order; resume if a checkpoint exists ──────────────────────
+  let alphabet: Alphabet = englishAlphabet();
+  let model: AcousticModel;
+  const opt = new AdamW(cfg.optimizer);
+  let state: TrainerState;
+  const resumed = existsSync(join(ckptDir, 'model', 'config.json'));
+  let info: ModelInfo = {};
+  if (resumed) {
+    const folder = loadModelFolder(join(ckptDir, 'model'));
+    alphabet = folder.alphabet;
+    model = loadCheckpointModel(folder);
+    info = folder.info;
+    state = JSON.parse(readFileSync(join(ckptDir, 'trainer.json'), 'utf8')) as TrainerState;
+    const moments = decodeSafetensors(
+      readFileSync(join(ckptDir, 'optimizer.safetensors')),
+      'optimizer.safetensors',
+    );
+    opt.restore(state.step, moments.tensors);
+  } else {
+    if (cfg.initFrom) {
+      const folder = loadModelFolder(cfg.initFrom);
+      alphabet = folder.alphabet;
+      model = loadCheckpointModel(folder);
+      info = { parent: cfg.initFrom };
+    } else {
+      model = new AcousticModel(cfg.acoustic, undefined, featureStats(data.train));
+    }
+    const { trainable: _t, ...plain } = cfg;
+    state = {
+      step: 0,
+      epoch: 0,
+      batchInEpoch: 0,
+      bestCer: Infinity,
+      bestStep: 0,
+      evalsSinceBest: 0,
+      config: plain,
+    };
+  }
+  const F = model.config.featureBins;
+  const trainable = [...model.params.keys()].filter((n) => !cfg.trainable || cfg.trainable(n));
+  const vars = trainable.map((n) => model.params.get(n)!);
+
+  // Targets once: normalised transcript → class ids. Utterances whose text cannot fit their output
+  // frames are dropped here (CTC would zero them anyway) and counted.
+  const targets = data.train.items.map((it) => encode(normalizeText(it.text, alphabet), alphabet));
+  const frames = data.train.items.map((it, i) => {
+    const room = outputFrames(Math.floor(it.frames / 1.1), model.config); // slowest speed perturbation
+    return targets[i].length === 0 || targets[i].length * 1.0 > room ? 0 : it.frames;
+  });
+  const { batches } = makeBatches(frames, cfg.batches);
+  if (batches.length === 0)
+    throw new Error('no usable training utterances (all empty, too long or too short)');
+  const dev = evalItems(data.dev, cfg.devUtterances, cfg.seed);
+  const workspace = new CtcWorkspace();
+  const rand = seededRandom(cfg.seed * 7919 + state.step);
+
+  log({
+    type: 'start',
+    step: state.step,
+    steps: cfg.steps,
+    parameters: model.parameterCount,
+    trainUtterances: batches.flat().length,
+    resumed,
+  });
+
+  const saveCheckpoint = () => {
+    const tmp = `${ckptDir}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    saveModelFolder(
+      join(tmp, 'model'),
+      checkpointFromModel(model, alphabet, { ...info, training: { step: state.step } }),
+    );
+    const o = opt.state();
+    writeFileSync(join(tmp, 'optimizer.safetensors'), encodeSafetensors(o.tensors));
+    writeFileSync(join(tmp, 'trainer.json'), JSON.stringify(state, null, 2));
+    rmSync(`${ckptDir}.old`, { recursive: true, force: true });
+    if (existsSync(ckptDir)) renameSync(ckptDir, `${ckptDir}.old`);
+    renameSync(tmp, ckptDir);
+    rmSync(`${ckptDir}.old`, { recursive: true, force: true });
+    log({ type: 'checkpoint', step: state.step, path: ckptDir });
+  };
+
+  let lastEval: EvalResult | undefined;
+  const runEval = () => {
+    lastEval = evaluate(model, alphabet, dev);
+    const best = lastEval.cer < state.bestCer;
+    if (best) {
+      state.bestCer = lastEval.cer;
+      state.bestStep = state.step;
+      state.evalsSinceBest = 0;
+      saveModelFolder(
+        join(cfg.runDir, 'best'),
+        checkpointFromModel(model, alphabet, {
+          ...info,
+          training: { step: state.step },
+          metrics: { dev: { wer: lastEval.wer, cer: lastEval.cer } },
+        }),
+      );
+    } else state.evalsSinceBest++;
+    log({ type: 'eval', step: state.step, wer: lastEval.wer, cer: lastEval.cer, best });
+  };
+
+  // ── Loop ─────────────────────────────────────────────────────────────────────────────────────
+  let stopped: 'finished' | 'early' | 'cancelled' = 'finished';
+  let order = epochOrder(batches, cfg.seed, state.epoch);
+  while (state.step < cfg.steps) {
+    if (signal?.aborted) {
+      stopped = 'cancelled';
+      break;
+    }
+    if (state.batchInEpoch >= order.length) {
+      state.epoch++;
+      state.batchInEpoch = 0;
+      order = epochOrder(batches, cfg.seed, state.epoch);
+    }
+    const t0 = performance.now();
+    const idx = order[state.batchInEpoch++];
+
+    // Batch: augmented features padded to the longest, with lengths and targets.
+    const feats = idx.map((i) => {
+      const x = data.train.features(i);
+      const T = data.train.items[i].frames;
+      return cfg.augment ? augment(x, T, F, cfg.augment, rand) : { data: x, frames: T };
+    });
+    const Tmax = Math.max(...feats.map((f) => f.frames));
+    const batch = new Float32Array(idx.length * Tmax * F); // [B, Tmax, F]
+    feats.forEach((f, b) => batch.set(f.data, b * Tmax * F));
+    const lengths = feats.map((f) => f.frames);
+    const batchTargets = idx.map((i) => targets[i]);
+
+    // Forward, loss, gradients.
+    let infeasible = 0;
+    const x = tf.tensor3d(batch, [idx.length, Tmax, F]);
+    const { value, grads } = tf.variableGrads(() => {
+      const { logits, lengths: outLens } = model.forward(x, lengths, true);
+      const r = ctcLoss(
+        logits,
+        outLens,
+        batchTargets,
+        alphabet.blank,
+        { reduction: 'mean', zeroInfinity: true },
+        workspace,
+      );
+      infeasible = r.infeasible;
+      return r.loss;
+    }, vars);
+    x.dispose();
+    const loss = value.dataSync()[0];
+    value.dispose();
+    const named: Record<string, tf.Tensor> = {};
+    trainable.forEach((n, k) => (named[n] = grads[vars[k].name]));
+    const { gradNorm, learningRate } = opt.apply(model.params, named);
+    tf.dispose(grads);
+    state.step++;
+    const stepSeconds = (performance.now() - t0) / 1000;
+    log({
+      type: 'step',
+      step: state.step,
+      steps: cfg.steps,
+      loss,
+      learningRate,
+      gradNorm,
+      audioSeconds: (lengths.reduce((a, b) => a + b, 0) * model.config.hopMs) / 1000,
+      stepSeconds,
+      infeasible,
+    });
+
+    if (state.step % cfg.evalEvery === 0 || state.step === cfg.steps) {
+      runEval();
+      if (cfg.patience > 0 && state.evalsSinceBest >= cfg.patience) {
+        stopped = 'early';
+        saveCheckpoint();
+        break;
+      }
+    }
+    if (state.step % cfg.checkpointEvery === 0 || state.step === cfg.steps) saveCheckpoint();
+    // Let timers and signals run between steps.
+    await new Promise((r) => setImmediate(r));
+  }
+  if (stopped === 'cancelled') saveCheckpoint();
+  log({ type: 'done', step: state.step, bestCer: state.bestCer, bestStep: state.bestStep, stopped });
+  return { bestCer: state.bestCer, bestStep: state.bestStep, lastEval, model };
+}
