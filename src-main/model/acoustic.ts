@@ -105,7 +105,9 @@ export function initParams(cfg: AcousticConfig, seed = 1): Map<string, Float32Ar
 export class AcousticModel {
   readonly config: AcousticConfig;
   readonly params: Params = new Map();
-  private stats: { mean: tf.Tensor1D; invStd: tf.Tensor1D };
+  // The std is kept as given: 1 / (1 / std) is not always std again in float32, and a checkpoint
+  // must carry the exact stats for a resumed run to compute what an uninterrupted one does.
+  private stats: { mean: tf.Tensor1D; invStd: tf.Tensor1D; std: Float32Array };
   private readonly geoms: ConvGeometry[];
 
   constructor(
@@ -128,7 +130,10 @@ export class AcousticModel {
           `parameter ${name} has ${data.length} values; shape [${shape.join(', ')}] needs ${size}`,
         );
       }
-      this.params.set(name, tf.variable(tf.tensor(data, shape), true));
+      // tf.variable shares the initial tensor's data and adds a reference: drop the tensor's own.
+      const initial = tf.tensor(data, shape);
+      this.params.set(name, tf.variable(initial, true));
+      initial.dispose();
     }
     for (const name of init.keys()) {
       if (!this.params.has(name)) throw new ModelShapeError(`unexpected parameter ${name} for this config`);
@@ -138,7 +143,11 @@ export class AcousticModel {
     const std = stats?.std ?? new Float32Array(F).fill(1);
     if (mean.length !== F || std.length !== F) throw new ModelShapeError(`feature stats need ${F} bins`);
     if (std.some((s) => !(s > 0))) throw new ModelShapeError('feature stats: every std must be > 0');
-    this.stats = { mean: tf.tensor1d(mean), invStd: tf.tensor1d(std.map((s) => 1 / s)) };
+    this.stats = {
+      mean: tf.tensor1d(mean),
+      invStd: tf.tensor1d(std.map((s) => 1 / s)),
+      std: Float32Array.from(std),
+    };
   }
 
   /** Number of trainable values. */
@@ -151,17 +160,21 @@ export class AcousticModel {
   /** Feature normalisation stats (copied). */
   featureStats(): FeatureStats {
     const mean = this.stats.mean.dataSync() as Float32Array;
-    const invStd = this.stats.invStd.dataSync() as Float32Array;
-    return { mean: mean.slice(), std: invStd.map((v) => 1 / v) };
+    return { mean: mean.slice(), std: this.stats.std.slice() };
   }
 
   setFeatureStats(stats: FeatureStats): void {
     const F = this.config.featureBins;
     if (stats.mean.length !== F || stats.std.length !== F)
       throw new ModelShapeError(`feature stats need ${F} bins`);
+    if (stats.std.some((s) => !(s > 0))) throw new ModelShapeError('feature stats: every std must be > 0');
     this.stats.mean.dispose();
     this.stats.invStd.dispose();
-    this.stats = { mean: tf.tensor1d(stats.mean), invStd: tf.tensor1d(stats.std.map((s) => 1 / s)) };
+    this.stats = {
+      mean: tf.tensor1d(stats.mean),
+      invStd: tf.tensor1d(stats.std.map((s) => 1 / s)),
+      std: Float32Array.from(stats.std),
+    };
   }
 
   /** Current weights as plain arrays (for checkpoints). */
@@ -177,7 +190,9 @@ export class AcousticModel {
       const data = weights.get(name);
       if (!data || data.length !== v.size)
         throw new ModelShapeError(`cannot assign ${name}: missing or wrong size`);
-      v.assign(tf.tensor(data, v.shape));
+      const next = tf.tensor(data, v.shape);
+      v.assign(next);
+      next.dispose(); // the variable holds its own reference
     }
   }
 
@@ -198,7 +213,7 @@ export class AcousticModel {
    * Layer i over input that is already padded with its left context and right context:
    * padded [B, left + T + right, Cin] → [B, T', Cout]. Shared by the offline and streaming paths.
    */
-  private layer(i: number, padded: tf.Tensor3D, training: boolean): tf.Tensor3D {
+  private layer(i: number, padded: tf.Tensor3D, training: boolean, dropoutSeed?: number): tf.Tensor3D {
     const g = this.geoms[i];
     if (i === 0) {
       const y = stackedConv1d(
@@ -226,7 +241,15 @@ export class AcousticModel {
       this.config.layerNormEps,
     );
     y = tf.relu(y);
-    if (training && this.config.dropout > 0) y = tf.dropout(y, this.config.dropout) as tf.Tensor3D;
+    if (training && this.config.dropout > 0) {
+      // A seed per step and layer makes a resumed run draw the same masks as an uninterrupted one.
+      y = tf.dropout(
+        y,
+        this.config.dropout,
+        undefined,
+        dropoutSeed === undefined ? undefined : dropoutSeed * 131 + i,
+      ) as tf.Tensor3D;
+    }
     return tf.add(x, y) as tf.Tensor3D;
   }
 
@@ -249,6 +272,7 @@ export class AcousticModel {
     features: tf.Tensor3D,
     lengths: readonly number[],
     training = false,
+    dropoutSeed?: number,
   ): { logits: tf.Tensor3D; lengths: number[] } {
     const [B, T, F] = features.shape;
     if (F !== this.config.featureBins)
@@ -262,7 +286,7 @@ export class AcousticModel {
       let h = tf.mul(this.normalise(features), timeMask(lens, T)) as tf.Tensor3D; // [B, T, F]
       for (let i = 0; i < this.geoms.length; i++) {
         const g = this.geoms[i];
-        h = this.layer(i, padTime(h, g.left, g.right), training); // [B, T_i, C]
+        h = this.layer(i, padTime(h, g.left, g.right), training, dropoutSeed); // [B, T_i, C]
         lens = lens.map((l) => convOutputFrames(l, g.kernel, g.stride, g.left, g.right));
         h = tf.mul(h, timeMask(lens, h.shape[1])) as tf.Tensor3D;
       }
@@ -337,7 +361,12 @@ export class ModelStream {
       throw new ModelShapeError(`expected ${n}×${F} feature values, got ${features.length}`);
     this.inFrames += n;
     if (n === 0) return { logProbs: new Float32Array(0), frames: 0 };
-    return this.run((_i) => null, tf.tensor3d(features, [1, n, F]));
+    const input = tf.tensor3d(features, [1, n, F]);
+    try {
+      return this.run((_i) => null, input);
+    } finally {
+      input.dispose();
+    }
   }
 
   /** Ends the utterance: pads each layer's right context with zeros and emits the remaining frames. */

@@ -176,6 +176,8 @@ export async function train(
     model = loadCheckpointModel(folder);
     info = folder.info;
     state = JSON.parse(readFileSync(join(ckptDir, 'trainer.json'), 'utf8')) as TrainerState;
+    // JSON has no Infinity: a run checkpointed before its first evaluation stored bestCer as null.
+    state.bestCer = state.bestCer ?? Infinity;
     const moments = decodeSafetensors(
       readFileSync(join(ckptDir, 'optimizer.safetensors')),
       'optimizer.safetensors',
@@ -217,7 +219,6 @@ export async function train(
     throw new Error('no usable training utterances (all empty, too long or too short)');
   const dev = evalItems(data.dev, cfg.devUtterances, cfg.seed);
   const workspace = new CtcWorkspace();
-  const rand = seededRandom(cfg.seed * 7919 + state.step);
 
   log({
     type: 'start',
@@ -281,6 +282,9 @@ export async function train(
     }
     const t0 = performance.now();
     const idx = order[state.batchInEpoch++];
+    // Randomness is drawn per step from (seed, step), so a resumed run continues exactly.
+    const stepSeed = (cfg.seed * 1000003 + state.step) >>> 0;
+    const rand = seededRandom(stepSeed);
 
     // Batch: augmented features padded to the longest, with lengths and targets.
     const feats = idx.map((i) => {
@@ -298,7 +302,7 @@ export async function train(
     let infeasible = 0;
     const x = tf.tensor3d(batch, [idx.length, Tmax, F]);
     const { value, grads } = tf.variableGrads(() => {
-      const { logits, lengths: outLens } = model.forward(x, lengths, true);
+      const { logits, lengths: outLens } = model.forward(x, lengths, true, stepSeed);
       const r = ctcLoss(
         logits,
         outLens,

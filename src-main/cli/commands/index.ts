@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { registerCorpus } from './corpus.js';
+import { registerEval } from './eval.js';
+import { registerExport } from './export.js';
+import { registerTestdata } from './testdata.js';
 import { registerInfo } from './info.js';
 import { registerTrain } from './train.js';
 import { registerTranscribe } from './transcribe.js';
@@ -10,4 +13,7 @@ export function registerCommands(program: Command): void {
   registerTranscribe(program);
   registerCorpus(program);
   registerTrain(program);
+  registerEval(program);
+  registerExport(program);
+  registerTestdata(program);
 }

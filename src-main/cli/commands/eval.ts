@@ -1,0 +1,82 @@
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import type { Command } from 'commander';
+import { FeatureCache } from '../../training/feature-cache.js';
+import { readLibriSpeech } from '../../training/librispeech.js';
+import { prepareFeatures } from '../../training/prepare.js';
+import { evaluate } from '../../training/evaluate.js';
+import { progressBar } from '../progress.js';
+import { openModel } from './model-option.js';
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('measure WER and CER on a LibriSpeech-layout folder (last line: one JSON object)')
+    .argument('<dir>', 'corpus or split folder with *.trans.txt transcripts')
+    .option('--model <dir>', 'model folder (default: the shipped base model)')
+    .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
+    .option('--jobs <n>', 'parallel audio decoders', '2')
+    .option('--json', 'print only the JSON result (with per-speaker and per-utterance detail)')
+    .action(async (dir: string, o: { model?: string; backend: string; jobs: string; json?: boolean }) => {
+      const { loaded } = await openModel(o.model, o.backend);
+      const corpus = await readLibriSpeech(dir);
+      // Features are cached per folder so repeated evaluations of the same set are quick.
+      const key = createHash('sha1')
+        .update(resolve(dir))
+        .update(JSON.stringify(loaded.features))
+        .digest('hex')
+        .slice(0, 12);
+      const cachePath = join(tmpdir(), 'attune-eval', `${key}.feats`);
+      const bar = o.json ? null : progressBar('reading audio');
+      bar?.start(corpus.utterances.length, 0);
+      const report = await prepareFeatures(
+        corpus.utterances,
+        cachePath,
+        { jobs: Number(o.jobs) || 2, features: loaded.features },
+        (d) => bar?.update(d),
+      );
+      bar?.stop();
+      const cache = FeatureCache.load(cachePath);
+      const wanted = new Set(corpus.utterances.map((u) => u.id));
+      const items = cache.items
+        .map((it, i) => ({ ...it, features: () => cache.features(i) }))
+        .filter((it) => wanted.has(it.id));
+      const t0 = performance.now();
+      const r = evaluate(loaded.model, loaded.alphabet, items);
+      const seconds = (performance.now() - t0) / 1000;
+      const audioSeconds =
+        (items.reduce((s, it) => s + it.frames, 0) * loaded.features.hopLength) / loaded.features.sampleRate;
+      if (!o.json) {
+        process.stdout.write(
+          `${'speaker'.padEnd(24)} ${'utts'.padStart(5)} ${'WER'.padStart(8)} ${'CER'.padStart(8)}\n`,
+        );
+        for (const s of r.speakers) {
+          process.stdout.write(
+            `${s.speaker.padEnd(24)} ${String(s.utterances).padStart(5)} ${pct(s.wer).padStart(8)} ${pct(s.cer).padStart(8)}\n`,
+          );
+        }
+        process.stdout.write(
+          `${'all'.padEnd(24)} ${String(r.utterances).padStart(5)} ${pct(r.wer).padStart(8)} ${pct(r.cer).padStart(8)}\n`,
+        );
+        if (report.skipped.length > 0)
+          process.stderr.write(
+            `skipped ${report.skipped.length} unreadable file(s), e.g. ${report.skipped[0].id}: ${report.skipped[0].reason}\n`,
+          );
+      }
+      const summary = {
+        wer: r.wer,
+        cer: r.cer,
+        utterances: r.utterances,
+        skipped: report.skipped.length,
+        words: { ...r.words },
+        chars: { ...r.chars },
+        speakers: r.speakers,
+        realTimeFactor: audioSeconds > 0 ? seconds / audioSeconds : 0,
+        ...(o.json ? { hypotheses: r.hypotheses } : {}),
+      };
+      process.stdout.write(JSON.stringify(summary) + '\n');
+    });
+}

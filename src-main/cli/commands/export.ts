@@ -1,0 +1,135 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { initBackend } from '../../model/backend.js';
+import { loadModelFolder, saveModelFolder } from '../../model/checkpoint.js';
+import { loadCheckpointModel } from '../../model/model-io.js';
+import { evaluate } from '../../training/evaluate.js';
+import { FeatureCache } from '../../training/feature-cache.js';
+import { readLibriSpeech } from '../../training/librispeech.js';
+import { type CardEval, renderModelCard } from '../../training/model-card.js';
+import { prepareFeatures } from '../../training/prepare.js';
+
+interface Manifest {
+  hours?: number;
+  voices?: {
+    id?: string | number;
+    speaker?: string | number;
+    name?: string;
+    voice?: string;
+    split?: string;
+  }[];
+  source?: { name?: string; licence?: string; license?: string };
+  counts?: Record<string, { utterances?: number; hours?: number }>;
+}
+
+const SETS: { split: string; description: string }[] = [
+  { split: 'dev', description: 'training voices, dev sentences' },
+  { split: 'test-seen', description: 'training voices, held-out sentences' },
+  { split: 'test-unseen', description: 'held-out voices, held-out sentences' },
+];
+
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description(
+      "evaluate a training run's best model on every test set and write it as a model folder with its model card",
+    )
+    .requiredOption('--run <dir>', 'training run folder (its best/ model is exported)')
+    .requiredOption(
+      '--corpus <dir>',
+      'the synthetic corpus it was trained on (for dev/test splits and the manifest)',
+    )
+    .option('--human <dir>', 'real recordings in LibriSpeech layout (see `attune testdata`)')
+    .option('--out <dir>', 'model folder to write', 'models/base')
+    .option('--command <text...>', 'commands that made the model, recorded in the card')
+    .action(async (o: { run: string; corpus: string; human?: string; out: string; command?: string[] }) => {
+      const info = await initBackend({});
+      const run = resolve(o.run);
+      const folder = loadModelFolder(join(run, 'best'));
+      const model = loadCheckpointModel(folder);
+      const evals: CardEval[] = [];
+      const score = async (dir: string, name: string, description: string) => {
+        const corpus = await readLibriSpeech(dir);
+        const cachePath = join(run, 'features', `${name}.feats`);
+        await prepareFeatures(corpus.utterances, cachePath, { features: folder.features });
+        const cache = FeatureCache.load(cachePath);
+        const items = cache.items.map((it, i) => ({ ...it, features: () => cache.features(i) }));
+        const r = evaluate(model, folder.alphabet, items);
+        process.stderr.write(
+          `${name}: WER ${(r.wer * 100).toFixed(2)}%, CER ${(r.cer * 100).toFixed(2)}% (${r.utterances} utterances)\n`,
+        );
+        evals.push({
+          name,
+          description,
+          utterances: r.utterances,
+          wer: r.wer,
+          cer: r.cer,
+          speakers: r.speakers,
+        });
+      };
+      for (const s of SETS) {
+        const dir = join(resolve(o.corpus), s.split);
+        if (existsSync(dir)) await score(dir, s.split, s.description);
+      }
+      if (o.human)
+        await score(
+          resolve(o.human),
+          'human',
+          'real recordings (pocketsphinx-testdata: LibriVox reading, card names)',
+        );
+
+      const manifestPath = join(resolve(o.corpus), 'manifest.json');
+      const manifest: Manifest = existsSync(manifestPath)
+        ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest)
+        : {};
+      const speakerNames: Record<string, string> = {};
+      for (const v of manifest.voices ?? []) {
+        const id = String(v.speaker ?? v.id ?? '');
+        if (id) speakerNames[id] = String(v.name ?? v.voice ?? id);
+      }
+      const trainer = JSON.parse(readFileSync(join(run, 'checkpoint', 'trainer.json'), 'utf8')) as {
+        step: number;
+        bestStep: number;
+      };
+      const parameters = [...folder.weights.values()].reduce((s, w) => s + w.length, 0);
+      const metrics = Object.fromEntries(
+        evals.map((e) => [e.name, { wer: e.wer, cer: e.cer, utterances: e.utterances }]),
+      );
+      const card = renderModelCard({
+        title: 'Attune base model (English)',
+        summary:
+          "The model Attune ships: a small streaming CTC acoustic model that recognises English speech as characters. It is the starting point that Attune fine-tunes on each user's own voice.",
+        acoustic: folder.acoustic,
+        parameters,
+        weightsBytes: parameters * 4,
+        commands: o.command ?? [],
+        corpus: {
+          description:
+            'Synthetic speech made on this machine by `attune corpus` from open text, with every installed English voice of espeak-ng, flite and festival, and SoX augmentation (pitch, tempo, reverb, noise, EQ). Held-out voices and held-out sentences never appear in training.',
+          hours: manifest.counts?.train?.hours,
+          utterances: manifest.counts?.train?.utterances,
+          licence: manifest.source?.licence ?? manifest.source?.license,
+        },
+        training: { steps: trainer.step, bestStep: trainer.bestStep, backend: info.name },
+        evals,
+        speakerNames,
+        limitations: [
+          'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
+          'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',
+          'English only (the tokens are a–z, apostrophe and space).',
+        ],
+      });
+      saveModelFolder(resolve(o.out), {
+        ...folder,
+        info: {
+          ...folder.info,
+          metrics,
+          training: { ...(folder.info.training ?? {}), steps: trainer.step, bestStep: trainer.bestStep },
+        },
+        modelCard: card,
+      });
+      const size = statSync(join(resolve(o.out), 'model.safetensors')).size;
+      process.stdout.write(JSON.stringify({ out: resolve(o.out), bytes: size, metrics }) + '\n');
+    });
+}

@@ -1,0 +1,88 @@
+// Registers tfjs-core's gradient functions. Bare @tensorflow/tfjs-core ships its kernels' gradients only as
+// ES modules that are not part of its Node bundle, so without this step no op has a gradient.
+import * as tf from '@tensorflow/tfjs-core';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** What registering the core gradients did: how, and any gradient modules that would not load. */
+export interface CoreGradients {
+  /** 'bundle' when tfjs-core's own register_all_gradients loaded; 'per-file' when each module was loaded alone. */
+  via: 'bundle' | 'per-file';
+  /** Gradient modules that failed to load, each with the reason (Prod's is replaced below anyway). */
+  failed: string[];
+}
+
+let loaded: Promise<CoreGradients> | null = null;
+
+/** Registers every gradient tfjs-core ships (once per process; later calls return the first result). */
+export function registerCoreGradients(): Promise<CoreGradients> {
+  loaded ??= load();
+  return loaded;
+}
+
+async function load(): Promise<CoreGradients> {
+  try {
+    // Works wherever the dist ES modules resolve as a bundler would (vite, esbuild, webpack).
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    tf.registerGradient(prodGradConfig);
+    return { via: 'bundle', failed: [] };
+  } catch {
+    // Plain Node ESM loaders (tsx) stop at one directory import in tfjs-core's dist before anything runs, so
+    // load the gradient modules one by one: all but Prod's resolve.
+  }
+  const gradientsDir = join(coreDir(), 'dist', 'gradients');
+  const failed: string[] = [];
+  for (const file of readdirSync(gradientsDir).filter((f) => f.endsWith('_grad.js'))) {
+    try {
+      const mod = (await import(pathToFileURL(join(gradientsDir, file)).href)) as Record<string, unknown>;
+      for (const value of Object.values(mod)) if (isGradConfig(value)) tf.registerGradient(value);
+    } catch (err) {
+      failed.push(`${file}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  tf.registerGradient(prodGradConfig);
+  return { via: 'per-file', failed };
+}
+
+function coreDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/package.json'));
+}
+
+function isGradConfig(value: unknown): value is tf.GradConfig {
+  return typeof value === 'object' && value != null && 'kernelName' in value && 'gradFunc' in value;
+}
+
+/**
+ * Gradient of Prod. tfjs-core's own calls chained tensor methods (x.reshape) that bare tfjs-core never
+ * registers, so it always fails there; and its module is the one a plain Node loader cannot resolve.
+ * Same method as tfjs-core's, in plain ops: move the reduced
+ * axes last and flatten them, then d(prod)/dx_i is the product of all other entries, taken as the exclusive
+ * cumulative product from the left times the one from the right (exact even when some entries are zero).
+ */
+export const prodGradConfig: tf.GradConfig = {
+  kernelName: 'Prod',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved;
+    const dyTensor = Array.isArray(dy) ? dy[0] : dy;
+    const { axis } = attrs as unknown as { axis: number | number[] };
+    const rank = x.rank;
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    return {
+      x: () => {
+        const perm = tf.backend_util.getAxesPermutation(axes, rank);
+        const permuted = perm == null ? x : tf.transpose(x, perm);
+        const keptShape = permuted.shape.slice(0, rank - axes.length);
+        const reducedSize = tf.util.sizeFromShape(permuted.shape.slice(rank - axes.length));
+        const flat = tf.reshape(permuted, [...keptShape, reducedSize]); // [...kept, R]
+        const last = keptShape.length;
+        const others = tf.mul(tf.cumprod(flat, last, true, false), tf.cumprod(flat, last, true, true));
+        const grad = tf.mul(tf.reshape(dyTensor, [...keptShape, 1]), others);
+        const unflat = tf.reshape(grad, permuted.shape);
+        return perm == null ? unflat : tf.transpose(unflat, tf.backend_util.getUndoAxesPermutation(perm));
+      },
+    };
+  },
+};

@@ -1,0 +1,88 @@
+import type { AcousticConfig } from '../model/config.js';
+import { lookAheadMs, outputFrameMs } from '../model/config.js';
+
+/** One evaluated set for the model card. */
+export interface CardEval {
+  name: string;
+  description: string;
+  utterances: number;
+  wer: number;
+  cer: number;
+  speakers: { speaker: string; utterances: number; wer: number; cer: number }[];
+}
+
+export interface CardInput {
+  title: string;
+  summary: string;
+  acoustic: AcousticConfig;
+  parameters: number;
+  weightsBytes: number;
+  /** Commands that reproduce the model, in order. */
+  commands: string[];
+  corpus: { description: string; hours?: number; utterances?: number; voices?: string[]; licence?: string };
+  training: { steps: number; bestStep: number; backend: string; wallHours?: number };
+  evals: CardEval[];
+  /** Names for speaker ids in the per-speaker tables (e.g. voice names). */
+  speakerNames?: Record<string, string>;
+  limitations: string[];
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** Renders MODEL_CARD.md: what the model is, how to remake it, and how well it does where. */
+export function renderModelCard(c: CardInput): string {
+  const a = c.acoustic;
+  const lines: string[] = [
+    `# ${c.title}`,
+    '',
+    c.summary,
+    '',
+    '## Model',
+    '',
+    `- Streaming CTC character model: log-mel (${a.featureBins} bins, ${a.hopMs} ms hop) → 2 stride-2 convolutions → ${a.blocks} depthwise-separable residual blocks (${a.channels} channels, kernel ${a.kernel}, layer norm) → ${a.vocabSize} classes.`,
+    `- ${c.parameters.toLocaleString('en')} parameters, ${(c.weightsBytes / 1e6).toFixed(1)} MB of float32 weights (safetensors).`,
+    `- Output frame ${outputFrameMs(a)} ms; look-ahead ${lookAheadMs(a)} ms (the only delay the model adds when streaming).`,
+    '- Greedy decoding, no language model.',
+    '',
+    '## Training data',
+    '',
+    c.corpus.description,
+    '',
+  ];
+  if (c.corpus.hours !== undefined)
+    lines.push(`- ${c.corpus.hours.toFixed(1)} hours, ${c.corpus.utterances ?? '?'} utterances.`);
+  if (c.corpus.voices) lines.push(`- Voices: ${c.corpus.voices.join(', ')}.`);
+  if (c.corpus.licence) lines.push(`- Text licence: ${c.corpus.licence}`);
+  lines.push(
+    '',
+    '## How it was made',
+    '',
+    '```sh',
+    ...c.commands,
+    '```',
+    '',
+    `Trained for ${c.training.steps} steps on the ${c.training.backend} backend${c.training.wallHours ? ` (${c.training.wallHours.toFixed(1)} h)` : ''}; the weights are those of step ${c.training.bestStep}, the best on the dev set.`,
+    '',
+    '## Accuracy',
+    '',
+    '| set | utterances | WER | CER |',
+    '|---|---:|---:|---:|',
+    ...c.evals.map(
+      (e) => `| ${e.name} — ${e.description} | ${e.utterances} | ${pct(e.wer)} | ${pct(e.cer)} |`,
+    ),
+    '',
+  );
+  for (const e of c.evals) {
+    if (e.speakers.length <= 1) continue;
+    lines.push(`### ${e.name} by voice`, '', '| voice | utterances | WER | CER |', '|---|---:|---:|---:|');
+    for (const s of e.speakers) {
+      const name = c.speakerNames?.[s.speaker];
+      lines.push(
+        `| ${name ? `${name} (${s.speaker})` : s.speaker} | ${s.utterances} | ${pct(s.wer)} | ${pct(s.cer)} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push('## Limitations', '', ...c.limitations.map((l) => `- ${l}`), '');
+  return lines.join('\n');
+}
