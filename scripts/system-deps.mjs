@@ -23,6 +23,7 @@ const PROFILES = {
     'festvox-us-slt-hts': null,
     chromium: '/usr/bin/chromium',
     xvfb: '/usr/bin/Xvfb',
+    'wordnet-base': '/usr/share/wordnet/data.noun',
   },
 };
 

@@ -128,6 +128,9 @@ function parseThreads(value: string | undefined): number | undefined {
 
 async function start(partial: BackendConfig): Promise<BackendInfo> {
   const config = resolveBackendConfig(partial);
+  // Production mode: no per-op debug checks, and no console banner suggesting tfjs-node (the
+  // ladder below already says which backend runs and why).
+  tf.enableProdMode();
   await registerCoreGradients();
   const reasons: BackendRung[] = [];
   let chosen: { name: BackendName; threads: number; simd: boolean } | null = null;

@@ -59,7 +59,7 @@ export function makeBatches(
   return { batches, dropped: frames.length - order.length };
 }
 
-/** The batch order of one epoch: a seeded shuffle of the buckets (and of items within them). */
+/** The batch order of one epoch: a seeded shuffle of the buckets (each keeps its items). */
 export function epochOrder(batches: readonly number[][], seed: number, epoch: number): number[][] {
   const rand = seededRandom(seed * 1000003 + epoch);
   const out = batches.map((b) => [...b]);

@@ -17,8 +17,9 @@ import { type FeatureConfig } from '../speech/features.js';
  * about [-23, 15]; 0.001 is far below what the model can resolve), half the size of float32, so a
  * 25-hour corpus fits in ~1.5 GB of memory.
  *
- * File: "ATTFEAT1", u32 header length, JSON header { features, items: [{ id, speaker, text, frames, offset }] },
- * then int16 little-endian values; item i's frames start at byte (dataStart + 2·offset).
+ * File: "ATTFEAT1", u32 header length, JSON header
+ * { features, items: [{ id, speaker, text, frames, offset }], skipped: [{ id, reason }] }, then int16
+ * little-endian values; item i's frames start at byte (dataStart + 2·offset).
  */
 
 const MAGIC = 'ATTFEAT1';
@@ -37,6 +38,8 @@ export interface CachedUtterance {
 export interface FeatureCacheHeader {
   features: FeatureConfig;
   items: CachedUtterance[];
+  /** Utterances the prepare stage could not use, with why, so a rerun need not retry them. */
+  skipped?: { id: string; reason: string }[];
 }
 
 export class FeatureCache {
@@ -75,7 +78,12 @@ export class FeatureCache {
       throw new Error(`${path} is not an Attune feature cache`);
     const hl = buf.readUInt32LE(8);
     if (12 + hl > buf.length) throw new Error(`${path}: truncated header`);
-    const header = JSON.parse(buf.toString('utf8', 12, 12 + hl)) as FeatureCacheHeader;
+    let header: FeatureCacheHeader;
+    try {
+      header = JSON.parse(buf.toString('utf8', 12, 12 + hl)) as FeatureCacheHeader;
+    } catch (err) {
+      throw new Error(`${path}: header is not valid JSON (${(err as Error).message})`);
+    }
     const dataStart = 12 + hl;
     const values = (buf.length - dataStart) >> 1;
     const need = header.items.reduce(
@@ -112,9 +120,13 @@ export class FeatureCacheWriter {
     this.offset += q.length;
   }
 
-  finish(): void {
+  /** Writes the file; `skipped` records the utterances that were left out and why. */
+  finish(skipped: { id: string; reason: string }[] = []): void {
     mkdirSync(dirname(this.path), { recursive: true });
-    const header = Buffer.from(JSON.stringify({ features: this.features, items: this.items }), 'utf8');
+    const header = Buffer.from(
+      JSON.stringify({ features: this.features, items: this.items, skipped }),
+      'utf8',
+    );
     const tmp = `${this.path}.tmp-${process.pid}`;
     const fd = openSync(tmp, 'w');
     try {

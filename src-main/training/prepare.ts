@@ -47,15 +47,20 @@ export async function prepareFeatures(
   const hop = cfg.features.hopLength / cfg.features.sampleRate;
   if (existsSync(path)) {
     const cache = FeatureCache.load(path);
-    const have = new Set(cache.items.map((i) => i.id));
+    // Reuse only a cache made from exactly these utterances: an extra item (removed from the corpus)
+    // or a stale transcript (corrected since) must not reach training. Known-bad files are not retried.
+    const texts = new Map(cache.items.map((i) => [i.id, i.text]));
+    const skipped = cache.header.skipped ?? [];
+    const skippedIds = new Set(skipped.map((s) => s.id));
     if (
-      utterances.every((u) => have.has(u.id)) &&
+      texts.size + skippedIds.size === utterances.length &&
+      utterances.every((u) => texts.get(u.id) === u.text || skippedIds.has(u.id)) &&
       JSON.stringify(cache.header.features) === JSON.stringify(cfg.features)
     ) {
       return {
         path,
         items: cache.items.length,
-        skipped: [],
+        skipped,
         audioSeconds: cache.totalFrames * hop,
         reused: true,
       };
@@ -90,6 +95,6 @@ export async function prepareFeatures(
     const r = results[i];
     if (r) writer.add({ id: u.id, speaker: u.speaker, text: u.text, frames: r.frames }, r.data);
   });
-  writer.finish();
+  writer.finish(skipped);
   return { path, items: utterances.length - skipped.length, skipped, audioSeconds, reused: false };
 }

@@ -168,6 +168,9 @@ export async function train(
   let model: AcousticModel;
   const opt = new AdamW(cfg.optimizer);
   let state: TrainerState;
+  // A kill between the two renames of a checkpoint swap leaves only the previous one, as .old.
+  if (!existsSync(ckptDir) && existsSync(join(`${ckptDir}.old`, 'trainer.json')))
+    renameSync(`${ckptDir}.old`, ckptDir);
   const resumed = existsSync(join(ckptDir, 'model', 'config.json'));
   let info: ModelInfo = {};
   if (resumed) {

@@ -1,0 +1,172 @@
+// Feature-domain augmentation: speed resampling, mel warping, SpecAugment masks within their bounds, and
+// reproducibility from a seeded random source.
+import { describe, expect, it } from 'vitest';
+import {
+  augment,
+  type AugmentConfig,
+  changeSpeed,
+  DEFAULT_AUGMENT,
+  specAugment,
+  warpFrequency,
+} from '../../src-main/training/feature-augment.js';
+import { maxAbsDiff, randomFeatures, seeded } from './helpers-tf.js';
+
+/** [T, F] with x[t, f] = t + f / 100: both axes readable from the value. */
+function ramp(T: number, F: number): Float32Array {
+  const x = new Float32Array(T * F);
+  for (let t = 0; t < T; t++) for (let f = 0; f < F; f++) x[t * F + f] = t + f / 100;
+  return x;
+}
+
+/** Columns (bins) and rows (frames) whose every value equals `v`. */
+function maskedBins(x: Float32Array, T: number, F: number, v: number): number[] {
+  const out: number[] = [];
+  for (let f = 0; f < F; f++) {
+    let all = true;
+    for (let t = 0; t < T && all; t++) all = x[t * F + f] === v;
+    if (all) out.push(f);
+  }
+  return out;
+}
+function maskedFrames(x: Float32Array, T: number, F: number, v: number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < T; t++) if (x.subarray(t * F, (t + 1) * F).every((y) => y === v)) out.push(t);
+  return out;
+}
+function mean(x: Float32Array): number {
+  let s = 0;
+  for (const v of x) s += v;
+  return Math.fround(s / x.length);
+}
+/** Lengths of the runs of consecutive numbers in a sorted list. */
+function runs(sorted: number[]): number[] {
+  const out: number[] = [];
+  sorted.forEach((v, i) => (i > 0 && v === sorted[i - 1] + 1 ? out[out.length - 1]++ : out.push(1)));
+  return out;
+}
+
+describe('changeSpeed', () => {
+  it('changes the length by 1 / factor and resamples the time axis linearly', () => {
+    const [T, F] = [200, 3];
+    const x = ramp(T, F);
+    for (const factor of [0.9, 0.95, 1.05, 1.1, 1.5, 0.5]) {
+      const { data, frames } = changeSpeed(x, T, F, factor);
+      expect(frames).toBe(Math.round(T / factor));
+      expect(data.length).toBe(frames * F);
+      for (let t = 0; t < frames; t++) {
+        const src = Math.min(T - 1, t * factor); // where output frame t reads from
+        for (let f = 0; f < F; f++) expect(data[t * F + f]).toBeCloseTo(src + f / 100, 4);
+      }
+    }
+  });
+
+  it('returns the input itself at factor 1, and at least one frame', () => {
+    const x = ramp(5, 2);
+    expect(changeSpeed(x, 5, 2, 1).data).toBe(x);
+    expect(changeSpeed(ramp(1, 2), 1, 2, 3).frames).toBe(1);
+  });
+});
+
+describe('warpFrequency', () => {
+  it('keeps the shape and moves bin f to read from f / factor', () => {
+    const [T, F] = [4, 20];
+    const x = ramp(T, F);
+    for (const factor of [0.9, 1.1]) {
+      const y = warpFrequency(x, T, F, factor);
+      expect(y.length).toBe(x.length);
+      for (let t = 0; t < T; t++)
+        for (let f = 0; f < F; f++)
+          expect(y[t * F + f]).toBeCloseTo(t + Math.min(F - 1, f / factor) / 100, 5);
+    }
+    expect(warpFrequency(x, T, F, 1)).toBe(x);
+  });
+});
+
+describe('specAugment', () => {
+  const cfg: AugmentConfig = {
+    ...DEFAULT_AUGMENT,
+    freqMasks: 2,
+    freqMaskBins: 6,
+    timeMasksPerSecond: 2,
+    timeMaskFrames: 15,
+    maxTimeMaskFraction: 0.2,
+  };
+
+  it('masks with the utterance mean, never more than the config allows', () => {
+    const [T, F] = [300, 24];
+    let maskedSomething = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const x = randomFeatures(T, F, seed);
+      const m = mean(x);
+      specAugment(x, T, F, cfg, seeded(seed));
+      const bins = maskedBins(x, T, F, m);
+      const frames = maskedFrames(x, T, F, m);
+      expect(bins.length).toBeLessThanOrEqual(cfg.freqMasks * cfg.freqMaskBins);
+      for (const r of runs(bins)) expect(r).toBeLessThanOrEqual(cfg.freqMasks * cfg.freqMaskBins);
+      // Time: at most maxTimeMaskFraction of the frames, in at most T/100·timeMasksPerSecond masks.
+      expect(frames.length).toBeLessThanOrEqual(Math.floor(T * cfg.maxTimeMaskFraction));
+      expect(runs(frames).length).toBeLessThanOrEqual(Math.round((T / 100) * cfg.timeMasksPerSecond));
+      // Every value that changed became the mean, and only masked bins/frames changed.
+      const original = randomFeatures(T, F, seed);
+      for (let t = 0; t < T; t++)
+        for (let f = 0; f < F; f++) {
+          const i = t * F + f;
+          if (x[i] !== original[i]) {
+            expect(x[i]).toBe(m);
+            expect(bins.includes(f) || frames.includes(t)).toBe(true);
+          }
+        }
+      if (bins.length > 0 && frames.length > 0) maskedSomething++;
+    }
+    expect(maskedSomething).toBeGreaterThan(30); // masks do happen
+  });
+
+  it('masks nothing in time on a clip shorter than one mask per second allows', () => {
+    const [T, F] = [20, 8]; // 0.2 s: round(0.2 × 2) = 0 time masks
+    const x = randomFeatures(T, F, 1);
+    specAugment(x, T, F, { ...cfg, freqMasks: 0 }, seeded(1));
+    expect(maxAbsDiff(x, randomFeatures(T, F, 1))).toBe(0);
+  });
+});
+
+describe('augment', () => {
+  it('is reproducible from the seed and different for another seed', () => {
+    const [T, F] = [180, 16];
+    const x = randomFeatures(T, F, 3);
+    const copy = x.slice();
+    const a = augment(x, T, F, DEFAULT_AUGMENT, seeded(42));
+    const b = augment(x, T, F, DEFAULT_AUGMENT, seeded(42));
+    const c = augment(x, T, F, DEFAULT_AUGMENT, seeded(43));
+    expect(a.frames).toBe(b.frames);
+    expect(maxAbsDiff(a.data, b.data)).toBe(0);
+    expect(a.frames !== c.frames || maxAbsDiff(a.data, c.data) > 0).toBe(true);
+    expect(maxAbsDiff(x, copy)).toBe(0); // the cached features are never modified
+  });
+
+  it('keeps the length within the speed range and the data consistent with it', () => {
+    const [T, F] = [200, 10];
+    const x = randomFeatures(T, F, 5);
+    const [lo, hi] = DEFAULT_AUGMENT.speed;
+    for (let seed = 0; seed < 40; seed++) {
+      const r = augment(x, T, F, DEFAULT_AUGMENT, seeded(seed));
+      expect(r.data.length).toBe(r.frames * F);
+      expect(r.frames).toBeGreaterThanOrEqual(Math.round(T / hi));
+      expect(r.frames).toBeLessThanOrEqual(Math.round(T / lo));
+    }
+  });
+
+  it('with every augmentation off, returns a copy equal to the input', () => {
+    const off: AugmentConfig = {
+      ...DEFAULT_AUGMENT,
+      speed: [1, 1],
+      warp: [1, 1],
+      freqMasks: 0,
+      timeMasksPerSecond: 0,
+    };
+    const x = randomFeatures(50, 8, 1);
+    const r = augment(x, 50, 8, off, seeded(1));
+    expect(r.frames).toBe(50);
+    expect(r.data).not.toBe(x);
+    expect(maxAbsDiff(r.data, x)).toBe(0);
+  });
+});
