@@ -1,0 +1,205 @@
+import { EventEmitter } from 'node:events';
+import type { ModelStream } from '../model/acoustic.js';
+import { outputFrameMs } from '../model/config.js';
+import type { LoadedModel } from '../model/model-io.js';
+import { type DecodedWord, StreamingGreedyDecoder } from '../speech/decode.js';
+import { DEFAULT_ENDPOINT, type EndpointConfig, Endpointer, frameEnergy } from '../speech/endpoint.js';
+import { StreamingLogMel } from '../speech/features.js';
+
+/**
+ * The streaming recogniser: PCM in, text out. Reads like the algorithm:
+ *   accept audio → log-mel frames → model stream → greedy decoder → partial text
+ *   → endpoint? → flush the model, final segment, reset for the next phrase.
+ * Times are milliseconds of audio since the recogniser started (the session timeline), so the
+ * caller can cut each segment's audio clip from its own recording.
+ */
+export interface RecognizerConfig {
+  endpoint: EndpointConfig;
+}
+
+export const DEFAULT_RECOGNIZER: RecognizerConfig = {
+  endpoint: DEFAULT_ENDPOINT,
+};
+
+export interface PartialEvent {
+  /** Segment number within this recogniser's life (0, 1, …). */
+  segment: number;
+  /** Committed words of the segment so far plus the word in progress. */
+  text: string;
+  committed: string;
+  partial: string;
+  startMs: number;
+}
+
+export interface FinalEvent {
+  segment: number;
+  text: string;
+  words: DecodedWord[];
+  /** Span of the segment's audio on the session timeline (from its first audio to the endpoint). */
+  startMs: number;
+  endMs: number;
+  /** Why the segment ended. */
+  reason: 'endpoint' | 'max-length' | 'finish';
+}
+
+export interface RecognizerEvents {
+  partial: [PartialEvent];
+  final: [FinalEvent];
+}
+
+export class Recognizer extends EventEmitter<RecognizerEvents> {
+  private readonly cfg: RecognizerConfig;
+  private model: LoadedModel;
+  private pendingModel: LoadedModel | null = null;
+  private features: StreamingLogMel;
+  private stream: ModelStream;
+  private decoder: StreamingGreedyDecoder;
+  private endpointer: Endpointer;
+  private frameMs: number;
+  /** Feature frames consumed since start: the session clock (10 ms each). */
+  private frameClock = 0;
+  private segmentStartFrame = 0;
+  private segmentIndex = 0;
+  private lastPartial = '';
+  /** Decoder frames before this segment (the decoder's clock keeps running across segments). */
+  private decoderFrameBase = 0;
+
+  constructor(model: LoadedModel, config: Partial<RecognizerConfig> = {}) {
+    super();
+    this.cfg = { ...DEFAULT_RECOGNIZER, ...config, endpoint: { ...DEFAULT_ENDPOINT, ...config.endpoint } };
+    this.model = model;
+    this.frameMs = outputFrameMs(model.model.config);
+    this.features = new StreamingLogMel(model.features);
+    this.stream = model.model.createStream();
+    this.decoder = new StreamingGreedyDecoder(model.alphabet, { frameMs: this.frameMs });
+    this.endpointer = new Endpointer({ ...this.cfg.endpoint, hopMs: this.hopMs });
+  }
+
+  private get hopMs(): number {
+    return (this.model.features.hopLength / this.model.features.sampleRate) * 1000;
+  }
+
+  /** Milliseconds of audio consumed so far. */
+  get audioMs(): number {
+    return this.frameClock * this.hopMs;
+  }
+
+  /**
+   * Swaps in another model (e.g. a newly promoted personal model). Takes effect at the next segment
+   * boundary so a phrase is never decoded by two models; dictation does not stop.
+   */
+  swapModel(next: LoadedModel): void {
+    this.pendingModel = next;
+    if (!this.decoder.hasSpeech && !this.endpointer.inSpeech) this.startSegment();
+  }
+
+  /** The model currently decoding. */
+  get currentModel(): LoadedModel {
+    return this.model;
+  }
+
+  /** Feeds samples in [-1, 1] at the model's sample rate. Emits partial/final events synchronously. */
+  accept(samples: Float32Array): void {
+    const mel = this.features.accept(samples); // [n, bins]
+    if (mel.frames === 0) return;
+    const bins = mel.bins;
+    // Endpoint decisions are per feature frame, so run the model on the frames up to a decision.
+    let from = 0;
+    for (let t = 0; t < mel.frames; t++) {
+      this.frameClock++;
+      const decision = this.endpointer.accept(frameEnergy(mel.data, t * bins, bins), {
+        hasText: this.decoder.hasSpeech,
+        trailingBlankMs: this.decoder.trailingBlankFrames * this.frameMs,
+      });
+      if (decision === 'continue') continue;
+      this.runModel(mel.data.subarray(from * bins, (t + 1) * bins), t + 1 - from);
+      from = t + 1;
+      if (decision === 'endpoint') {
+        this.finishSegment(
+          this.endpointer.segmentMs >= this.cfg.endpoint.maxSegmentMs ? 'max-length' : 'endpoint',
+        );
+      } else {
+        this.startSegment(); // idle: nothing was said, drop the stream's state and start fresh
+      }
+    }
+    if (from < mel.frames) this.runModel(mel.data.subarray(from * bins), mel.frames - from);
+  }
+
+  /** Ends the audio: flushes everything and emits the last final segment (if anything was said). */
+  finish(): void {
+    const tail = this.features.flush();
+    if (tail.frames > 0) {
+      this.frameClock += tail.frames;
+      this.runModel(tail.data, tail.frames);
+    }
+    this.finishSegment('finish');
+  }
+
+  private runModel(data: Float32Array, frames: number): void {
+    if (frames === 0) return;
+    const out = this.stream.accept(data, frames);
+    if (out.frames > 0) this.decode(out.logProbs, out.frames);
+  }
+
+  private decode(logProbs: Float32Array, frames: number): void {
+    this.decoder.accept(logProbs, frames);
+    const r = this.decoder.result();
+    const text = [r.committed, r.partial].filter(Boolean).join(' ');
+    if (text !== this.lastPartial) {
+      this.lastPartial = text;
+      this.emit('partial', {
+        segment: this.segmentIndex,
+        text,
+        committed: r.committed,
+        partial: r.partial,
+        startMs: this.segmentStartFrame * this.hopMs,
+      });
+    }
+  }
+
+  private finishSegment(reason: FinalEvent['reason']): void {
+    // The model's look-ahead still holds the last frames: flush them with the same right padding
+    // the offline model uses, so a segment decodes exactly as the offline model would decode it.
+    const out = this.stream.flush();
+    if (out.frames > 0) this.decode(out.logProbs, out.frames);
+    const fin = this.decoder.finalResult();
+    if (fin.text !== '') {
+      const offsetMs = this.segmentStartFrame * this.hopMs - this.decoderFrameBase * this.frameMs;
+      const words = fin.words.map((w) => ({
+        ...w,
+        startMs: w.startMs + offsetMs,
+        endMs: w.endMs + offsetMs,
+      }));
+      this.emit('final', {
+        segment: this.segmentIndex,
+        text: fin.text,
+        words,
+        startMs: this.segmentStartFrame * this.hopMs,
+        endMs: this.frameClock * this.hopMs,
+        reason,
+      });
+      this.segmentIndex++;
+    }
+    this.startSegment();
+  }
+
+  /** Fresh state for the next phrase; swaps the model here if one is waiting. */
+  private startSegment(): void {
+    this.stream.dispose();
+    if (this.pendingModel) {
+      this.model = this.pendingModel;
+      this.pendingModel = null;
+      this.frameMs = outputFrameMs(this.model.model.config);
+    }
+    this.stream = this.model.model.createStream();
+    this.decoder = new StreamingGreedyDecoder(this.model.alphabet, { frameMs: this.frameMs });
+    this.decoderFrameBase = 0;
+    this.endpointer.reset();
+    this.segmentStartFrame = this.frameClock;
+    this.lastPartial = '';
+  }
+
+  dispose(): void {
+    this.stream.dispose();
+  }
+}
