@@ -163,7 +163,9 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     const out = this.stream.flush();
     if (out.frames > 0) this.decode(out.logProbs, out.frames);
     const fin = this.decoder.finalResult();
-    if (fin.text !== '') {
+    // Text decoded from audio that never rose above the room's noise is a hallucination, not
+    // dictation: drop it rather than type it.
+    if (fin.text !== '' && this.endpointer.inSpeech) {
       const offsetMs = this.segmentStartFrame * this.hopMs - this.decoderFrameBase * this.frameMs;
       const words = fin.words.map((w) => ({
         ...w,

@@ -5,7 +5,10 @@
  */
 
 export interface BatchConfig {
-  /** Upper bound on padded feature frames per batch (B × Tmax), i.e. ~audio per step: 6400 = 64 s. */
+  /**
+   * Upper bound on padded feature frames per batch (B × Tmax), i.e. ~audio per step: 3200 = 32 s.
+   * Activation memory grows with it; 32 s keeps training under 1 GB with matMuls still large.
+   */
   maxFrames: number;
   /** Upper bound on utterances per batch. */
   maxUtterances: number;
@@ -14,7 +17,7 @@ export interface BatchConfig {
 }
 
 export const DEFAULT_BATCHES: BatchConfig = {
-  maxFrames: 6400,
+  maxFrames: 3200,
   maxUtterances: 32,
   maxUtteranceFrames: 2000,
 };

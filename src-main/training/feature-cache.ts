@@ -1,12 +1,13 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
+  fsyncSync,
   mkdirSync,
   openSync,
-  readFileSync,
+  readSync,
   renameSync,
   writeSync,
-  fsyncSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { type FeatureConfig } from '../speech/features.js';
@@ -45,7 +46,9 @@ export interface FeatureCacheHeader {
 export class FeatureCache {
   private constructor(
     readonly header: FeatureCacheHeader,
-    private readonly data: Int16Array,
+    private readonly path: string,
+    private readonly fd: number,
+    private readonly dataStart: number,
   ) {}
 
   get items(): readonly CachedUtterance[] {
@@ -61,40 +64,58 @@ export class FeatureCache {
     return this.header.items.reduce((s, it) => s + it.frames, 0);
   }
 
-  /** Features of item i as float32 [frames, bins]. */
+  /**
+   * Features of item i as float32 [frames, bins], read from disk on demand: the operating system's
+   * page cache keeps hot data in memory without counting it against the training process.
+   */
   features(i: number): Float32Array {
     const it = this.header.items[i];
     const n = it.frames * this.bins;
+    const q = new Int16Array(n);
+    const bytes = new Uint8Array(q.buffer);
+    const got = readSync(this.fd, bytes, 0, bytes.length, this.dataStart + it.offset * 2);
+    if (got !== bytes.length) throw new Error(`${this.path}: item ${it.id} is truncated`);
     const out = new Float32Array(n);
-    const src = this.data.subarray(it.offset, it.offset + n);
-    for (let k = 0; k < n; k++) out[k] = src[k] / SCALE;
+    for (let k = 0; k < n; k++) out[k] = q[k] / SCALE;
     return out;
+  }
+
+  /** Closes the file (the cache cannot be read afterwards). */
+  close(): void {
+    closeSync(this.fd);
   }
 
   static load(path: string): FeatureCache {
     if (!existsSync(path)) throw new Error(`feature cache ${path} does not exist (run the prepare stage)`);
-    const buf = readFileSync(path);
-    if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC)
-      throw new Error(`${path} is not an Attune feature cache`);
-    const hl = buf.readUInt32LE(8);
-    if (12 + hl > buf.length) throw new Error(`${path}: truncated header`);
-    let header: FeatureCacheHeader;
+    const fd = openSync(path, 'r');
     try {
-      header = JSON.parse(buf.toString('utf8', 12, 12 + hl)) as FeatureCacheHeader;
+      const size = fstatSync(fd).size;
+      const pre = Buffer.alloc(12);
+      readSync(fd, pre, 0, 12, 0);
+      if (size < 12 || pre.toString('latin1', 0, 8) !== MAGIC)
+        throw new Error(`${path} is not an Attune feature cache`);
+      const hl = pre.readUInt32LE(8);
+      if (12 + hl > size) throw new Error(`${path}: truncated header`);
+      const head = Buffer.alloc(hl);
+      readSync(fd, head, 0, hl, 12);
+      let header: FeatureCacheHeader;
+      try {
+        header = JSON.parse(head.toString('utf8')) as FeatureCacheHeader;
+      } catch (err) {
+        throw new Error(`${path}: header is not valid JSON (${(err as Error).message})`);
+      }
+      const dataStart = 12 + hl;
+      const values = Math.floor((size - dataStart) / 2);
+      const need = header.items.reduce(
+        (m, it) => Math.max(m, it.offset + it.frames * header.features.nMels),
+        0,
+      );
+      if (values < need) throw new Error(`${path}: truncated data (${values} values, index needs ${need})`);
+      return new FeatureCache(header, path, fd, dataStart);
     } catch (err) {
-      throw new Error(`${path}: header is not valid JSON (${(err as Error).message})`);
+      closeSync(fd);
+      throw err;
     }
-    const dataStart = 12 + hl;
-    const values = (buf.length - dataStart) >> 1;
-    const need = header.items.reduce(
-      (m, it) => Math.max(m, it.offset + it.frames * header.features.nMels),
-      0,
-    );
-    if (values < need) throw new Error(`${path}: truncated data (${values} values, index needs ${need})`);
-    // Copy into an aligned Int16Array (the Buffer's offset need not be even).
-    const data = new Int16Array(values);
-    Buffer.from(data.buffer).set(buf.subarray(dataStart, dataStart + values * 2));
-    return new FeatureCache(header, data);
   }
 }
 

@@ -52,6 +52,7 @@ export async function prepareFeatures(
     const texts = new Map(cache.items.map((i) => [i.id, i.text]));
     const skipped = cache.header.skipped ?? [];
     const skippedIds = new Set(skipped.map((s) => s.id));
+    cache.close();
     if (
       texts.size + skippedIds.size === utterances.length &&
       utterances.every((u) => texts.get(u.id) === u.text || skippedIds.has(u.id)) &&

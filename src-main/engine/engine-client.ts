@@ -1,0 +1,184 @@
+import { fork } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { EndpointConfig } from '../speech/endpoint.js';
+import type { EngineModelInfo, FromEngine, ToEngine } from './protocol.js';
+import type { FinalEvent, PartialEvent } from './recognizer.js';
+
+/** The part of a child process the client needs; Node's fork and Electron's utilityProcess both fit. */
+export interface EngineChild {
+  send(msg: ToEngine): void;
+  onMessage(handler: (msg: FromEngine) => void): void;
+  onExit(handler: (code: number | null) => void): void;
+  kill(): void;
+  readonly pid?: number;
+}
+
+export type EngineLauncher = (entry: string) => EngineChild;
+
+/** Path of the engine process entry next to this file (.ts from source, .js when built). */
+export function engineEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.replace(/engine-client\.(ts|js)$/, 'engine-process.$1');
+}
+
+/** Starts the engine as a Node child process; a TypeScript entry gets the tsx loader. */
+export const nodeLauncher: EngineLauncher = (entry) => {
+  const execArgv = entry.endsWith('.ts')
+    ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
+    : [];
+  const child = fork(entry, [], {
+    serialization: 'advanced',
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return {
+    pid: child.pid,
+    send: (m) => {
+      if (child.connected) child.send(m);
+    },
+    onMessage: (h) => child.on('message', (m) => h(m as FromEngine)),
+    onExit: (h) => child.on('exit', (code) => h(code)),
+    kill: () => child.kill(),
+  };
+};
+
+export interface EngineOptions {
+  modelDir: string;
+  backend?: string;
+  endpoint?: Partial<EndpointConfig>;
+  launcher?: EngineLauncher;
+  /** How long model loading may take before start() gives up. */
+  startTimeoutMs?: number;
+}
+
+export interface EngineEvents {
+  partial: [PartialEvent];
+  final: [FinalEvent];
+  stats: [{ audioMs: number; computeMs: number; rssBytes: number }];
+  error: [{ message: string; fatal: boolean }];
+  exit: [number | null];
+  'model-swapped': [EngineModelInfo];
+}
+
+/**
+ * The main process's handle on the engine process. Audio goes in with sendAudio(); text comes back
+ * as 'partial' and 'final' events. The main process never runs the model, so it never blocks.
+ */
+export class EngineClient extends EventEmitter<EngineEvents> {
+  private finishedWaiters: (() => void)[] = [];
+  private exited = false;
+  ready: Extract<FromEngine, { type: 'ready' }> | null = null;
+
+  private constructor(private readonly child: EngineChild) {
+    super();
+  }
+
+  static start(opts: EngineOptions): Promise<EngineClient> {
+    const child = (opts.launcher ?? nodeLauncher)(engineEntry());
+    const client = new EngineClient(child);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        reject(new Error(`engine did not start within ${opts.startTimeoutMs ?? 60_000} ms`));
+      }, opts.startTimeoutMs ?? 60_000);
+      child.onExit((code) => {
+        client.exited = true;
+        for (const w of client.finishedWaiters.splice(0)) w();
+        if (!client.ready) {
+          clearTimeout(timer);
+          reject(new Error(`engine process exited during start-up (code ${code})`));
+        }
+        client.emit('exit', code);
+      });
+      child.onMessage((msg) => {
+        switch (msg.type) {
+          case 'ready':
+            client.ready = msg;
+            clearTimeout(timer);
+            resolve(client);
+            break;
+          case 'partial': {
+            const { type: _t, ...e } = msg;
+            client.emit('partial', e);
+            break;
+          }
+          case 'final': {
+            const { type: _t, ...e } = msg;
+            client.emit('final', e);
+            break;
+          }
+          case 'finished':
+            client.finishedWaiters.shift()?.();
+            break;
+          case 'model-swapped':
+            client.emit('model-swapped', msg.model);
+            break;
+          case 'stats': {
+            const { type: _t, ...s } = msg;
+            client.emit('stats', s);
+            break;
+          }
+          case 'error':
+            if (!client.ready && msg.fatal) {
+              clearTimeout(timer);
+              child.kill();
+              reject(new Error(msg.message));
+            } else client.emit('error', { message: msg.message, fatal: msg.fatal });
+            break;
+        }
+      });
+      child.send({ type: 'init', modelDir: opts.modelDir, backend: opts.backend, endpoint: opts.endpoint });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  sendAudio(samples: Float32Array): void {
+    this.child.send({ type: 'audio', samples });
+  }
+
+  /** Flushes the stream; resolves once the last final (if any) has been emitted. */
+  finish(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.finishedWaiters.push(resolve);
+      this.child.send({ type: 'finish' });
+    });
+  }
+
+  reset(): void {
+    this.child.send({ type: 'reset' });
+  }
+
+  swapModel(modelDir: string): Promise<EngineModelInfo> {
+    return new Promise((resolve, reject) => {
+      const onSwap = (m: EngineModelInfo) => {
+        this.off('error', onErr);
+        resolve(m);
+      };
+      const onErr = (e: { message: string }) => {
+        this.off('model-swapped', onSwap);
+        reject(new Error(e.message));
+      };
+      this.once('model-swapped', onSwap);
+      this.once('error', onErr);
+      this.child.send({ type: 'swap-model', modelDir });
+    });
+  }
+
+  close(): void {
+    if (this.exited) return;
+    this.child.send({ type: 'shutdown' });
+    setTimeout(() => {
+      if (!this.exited) this.child.kill();
+    }, 2000).unref();
+  }
+}

@@ -1,0 +1,126 @@
+import { describeBackend, initBackend } from '../model/backend.js';
+import { loadModel, type LoadedModel } from '../model/model-io.js';
+import type { EngineModelInfo, FromEngine, ToEngine } from './protocol.js';
+import { Recognizer } from './recognizer.js';
+
+/**
+ * Entry of the engine process: loads the model, runs the streaming recogniser on the audio the
+ * main process sends, and answers with partial and final text. Runs as an Electron utilityProcess
+ * or a Node child process (fork); the two only differ in how messages are carried.
+ */
+
+interface Port {
+  send(msg: FromEngine): void;
+  onMessage(handler: (msg: ToEngine) => void): void;
+}
+
+function openPort(): Port {
+  // Electron's utilityProcess gives process.parentPort; a Node fork gives process.send.
+  const parentPort = (
+    process as unknown as {
+      parentPort?: {
+        postMessage(m: unknown): void;
+        on(e: 'message', h: (ev: { data: unknown }) => void): void;
+      };
+    }
+  ).parentPort;
+  if (parentPort) {
+    return {
+      send: (msg) => parentPort.postMessage(msg),
+      onMessage: (h) => parentPort.on('message', (ev) => h(ev.data as ToEngine)),
+    };
+  }
+  if (process.send) {
+    return {
+      send: (msg) => process.send!(msg),
+      onMessage: (h) => process.on('message', (m) => h(m as ToEngine)),
+    };
+  }
+  throw new Error('engine process started without a parent to talk to');
+}
+
+function modelInfo(m: LoadedModel): EngineModelInfo {
+  return { dir: m.dir, parameters: m.model.parameterCount, version: m.info.version };
+}
+
+export function runEngine(port: Port = openPort()): void {
+  let recognizer: Recognizer | null = null;
+  let computeMs = 0;
+  let audioMs = 0;
+  let lastStats = 0;
+
+  const fail = (err: unknown, fatal: boolean) =>
+    port.send({ type: 'error', message: err instanceof Error ? err.message : String(err), fatal });
+
+  const attach = (r: Recognizer) => {
+    r.on('partial', (e) => port.send({ type: 'partial', ...e }));
+    r.on('final', (e) => port.send({ type: 'final', ...e }));
+  };
+
+  // Messages are handled strictly in order: audio that arrives while the model loads waits for it.
+  let queue: Promise<void> = Promise.resolve();
+  port.onMessage((msg) => {
+    queue = queue.then(async () => {
+      try {
+        switch (msg.type) {
+          case 'init': {
+            const backend = await initBackend({ prefer: (msg.backend ?? 'auto') as 'auto' });
+            const model = loadModel(msg.modelDir);
+            recognizer?.dispose();
+            recognizer = new Recognizer(model, { endpoint: msg.endpoint as never });
+            attach(recognizer);
+            port.send({
+              type: 'ready',
+              backend: {
+                name: backend.name,
+                threads: backend.threads,
+                description: describeBackend(backend),
+              },
+              model: modelInfo(model),
+            });
+            break;
+          }
+          case 'audio': {
+            if (!recognizer) throw new Error('audio before init');
+            const t0 = performance.now();
+            recognizer.accept(msg.samples);
+            computeMs += performance.now() - t0;
+            audioMs += (msg.samples.length / 16000) * 1000;
+            if (audioMs - lastStats >= 1000) {
+              lastStats = audioMs;
+              port.send({ type: 'stats', audioMs, computeMs, rssBytes: process.memoryUsage().rss });
+            }
+            break;
+          }
+          case 'finish':
+            recognizer?.finish();
+            port.send({ type: 'finished' });
+            break;
+          case 'reset':
+            if (recognizer) {
+              const model = recognizer.currentModel;
+              recognizer.dispose();
+              recognizer = new Recognizer(model);
+              attach(recognizer);
+            }
+            break;
+          case 'swap-model': {
+            const next = loadModel(msg.modelDir);
+            if (!recognizer) throw new Error('swap-model before init');
+            recognizer.swapModel(next);
+            port.send({ type: 'model-swapped', model: modelInfo(next) });
+            break;
+          }
+          case 'shutdown':
+            recognizer?.dispose();
+            process.exit(0);
+        }
+      } catch (err) {
+        fail(err, msg.type === 'init');
+      }
+    });
+  });
+}
+
+// Started as a process entry (not imported by tests): run.
+if (process.argv[1] && /engine-process\.(ts|js)$/.test(process.argv[1])) runEngine();
