@@ -43,7 +43,10 @@ beforeAll(async () => {
   }
   audio = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) (audio.set(p, o), (o += p.length));
+  for (const p of parts) {
+    audio.set(p, o);
+    o += p.length;
+  }
   loaded = { dir, model: biasedModel(), alphabet: englishAlphabet(), features: DEFAULT_FEATURES, info: {} };
 });
 
@@ -94,7 +97,10 @@ describe('Recognizer', () => {
   it('gives the same finals whatever the audio chunk size', () => {
     const ref = run(() => 1600).finals.map((f) => [f.text, f.startMs, f.endMs]);
     let s = 5;
-    const odd = run(() => ((s = (s * 1103515245 + 12345) % 2 ** 31), 1 + (s % 3000))).finals;
+    const odd = run(() => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return 1 + (s % 3000);
+    }).finals;
     expect(odd.map((f) => [f.text, f.startMs, f.endMs])).toEqual(ref);
   });
 
