@@ -74,6 +74,14 @@ export async function readAudio(path: string, opts: Partial<AudioReadConfig> = {
 
   const decodeFile = (unsupported?: AudioError) => decodeWithSox(file, path, config, unsupported);
   const head = await readHead(file, 12, path);
+  if (isFlac(head)) {
+    // FLAC (what speech corpora ship) decodes in-process: no sox process per file.
+    const buf = await readFile(file).catch((err: unknown) => {
+      throw fsError(err, path, 'read');
+    });
+    const native = await fromFlac(buf, path, config);
+    return native ?? decodeFile();
+  }
   if (!looksLikeWav(head)) return decodeFile();
   const buf = await readFile(file).catch((err: unknown) => {
     throw fsError(err, path, 'read');
@@ -95,6 +103,7 @@ export async function decodeAudioBuffer(
   // sox needs a seekable file to detect most formats, so hand it a private temporary copy.
   const decodeCopy = (unsupported?: AudioError) =>
     withTempCopy(buf, name, (file) => decodeWithSox(file, name, config, unsupported));
+  if (isFlac(buf)) return (await fromFlac(buf, name, config)) ?? decodeCopy();
   if (!looksLikeWav(buf)) return decodeCopy();
   return fromWav(buf, name, config, decodeCopy);
 }
@@ -135,6 +144,86 @@ function resolveConfig(opts: Partial<AudioReadConfig>): AudioReadConfig {
 /** RIFF/WAVE, or a file too short to tell that starts like one (parseWav then reports it truncated). */
 function looksLikeWav(head: Buffer): boolean {
   return isRiffWave(head) || (head.length < 12 && 'RIFF'.startsWith(head.toString('latin1', 0, 4)));
+}
+
+function isFlac(head: Buffer): boolean {
+  return head.length >= 4 && head.toString('latin1', 0, 4) === 'fLaC';
+}
+
+let flacDecoder: Promise<{
+  decodeFile(data: Uint8Array): Promise<FlacDecoded>;
+  reset(): Promise<void>;
+}> | null = null;
+let flacQueue: Promise<void> = Promise.resolve();
+interface FlacDecoded {
+  channelData: Float32Array[];
+  samplesDecoded: number;
+  sampleRate: number;
+  bitDepth: number;
+  errors: unknown[];
+}
+
+/**
+ * Decodes FLAC with the WebAssembly build of libFLAC. Returns null when the stream has errors this
+ * decoder does not handle, so sox gets a go (and reports the problem if it fails too).
+ */
+async function fromFlac(buf: Buffer, name: string, config: AudioReadConfig): Promise<AudioData | null> {
+  let decoded: FlacDecoded;
+  try {
+    flacDecoder ??= import('@wasm-audio-decoders/flac').then(async (m) => {
+      const d = new m.FLACDecoder();
+      await d.ready;
+      return d;
+    });
+    const d = await flacDecoder;
+    // One decoder instance holds stream state: decodes take turns.
+    const turn = flacQueue.then(async () => {
+      await d.reset();
+      return d.decodeFile(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+    });
+    flacQueue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    decoded = await turn;
+  } catch {
+    return null;
+  }
+  const channels = decoded.channelData.length;
+  if (decoded.errors.length > 0 || channels === 0 || decoded.samplesDecoded === 0) return null;
+  let mono = decoded.channelData[0].subarray(0, decoded.samplesDecoded);
+  if (channels > 1) {
+    mono = new Float32Array(decoded.samplesDecoded);
+    for (const ch of decoded.channelData) for (let i = 0; i < mono.length; i++) mono[i] += ch[i] / channels;
+  } else {
+    mono = mono.slice();
+  }
+  // STREAMINFO (right after "fLaC" and a 4-byte block header) declares the total sample count in
+  // 36 bits at bytes 21–25; fewer decoded samples means the file was cut short.
+  const warnings: string[] = [];
+  if (buf.length >= 26) {
+    const declared = (buf[21] & 0x0f) * 2 ** 32 + buf.readUInt32BE(22);
+    if (declared > 0 && decoded.samplesDecoded < declared) {
+      warnings.push(
+        `${name}: the file ends early (${decoded.samplesDecoded} of ${declared} samples); the audio may be cut short`,
+      );
+    }
+  }
+  const samples =
+    decoded.sampleRate === config.sampleRate ? mono : await resample(mono, decoded.sampleRate, config, name);
+  return {
+    samples,
+    sampleRate: config.sampleRate,
+    durationSec: samples.length / config.sampleRate,
+    source: {
+      format: 'flac',
+      encoding: 'signed-integer',
+      sampleRate: decoded.sampleRate,
+      channels,
+      bitsPerSample: decoded.bitDepth,
+    },
+    warnings,
+  };
 }
 
 async function fromWav(
