@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src-main/model/backend.js';
+import { AcousticModel, initParams } from '../../src-main/model/acoustic.js';
+import { DEFAULT_ACOUSTIC } from '../../src-main/model/config.js';
+import { saveModelFolder } from '../../src-main/model/checkpoint.js';
+import { checkpointFromModel } from '../../src-main/model/model-io.js';
+import { englishAlphabet } from '../../src-main/speech/alphabet.js';
+import { readAudio } from '../../src-main/speech/audio.js';
+import { EngineClient } from '../../src-main/engine/engine-client.js';
+import type { FinalEvent, PartialEvent } from '../../src-main/engine/recognizer.js';
+
+let dir: string;
+let speech: Float32Array;
+
+/** A small untrained model that leans towards a few letters, so phrases decode to some text. */
+function saveBiasedModel(path: string, seed: number): void {
+  const cfg = { ...DEFAULT_ACOUSTIC, channels: 24, blocks: 3, blockRightContext: [1, 0, 1], kernel: 5 };
+  const w = initParams(cfg, seed);
+  const a = englishAlphabet();
+  const bias = w.get('head.bias')!;
+  for (const ch of 'aeost') bias[a.index.get(ch)!] = 1.5;
+  bias[a.blank] = 2;
+  const m = new AcousticModel(cfg, w);
+  saveModelFolder(path, checkpointFromModel(m, a, { version: `v${seed}` }));
+  m.dispose();
+}
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'cpu' });
+  dir = mkdtempSync(join(tmpdir(), 'attune-engine-'));
+  saveBiasedModel(join(dir, 'm1'), 1);
+  saveBiasedModel(join(dir, 'm2'), 2);
+  execFileSync('espeak-ng', ['-w', join(dir, 's.wav'), 'hello there']);
+  const s = (await readAudio(join(dir, 's.wav'))).samples;
+  speech = new Float32Array(4800 + s.length + 16000);
+  speech.set(s, 4800);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('EngineClient', () => {
+  it('runs the recogniser in its own process and streams partial and final text back', async () => {
+    const engine = await EngineClient.start({ modelDir: join(dir, 'm1'), backend: 'wasm' });
+    try {
+      expect(engine.pid).not.toBe(process.pid);
+      expect(engine.ready?.backend.name).toBe('wasm');
+      expect(engine.ready?.model.version).toBe('v1');
+      const partials: PartialEvent[] = [];
+      const finals: FinalEvent[] = [];
+      engine.on('partial', (p) => partials.push(p));
+      engine.on('final', (f) => finals.push(f));
+      for (let i = 0; i < speech.length; i += 1600) engine.sendAudio(speech.slice(i, i + 1600));
+      await engine.finish();
+      expect(partials.length).toBeGreaterThan(0);
+      expect(finals.length).toBeGreaterThanOrEqual(1);
+      expect(finals[0].text.length).toBeGreaterThan(0);
+      expect(finals[0].startMs).toBe(0);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('swaps models without restarting and reports the new one', async () => {
+    const engine = await EngineClient.start({ modelDir: join(dir, 'm1'), backend: 'wasm' });
+    try {
+      const pid = engine.pid;
+      const info = await engine.swapModel(join(dir, 'm2'));
+      expect(info.version).toBe('v2');
+      expect(engine.pid).toBe(pid);
+      await expect(engine.swapModel(join(dir, 'missing'))).rejects.toThrow(/missing.*does not exist/);
+      expect(engine.alive).toBe(true);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('fails start-up with the model folder’s own error', async () => {
+    await expect(EngineClient.start({ modelDir: join(dir, 'nope'), backend: 'wasm' })).rejects.toThrow(
+      /model folder .*nope.*does not exist/,
+    );
+  });
+
+  it('reports the engine process dying', async () => {
+    const engine = await EngineClient.start({ modelDir: join(dir, 'm1'), backend: 'wasm' });
+    const exited = new Promise<number | null>((r) => engine.once('exit', r));
+    process.kill(engine.pid!, 'SIGKILL');
+    await exited;
+    expect(engine.alive).toBe(false);
+    await engine.finish(); // resolves instead of hanging
+  });
+});
