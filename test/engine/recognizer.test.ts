@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -30,9 +30,13 @@ function biasedModel(): AcousticModel {
   return new AcousticModel(cfg, w);
 }
 
+let dir: string;
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm', wasmThreads: 1 });
-  const dir = mkdtempSync(join(tmpdir(), 'attune-rec-'));
+  dir = mkdtempSync(join(tmpdir(), 'attune-rec-'));
   const parts: Float32Array[] = [];
   const silence = (ms: number) => new Float32Array((ms / 1000) * SR);
   parts.push(silence(300));

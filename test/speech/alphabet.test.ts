@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -53,6 +53,7 @@ describe('tokens file', () => {
     expect(() => loadTokens(join(dir, 'nope.txt'))).toThrow(/nope\.txt/);
     writeFileSync(join(dir, 'ok.txt'), '<blank>\r\nx\r\n');
     expect(loadTokens(join(dir, 'ok.txt')).tokens).toEqual(['<blank>', 'x']);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses to encode characters outside the alphabet', () => {
