@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerCorpus } from './corpus.js';
+import { registerDictate } from './dictate.js';
 import { registerEval } from './eval.js';
 import { registerExport } from './export.js';
 import { registerTestdata } from './testdata.js';
@@ -11,6 +12,7 @@ import { registerTranscribe } from './transcribe.js';
 export function registerCommands(program: Command): void {
   registerInfo(program);
   registerTranscribe(program);
+  registerDictate(program);
   registerCorpus(program);
   registerTrain(program);
   registerEval(program);

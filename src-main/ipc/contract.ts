@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import type { Correction, ModelVersion, Page, Segment, Session, SessionSummary } from '../store/types.js';
+
+/**
+ * The one API between the main process and the renderer. Main, preload, renderer and the browser
+ * shell all import this file: method names, argument schemas, result types and event payloads live
+ * here and nowhere else. Arguments are validated with these schemas where they enter the main
+ * process; a channel that is not listed here is refused.
+ */
+
+const id = z.number().int().positive();
+const text = (max: number) => z.string().max(max);
+
+/** Argument schemas, by method name. */
+export const methodArgs = {
+  'system.info': z.object({}).strict(),
+  'dictation.start': z.object({ device: text(200).optional() }).strict(),
+  'dictation.stop': z.object({}).strict(),
+  'dictation.status': z.object({}).strict(),
+  'sessions.list': z
+    .object({
+      limit: z.number().int().min(1).max(500).optional(),
+      offset: z.number().int().min(0).optional(),
+    })
+    .strict(),
+  'sessions.search': z
+    .object({ query: text(500), limit: z.number().int().min(1).max(200).optional() })
+    .strict(),
+  'sessions.get': z.object({ id }).strict(),
+  'sessions.rename': z
+    .object({ id, title: z.string().trim().min(1, 'a title cannot be empty').max(200) })
+    .strict(),
+  'sessions.delete': z.object({ id }).strict(),
+  'sessions.restore': z.object({ id }).strict(),
+  'sessions.export': z
+    .object({
+      id,
+      format: z.enum(['txt', 'srt', 'vtt', 'json']),
+      segmentIds: z.array(id).max(100_000).optional(),
+    })
+    .strict(),
+  'segments.correct': z.object({ segmentId: id, text: text(10_000) }).strict(),
+  'segments.audioUrl': z.object({ segmentId: id }).strict(),
+  'settings.get': z.object({}).strict(),
+  'settings.set': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
+  'devices.list': z.object({}).strict(),
+  'training.status': z.object({}).strict(),
+  'training.start': z.object({}).strict(),
+  'training.cancel': z.object({}).strict(),
+  'models.list': z.object({}).strict(),
+  'models.activate': z.object({ id }).strict(),
+  'models.resetToBase': z.object({}).strict(),
+} as const;
+
+export type MethodName = keyof typeof methodArgs;
+export type MethodArgs<M extends MethodName> = z.input<(typeof methodArgs)[M]>;
+
+export type DictationState = 'idle' | 'starting' | 'listening' | 'thinking' | 'stopped' | 'error';
+
+export interface DictationStatus {
+  state: DictationState;
+  sessionId: number | null;
+  /** When the current session started (ms since the epoch), for the elapsed-time display. */
+  startedAt: number | null;
+  device: string | null;
+  error: string | null;
+}
+
+export interface SystemInfo {
+  version: string;
+  backend: { name: string; threads: number; description: string };
+  model: { dir: string; label: string; parameters: number };
+  dataDir: string;
+  hotkey: string;
+}
+
+export interface SearchHit {
+  session: SessionSummary;
+  /** Matching segments with their text split into plain and matched runs (render as text, never HTML). */
+  matches: { segmentId: number; parts: { text: string; match: boolean }[] }[];
+}
+
+export interface ExportResult {
+  fileName: string;
+  mimeType: string;
+  /** File contents (UTF-8 text for every format). */
+  content: string;
+  /** Where it was saved, when the main process saved it (Electron's save dialog); null for downloads. */
+  savedTo: string | null;
+}
+
+export interface Device {
+  id: string;
+  description: string;
+}
+
+export interface TrainingStatus {
+  state: 'idle' | 'waiting' | 'training' | 'evaluating' | 'cancelling' | 'error';
+  pendingCorrections: number;
+  autoTrain: boolean;
+  progress: { step: number; steps: number; loss: number; etaSec: number } | null;
+  lastResult: { promoted: boolean; reason: string; before: number; after: number } | null;
+  error: string | null;
+}
+
+export type Settings = Record<string, unknown>;
+
+/** Result types, by method name. */
+export interface MethodResults {
+  'system.info': SystemInfo;
+  'dictation.start': DictationStatus;
+  'dictation.stop': DictationStatus;
+  'dictation.status': DictationStatus;
+  'sessions.list': Page<SessionSummary>;
+  'sessions.search': SearchHit[];
+  'sessions.get': { session: Session; segments: Segment[] };
+  'sessions.rename': Session;
+  'sessions.delete': { id: number; deletedAt: number };
+  'sessions.restore': Session;
+  'sessions.export': ExportResult;
+  'segments.correct': { segment: Segment; correction: Correction | null };
+  'segments.audioUrl': { url: string | null };
+  'settings.get': Settings;
+  'settings.set': Settings;
+  'devices.list': Device[];
+  'training.status': TrainingStatus;
+  'training.start': TrainingStatus;
+  'training.cancel': TrainingStatus;
+  'models.list': ModelVersion[];
+  'models.activate': ModelVersion;
+  'models.resetToBase': ModelVersion;
+}
+
+/** Events from the main process, by name. */
+export interface EventPayloads {
+  'dictation.state': DictationStatus;
+  'dictation.partial': { sessionId: number; segment: number; committed: string; partial: string };
+  'dictation.segment': { sessionId: number; segment: Segment };
+  'dictation.level': { rmsDb: number; peakDb: number };
+  'sessions.changed': { id: number | null };
+  'training.status': TrainingStatus;
+  'models.changed': { active: ModelVersion | null };
+}
+
+export type EventName = keyof EventPayloads;
+
+export const EVENT_NAMES: readonly EventName[] = [
+  'dictation.state',
+  'dictation.partial',
+  'dictation.segment',
+  'dictation.level',
+  'sessions.changed',
+  'training.status',
+  'models.changed',
+];
+
+export const METHOD_NAMES = Object.keys(methodArgs) as MethodName[];
+
+/** The API the renderer sees as `window.attune`: one async function per method, plus events. */
+export interface AttuneApi {
+  call<M extends MethodName>(method: M, args: MethodArgs<M>): Promise<MethodResults[M]>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methodArgs, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (EVENT_NAMES as readonly string[]).includes(name);
+}
+
+/** A request refused at the boundary: unknown method or bad arguments. The message says which. */
+export class ContractError extends Error {
+  constructor(
+    readonly code: 'UNKNOWN_METHOD' | 'BAD_ARGUMENTS' | 'FORBIDDEN',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ContractError';
+  }
+}
+
+/** Validates a raw request from the renderer; returns the method and its parsed arguments. */
+export function parseRequest(method: unknown, args: unknown): { method: MethodName; args: unknown } {
+  if (!isMethodName(method)) {
+    throw new ContractError(
+      'UNKNOWN_METHOD',
+      `unknown method ${JSON.stringify(String(method)).slice(0, 80)}`,
+    );
+  }
+  const r = methodArgs[method].safeParse(args ?? {});
+  if (!r.success) {
+    const detail = r.error.issues
+      .map((i) => `${i.path.length ? i.path.join('.') : 'arguments'}: ${i.message}`)
+      .join('; ');
+    throw new ContractError('BAD_ARGUMENTS', `bad arguments for ${method}: ${detail}`);
+  }
+  return { method, args: r.data };
+}
