@@ -6,6 +6,7 @@
 // the same state), streaming inference, then the component benchmarks of bench/{features,ctc,backend}.ts.
 // A benchmark that breaks is reported in RESULTS.md and the rest still run; missed targets never fail the
 // run, but a broken model measurement sets a non-zero exit code.
+import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -273,6 +274,21 @@ async function main(): Promise<void> {
     sections.push({ title: 'Streaming inference', rows: [], notes: [`Failed: ${errorLine(err)}`] });
   }
 
+  console.log('dictation engine (real time, base model) …');
+  sections.push(
+    await componentSection('Dictation engine (real-time speech into the engine process)', 'engine.ts', async () => {
+      const rows = await (await import('./engine.js')).benchEngine(BASE_MODEL);
+      const targets: Record<string, number> = {
+        'first partial after speech starts (median)': 300,
+        'final after speech ends (median)': 500,
+        'engine CPU while dictating': 25,
+        'engine peak RSS': 400,
+      };
+      return rows.map((r) =>
+        r.name in targets ? { ...r, target: { compare: '≤' as const, value: targets[r.name] } } : r,
+      );
+    }),
+  );
   console.log('log-mel front end …');
   sections.push(
     await componentSection('Log-mel front end', 'features.ts', async () =>
@@ -302,6 +318,8 @@ async function main(): Promise<void> {
   console.log(`wrote ${RESULTS_PATH} in ${facts.elapsedSeconds.toFixed(0)} s`);
   if (broken) process.exitCode = 1;
 }
+
+const BASE_MODEL = fileURLToPath(new URL('../models/base', import.meta.url));
 
 function paramCount(bench: ModelBenchConfig): number {
   let n = 0;

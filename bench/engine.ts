@@ -1,0 +1,128 @@
+/**
+ * Dictation engine benchmark: the real engine process fed speech in real time, as a microphone
+ * would. Measures, per phrase, the delay from the start of speech to the first partial text and
+ * from the end of speech to the final text, plus the engine's CPU load and peak memory.
+ *
+ *   npx tsx bench/engine.ts [modelDir]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EngineClient } from '../src-main/engine/engine-client.js';
+import { readAudio } from '../src-main/speech/audio.js';
+
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+const PHRASES = [
+  'please send the report to my manager',
+  'we should leave before the traffic gets bad',
+  'the garden looks lovely in the spring',
+  'remind me to call the dentist tomorrow',
+  'this coffee is much too hot to drink',
+];
+const SR = 16000;
+const CHUNK = 320; // 20 ms, like a microphone's period
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+}
+
+/** Reads the engine process's CPU time (utime + stime) in ms from /proc. */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(f[11]) + Number(f[12]);
+  return (ticks * 1000) / 100; // USER_HZ = 100 on Linux
+}
+
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+export async function benchEngine(modelDir: string): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'attune-bench-engine-'));
+  try {
+    // Phrases from a voice the model never trained on, with pauses between them.
+    const clips: Float32Array[] = [];
+    for (const [i, p] of PHRASES.entries()) {
+      const wav = join(dir, `${i}.wav`);
+      execFileSync('flite', ['-voice', 'rms', '-t', p, '-o', wav]);
+      clips.push((await readAudio(wav)).samples);
+    }
+    const pause = SR; // 1 s of silence after each phrase
+    const lead = SR / 2;
+    const total = lead + clips.reduce((n, c) => n + c.length + pause, 0);
+    const audio = new Float32Array(total);
+    const spans: { start: number; end: number }[] = [];
+    let o = lead;
+    for (const c of clips) {
+      // Speech onset/offset by energy, so trimmed silence inside the clip does not count as delay.
+      let a = 0;
+      let b = c.length - 1;
+      while (a < c.length && Math.abs(c[a]) < 0.01) a++;
+      while (b > a && Math.abs(c[b]) < 0.01) b--;
+      audio.set(c, o);
+      spans.push({ start: ((o + a) / SR) * 1000, end: ((o + b) / SR) * 1000 });
+      o += c.length + pause;
+    }
+
+    const engine = await EngineClient.start({ modelDir, backend: 'wasm' });
+    const pid = engine.pid!;
+    const firstPartial: number[] = [];
+    const finalDelay: number[] = [];
+    let sentMs = 0;
+    let phrase = 0;
+    const t0 = performance.now();
+    engine.on('partial', () => {
+      const span = spans[phrase];
+      if (span && firstPartial.length === phrase && sentMs >= span.start) {
+        firstPartial.push(performance.now() - t0 - span.start);
+      }
+    });
+    engine.on('final', () => {
+      const span = spans[phrase];
+      if (!span) return;
+      finalDelay.push(performance.now() - t0 - span.end);
+      if (firstPartial.length === phrase) firstPartial.push(NaN);
+      phrase++;
+    });
+    const cpu0 = cpuMs(pid);
+    // Real time: chunk k is sent when its audio would have been captured.
+    for (let i = 0; i < audio.length; i += CHUNK) {
+      const due = ((i + CHUNK) / SR) * 1000;
+      const wait = due - (performance.now() - t0);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      engine.sendAudio(audio.slice(i, i + CHUNK));
+      sentMs = due;
+    }
+    await engine.finish();
+    const wall = performance.now() - t0;
+    const cpu = cpuMs(pid) - cpu0;
+    const rss = peakRss(pid);
+    engine.close();
+    const ok = (xs: number[]) => xs.filter((x) => Number.isFinite(x));
+    return [
+      { name: 'phrases finalised', value: finalDelay.length, unit: `of ${PHRASES.length}` },
+      { name: 'first partial after speech starts (median)', value: percentile(ok(firstPartial), 0.5), unit: 'ms' },
+      { name: 'first partial after speech starts (worst)', value: Math.max(...ok(firstPartial)), unit: 'ms' },
+      { name: 'final after speech ends (median)', value: percentile(finalDelay, 0.5), unit: 'ms' },
+      { name: 'final after speech ends (worst)', value: Math.max(...finalDelay), unit: 'ms' },
+      { name: 'engine CPU while dictating', value: (cpu / wall) * 100, unit: '% of one core' },
+      { name: 'engine peak RSS', value: rss / 1e6, unit: 'MB' },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const model = process.argv[2] ?? fileURLToPath(new URL('../models/base', import.meta.url));
+  for (const r of await benchEngine(model)) console.log(`${r.name}: ${r.value.toFixed(1)} ${r.unit}`);
+}
