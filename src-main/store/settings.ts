@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { StoreConfig } from './config.js';
+import type { Db } from './db.js';
+import { StoreError } from './errors.js';
+import { EXPORT_FORMATS } from './types.js';
+import { show } from './validate.js';
+
+/**
+ * The user's settings the store knows: each with the schema every stored value must pass. Values are kept
+ * as JSON; a stored value that no longer passes (written by another version) reads as the default.
+ */
+export const SETTING_SCHEMAS = {
+  /** Keep each segment's audio for playback and training. Off: no audio is written at all. */
+  keepAudio: z.boolean(),
+  /** Days a deleted session stays in the trash before the app purges it. */
+  trashRetentionDays: z.number().int().min(0).max(3650),
+  /** Format the export dialog offers first. */
+  exportFormat: z.enum(EXPORT_FORMATS),
+} as const;
+
+export type Settings = { [K in keyof typeof SETTING_SCHEMAS]: z.infer<(typeof SETTING_SCHEMAS)[K]> };
+export type SettingKey = keyof Settings;
+
+export function defaultSettings(config: Pick<StoreConfig, 'keepAudio'>): Settings {
+  return { keepAudio: config.keepAudio, trashRetentionDays: 30, exportFormat: 'txt' };
+}
+
+/** Settings: one row per key the user changed; reading an unset key gives its default. */
+export class SettingsStore {
+  private readonly defaults: Settings;
+
+  constructor(
+    private readonly db: Db,
+    config: StoreConfig,
+  ) {
+    this.defaults = defaultSettings(config);
+  }
+
+  get<K extends SettingKey>(key: K): Settings[K] {
+    checkKey(key);
+    const json = this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key) as
+      string | undefined;
+    if (json === undefined) return this.defaults[key];
+    const parsed = SETTING_SCHEMAS[key].safeParse(JSON.parse(json));
+    return parsed.success ? (parsed.data as Settings[K]) : this.defaults[key];
+  }
+
+  set<K extends SettingKey>(key: K, value: Settings[K]): void {
+    checkKey(key);
+    const parsed = SETTING_SCHEMAS[key].safeParse(value);
+    if (!parsed.success) {
+      throw new StoreError(
+        'BAD_ARGUMENT',
+        `setting ${key} cannot be ${show(value)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
+    }
+    this.db
+      .prepare(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, JSON.stringify(parsed.data));
+  }
+
+  /** Back to the default. */
+  reset(key: SettingKey): void {
+    checkKey(key);
+    this.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+  }
+
+  all(): Settings {
+    const out = { ...this.defaults };
+    for (const key of Object.keys(SETTING_SCHEMAS) as SettingKey[]) {
+      (out as Record<SettingKey, unknown>)[key] = this.get(key);
+    }
+    return out;
+  }
+}
+
+function checkKey(key: unknown): asserts key is SettingKey {
+  if (typeof key !== 'string' || !Object.hasOwn(SETTING_SCHEMAS, key)) {
+    throw new StoreError(
+      'BAD_ARGUMENT',
+      `unknown setting ${show(key)}; known: ${Object.keys(SETTING_SCHEMAS).join(', ')}`,
+    );
+  }
+}

@@ -1,0 +1,54 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectStoreError, openTestStore, type TestStore } from './store-helpers.js';
+
+let t: TestStore | undefined;
+afterEach(() => t?.dispose());
+
+describe('settings', () => {
+  it('reads defaults until set, keeps what was set across reopening, and resets', () => {
+    t = openTestStore();
+    expect(t.store.settings.all()).toEqual({ keepAudio: true, trashRetentionDays: 30, exportFormat: 'txt' });
+    t.store.settings.set('keepAudio', false);
+    t.store.settings.set('exportFormat', 'srt');
+    t.store.settings.set('trashRetentionDays', 7);
+    const store = t.reopen();
+    expect(store.settings.all()).toEqual({ keepAudio: false, trashRetentionDays: 7, exportFormat: 'srt' });
+    store.settings.reset('exportFormat');
+    expect(store.settings.get('exportFormat')).toBe('txt');
+  });
+
+  it('takes the keepAudio default from the store config', () => {
+    t = openTestStore({ keepAudio: false });
+    expect(t.store.settings.get('keepAudio')).toBe(false);
+  });
+
+  it('refuses unknown keys and values that do not fit', () => {
+    t = openTestStore();
+    const settings = t.store.settings;
+    expectStoreError(
+      () => settings.get('colour' as never),
+      'BAD_ARGUMENT',
+      'unknown setting "colour"',
+      'keepAudio',
+    );
+    expectStoreError(() => settings.set('keepAudio', 'yes' as never), 'BAD_ARGUMENT', 'keepAudio');
+    expectStoreError(() => settings.set('trashRetentionDays', 1.5), 'BAD_ARGUMENT', 'trashRetentionDays');
+    expectStoreError(() => settings.set('trashRetentionDays', -1), 'BAD_ARGUMENT', 'trashRetentionDays');
+    expectStoreError(() => settings.set('exportFormat', 'docx' as never), 'BAD_ARGUMENT', 'exportFormat');
+    expectStoreError(
+      () => settings.set('__proto__' as never, true as never),
+      'BAD_ARGUMENT',
+      'unknown setting',
+    );
+    expect(settings.all()).toEqual({ keepAudio: true, trashRetentionDays: 30, exportFormat: 'txt' });
+  });
+
+  it('reads a stored value that no longer fits (written by another version) as the default', () => {
+    t = openTestStore();
+    const db = new Database(t.store.info.file);
+    db.prepare(`INSERT INTO settings (key, value) VALUES ('trashRetentionDays', '"forever"')`).run();
+    db.close();
+    expect(t.store.settings.get('trashRetentionDays')).toBe(30);
+  });
+});
