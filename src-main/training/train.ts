@@ -350,7 +350,11 @@ export async function train(
     // Let timers and signals run between steps.
     await new Promise((r) => setImmediate(r));
   }
-  if (stopped === 'cancelled') saveCheckpoint();
+  if (stopped === 'cancelled') {
+    // Score the weights being left behind, so best/ is never older than the last step taken.
+    if (state.step > 0 && state.step % cfg.evalEvery !== 0) runEval();
+    saveCheckpoint();
+  }
   log({ type: 'done', step: state.step, bestCer: state.bestCer, bestStep: state.bestStep, stopped });
   return { bestCer: state.bestCer, bestStep: state.bestStep, lastEval, model };
 }

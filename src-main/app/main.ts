@@ -1,0 +1,118 @@
+import {
+  app,
+  BrowserWindow,
+  globalShortcut,
+  ipcMain,
+  Menu,
+  nativeImage,
+  session,
+  shell,
+  Tray,
+} from 'electron';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EVENT_NAMES } from '../ipc/contract.js';
+import { startApp } from './app.js';
+import { utilityLauncher } from './electron-launcher.js';
+import { toRemoteError } from './router.js';
+
+/**
+ * Electron main process: window, tray, global hotkey and the IPC door. Everything it does beyond
+ * that lives in plain modules (app.ts and below) that also run, and are tested, without Electron.
+ */
+const here = fileURLToPath(new URL('.', import.meta.url));
+const RENDERER = join(here, '../../src-renderer/dist/index.html');
+const PRELOAD = join(here, 'preload.cjs');
+const DEFAULT_HOTKEY = 'CommandOrControl+Shift+Space';
+
+if (!app.requestSingleInstanceLock()) {
+  // A second launch focuses the first window instead of starting another engine.
+  app.quit();
+} else {
+  void main();
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  const attune = await startApp({ dataDir: app.getPath('userData'), launcher: utilityLauncher });
+  const rendererUrl = new URL(`file://${RENDERER}`).href;
+
+  // Strict content security policy for every response the window loads.
+  session.defaultSession.webRequest.onHeadersReceived((details, done) => {
+    done({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [
+          "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' attune-audio:; object-src 'none'; base-uri 'none'",
+        ],
+      },
+    });
+  });
+
+  const win = new BrowserWindow({
+    width: 1100,
+    height: 760,
+    title: 'Attune',
+    show: false,
+    webPreferences: { preload: PRELOAD, contextIsolation: true, sandbox: true, nodeIntegration: false },
+  });
+  win.once('ready-to-show', () => win.show());
+  // No navigation away from the app, no new windows; links open in the user's browser.
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  await win.loadFile(RENDERER);
+
+  // Requests: only from our own window's top frame, only contract methods (the router checks).
+  ipcMain.handle('attune:call', async (event, method: unknown, args: unknown) => {
+    if (event.sender !== win.webContents || event.senderFrame?.url !== rendererUrl) {
+      return { ok: false, error: { code: 'FORBIDDEN', message: 'request from an unknown sender' } };
+    }
+    try {
+      return { ok: true, result: await attune.router.call(method, args) };
+    } catch (err) {
+      return { ok: false, error: toRemoteError(err) };
+    }
+  });
+  for (const name of EVENT_NAMES) {
+    attune.router.events.on(name, (payload: unknown) => {
+      if (!win.isDestroyed()) win.webContents.send('attune:event', name, payload);
+    });
+  }
+
+  // Global hotkey toggles dictation; a hotkey another app holds is reported, not silently lost.
+  const toggle = () => {
+    const s = attune.dictation.getStatus();
+    void (s.state === 'listening' ? attune.dictation.stop() : attune.dictation.start());
+  };
+  const hotkey = DEFAULT_HOTKEY;
+  if (!globalShortcut.register(hotkey, toggle)) {
+    attune.router.emit('dictation.state', {
+      ...attune.dictation.getStatus(),
+      error: `the hotkey ${hotkey} is taken by another application; choose another in Settings`,
+    });
+  }
+
+  const tray = new Tray(nativeImage.createEmpty());
+  tray.setToolTip('Attune');
+  tray.setContextMenu(
+    Menu.buildFromTemplate([
+      { label: 'Start / stop dictation', click: toggle },
+      { label: 'Show Attune', click: () => win.show() },
+      { type: 'separator' },
+      { label: 'Quit', click: () => app.quit() },
+    ]),
+  );
+
+  app.on('second-instance', () => {
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  });
+  app.on('will-quit', () => {
+    globalShortcut.unregisterAll();
+    void attune.close();
+  });
+}

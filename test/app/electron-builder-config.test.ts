@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import Ajv from 'ajv';
+import { parse } from 'yaml';
+
+const require = createRequire(import.meta.url);
+const root = new URL('../../', import.meta.url);
+
+describe('electron-builder.yml', () => {
+  const config = parse(readFileSync(new URL('electron-builder.yml', root), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+
+  it('is valid against electron-builder’s own configuration schema', () => {
+    const schema = JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8')) as object;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(schema);
+    const ok = validate(config);
+    expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 2)).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('builds for Linux, macOS and Windows and unpacks what cannot load from an archive', () => {
+    expect(config.linux).toMatchObject({ target: ['AppImage', 'deb'] });
+    expect(config.mac).toBeDefined();
+    expect(config.win).toBeDefined();
+    const unpack = (config.asarUnpack as string[]).join('\n');
+    expect(unpack).toMatch(/tfjs-backend-wasm/);
+    expect(unpack).toMatch(/\*\*\/\*\.node/);
+  });
+});
