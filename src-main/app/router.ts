@@ -14,9 +14,8 @@ import {
  * arguments before a handler sees them. Events for renderers are emitted on `events`.
  */
 export type Handlers = {
-  [M in MethodName]: (
-    args: Required<MethodArgs<M>> & MethodArgs<M>,
-  ) => Promise<MethodResults[M]> | MethodResults[M];
+  // Optional arguments stay optional: the schemas check them but fill in no defaults.
+  [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResults[M]> | MethodResults[M];
 };
 
 export type EventBus = EventEmitter<{ [E in EventName]: [EventPayloads[E]] }>;

@@ -5,6 +5,7 @@ import { registerEval } from './eval.js';
 import { registerExport } from './export.js';
 import { registerTestdata } from './testdata.js';
 import { registerInfo } from './info.js';
+import { registerServe } from './serve.js';
 import { registerTrain } from './train.js';
 import { registerTranscribe } from './transcribe.js';
 
@@ -13,6 +14,7 @@ export function registerCommands(program: Command): void {
   registerInfo(program);
   registerTranscribe(program);
   registerDictate(program);
+  registerServe(program);
   registerCorpus(program);
   registerTrain(program);
   registerEval(program);

@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initBackend, type BackendInfo } from '../../model/backend.js';
 import { isModelFolder } from '../../model/checkpoint.js';
 import { loadModel, type LoadedModel } from '../../model/model-io.js';
+import { BASE_MODEL_DIR } from '../../model/paths.js';
 
-/** The shipped model folder, found relative to the source tree (works from any working directory). */
-export const BASE_MODEL_DIR = fileURLToPath(new URL('../../../models/base', import.meta.url));
+export { BASE_MODEL_DIR };
 
 /** Starts the compute backend and loads a model folder (default: the shipped base model). */
 export async function openModel(

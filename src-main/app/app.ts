@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CaptureConfig } from '../engine/capture.js';
+import { EngineClient, type EngineLauncher } from '../engine/engine-client.js';
+import type { EngineModelInfo } from '../engine/protocol.js';
+import { EVENT_NAMES, type EventName, type EventPayloads } from '../ipc/contract.js';
+import { isModelFolder } from '../model/checkpoint.js';
+import { BASE_MODEL_DIR } from '../model/paths.js';
+import { Store } from '../store/store.js';
+import { DictationService, type DictationConfig } from './dictation-service.js';
+import { createHandlers } from './handlers.js';
+import { defaultDataDir, PACKAGE_JSON } from './paths.js';
+import { Router } from './router.js';
+
+/**
+ * The composition root: one store, one engine process, one dictation service and the router every
+ * renderer talks to. Electron's main process and `attune serve` both start the app through here.
+ */
+export interface StartAppOptions {
+  /** Folder of attune.db and audio/ (default: defaultDataDir()). */
+  dataDir?: string;
+  /**
+   * Run this model folder, whatever the store says is active (`attune serve --model`). Default: the
+   * active model version's folder, else the shipped base model.
+   */
+  modelDir?: string;
+  /** The shipped model: the fallback when no version is active, and what models.resetToBase goes back to. */
+  baseModelDir?: string; // BASE_MODEL_DIR
+  /** Compute backend preference for the engine: auto, gpu, node, wasm, cpu. */
+  backend?: string; // 'auto'
+  /** Capture device used when dictation.start names none. */
+  device?: string; // 'default'
+  /** Microphone settings (recorder program, extra environment for ALSA, …) for capture and device lists. */
+  capture?: Partial<CaptureConfig>;
+  dictation?: Partial<Omit<DictationConfig, 'capture'>>;
+  /** How the engine process is started: Node's fork by default, Electron's utilityProcess in the app. */
+  launcher?: EngineLauncher;
+  /** How long loading the model may take, in ms. */
+  engineStartTimeoutMs?: number; // 60_000
+  /**
+   * Where the renderer can fetch a segment's clip: the web shell serves it over HTTP, Electron through
+   * its own protocol. Called only for segments that have a clip. Default: clips cannot be fetched.
+   */
+  audioUrl?: (segmentId: number) => string | null;
+}
+
+/** What the handlers work with. */
+export interface AppContext {
+  readonly store: Store;
+  readonly engine: EngineClient;
+  readonly dictation: DictationService;
+  readonly dataDir: string;
+  readonly baseModelDir: string;
+  readonly device: string;
+  readonly capture: Partial<CaptureConfig>;
+  /** The app's version, from package.json. */
+  readonly version: string;
+  /** The model the engine runs now; replaced when another is activated. */
+  model: EngineModelInfo;
+  audioUrl(segmentId: number): string | null;
+  /** Sends an event to every renderer. */
+  emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
+}
+
+export type App = AppContext & {
+  router: Router;
+  /** Stops dictation (storing its last phrase), then closes the engine and the store. Safe to call twice. */
+  close(): Promise<void>;
+};
+
+/** How long close() waits for the engine process to exit after asking it to. */
+const ENGINE_EXIT_WAIT_MS = 3000;
+
+export async function startApp(opts: StartAppOptions = {}): Promise<App> {
+  const dataDir = resolve(opts.dataDir ?? defaultDataDir());
+  const baseModelDir = resolve(opts.baseModelDir ?? BASE_MODEL_DIR);
+  const version = readVersion();
+  const store = Store.open({ dataDir });
+  let engine: EngineClient;
+  try {
+    const modelDir = chooseModel(store, opts.modelDir, baseModelDir);
+    engine = await EngineClient.start({
+      modelDir,
+      backend: opts.backend ?? 'auto',
+      launcher: opts.launcher,
+      startTimeoutMs: opts.engineStartTimeoutMs,
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+
+  const capture = opts.capture ?? {};
+  const dictation = new DictationService(store, engine, { ...opts.dictation, capture });
+  // Handlers emit through the router they are given to: `router` is bound below, before any request.
+  const emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => router.emit(event, payload);
+  const context: AppContext = {
+    store,
+    engine,
+    dictation,
+    dataDir,
+    baseModelDir,
+    device: opts.device ?? 'default',
+    capture,
+    version,
+    model: engine.ready!.model,
+    audioUrl: (segmentId) => opts.audioUrl?.(segmentId) ?? null,
+    emit,
+  };
+  const router = new Router(createHandlers(context));
+  for (const name of EVENT_NAMES) {
+    dictation.on(name, (payload: EventPayloads[typeof name]) => emit(name, payload));
+  }
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      try {
+        await dictation.stop();
+      } finally {
+        await stopEngine(engine);
+        store.close();
+      }
+    })();
+    return closing;
+  };
+  return Object.assign(context, { router, close });
+}
+
+/** The model to run: the one asked for, else the active version's, else the shipped one. */
+function chooseModel(store: Store, asked: string | undefined, baseModelDir: string): string {
+  if (asked !== undefined) return resolve(asked);
+  const active = store.models.active();
+  if (active && isModelFolder(active.dir)) return active.dir;
+  if (!isModelFolder(baseModelDir)) {
+    const why = active
+      ? `the active model version "${active.label}" (${active.dir}) has no model files, and `
+      : '';
+    throw new Error(
+      `${why}no model yet: ${baseModelDir} has no trained weights (train one with \`attune train\`, or pass --model)`,
+    );
+  }
+  return baseModelDir;
+}
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version?: unknown };
+    if (typeof pkg.version === 'string') return pkg.version;
+    throw new Error('it has no "version" field');
+  } catch (err) {
+    throw new Error(`cannot read the app's version from ${PACKAGE_JSON}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+async function stopEngine(engine: EngineClient): Promise<void> {
+  const exited = (ms: number) =>
+    new Promise<boolean>((done) => {
+      if (!engine.alive) return done(true);
+      const timer = setTimeout(() => done(false), ms);
+      engine.once('exit', () => {
+        clearTimeout(timer);
+        done(true);
+      });
+    });
+  const gone = exited(ENGINE_EXIT_WAIT_MS);
+  engine.close();
+  if (await gone) return;
+  // It did not finish in time: do not leave it running after the app has gone.
+  try {
+    if (engine.pid !== undefined) process.kill(engine.pid, 'SIGKILL');
+  } catch {
+    // It exited just now.
+  }
+  await exited(ENGINE_EXIT_WAIT_MS);
+}

@@ -1,0 +1,247 @@
+import { basename } from 'node:path';
+import { listDevices } from '../engine/devices.js';
+import type { EngineClient } from '../engine/engine-client.js';
+import type { EngineModelInfo } from '../engine/protocol.js';
+import type { SearchHit, Settings, SystemInfo, TrainingStatus } from '../ipc/contract.js';
+import { isModelFolder } from '../model/checkpoint.js';
+import { renderSession } from '../store/export.js';
+import { toParts } from '../store/search.js';
+import { SETTING_SCHEMAS, type SettingKey } from '../store/settings.js';
+import type { ModelVersion } from '../store/types.js';
+import { cleanText } from '../store/validate.js';
+import type { AppContext } from './app.js';
+import type { Handlers } from './router.js';
+
+/** The global shortcut that starts and stops dictation, until the user picks another. */
+export const DEFAULT_HOTKEY = 'CommandOrControl+Shift+Space';
+
+/** Label of the shipped model's row in the model versions. */
+export const BASE_MODEL_LABEL = 'base';
+
+/** How long the engine may take to load another model before activation is reported as failed. */
+const SWAP_TIMEOUT_MS = 60_000;
+
+export type AppErrorCode = 'BAD_ARGUMENT' | 'INVALID_STATE' | 'NOT_AVAILABLE' | 'ENGINE';
+
+/** A request the app cannot carry out; the code tells the renderer what kind of problem it is. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Every method of the contract, on the real store, engine and dictation service. */
+export function createHandlers(app: AppContext): Handlers {
+  const { store, dictation } = app;
+
+  const trainingStatus = (): TrainingStatus => ({
+    state: 'idle',
+    pendingCorrections: store.corrections.counts().pending,
+    autoTrain: false,
+    progress: null,
+    lastResult: null,
+    error: null,
+  });
+
+  /**
+   * Loads the version's model in the engine, then records it as active: the store never names a model
+   * that is not running.
+   */
+  const activate = async (version: ModelVersion, reason: string): Promise<ModelVersion> => {
+    if (!isModelFolder(version.dir)) {
+      throw new AppError(
+        'INVALID_STATE',
+        `model version "${version.label}" cannot be used: ${version.dir} has no model files (config.json and model.safetensors)`,
+      );
+    }
+    app.model = await swapModel(app.engine, version.dir);
+    const active = store.models.setActive(version.id, reason);
+    app.emit('models.changed', { active });
+    return active;
+  };
+
+  return {
+    'system.info': (): SystemInfo => {
+      const ready = app.engine.ready;
+      if (!ready) throw new AppError('ENGINE', 'the speech engine is not running');
+      return {
+        version: app.version,
+        backend: ready.backend,
+        model: { dir: app.model.dir, label: modelLabel(app), parameters: app.model.parameters },
+        dataDir: app.dataDir,
+        hotkey: hotkeySetting(store.settings.all()),
+      };
+    },
+
+    'dictation.start': ({ device }) => dictation.start(device ?? app.device),
+    'dictation.stop': () => dictation.stop(),
+    'dictation.status': () => dictation.getStatus(),
+
+    'sessions.list': ({ limit, offset }) => store.sessions.list({ limit, offset }),
+
+    'sessions.search': ({ query, limit }): SearchHit[] =>
+      store.search(query, { limit }).sessions.map((hit) => ({
+        session: hit.session,
+        matches: hit.matches.map((m) => ({ segmentId: m.segmentId, parts: toParts(m.snippet) })),
+      })),
+
+    'sessions.get': ({ id }) => store.sessions.withSegments(id),
+
+    'sessions.rename': ({ id, title }) => {
+      const session = store.sessions.rename(id, title);
+      app.emit('sessions.changed', { id });
+      return session;
+    },
+
+    'sessions.delete': ({ id }) => {
+      const status = dictation.getStatus();
+      if (status.sessionId === id && (status.state === 'listening' || status.state === 'thinking')) {
+        throw new AppError(
+          'INVALID_STATE',
+          `session ${id} is being recorded; stop dictation before deleting it`,
+        );
+      }
+      const session = store.sessions.delete(id);
+      app.emit('sessions.changed', { id });
+      return { id: session.id, deletedAt: session.deletedAt! };
+    },
+
+    'sessions.restore': ({ id }) => {
+      const session = store.sessions.restore(id);
+      app.emit('sessions.changed', { id });
+      return session;
+    },
+
+    'sessions.export': ({ id, format, segmentIds }) => {
+      const rendered = renderSession(store, id, { format, segmentIds });
+      return {
+        fileName: rendered.fileName,
+        mimeType: rendered.mimeType,
+        content: rendered.content,
+        savedTo: null,
+      };
+    },
+
+    'segments.correct': ({ segmentId, text }) => {
+      const before = store.segments.liveSegment(segmentId);
+      // Text that reads the same once stored is no correction: nothing to learn, nothing recorded.
+      if (cleanText(text, 'corrected text', store.config.maxTextChars) === before.displayText) {
+        return { segment: before, correction: null };
+      }
+      const correction = store.corrections.add(segmentId, text);
+      app.emit('sessions.changed', { id: before.sessionId });
+      app.emit('training.status', trainingStatus());
+      return { segment: store.segments.get(segmentId), correction };
+    },
+
+    'segments.audioUrl': ({ segmentId }) => {
+      const { audioPath } = store.segments.get(segmentId);
+      return { url: audioPath === null ? null : app.audioUrl(segmentId) };
+    },
+
+    'settings.get': () => store.settings.all(),
+
+    'settings.set': ({ patch }) => {
+      // Every key and value is checked before any is written: a patch applies whole or not at all.
+      const entries = Object.entries(patch);
+      for (const [key, value] of entries) {
+        if (!Object.hasOwn(SETTING_SCHEMAS, key)) {
+          throw new AppError(
+            'BAD_ARGUMENT',
+            `unknown setting ${JSON.stringify(key)}; known settings: ${Object.keys(SETTING_SCHEMAS).join(', ')}`,
+          );
+        }
+        const parsed = SETTING_SCHEMAS[key as SettingKey].safeParse(value);
+        if (!parsed.success) {
+          throw new AppError(
+            'BAD_ARGUMENT',
+            `setting ${key} cannot be ${JSON.stringify(value) ?? String(value)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+          );
+        }
+      }
+      for (const [key, value] of entries) store.settings.set(key as SettingKey, value as never);
+      return store.settings.all();
+    },
+
+    'devices.list': async () =>
+      (
+        await listDevices({
+          recorder: app.capture.recorder,
+          recorderPath: app.capture.recorderPath,
+          env: app.capture.env,
+        })
+      ).map((d) => ({ id: d.id, description: d.description })),
+
+    'training.status': () => trainingStatus(),
+    'training.start': () => {
+      throw new AppError('NOT_AVAILABLE', 'personal training is not available yet');
+    },
+    'training.cancel': () => {
+      throw new AppError('NOT_AVAILABLE', 'personal training is not available yet');
+    },
+
+    'models.list': () => store.models.list(),
+
+    'models.activate': async ({ id }) => {
+      const version = store.models.get(id);
+      if (version.status === 'active' && app.model.dir === version.dir) return version;
+      return activate(version, 'chosen by the user');
+    },
+
+    'models.resetToBase': async () => {
+      const base =
+        store.models.list().find((v) => v.dir === app.baseModelDir) ??
+        store.models.create({
+          label: BASE_MODEL_LABEL,
+          dir: app.baseModelDir,
+          reason: 'the model Attune ships with',
+        });
+      if (base.status === 'active' && app.model.dir === base.dir) return base;
+      return activate(base, 'reset to the model Attune ships with');
+    },
+  };
+}
+
+/** The hotkey the user chose, once settings hold one; the default until then. */
+function hotkeySetting(settings: Settings): string {
+  const value = settings.hotkey;
+  return typeof value === 'string' && value !== '' ? value : DEFAULT_HOTKEY;
+}
+
+/** The running model's name: its version's label when it is the active one, else where it comes from. */
+function modelLabel(app: AppContext): string {
+  const active = app.store.models.active();
+  if (active && active.dir === app.model.dir) return active.label;
+  if (app.model.dir === app.baseModelDir) return BASE_MODEL_LABEL;
+  return app.model.version ?? basename(app.model.dir);
+}
+
+/** Asks the engine to load another model; fails if it reports an error, dies or takes too long. */
+function swapModel(engine: EngineClient, dir: string): Promise<EngineModelInfo> {
+  if (!engine.alive) return Promise.reject(new AppError('ENGINE', 'the speech engine is not running'));
+  return new Promise((resolve, reject) => {
+    const onExit = () => done(new AppError('ENGINE', `the speech engine stopped while loading ${dir}`));
+    const timer = setTimeout(
+      () =>
+        done(
+          new AppError('ENGINE', `the speech engine did not load ${dir} within ${SWAP_TIMEOUT_MS / 1000} s`),
+        ),
+      SWAP_TIMEOUT_MS,
+    );
+    const done = (err: Error | null, info?: EngineModelInfo) => {
+      clearTimeout(timer);
+      engine.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(info!);
+    };
+    engine.once('exit', onExit);
+    engine.swapModel(dir).then(
+      (info) => done(null, info),
+      (err: Error) => done(new AppError('ENGINE', `the speech engine could not load ${dir}: ${err.message}`)),
+    );
+  });
+}

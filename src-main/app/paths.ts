@@ -1,0 +1,27 @@
+import { homedir } from 'node:os';
+import { posix, win32 } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built Svelte renderer, relative to the source tree (what the web shell and the window load). */
+export const RENDERER_DIR = fileURLToPath(new URL('../../src-renderer/dist', import.meta.url));
+
+/** The app's package.json, for its version. */
+export const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
+
+/**
+ * Where Attune keeps its database and audio clips when no folder is given, following each system's
+ * convention: $XDG_DATA_HOME/attune (else ~/.local/share/attune) on Linux and other Unixes,
+ * ~/Library/Application Support/Attune on macOS, %APPDATA%\Attune on Windows.
+ */
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
+  if (platform === 'win32')
+    return win32.join(env.APPDATA || win32.join(home, 'AppData', 'Roaming'), 'Attune');
+  if (platform === 'darwin') return posix.join(home, 'Library', 'Application Support', 'Attune');
+  // The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
+  const xdg = env.XDG_DATA_HOME;
+  return posix.join(xdg && posix.isAbsolute(xdg) ? xdg : posix.join(home, '.local', 'share'), 'attune');
+}

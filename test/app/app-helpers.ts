@@ -1,0 +1,119 @@
+// Shared set-up for the app tests: a tiny model folder, a temporary data folder, the real app (store,
+// engine process, dictation) and, when asked, the web shell in front of it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { type App, startApp, type StartAppOptions } from '../../src-main/app/app.js';
+import { startWebShell, type WebShell } from '../../src-main/app/web-shell.js';
+import { AcousticModel, initParams } from '../../src-main/model/acoustic.js';
+import { initBackend } from '../../src-main/model/backend.js';
+import { saveModelFolder } from '../../src-main/model/checkpoint.js';
+import { DEFAULT_ACOUSTIC } from '../../src-main/model/config.js';
+import { checkpointFromModel } from '../../src-main/model/model-io.js';
+import { englishAlphabet } from '../../src-main/speech/alphabet.js';
+
+/** A small untrained model that leans towards a few letters, so speech decodes to some (gibberish) text. */
+export async function saveTinyModel(path: string, seed: number): Promise<void> {
+  await initBackend({ prefer: 'cpu' });
+  const cfg = { ...DEFAULT_ACOUSTIC, channels: 24, blocks: 3, blockRightContext: [1, 0, 1], kernel: 5 };
+  const w = initParams(cfg, seed);
+  const a = englishAlphabet();
+  const bias = w.get('head.bias')!;
+  for (const ch of 'aeost') bias[a.index.get(ch)!] = 1.5;
+  bias[a.blank] = 2;
+  const m = new AcousticModel(cfg, w);
+  saveModelFolder(path, checkpointFromModel(m, a, { version: `tiny-${seed}` }));
+  m.dispose();
+}
+
+export interface TestApp {
+  app: App;
+  /** Temporary folder: data/, base/ (the tiny model used as the shipped one), and anything a test adds. */
+  dir: string;
+  dataDir: string;
+  shell: WebShell | null;
+  close(): Promise<void>;
+}
+
+/** Starts the real app on a fresh data folder with a tiny model as its shipped model; the shell if asked. */
+export async function startTestApp(
+  opts: { shell?: boolean; staticDir?: string } & Partial<StartAppOptions> = {},
+): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'attune-app-'));
+  const baseModelDir = join(dir, 'base');
+  await saveTinyModel(baseModelDir, 1);
+  const dataDir = join(dir, 'data');
+  let shell: WebShell | null = null;
+  const app = await startApp({
+    dataDir,
+    baseModelDir,
+    backend: 'wasm',
+    audioUrl: (id) => shell?.audioUrl(id) ?? null,
+    ...opts,
+  });
+  if (opts.shell) {
+    shell = await startWebShell({
+      router: app.router,
+      staticDir: opts.staticDir ?? join(dir, 'renderer'),
+      segmentAudio: (id) => app.store.segmentAudio(id),
+    });
+  }
+  return {
+    app,
+    dir,
+    dataDir,
+    get shell() {
+      return shell;
+    },
+    async close() {
+      await shell?.close();
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A raw WebSocket client of the shell, speaking the wire protocol directly. */
+export interface RawClient {
+  ws: WebSocket;
+  /** Sends text as is and waits for the next reply (a message with an id field). */
+  sendRaw(text: string): Promise<Record<string, unknown>>;
+  request(method: string, args?: unknown): Promise<Record<string, unknown>>;
+  events: { event: string; payload: unknown }[];
+  close(): void;
+}
+
+export function openRawClient(
+  shell: WebShell,
+  origin = shell.origin,
+  token = shell.token,
+): Promise<RawClient> {
+  const ws = new WebSocket(`ws://127.0.0.1:${shell.port}/ws?token=${encodeURIComponent(token)}`, { origin });
+  const waiting: ((m: Record<string, unknown>) => void)[] = [];
+  const events: { event: string; payload: unknown }[] = [];
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data)) as Record<string, unknown>;
+    if ('event' in msg) events.push(msg as { event: string; payload: unknown });
+    else waiting.shift()?.(msg);
+  });
+  let nextId = 1;
+  const sendRaw = (text: string) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      waiting.push(resolve);
+      ws.send(text);
+    });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () =>
+      resolve({
+        ws,
+        sendRaw,
+        request: (method, args = {}) => sendRaw(JSON.stringify({ id: nextId++, method, args })),
+        events,
+        close: () => ws.close(),
+      }),
+    );
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { connectAttune } from '../../src-main/app/web-client.js';
+import type { AttuneApi, DictationState, EventPayloads } from '../../src-main/ipc/contract.js';
+import { parseWav } from '../../src-main/speech/wav.js';
+import { type FifoMic, startFifoMic } from '../engine/fifo-mic.js';
+import { startTestApp, type TestApp } from './app-helpers.js';
+
+let t: TestApp;
+let mic: FifoMic;
+let api: AttuneApi;
+
+beforeAll(async () => {
+  mic = startFifoMic();
+  // The FIFO microphone is the default ALSA device for recorders started with its environment.
+  t = await startTestApp({ shell: true, capture: { env: mic.env } });
+  const shell = t.shell!;
+  api = await connectAttune(shell.origin, shell.token, {
+    createSocket: (u) => new WebSocket(u, { origin: shell.origin }),
+  });
+});
+
+afterAll(async () => {
+  await t?.close();
+  mic?.close();
+});
+
+describe('dictation end to end: microphone → engine → store → browser', () => {
+  it('streams partial and final text over the WebSocket, then stores and exports the session', async () => {
+    const wav = join(t.dir, 'speech.wav');
+    execFileSync('espeak-ng', ['-w', wav, 'hello there, this is a dictation test']);
+
+    const partials: EventPayloads['dictation.partial'][] = [];
+    const segments: EventPayloads['dictation.segment'][] = [];
+    const states: DictationState[] = [];
+    let levels = 0;
+    api.on('dictation.partial', (p) => partials.push(p));
+    api.on('dictation.segment', (s) => segments.push(s));
+    api.on('dictation.state', (s) => states.push(s.state));
+    api.on('dictation.level', () => levels++);
+
+    const started = await api.call('dictation.start', {});
+    expect(started).toMatchObject({ state: 'listening', device: 'default', error: null });
+    const sessionId = started.sessionId!;
+    expect(sessionId).toBeGreaterThan(0);
+
+    await mic.silence(400);
+    await mic.play(wav);
+    // A pause long enough for the endpointer to close the phrase while still listening.
+    await mic.silence(1500);
+    await expect.poll(() => segments.length, { timeout: 15_000 }).toBeGreaterThan(0);
+
+    const stopped = await api.call('dictation.stop', {});
+    expect(stopped).toMatchObject({ state: 'stopped', sessionId });
+    expect(states.slice(0, 2)).toEqual(['starting', 'listening']);
+    expect(states.slice(-2)).toEqual(['thinking', 'stopped']);
+    expect(levels).toBeGreaterThan(0);
+
+    // Text streamed while speaking: partials for this session came before the first final segment.
+    expect(partials.length).toBeGreaterThan(0);
+    expect(partials.every((p) => p.sessionId === sessionId)).toBe(true);
+    expect(partials.some((p) => (p.committed + p.partial).length > 0)).toBe(true);
+    const first = segments[0].segment;
+    expect(segments[0].sessionId).toBe(sessionId);
+    expect(first.rawText.length).toBeGreaterThan(0);
+    expect(first.endMs).toBeGreaterThan(first.startMs);
+
+    // The store has the segment as the browser saw it, with its clip.
+    const { session, segments: stored } = await api.call('sessions.get', { id: sessionId });
+    expect(session).toMatchObject({ status: 'done', device: 'default' });
+    expect(session.endedAt).not.toBeNull();
+    const last = new Map(segments.map((s) => [s.segment.id, s.segment]));
+    expect(stored.map((s) => s.id)).toEqual([...last.keys()]);
+    expect(stored[0].displayText).toBe(last.get(stored[0].id)!.displayText);
+    expect(stored[0].audioPath).toBe(`audio/${sessionId}/${stored[0].id}.wav`);
+
+    // Its clip plays from the shell: the segment's span, with padding at the edges.
+    const { url } = await api.call('segments.audioUrl', { segmentId: stored[0].id });
+    const clip = await fetch(url!);
+    expect(clip.status).toBe(200);
+    const audio = parseWav(Buffer.from(await clip.arrayBuffer()), 'clip.wav');
+    const spanSec = (stored[0].endMs - stored[0].startMs) / 1000;
+    expect(audio.mono.length / audio.sampleRate).toBeGreaterThan(spanSec);
+    expect(audio.mono.length / audio.sampleRate).toBeLessThan(spanSec + 0.35);
+    expect(Math.max(...audio.mono.map(Math.abs))).toBeGreaterThan(0.05); // speech, not silence
+
+    const txt = await api.call('sessions.export', { id: sessionId, format: 'txt' });
+    expect(txt.content.startsWith(`${session.title}\n\n`)).toBe(true);
+    for (const s of stored) if (s.displayText.trim()) expect(txt.content).toContain(s.displayText.trim());
+
+    const listed = await api.call('sessions.list', {});
+    expect(listed.items[0]).toMatchObject({ id: sessionId, segmentCount: stored.length });
+  });
+});
