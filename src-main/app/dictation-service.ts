@@ -117,7 +117,7 @@ export class DictationService extends EventEmitter<Events> {
   }
 
   /** Starts a new session listening on `device` (default: the system's default microphone). */
-  async start(device = 'default'): Promise<DictationStatus> {
+  async start(device: string = this.store.settings.get('device')): Promise<DictationStatus> {
     if (
       this.status.state === 'listening' ||
       this.status.state === 'starting' ||
@@ -128,7 +128,9 @@ export class DictationService extends EventEmitter<Events> {
     this.setStatus({ state: 'starting', error: null, device });
     const session = this.store.sessions.create({ device });
     this.audio = new SessionAudio();
-    this.post = new Postprocessor(this.cfg.postprocess);
+    // Spoken-command rules the user switched off in Settings apply from this session on.
+    const off = Object.fromEntries(this.store.settings.get('disabledCommands').map((r) => [r, false]));
+    this.post = new Postprocessor({ rules: { ...this.cfg.postprocess.rules, ...off } });
     this.segmentIds = [];
     this.engine.reset();
     const capture = new Capture({ ...this.cfg.capture, device, sampleRate: this.cfg.sampleRate });

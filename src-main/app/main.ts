@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     const s = attune.dictation.getStatus();
     void (s.state === 'listening' ? attune.dictation.stop() : attune.dictation.start());
   };
-  const hotkey = DEFAULT_HOTKEY;
+  const hotkey = attune.store.settings.get('hotkey') || DEFAULT_HOTKEY;
   if (!globalShortcut.register(hotkey, toggle)) {
     attune.router.emit('dictation.state', {
       ...attune.dictation.getStatus(),

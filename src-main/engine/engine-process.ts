@@ -1,6 +1,8 @@
 import { describeBackend, initBackend } from '../model/backend.js';
 import { loadModel, type LoadedModel } from '../model/model-io.js';
 import type { EngineModelInfo, FromEngine, ToEngine } from './protocol.js';
+
+type ToEngineInit = Extract<ToEngine, { type: 'init' }>;
 import { Recognizer } from './recognizer.js';
 
 /**
@@ -45,6 +47,8 @@ function modelInfo(m: LoadedModel): EngineModelInfo {
 
 export function runEngine(port: Port = openPort()): void {
   let recognizer: Recognizer | null = null;
+  /** Endpoint settings from 'init', kept so a 'reset' recogniser behaves the same. */
+  let endpoint: ToEngineInit['endpoint'];
   let computeMs = 0;
   let audioMs = 0;
   let lastStats = 0;
@@ -67,7 +71,8 @@ export function runEngine(port: Port = openPort()): void {
             const backend = await initBackend({ prefer: (msg.backend ?? 'auto') as 'auto' });
             const model = loadModel(msg.modelDir);
             recognizer?.dispose();
-            recognizer = new Recognizer(model, { endpoint: msg.endpoint as never });
+            endpoint = msg.endpoint;
+            recognizer = new Recognizer(model, { endpoint: endpoint as never });
             attach(recognizer);
             port.send({
               type: 'ready',
@@ -100,7 +105,7 @@ export function runEngine(port: Port = openPort()): void {
             if (recognizer) {
               const model = recognizer.currentModel;
               recognizer.dispose();
-              recognizer = new Recognizer(model);
+              recognizer = new Recognizer(model, { endpoint: endpoint as never });
               attach(recognizer);
             }
             break;

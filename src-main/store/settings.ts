@@ -16,13 +16,26 @@ export const SETTING_SCHEMAS = {
   trashRetentionDays: z.number().int().min(0).max(3650),
   /** Format the export dialog offers first. */
   exportFormat: z.enum(EXPORT_FORMATS),
+  /** Global shortcut that starts and stops dictation (Electron accelerator syntax). */
+  hotkey: z.string().trim().min(1).max(100),
+  /** Microphone to dictate from ('default': the system's choice). */
+  device: z.string().trim().min(1).max(200),
+  /** Spoken-command rules switched off by the user (rule names from the post-processor). */
+  disabledCommands: z.array(z.string().max(50)).max(50),
 } as const;
 
 export type Settings = { [K in keyof typeof SETTING_SCHEMAS]: z.infer<(typeof SETTING_SCHEMAS)[K]> };
 export type SettingKey = keyof Settings;
 
 export function defaultSettings(config: Pick<StoreConfig, 'keepAudio'>): Settings {
-  return { keepAudio: config.keepAudio, trashRetentionDays: 30, exportFormat: 'txt' };
+  return {
+    keepAudio: config.keepAudio,
+    trashRetentionDays: 30,
+    exportFormat: 'txt',
+    hotkey: 'CommandOrControl+Shift+Space',
+    device: 'default',
+    disabledCommands: [],
+  };
 }
 
 /** Settings: one row per key the user changed; reading an unset key gives its default. */

@@ -222,15 +222,28 @@ describe('app handlers on the real store and engine', () => {
 
   it('gets and sets settings, refusing unknown keys and bad values without writing anything', async () => {
     const defaults = await call('settings.get', {});
-    expect(defaults).toEqual({ keepAudio: true, trashRetentionDays: 30, exportFormat: 'txt' });
+    expect(defaults).toEqual({
+      keepAudio: true,
+      trashRetentionDays: 30,
+      exportFormat: 'txt',
+      hotkey: 'CommandOrControl+Shift+Space',
+      device: 'default',
+      disabledCommands: [],
+    });
 
     const set = await call('settings.set', { patch: { trashRetentionDays: 7, exportFormat: 'srt' } });
-    expect(set).toEqual({ keepAudio: true, trashRetentionDays: 7, exportFormat: 'srt' });
+    expect(set).toMatchObject({
+      keepAudio: true,
+      trashRetentionDays: 7,
+      exportFormat: 'srt',
+      device: 'default',
+    });
     expect(t.app.store.settings.get('trashRetentionDays')).toBe(7);
 
     expect(await failure('settings.set', { patch: { fontSize: 12 } })).toEqual({
       code: 'BAD_ARGUMENT',
-      message: 'unknown setting "fontSize"; known settings: keepAudio, trashRetentionDays, exportFormat',
+      message:
+        'unknown setting "fontSize"; known settings: keepAudio, trashRetentionDays, exportFormat, hotkey, device, disabledCommands',
     });
     const bad = await failure('settings.set', { patch: { trashRetentionDays: 1, keepAudio: 'yes' } });
     expect(bad.code).toBe('BAD_ARGUMENT');

@@ -8,12 +8,23 @@ afterEach(() => t?.dispose());
 describe('settings', () => {
   it('reads defaults until set, keeps what was set across reopening, and resets', () => {
     t = openTestStore();
-    expect(t.store.settings.all()).toEqual({ keepAudio: true, trashRetentionDays: 30, exportFormat: 'txt' });
+    expect(t.store.settings.all()).toEqual({
+      keepAudio: true,
+      trashRetentionDays: 30,
+      exportFormat: 'txt',
+      hotkey: 'CommandOrControl+Shift+Space',
+      device: 'default',
+      disabledCommands: [],
+    });
     t.store.settings.set('keepAudio', false);
     t.store.settings.set('exportFormat', 'srt');
     t.store.settings.set('trashRetentionDays', 7);
     const store = t.reopen();
-    expect(store.settings.all()).toEqual({ keepAudio: false, trashRetentionDays: 7, exportFormat: 'srt' });
+    expect(store.settings.all()).toMatchObject({
+      keepAudio: false,
+      trashRetentionDays: 7,
+      exportFormat: 'srt',
+    });
     store.settings.reset('exportFormat');
     expect(store.settings.get('exportFormat')).toBe('txt');
   });
@@ -41,7 +52,14 @@ describe('settings', () => {
       'BAD_ARGUMENT',
       'unknown setting',
     );
-    expect(settings.all()).toEqual({ keepAudio: true, trashRetentionDays: 30, exportFormat: 'txt' });
+    expect(settings.all()).toEqual({
+      keepAudio: true,
+      trashRetentionDays: 30,
+      exportFormat: 'txt',
+      hotkey: 'CommandOrControl+Shift+Space',
+      device: 'default',
+      disabledCommands: [],
+    });
   });
 
   it('reads a stored value that no longer fits (written by another version) as the default', () => {
