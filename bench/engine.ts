@@ -110,7 +110,11 @@ export async function benchEngine(modelDir: string): Promise<BenchRow[]> {
     const ok = (xs: number[]) => xs.filter((x) => Number.isFinite(x));
     return [
       { name: 'phrases finalised', value: finalDelay.length, unit: `of ${PHRASES.length}` },
-      { name: 'first partial after speech starts (median)', value: percentile(ok(firstPartial), 0.5), unit: 'ms' },
+      {
+        name: 'first partial after speech starts (median)',
+        value: percentile(ok(firstPartial), 0.5),
+        unit: 'ms',
+      },
       { name: 'first partial after speech starts (worst)', value: Math.max(...ok(firstPartial)), unit: 'ms' },
       { name: 'final after speech ends (median)', value: percentile(finalDelay, 0.5), unit: 'ms' },
       { name: 'final after speech ends (worst)', value: Math.max(...finalDelay), unit: 'ms' },

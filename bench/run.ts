@@ -276,18 +276,22 @@ async function main(): Promise<void> {
 
   console.log('dictation engine (real time, base model) …');
   sections.push(
-    await componentSection('Dictation engine (real-time speech into the engine process)', 'engine.ts', async () => {
-      const rows = await (await import('./engine.js')).benchEngine(BASE_MODEL);
-      const targets: Record<string, number> = {
-        'first partial after speech starts (median)': 300,
-        'final after speech ends (median)': 500,
-        'engine CPU while dictating': 25,
-        'engine peak RSS': 400,
-      };
-      return rows.map((r) =>
-        r.name in targets ? { ...r, target: { compare: '≤' as const, value: targets[r.name] } } : r,
-      );
-    }),
+    await componentSection(
+      'Dictation engine (real-time speech into the engine process)',
+      'engine.ts',
+      async () => {
+        const rows = await (await import('./engine.js')).benchEngine(BASE_MODEL);
+        const targets: Record<string, number> = {
+          'first partial after speech starts (median)': 300,
+          'final after speech ends (median)': 500,
+          'engine CPU while dictating': 25,
+          'engine peak RSS': 400,
+        };
+        return rows.map((r) =>
+          r.name in targets ? { ...r, target: { compare: '≤' as const, value: targets[r.name] } } : r,
+        );
+      },
+    ),
   );
   console.log('log-mel front end …');
   sections.push(
