@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normalizeText } from '../../src-main/speech/alphabet.js';
-import { wer } from '../../src-main/speech/metrics.js';
+import { cer } from '../../src-main/speech/metrics.js';
 import { type FifoMic, startFifoMic } from '../engine/fifo-mic.js';
 import { attune } from './cli-helpers.js';
 
