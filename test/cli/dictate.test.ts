@@ -76,8 +76,8 @@ describe('attune dictate', () => {
         .split('\n')
         .map((l) => (JSON.parse(l) as { text: string }).text)
         .join(' ');
-      expect(wer(offlineText, heard).rate, `live "${heard}" vs offline "${offlineText}"`).toBeLessThan(0.2);
-      expect(wer(said, heard).rate).toBeLessThanOrEqual(wer(said, offlineText).rate + 0.15);
+      expect(cer(offlineText, heard).rate, `live "${heard}" vs offline "${offlineText}"`).toBeLessThan(0.15);
+      expect(cer(said, heard).rate).toBeLessThanOrEqual(cer(said, offlineText).rate + 0.1);
       // Display text is capitalised sentence by sentence.
       expect(finals[0].text[0]).toBe(finals[0].text[0].toUpperCase());
     },
