@@ -19,7 +19,14 @@ export interface CardInput {
   weightsBytes: number;
   /** Commands that reproduce the model, in order. */
   commands: string[];
-  corpus: { description: string; hours?: number; utterances?: number; voices?: string[]; licence?: string };
+  corpus: {
+    description: string;
+    hours?: number;
+    utterances?: number;
+    trainVoices?: number;
+    heldOutVoices?: string[];
+    licence?: string;
+  };
   training: { steps: number; bestStep: number; backend: string; wallHours?: number };
   evals: CardEval[];
   /** Names for speaker ids in the per-speaker tables (e.g. voice names). */
@@ -51,7 +58,9 @@ export function renderModelCard(c: CardInput): string {
   ];
   if (c.corpus.hours !== undefined)
     lines.push(`- ${c.corpus.hours.toFixed(1)} hours, ${c.corpus.utterances ?? '?'} utterances.`);
-  if (c.corpus.voices) lines.push(`- Voices: ${c.corpus.voices.join(', ')}.`);
+  if (c.corpus.trainVoices) lines.push(`- ${c.corpus.trainVoices} training voices.`);
+  if (c.corpus.heldOutVoices?.length)
+    lines.push(`- Held-out voices (the test-unseen set): ${c.corpus.heldOutVoices.join(', ')}.`);
   if (c.corpus.licence) lines.push(`- Text licence: ${c.corpus.licence}`);
   lines.push(
     '',

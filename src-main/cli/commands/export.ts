@@ -20,7 +20,7 @@ interface Manifest {
     split?: string;
   }[];
   source?: { name?: string; licence?: string; license?: string };
-  counts?: Record<string, { utterances?: number; hours?: number }>;
+  splits?: Record<string, { utterances?: number; hours?: number; speakers?: number }>;
 }
 
 const SETS: { split: string; description: string }[] = [
@@ -107,8 +107,12 @@ export function registerExport(program: Command): void {
         corpus: {
           description:
             'Synthetic speech made on this machine by `attune corpus` from open text, with every installed English voice of espeak-ng, flite and festival, and SoX augmentation (pitch, tempo, reverb, noise, EQ). Held-out voices and held-out sentences never appear in training.',
-          hours: manifest.counts?.train?.hours,
-          utterances: manifest.counts?.train?.utterances,
+          hours: manifest.splits?.train?.hours,
+          utterances: manifest.splits?.train?.utterances,
+          trainVoices: manifest.splits?.train?.speakers,
+          heldOutVoices: (manifest.voices ?? [])
+            .filter((v) => (v as { role?: string }).role === 'held-out')
+            .map((v) => String(v.name)),
           licence: manifest.source?.licence ?? manifest.source?.license,
         },
         training: { steps: trainer.step, bestStep: trainer.bestStep, backend: info.name },
