@@ -24,6 +24,7 @@ const PROFILES = {
     chromium: '/usr/bin/chromium',
     xvfb: '/usr/bin/Xvfb',
     'wordnet-base': '/usr/share/wordnet/data.noun',
+    'pocketsphinx-testdata': '/usr/share/pocketsphinx/test/data/librivox/transcription',
   },
 };
 
