@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ACOUSTIC } from '../../src-main/model/config.js';
+import { renderModelCard } from '../../src-main/training/model-card.js';
+
+describe('renderModelCard', () => {
+  const card = renderModelCard({
+    title: 'Test model',
+    summary: 'A model for the test.',
+    acoustic: DEFAULT_ACOUSTIC,
+    parameters: 959_517,
+    weightsBytes: 959_517 * 4,
+    commands: ['attune corpus --out c --hours 1 --seed 1', 'attune train --corpus c'],
+    corpus: {
+      description: 'Synthetic.',
+      hours: 24.63,
+      utterances: 30868,
+      trainVoices: 111,
+      heldOutVoices: ['flite-rms'],
+    },
+    training: { steps: 3000, bestStep: 2500, backend: 'wasm' },
+    evals: [
+      {
+        name: 'test-unseen',
+        description: 'held-out voices',
+        utterances: 2,
+        wer: 0.125,
+        cer: 0.05,
+        speakers: [
+          { speaker: '103', utterances: 1, wer: 0.25, cer: 0.1 },
+          { speaker: '3700', utterances: 1, wer: 0, cer: 0 },
+        ],
+      },
+    ],
+    speakerNames: { '103': 'flite-rms' },
+    limitations: ['Synthetic voices only.'],
+  });
+
+  it('records how to remake the model and what it is', () => {
+    expect(card).toContain('attune train --corpus c');
+    expect(card).toContain('959,517 parameters, 3.8 MB');
+    expect(card).toContain('look-ahead 190 ms');
+    expect(card).toContain('24.6 hours, 30868 utterances');
+    expect(card).toContain('Held-out voices (the test-unseen set): flite-rms.');
+    expect(card).toContain('weights are those of step 2500');
+  });
+
+  it('tabulates accuracy overall and per voice', () => {
+    expect(card).toContain('| test-unseen — held-out voices | 2 | 12.5% | 5.0% |');
+    expect(card).toContain('| flite-rms (103) | 1 | 25.0% | 10.0% |');
+    expect(card).toContain('| 3700 | 1 | 0.0% | 0.0% |');
+  });
+});
