@@ -43,97 +43,108 @@ export function registerExport(program: Command): void {
     .option('--human <dir>', 'real recordings in LibriSpeech layout (see `attune testdata`)')
     .option('--out <dir>', 'model folder to write', 'models/base')
     .option('--command <text...>', 'commands that made the model, recorded in the card')
-    .action(async (o: { run: string; corpus: string; human?: string; out: string; command?: string[] }) => {
-      const info = await initBackend({});
-      const run = resolve(o.run);
-      const folder = loadModelFolder(join(run, 'best'));
-      const model = loadCheckpointModel(folder);
-      const evals: CardEval[] = [];
-      const score = async (dir: string, name: string, description: string) => {
-        const corpus = await readLibriSpeech(dir);
-        const cachePath = join(run, 'features', `${name}.feats`);
-        await prepareFeatures(corpus.utterances, cachePath, { features: folder.features });
-        const cache = FeatureCache.load(cachePath);
-        const items = cache.items.map((it, i) => ({ ...it, features: () => cache.features(i) }));
-        const r = evaluate(model, folder.alphabet, items);
-        process.stderr.write(
-          `${name}: WER ${(r.wer * 100).toFixed(2)}%, CER ${(r.cer * 100).toFixed(2)}% (${r.utterances} utterances)\n`,
-        );
-        evals.push({
-          name,
-          description,
-          utterances: r.utterances,
-          wer: r.wer,
-          cer: r.cer,
-          speakers: r.speakers,
-        });
-      };
-      for (const s of SETS) {
-        const dir = join(resolve(o.corpus), s.split);
-        if (existsSync(dir)) await score(dir, s.split, s.description);
-      }
-      if (o.human)
-        await score(
-          resolve(o.human),
-          'human',
-          'real recordings (pocketsphinx-testdata: LibriVox reading, card names)',
-        );
+    .option('--note <text>', 'a line added to the card’s limitations (e.g. that training is still going on)')
+    .action(
+      async (o: {
+        run: string;
+        corpus: string;
+        human?: string;
+        out: string;
+        command?: string[];
+        note?: string;
+      }) => {
+        const info = await initBackend({});
+        const run = resolve(o.run);
+        const folder = loadModelFolder(join(run, 'best'));
+        const model = loadCheckpointModel(folder);
+        const evals: CardEval[] = [];
+        const score = async (dir: string, name: string, description: string) => {
+          const corpus = await readLibriSpeech(dir);
+          const cachePath = join(run, 'features', `${name}.feats`);
+          await prepareFeatures(corpus.utterances, cachePath, { features: folder.features });
+          const cache = FeatureCache.load(cachePath);
+          const items = cache.items.map((it, i) => ({ ...it, features: () => cache.features(i) }));
+          const r = evaluate(model, folder.alphabet, items);
+          process.stderr.write(
+            `${name}: WER ${(r.wer * 100).toFixed(2)}%, CER ${(r.cer * 100).toFixed(2)}% (${r.utterances} utterances)\n`,
+          );
+          evals.push({
+            name,
+            description,
+            utterances: r.utterances,
+            wer: r.wer,
+            cer: r.cer,
+            speakers: r.speakers,
+          });
+        };
+        for (const s of SETS) {
+          const dir = join(resolve(o.corpus), s.split);
+          if (existsSync(dir)) await score(dir, s.split, s.description);
+        }
+        if (o.human)
+          await score(
+            resolve(o.human),
+            'human',
+            'real recordings (pocketsphinx-testdata: LibriVox reading, card names)',
+          );
 
-      const manifestPath = join(resolve(o.corpus), 'manifest.json');
-      const manifest: Manifest = existsSync(manifestPath)
-        ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest)
-        : {};
-      const speakerNames: Record<string, string> = {};
-      for (const v of manifest.voices ?? []) {
-        const id = String(v.speaker ?? v.id ?? '');
-        if (id) speakerNames[id] = String(v.name ?? v.voice ?? id);
-      }
-      const trainer = JSON.parse(readFileSync(join(run, 'checkpoint', 'trainer.json'), 'utf8')) as {
-        step: number;
-        bestStep: number;
-      };
-      const parameters = [...folder.weights.values()].reduce((s, w) => s + w.length, 0);
-      const metrics = Object.fromEntries(
-        evals.map((e) => [e.name, { wer: e.wer, cer: e.cer, utterances: e.utterances }]),
-      );
-      const card = renderModelCard({
-        title: 'Attune base model (English)',
-        summary:
-          "The model Attune ships: a small streaming CTC acoustic model that recognises English speech as characters. It is the starting point that Attune fine-tunes on each user's own voice.",
-        acoustic: folder.acoustic,
-        parameters,
-        weightsBytes: parameters * 4,
-        commands: o.command ?? [],
-        corpus: {
-          description:
-            'Synthetic speech made on this machine by `attune corpus` from open text, with every installed English voice of espeak-ng, flite and festival, and SoX augmentation (pitch, tempo, reverb, noise, EQ). Held-out voices and held-out sentences never appear in training.',
-          hours: manifest.splits?.train?.hours,
-          utterances: manifest.splits?.train?.utterances,
-          trainVoices: manifest.splits?.train?.speakers,
-          heldOutVoices: (manifest.voices ?? [])
-            .filter((v) => (v as { role?: string }).role === 'held-out')
-            .map((v) => String(v.name)),
-          licence: manifest.source?.licence ?? manifest.source?.license,
-        },
-        training: { steps: trainer.step, bestStep: trainer.bestStep, backend: info.name },
-        evals,
-        speakerNames,
-        limitations: [
-          'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
-          'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',
-          'English only (the tokens are a–z, apostrophe and space).',
-        ],
-      });
-      saveModelFolder(resolve(o.out), {
-        ...folder,
-        info: {
-          ...folder.info,
-          metrics,
-          training: { ...(folder.info.training ?? {}), steps: trainer.step, bestStep: trainer.bestStep },
-        },
-        modelCard: card,
-      });
-      const size = statSync(join(resolve(o.out), 'model.safetensors')).size;
-      process.stdout.write(JSON.stringify({ out: resolve(o.out), bytes: size, metrics }) + '\n');
-    });
+        const manifestPath = join(resolve(o.corpus), 'manifest.json');
+        const manifest: Manifest = existsSync(manifestPath)
+          ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest)
+          : {};
+        const speakerNames: Record<string, string> = {};
+        for (const v of manifest.voices ?? []) {
+          const id = String(v.speaker ?? v.id ?? '');
+          if (id) speakerNames[id] = String(v.name ?? v.voice ?? id);
+        }
+        const trainer = JSON.parse(readFileSync(join(run, 'checkpoint', 'trainer.json'), 'utf8')) as {
+          step: number;
+          bestStep: number;
+        };
+        const parameters = [...folder.weights.values()].reduce((s, w) => s + w.length, 0);
+        const metrics = Object.fromEntries(
+          evals.map((e) => [e.name, { wer: e.wer, cer: e.cer, utterances: e.utterances }]),
+        );
+        const card = renderModelCard({
+          title: 'Attune base model (English)',
+          summary:
+            "The model Attune ships: a small streaming CTC acoustic model that recognises English speech as characters. It is the starting point that Attune fine-tunes on each user's own voice.",
+          acoustic: folder.acoustic,
+          parameters,
+          weightsBytes: parameters * 4,
+          commands: o.command ?? [],
+          corpus: {
+            description:
+              'Synthetic speech made on this machine by `attune corpus` from open text, with every installed English voice of espeak-ng, flite and festival, and SoX augmentation (pitch, tempo, reverb, noise, EQ). Held-out voices and held-out sentences never appear in training.',
+            hours: manifest.splits?.train?.hours,
+            utterances: manifest.splits?.train?.utterances,
+            trainVoices: manifest.splits?.train?.speakers,
+            heldOutVoices: (manifest.voices ?? [])
+              .filter((v) => (v as { role?: string }).role === 'held-out')
+              .map((v) => String(v.name)),
+            licence: manifest.source?.licence ?? manifest.source?.license,
+          },
+          training: { steps: trainer.step, bestStep: trainer.bestStep, backend: info.name },
+          evals,
+          speakerNames,
+          limitations: [
+            'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
+            'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',
+            'English only (the tokens are a–z, apostrophe and space).',
+            ...(o.note ? [o.note] : []),
+          ],
+        });
+        saveModelFolder(resolve(o.out), {
+          ...folder,
+          info: {
+            ...folder.info,
+            metrics,
+            training: { ...(folder.info.training ?? {}), steps: trainer.step, bestStep: trainer.bestStep },
+          },
+          modelCard: card,
+        });
+        const size = statSync(join(resolve(o.out), 'model.safetensors')).size;
+        process.stdout.write(JSON.stringify({ out: resolve(o.out), bytes: size, metrics }) + '\n');
+      },
+    );
 }
