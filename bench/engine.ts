@@ -75,24 +75,15 @@ export async function benchEngine(modelDir: string): Promise<BenchRow[]> {
 
     const engine = await EngineClient.start({ modelDir, backend: 'wasm' });
     const pid = engine.pid!;
-    const firstPartial: number[] = [];
-    const finalDelay: number[] = [];
-    let sentMs = 0;
-    let phrase = 0;
+    // Every event with its wall-clock arrival (ms since the first audio was due) and its audio span.
+    const events: { kind: 'partial' | 'final'; at: number; endMs: number; text: string }[] = [];
     const t0 = performance.now();
-    engine.on('partial', () => {
-      const span = spans[phrase];
-      if (span && firstPartial.length === phrase && sentMs >= span.start) {
-        firstPartial.push(performance.now() - t0 - span.start);
-      }
-    });
-    engine.on('final', () => {
-      const span = spans[phrase];
-      if (!span) return;
-      finalDelay.push(performance.now() - t0 - span.end);
-      if (firstPartial.length === phrase) firstPartial.push(NaN);
-      phrase++;
-    });
+    engine.on('partial', (p) =>
+      events.push({ kind: 'partial', at: performance.now() - t0, endMs: -1, text: p.text }),
+    );
+    engine.on('final', (f) =>
+      events.push({ kind: 'final', at: performance.now() - t0, endMs: f.endMs, text: f.text }),
+    );
     const cpu0 = cpuMs(pid);
     // Real time: chunk k is sent when its audio would have been captured.
     for (let i = 0; i < audio.length; i += CHUNK) {
@@ -100,13 +91,25 @@ export async function benchEngine(modelDir: string): Promise<BenchRow[]> {
       const wait = due - (performance.now() - t0);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       engine.sendAudio(audio.slice(i, i + CHUNK));
-      sentMs = due;
     }
     await engine.finish();
     const wall = performance.now() - t0;
     const cpu = cpuMs(pid) - cpu0;
     const rss = peakRss(pid);
     engine.close();
+    // Per phrase: the first partial with text after its speech began, and the final whose segment
+    // reaches the end of its speech (a phrase may be split into several segments at pauses).
+    const firstPartial: number[] = [];
+    const finalDelay: number[] = [];
+    spans.forEach((span, k) => {
+      const next = spans[k + 1]?.start ?? Infinity;
+      const p = events.find(
+        (e) => e.kind === 'partial' && e.text !== '' && e.at >= span.start && e.at < next,
+      );
+      if (p) firstPartial.push(p.at - span.start);
+      const f = events.find((e) => e.kind === 'final' && e.endMs >= span.end && e.at >= span.end);
+      if (f && f.at < next) finalDelay.push(f.at - span.end);
+    });
     const ok = (xs: number[]) => xs.filter((x) => Number.isFinite(x));
     return [
       { name: 'phrases finalised', value: finalDelay.length, unit: `of ${PHRASES.length}` },
