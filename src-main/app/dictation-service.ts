@@ -151,6 +151,8 @@ export class DictationService extends EventEmitter<Events> {
       else this.fail(`microphone: ${e.message}`, true);
     });
     capture.on('restarted', () => this.setStatus({ error: null }));
+    // Lost audio is never silent: overruns and discarded bytes are shown with the state.
+    capture.on('warning', (w) => this.setStatus({ error: `microphone: ${w.message}` }));
     this.capture = capture;
     try {
       await capture.start();
