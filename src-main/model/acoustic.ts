@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { mulberry32 } from '../speech/prng.js';
 import {
   type AcousticConfig,
   configProblems,
@@ -69,21 +70,9 @@ export function parameterShapes(cfg: AcousticConfig): Map<string, number[]> {
   return shapes;
 }
 
-/** Small seeded PRNG (mulberry32) so a seed gives the same initial weights on every backend. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Fresh parameters: He-uniform weights (ReLU follows most of them), zero biases, unit norms. */
 export function initParams(cfg: AcousticConfig, seed = 1): Map<string, Float32Array> {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const out = new Map<string, Float32Array>();
   for (const [name, shape] of parameterShapes(cfg)) {
     const size = shape.reduce((a, b) => a * b, 1);

@@ -1,3 +1,5 @@
+import { mulberry32 } from '../speech/prng.js';
+
 /**
  * Length-bucketed batching: utterances of similar length share a batch so little compute is spent
  * on padding, and each batch holds about the same number of frames so step time and memory are
@@ -22,17 +24,8 @@ export const DEFAULT_BATCHES: BatchConfig = {
   maxUtteranceFrames: 2000,
 };
 
-/** Small seeded PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1): data order and augmentation are reproducible from the seed. */
+export const seededRandom = mulberry32;
 
 /** Groups item indices into batches by length. `frames[i]` is item i's length. */
 export function makeBatches(
