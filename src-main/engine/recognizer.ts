@@ -61,8 +61,6 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
   private segmentStartFrame = 0;
   private segmentIndex = 0;
   private lastPartial = '';
-  /** Decoder frames before this segment (the decoder's clock keeps running across segments). */
-  private decoderFrameBase = 0;
 
   constructor(model: LoadedModel, config: Partial<RecognizerConfig> = {}) {
     super();
@@ -166,7 +164,8 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     // Text decoded from audio that never rose above the room's noise is a hallucination, not
     // dictation: drop it rather than type it.
     if (fin.text !== '' && this.endpointer.inSpeech) {
-      const offsetMs = this.segmentStartFrame * this.hopMs - this.decoderFrameBase * this.frameMs;
+      // Each segment has a fresh decoder, so its word times start at the segment's first frame.
+      const offsetMs = this.segmentStartFrame * this.hopMs;
       const words = fin.words.map((w) => ({
         ...w,
         startMs: w.startMs + offsetMs,
@@ -195,7 +194,6 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     }
     this.stream = this.model.model.createStream();
     this.decoder = new StreamingGreedyDecoder(this.model.alphabet, { frameMs: this.frameMs });
-    this.decoderFrameBase = 0;
     this.endpointer.reset();
     this.segmentStartFrame = this.frameClock;
     this.lastPartial = '';

@@ -6,25 +6,13 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { type App, startApp, type StartAppOptions } from '../../src-main/app/app.js';
 import { startWebShell, type WebShell } from '../../src-main/app/web-shell.js';
-import { AcousticModel, initParams } from '../../src-main/model/acoustic.js';
 import { initBackend } from '../../src-main/model/backend.js';
-import { saveModelFolder } from '../../src-main/model/checkpoint.js';
-import { DEFAULT_ACOUSTIC } from '../../src-main/model/config.js';
-import { checkpointFromModel } from '../../src-main/model/model-io.js';
-import { englishAlphabet } from '../../src-main/speech/alphabet.js';
+import { saveBiasedModel } from '../model/tiny-model.js';
 
-/** A small untrained model that leans towards a few letters, so speech decodes to some (gibberish) text. */
+/** A small untrained model folder (see test/model/tiny-model.ts). */
 export async function saveTinyModel(path: string, seed: number): Promise<void> {
   await initBackend({ prefer: 'cpu' });
-  const cfg = { ...DEFAULT_ACOUSTIC, channels: 24, blocks: 3, blockRightContext: [1, 0, 1], kernel: 5 };
-  const w = initParams(cfg, seed);
-  const a = englishAlphabet();
-  const bias = w.get('head.bias')!;
-  for (const ch of 'aeost') bias[a.index.get(ch)!] = 1.5;
-  bias[a.blank] = 2;
-  const m = new AcousticModel(cfg, w);
-  saveModelFolder(path, checkpointFromModel(m, a, { version: `tiny-${seed}` }));
-  m.dispose();
+  saveBiasedModel(path, seed, `tiny-${seed}`);
 }
 
 export interface TestApp {

@@ -4,36 +4,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src-main/model/backend.js';
-import { AcousticModel, initParams } from '../../src-main/model/acoustic.js';
-import { DEFAULT_ACOUSTIC } from '../../src-main/model/config.js';
-import { saveModelFolder } from '../../src-main/model/checkpoint.js';
-import { checkpointFromModel } from '../../src-main/model/model-io.js';
-import { englishAlphabet } from '../../src-main/speech/alphabet.js';
 import { readAudio } from '../../src-main/speech/audio.js';
 import { EngineClient } from '../../src-main/engine/engine-client.js';
 import type { FinalEvent, PartialEvent } from '../../src-main/engine/recognizer.js';
+import { saveBiasedModel } from '../model/tiny-model.js';
 
 let dir: string;
 let speech: Float32Array;
 
-/** A small untrained model that leans towards a few letters, so phrases decode to some text. */
-function saveBiasedModel(path: string, seed: number): void {
-  const cfg = { ...DEFAULT_ACOUSTIC, channels: 24, blocks: 3, blockRightContext: [1, 0, 1], kernel: 5 };
-  const w = initParams(cfg, seed);
-  const a = englishAlphabet();
-  const bias = w.get('head.bias')!;
-  for (const ch of 'aeost') bias[a.index.get(ch)!] = 1.5;
-  bias[a.blank] = 2;
-  const m = new AcousticModel(cfg, w);
-  saveModelFolder(path, checkpointFromModel(m, a, { version: `v${seed}` }));
-  m.dispose();
-}
-
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });
   dir = mkdtempSync(join(tmpdir(), 'attune-engine-'));
-  saveBiasedModel(join(dir, 'm1'), 1);
-  saveBiasedModel(join(dir, 'm2'), 2);
+  saveBiasedModel(join(dir, 'm1'), 1, 'v1');
+  saveBiasedModel(join(dir, 'm2'), 2, 'v2');
   execFileSync('espeak-ng', ['-w', join(dir, 's.wav'), 'hello there']);
   const s = (await readAudio(join(dir, 's.wav'))).samples;
   speech = new Float32Array(4800 + s.length + 16000);

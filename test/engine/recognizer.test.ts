@@ -5,30 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/model/backend.js';
-import { AcousticModel, initParams } from '../../src-main/model/acoustic.js';
-import { DEFAULT_ACOUSTIC, outputFrameMs } from '../../src-main/model/config.js';
+import { outputFrameMs } from '../../src-main/model/config.js';
 import type { LoadedModel } from '../../src-main/model/model-io.js';
 import { readAudio } from '../../src-main/speech/audio.js';
 import { englishAlphabet } from '../../src-main/speech/alphabet.js';
 import { greedyDecode } from '../../src-main/speech/decode.js';
 import { DEFAULT_FEATURES, logMel } from '../../src-main/speech/features.js';
 import { type FinalEvent, type PartialEvent, Recognizer } from '../../src-main/engine/recognizer.js';
+import { biasedModel } from '../model/tiny-model.js';
 
 let loaded: LoadedModel;
 let audio: Float32Array;
 const SR = 16000;
-
-/** An untrained model whose head leans towards a few letters, so every phrase decodes to some text. */
-function biasedModel(): AcousticModel {
-  const cfg = { ...DEFAULT_ACOUSTIC, channels: 24, blocks: 3, blockRightContext: [1, 0, 1], kernel: 5 };
-  const w = initParams(cfg, 7);
-  const bias = w.get('head.bias')!;
-  const a = englishAlphabet();
-  for (const ch of 'aeost') bias[a.index.get(ch)!] = 1.5;
-  bias[a.space] = 1.0;
-  bias[a.blank] = 2.0;
-  return new AcousticModel(cfg, w);
-}
 
 let dir: string;
 
@@ -51,7 +39,13 @@ beforeAll(async () => {
     audio.set(p, o);
     o += p.length;
   }
-  loaded = { dir, model: biasedModel(), alphabet: englishAlphabet(), features: DEFAULT_FEATURES, info: {} };
+  loaded = {
+    dir,
+    model: biasedModel(7, 1.0),
+    alphabet: englishAlphabet(),
+    features: DEFAULT_FEATURES,
+    info: {},
+  };
 });
 
 function run(chunk: () => number): { partials: PartialEvent[]; finals: FinalEvent[] } {
@@ -125,7 +119,7 @@ describe('Recognizer', () => {
 
   it('switches to a swapped model at the next segment boundary', () => {
     const r = new Recognizer(loaded);
-    const other: LoadedModel = { ...loaded, model: biasedModel(), dir: 'other' };
+    const other: LoadedModel = { ...loaded, model: biasedModel(7, 1.0), dir: 'other' };
     const seen: string[] = [];
     r.on('final', () => seen.push(r.currentModel.dir));
     r.accept(audio.subarray(0, SR)); // mid-phrase: the swap must wait
