@@ -23,7 +23,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-SUBSAMPLE_STRIDE = 2
 
 
 def pad_time(x, left, right):
@@ -76,10 +75,11 @@ class AcousticModel(nn.Module):
         rc = cfg["subsampleRightContext"]
         self.cfg = cfg
         self.sub_pad = (K - 1 - rc, rc)
-        # Subsampling: a full conv k3 s2 (the tfjs model's stacked-frame matMul), then depthwise k3 s2 and
-        # pointwise.
-        self.sub0 = nn.Conv1d(Fb, C, K, stride=SUBSAMPLE_STRIDE)
-        self.sub1_depthwise = Depthwise(C, K, SUBSAMPLE_STRIDE)
+        # Subsampling: a full conv (the tfjs model's stacked-frame matMul), then depthwise and pointwise,
+        # with the strides of the config.
+        self.strides = cfg["subsampleStrides"]
+        self.sub0 = nn.Conv1d(Fb, C, K, stride=self.strides[0])
+        self.sub1_depthwise = Depthwise(C, K, self.strides[1])
         self.sub1_pointwise = nn.Linear(C, C)
         self.blocks = nn.ModuleList(Block(cfg, r) for r in cfg["blockRightContext"])
         self.head_norm = nn.LayerNorm(C, eps=cfg["layerNormEps"])
@@ -87,16 +87,16 @@ class AcousticModel(nn.Module):
         self.register_buffer("mean", torch.zeros(Fb))
         self.register_buffer("inv_std", torch.ones(Fb))
 
-    def forward(self, x, lengths):  # x [B, T, F] → logits [B, T/4, V], output lengths
+    def forward(self, x, lengths):  # x [B, T, F] → logits [B, T/S, V], output lengths
         K = self.cfg["subsampleKernel"]
         left, right = self.sub_pad
         h = (x - self.mean) * self.inv_std * time_mask(lengths, x.shape[1])
         h = pad_time(h, left, right).transpose(1, 2)  # [B, F, Tp]
-        h = torch.relu(self.sub0(h)).transpose(1, 2)  # [B, T/2, C]
-        lengths = (lengths + left + right - K) // SUBSAMPLE_STRIDE + 1
+        h = torch.relu(self.sub0(h)).transpose(1, 2)  # [B, T/s0, C]
+        lengths = (lengths + left + right - K) // self.strides[0] + 1
         h = h * time_mask(lengths, h.shape[1])
-        h = torch.relu(self.sub1_pointwise(self.sub1_depthwise(pad_time(h, left, right))))  # [B, T/4, C]
-        lengths = (lengths + left + right - K) // SUBSAMPLE_STRIDE + 1
+        h = torch.relu(self.sub1_pointwise(self.sub1_depthwise(pad_time(h, left, right))))  # [B, T/S, C]
+        lengths = (lengths + left + right - K) // self.strides[1] + 1
         h = h * time_mask(lengths, h.shape[1])
         for block in self.blocks:
             h = block(h) * time_mask(lengths, h.shape[1])

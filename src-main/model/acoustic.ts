@@ -21,8 +21,10 @@ import {
 /**
  * Attune's streaming acoustic model: log-mel frames in, character logits out.
  *
- *   features [B, T, 80] ─ normalise ─ conv k3 s2 ─ ReLU ─ depthwise k3 s2 + pointwise ─ ReLU      (40 ms frames)
- *     ─ N × [ x + dropout(ReLU(LN(pointwise(depthwise_k(x))))) ] ─ LN ─ linear ─ logits [B, T/4, V]
+ *   features [B, T, 80] ─ normalise ─ conv k3 s2 ─ ReLU ─ depthwise k3 s1 + pointwise ─ ReLU      (20 ms frames)
+ *     ─ N × [ x + dropout(ReLU(LN(pointwise(depthwise_k(x))))) ] ─ LN ─ linear ─ logits [B, T/S, V]
+ *
+ * S = totalStride(config): the product of the two subsampling strides (2 by default).
  *
  * Every time convolution has a fixed left context and a small right context (see config.ts), so
  * an output frame depends on at most lookAheadMs() of future audio and the model streams: the
@@ -106,7 +108,11 @@ export class AcousticModel {
   ) {
     const problems = configProblems(config);
     if (problems.length > 0) throw new ModelShapeError(`bad model config: ${problems.join('; ')}`);
-    this.config = { ...config, blockRightContext: [...config.blockRightContext] };
+    this.config = {
+      ...config,
+      subsampleStrides: [...config.subsampleStrides],
+      blockRightContext: [...config.blockRightContext],
+    };
     this.geoms = geometry(this.config);
     const init = weights ?? initParams(this.config);
     for (const [name, shape] of parameterShapes(this.config)) {
@@ -212,10 +218,10 @@ export class AcousticModel {
         g.kernel,
         g.stride,
       );
-      return tf.relu(y); // [B, T/2, C]
+      return tf.relu(y); // [B, T/s0, C]
     }
     if (i === 1) {
-      const dw = depthwise1d(padded, this.p('subsample.1.depthwise'), g.stride); // [B, T/4, C]
+      const dw = depthwise1d(padded, this.p('subsample.1.depthwise'), g.stride); // [B, T/S, C]
       return tf.relu(pointwise(dw, this.p('subsample.1.weight'), this.p('subsample.1.bias')));
     }
     const b = i - 2;

@@ -30,7 +30,12 @@ import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safete
  */
 
 export const MODEL_FORMAT = 'attune-acoustic';
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
+/**
+ * Older versions this Attune still reads. Version 1 predates `acoustic.subsampleStrides`: its models
+ * always subsampled by [2, 2].
+ */
+const READABLE_VERSIONS = [1, MODEL_FORMAT_VERSION];
 
 export interface ModelFolder {
   acoustic: AcousticConfig;
@@ -148,14 +153,16 @@ export function loadModelFolder(dir: string): ModelFolder {
       `config.json: format is ${JSON.stringify(config?.format)}, expected "${MODEL_FORMAT}"`,
     );
   }
-  if (config.version !== MODEL_FORMAT_VERSION) {
+  if (!READABLE_VERSIONS.includes(config.version)) {
     throw new ModelFolderError(
       dir,
-      `config.json: format version ${config.version} is not supported (this Attune reads ${MODEL_FORMAT_VERSION})`,
+      `config.json: format version ${config.version} is not supported (this Attune reads ${READABLE_VERSIONS.join(', ')})`,
     );
   }
   if (!config.acoustic || typeof config.acoustic !== 'object')
     throw new ModelFolderError(dir, 'config.json: "acoustic" is missing');
+  if (config.version === 1 && config.acoustic.subsampleStrides === undefined)
+    config.acoustic = { ...config.acoustic, subsampleStrides: [2, 2] };
   const problems = configProblems(config.acoustic);
   if (problems.length > 0) throw new ModelFolderError(dir, `config.json: ${problems.join('; ')}`);
   const features: FeatureConfig = { ...DEFAULT_FEATURES, ...(config.features ?? {}) };

@@ -13,11 +13,15 @@ export interface AcousticConfig {
   vocabSize: number;
   /** Width of every block. */
   channels: number;
-  /**
-   * Two stride-2 convolutions bring 10 ms frames to 40 ms: fast enough for characters (speech runs
-   * ~15 characters/s, CTC needs a frame per character plus blanks between repeats).
-   */
+  /** Time width of both subsampling convolutions, in their input frames. */
   subsampleKernel: number;
+  /**
+   * Time stride of the two subsampling convolutions. [2, 1] gives 20 ms output frames: synthetic
+   * and fast human speech reach 15–20 characters/s, and character CTC needs a frame per character
+   * plus blanks between repeats and around words; at 40 ms ([2, 2]) only ~1.5 frames per character
+   * remain and the model learns slowly and inserts word breaks.
+   */
+  subsampleStrides: [number, number];
   /** Future input frames each subsampling conv may see (its look-ahead), in its own input frames. */
   subsampleRightContext: number;
   /** Number of depthwise-separable residual blocks. */
@@ -44,16 +48,22 @@ export const DEFAULT_ACOUSTIC: AcousticConfig = {
   vocabSize: 29,
   channels: 256,
   subsampleKernel: 3,
+  subsampleStrides: [2, 1],
   subsampleRightContext: 1,
   blocks: 12,
   kernel: 9,
-  blockRightContext: [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0],
+  blockRightContext: [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0],
   dropout: 0.1,
   layerNormEps: 1e-5,
 };
 
-export const SUBSAMPLE_STRIDE = 2;
+/** The subsampling front end is always two convolutions (a full conv, then a depthwise-separable one). */
 export const SUBSAMPLE_LAYERS = 2;
+
+/** Input frames per output frame. */
+export function totalStride(cfg: AcousticConfig): number {
+  return cfg.subsampleStrides[0] * cfg.subsampleStrides[1];
+}
 
 /** Left/right padding of one time convolution, in its input frames. */
 export interface ConvGeometry {
@@ -65,19 +75,19 @@ export interface ConvGeometry {
 
 /** The time geometry of every convolution, in order: the subsampling pair, then the blocks. */
 export function geometry(cfg: AcousticConfig): ConvGeometry[] {
-  const sub: ConvGeometry = {
+  const sub = (stride: number): ConvGeometry => ({
     kernel: cfg.subsampleKernel,
-    stride: SUBSAMPLE_STRIDE,
+    stride,
     left: cfg.subsampleKernel - 1 - cfg.subsampleRightContext,
     right: cfg.subsampleRightContext,
-  };
+  });
   const blocks = cfg.blockRightContext.map((r) => ({
     kernel: cfg.kernel,
     stride: 1,
     left: cfg.kernel - 1 - r,
     right: r,
   }));
-  return [sub, { ...sub }, ...blocks];
+  return [sub(cfg.subsampleStrides[0]), sub(cfg.subsampleStrides[1]), ...blocks];
 }
 
 /** Output frames the model produces for `inputFrames` feature frames. */
@@ -89,7 +99,7 @@ export function outputFrames(inputFrames: number, cfg: AcousticConfig = DEFAULT_
 
 /** Duration of one output frame in ms. */
 export function outputFrameMs(cfg: AcousticConfig): number {
-  return cfg.hopMs * SUBSAMPLE_STRIDE ** SUBSAMPLE_LAYERS;
+  return cfg.hopMs * totalStride(cfg);
 }
 
 /** How far into the future (ms of audio) an output frame looks: the streaming latency floor. */
@@ -117,6 +127,13 @@ export function configProblems(cfg: AcousticConfig): string[] {
     p.push(`blockRightContext needs one entry per block (${cfg.blocks})`);
   } else if (cfg.blockRightContext.some((r) => !Number.isInteger(r) || r < 0 || r >= cfg.kernel)) {
     p.push(`blockRightContext entries must be integers in [0, kernel)`);
+  }
+  if (
+    !Array.isArray(cfg.subsampleStrides) ||
+    cfg.subsampleStrides.length !== SUBSAMPLE_LAYERS ||
+    cfg.subsampleStrides.some((s) => !Number.isInteger(s) || s < 1 || s > cfg.subsampleKernel)
+  ) {
+    p.push(`subsampleStrides needs ${SUBSAMPLE_LAYERS} integers in [1, subsampleKernel]`);
   }
   if (
     !Number.isInteger(cfg.subsampleRightContext) ||

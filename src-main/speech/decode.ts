@@ -16,7 +16,7 @@ export interface DecoderConfig {
 }
 
 export const DEFAULT_DECODER: DecoderConfig = {
-  frameMs: 40, // 10 ms hop × 4× subsampling in the shipped model
+  frameMs: 20, // 10 ms hop × 2× subsampling in the shipped model
   logProbTolerance: 1e-2,
 };
 

@@ -7,6 +7,7 @@ import {
   openSync,
   readSync,
   renameSync,
+  rmSync,
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
@@ -119,48 +120,71 @@ export class FeatureCache {
   }
 }
 
-/** Streams items into a cache file; the file appears under its name only when complete. */
+/**
+ * Streams items into a cache file; the file appears under its name only when complete. Values go to a
+ * side file as they arrive (memory holds one item, not the corpus); `finish` writes the header, whose
+ * length is known only then, and copies the values after it.
+ */
 export class FeatureCacheWriter {
   private readonly items: CachedUtterance[] = [];
-  private readonly chunks: Int16Array[] = [];
   private offset = 0;
+  private readonly dataPath: string;
+  private dataFd: number | null;
 
   constructor(
     private readonly path: string,
     private readonly features: FeatureConfig,
-  ) {}
+  ) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.dataPath = `${path}.values-${process.pid}`;
+    this.dataFd = openSync(this.dataPath, 'w');
+  }
 
   add(item: Omit<CachedUtterance, 'offset'>, data: Float32Array): void {
+    if (this.dataFd === null) throw new Error(`feature cache ${this.path} is already finished`);
     if (data.length !== item.frames * this.features.nMels)
       throw new Error(`cache item ${item.id}: wrong feature size`);
     const q = new Int16Array(data.length);
     for (let k = 0; k < data.length; k++)
       q[k] = Math.max(-32767, Math.min(32767, Math.round(data[k] * SCALE)));
+    writeSync(this.dataFd, new Uint8Array(q.buffer));
     this.items.push({ ...item, offset: this.offset });
-    this.chunks.push(q);
     this.offset += q.length;
   }
 
   /** Writes the file; `skipped` records the utterances that were left out and why. */
   finish(skipped: { id: string; reason: string }[] = []): void {
-    mkdirSync(dirname(this.path), { recursive: true });
+    if (this.dataFd === null) throw new Error(`feature cache ${this.path} is already finished`);
+    closeSync(this.dataFd);
+    this.dataFd = null;
     const header = Buffer.from(
       JSON.stringify({ features: this.features, items: this.items, skipped }),
       'utf8',
     );
     const tmp = `${this.path}.tmp-${process.pid}`;
     const fd = openSync(tmp, 'w');
+    const src = openSync(this.dataPath, 'r');
     try {
       const pre = Buffer.alloc(12);
       pre.write(MAGIC, 0, 'latin1');
       pre.writeUInt32LE(header.length, 8);
       writeSync(fd, pre);
       writeSync(fd, header);
-      for (const c of this.chunks) writeSync(fd, new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+      const buf = Buffer.alloc(8 << 20);
+      for (let n; (n = readSync(src, buf, 0, buf.length, null)) > 0;) writeSync(fd, buf, 0, n);
       fsyncSync(fd);
     } finally {
+      closeSync(src);
       closeSync(fd);
     }
     renameSync(tmp, this.path);
+    rmSync(this.dataPath, { force: true });
+  }
+
+  /** Gives up: removes the side file (the cache file itself was never created). */
+  discard(): void {
+    if (this.dataFd !== null) closeSync(this.dataFd);
+    this.dataFd = null;
+    rmSync(this.dataPath, { force: true });
   }
 }

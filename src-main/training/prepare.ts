@@ -69,7 +69,18 @@ export async function prepareFeatures(
   }
   const writer = new FeatureCacheWriter(path, cfg.features);
   const skipped: PrepareReport['skipped'] = [];
-  const results = new Array<{ frames: number; data: Float32Array } | null>(utterances.length).fill(null);
+  // Finished utterances wait here only until every earlier one is written: the cache is in input order
+  // whatever order decodes finish in, and memory holds a few utterances, not the corpus.
+  const pending = new Map<number, { frames: number; data: Float32Array } | null>();
+  let written = 0;
+  const flush = () => {
+    while (pending.has(written)) {
+      const r = pending.get(written)!;
+      pending.delete(written);
+      const u = utterances[written++];
+      if (r) writer.add({ id: u.id, speaker: u.speaker, text: u.text, frames: r.frames }, r.data);
+    }
+  };
   let next = 0;
   let done = 0;
   let audioSeconds = 0;
@@ -82,20 +93,23 @@ export async function prepareFeatures(
         if (audio.samples.length < minSamples(cfg.features))
           throw new Error('too short for one feature frame');
         const m = logMel(audio.samples, cfg.features.sampleRate, cfg.features);
-        results[i] = { frames: m.frames, data: m.data };
+        pending.set(i, { frames: m.frames, data: m.data });
         audioSeconds += audio.samples.length / cfg.features.sampleRate;
       } catch (err) {
         skipped.push({ id: u.id, reason: (err as Error).message });
+        pending.set(i, null);
       }
+      flush();
       onProgress?.(++done, utterances.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, cfg.jobs) }, worker));
-  // Add in input order so the cache is the same whatever order decodes finished in.
-  utterances.forEach((u, i) => {
-    const r = results[i];
-    if (r) writer.add({ id: u.id, speaker: u.speaker, text: u.text, frames: r.frames }, r.data);
-  });
-  writer.finish(skipped);
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, cfg.jobs) }, worker));
+    flush();
+    writer.finish(skipped);
+  } catch (err) {
+    writer.discard();
+    throw err;
+  }
   return { path, items: utterances.length - skipped.length, skipped, audioSeconds, reused: false };
 }

@@ -14,6 +14,7 @@ const TINY: AcousticConfig = {
   vocabSize: 5,
   channels: 4,
   subsampleKernel: 3,
+  subsampleStrides: [2, 2],
   subsampleRightContext: 1,
   blocks: 3,
   kernel: 5,
@@ -51,12 +52,18 @@ describe('modelFlops', () => {
     await tf.setBackend('cpu');
   });
 
-  for (const frames of [1, 8, 37, 120]) {
-    it(`equals 2 × the multiply-adds the model really runs (tiny config, ${frames} frames)`, async () => {
-      const macs = await profiledMacs(TINY, frames);
-      expect(macs).toBeGreaterThan(0);
-      expect(modelFlops(TINY, frames)).toBe(2 * macs);
-    });
+  for (const strides of [
+    [2, 2],
+    [2, 1],
+  ] as const) {
+    const cfg: AcousticConfig = { ...TINY, subsampleStrides: [...strides] };
+    for (const frames of [1, 8, 37, 120]) {
+      it(`equals 2 × the multiply-adds the model really runs (tiny config, strides ${strides}, ${frames} frames)`, async () => {
+        const macs = await profiledMacs(cfg, frames);
+        expect(macs).toBeGreaterThan(0);
+        expect(modelFlops(cfg, frames)).toBe(2 * macs);
+      });
+    }
   }
 
   it('does one multiply-add per weight per output frame of each layer (default config)', () => {

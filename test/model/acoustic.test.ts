@@ -14,7 +14,7 @@ import {
   lookAheadMs,
   outputFrames,
   SUBSAMPLE_LAYERS,
-  SUBSAMPLE_STRIDE,
+  totalStride,
 } from '../../src-main/model/config.js';
 import {
   CAUSAL,
@@ -123,7 +123,7 @@ describe.each(['wasm', 'cpu'] as const)('AcousticModel on %s', (backend) => {
       const F = cfg.featureBins;
       const V = cfg.vocabSize;
       const T = 120;
-      const rate = SUBSAMPLE_STRIDE ** SUBSAMPLE_LAYERS; // input frames per output frame
+      const rate = totalStride(cfg); // input frames per output frame
       const ahead = lookAheadMs(cfg) / cfg.hopMs; // in input frames
       const base = randomFeatures(T, F, 5);
       const ref = offlineLogProbs(model, base, T, F).data;

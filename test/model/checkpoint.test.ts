@@ -119,6 +119,20 @@ describe('saveModelFolder / loadModelFolder', () => {
     });
   });
 
+  it('reads a version-1 folder, whose models always subsampled by [2, 2]', () => {
+    const dir = freshDir();
+    const m = folder(6);
+    saveModelFolder(dir, { ...m, acoustic: { ...m.acoustic, subsampleStrides: [2, 2] } });
+    const path = join(dir, 'config.json');
+    const c = JSON.parse(readFileSync(path, 'utf8'));
+    c.version = 1;
+    delete c.acoustic.subsampleStrides;
+    writeFileSync(path, JSON.stringify(c));
+    const back = loadModelFolder(dir);
+    expect(back.acoustic.subsampleStrides).toEqual([2, 2]);
+    expect(back.weights).toEqual(m.weights);
+  });
+
   it('keeps a blank that is not class 0 where the tokens file puts it', () => {
     const dir = freshDir();
     const m = folder(4);
@@ -263,8 +277,13 @@ describe('loadModelFolder on a bad folder', () => {
     ],
     [
       'a newer version',
-      editConfig((c) => void (c.version = 2)),
-      /config\.json: format version 2 is not supported \(this Attune reads 1\)/,
+      editConfig((c) => void (c.version = 3)),
+      /config\.json: format version 3 is not supported \(this Attune reads 1, 2\)/,
+    ],
+    [
+      'a current-version config without subsampling strides',
+      editConfig((c) => void delete c.acoustic!.subsampleStrides),
+      /config\.json: subsampleStrides needs 2 integers/,
     ],
     ['no acoustic section', editConfig((c) => void delete c.acoustic), /config\.json: "acoustic" is missing/],
     [

@@ -10,7 +10,7 @@ import {
   outputFrameMs,
   outputFrames,
   SUBSAMPLE_LAYERS,
-  SUBSAMPLE_STRIDE,
+  totalStride,
 } from '../../src-main/model/config.js';
 import { CAUSAL, ODD, SMALL } from '../training/helpers-tf.js';
 
@@ -23,18 +23,18 @@ function parameterCount(cfg: AcousticConfig): number {
 describe('DEFAULT_ACOUSTIC', () => {
   it('looks at most 200 ms ahead, and says exactly how far', () => {
     const cfg = DEFAULT_ACOUSTIC;
-    // By hand: each subsampling conv sees 1 frame ahead at its own rate (10 ms, then 20 ms); each block
-    // with right context r sees r output frames (40 ms) ahead.
+    // By hand: each subsampling conv sees 1 frame ahead at its own input rate (10 ms, then 20 ms); each
+    // block with right context r sees r output frames (20 ms) ahead.
     const blocksAhead = cfg.blockRightContext.reduce((a, b) => a + b, 0);
     const byHand =
       cfg.subsampleRightContext * cfg.hopMs +
-      cfg.subsampleRightContext * cfg.hopMs * SUBSAMPLE_STRIDE +
+      cfg.subsampleRightContext * cfg.hopMs * cfg.subsampleStrides[0] +
       blocksAhead * outputFrameMs(cfg);
     expect(lookAheadMs(cfg)).toBe(byHand);
-    expect(lookAheadMs(cfg)).toBe(190);
+    expect(lookAheadMs(cfg)).toBe(150);
     expect(lookAheadMs(cfg)).toBeLessThanOrEqual(200);
-    expect(outputFrameMs(cfg)).toBe(cfg.hopMs * SUBSAMPLE_STRIDE ** SUBSAMPLE_LAYERS);
-    expect(outputFrameMs(cfg)).toBe(40);
+    expect(outputFrameMs(cfg)).toBe(cfg.hopMs * totalStride(cfg));
+    expect(outputFrameMs(cfg)).toBe(20);
   });
 
   it('has 959,517 parameters (3.8 MB of float32), well under 20 MB', () => {
@@ -71,11 +71,12 @@ describe('geometry and outputFrames', () => {
     }
   });
 
-  it('is ceil(T / 4) when the subsampling pads k − 1 frames (blocks keep length)', () => {
-    // With left + right = k − 1, a stride-2 conv gives floor((T + k − 1 − k) / 2) + 1 = ceil(T / 2).
+  it('is ceil(ceil(T / s0) / s1) when the subsampling pads k − 1 frames (blocks keep length)', () => {
+    // With left + right = k − 1, a stride-s conv gives floor((T + k − 1 − k) / s) + 1 = ceil(T / s).
     for (const cfg of [DEFAULT_ACOUSTIC, SMALL, ODD, CAUSAL]) {
+      const [s0, s1] = cfg.subsampleStrides;
       for (let T = 0; T <= 400; T++) {
-        const expected = T === 0 ? 0 : Math.ceil(Math.ceil(T / 2) / 2);
+        const expected = T === 0 ? 0 : Math.ceil(Math.ceil(T / s0) / s1);
         expect(outputFrames(T, cfg)).toBe(expected);
       }
     }
@@ -89,8 +90,10 @@ describe('geometry and outputFrames', () => {
       prev = n;
     }
     expect(lookAheadMs(CAUSAL)).toBe(0);
-    // ODD: 3 frames at 10 ms, 3 at 20 ms, then 3 output frames at 40 ms.
-    expect(lookAheadMs(ODD)).toBe(3 * 10 + 3 * 20 + 3 * 40);
+    // ODD (strides 3, 1): 3 frames at 10 ms, 3 at 30 ms, then 3 output frames at 30 ms.
+    expect(lookAheadMs(ODD)).toBe(3 * 10 + 3 * 30 + 3 * 30);
+    // SMALL (strides 2, 2): 1 frame at 10 ms, 1 at 20 ms, then 1 + 2 output frames at 40 ms.
+    expect(lookAheadMs(SMALL)).toBe(10 + 20 + 3 * 40);
   });
 });
 
@@ -114,6 +117,11 @@ describe('configProblems', () => {
     ],
     [{ blocks: 2, blockRightContext: [-1, 0] }, /blockRightContext entries/],
     [{ blocks: 2, blockRightContext: [0.5, 0] }, /blockRightContext entries/],
+    [{ subsampleStrides: [2] }, /subsampleStrides needs 2 integers in \[1, subsampleKernel\]/],
+    [{ subsampleStrides: [2, 0] }, /subsampleStrides needs 2 integers/],
+    [{ subsampleStrides: [4, 1] }, /subsampleStrides needs 2 integers/],
+    [{ subsampleStrides: [1.5, 1] }, /subsampleStrides needs 2 integers/],
+    [{ subsampleStrides: undefined }, /subsampleStrides needs 2 integers/],
     [{ subsampleRightContext: 3 }, /subsampleRightContext must be an integer in \[0, subsampleKernel\)/],
     [{ subsampleRightContext: -1 }, /subsampleRightContext/],
     [{ subsampleRightContext: undefined }, /subsampleRightContext/],

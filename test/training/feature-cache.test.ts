@@ -77,6 +77,17 @@ describe('FeatureCache', () => {
     expect(readdirSync(dir)).toEqual(['train.feats']);
   });
 
+  it('leaves nothing behind when discarded, and refuses items after finishing', () => {
+    const dir = join(root, 'discarded');
+    const w = new FeatureCacheWriter(join(dir, 'train.feats'), FEATURES);
+    w.add(items[0], randomFeatures(items[0].frames, F, 1));
+    w.discard();
+    expect(readdirSync(dir)).toEqual([]);
+    const done = new FeatureCacheWriter(join(dir, 'done.feats'), FEATURES);
+    done.finish();
+    expect(() => done.add(items[0], randomFeatures(items[0].frames, F, 1))).toThrow(/already finished/);
+  });
+
   it('refuses an item whose feature size does not match its frames', () => {
     const w = new FeatureCacheWriter(join(root, 'never.feats'), FEATURES);
     expect(() =>

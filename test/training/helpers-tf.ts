@@ -21,19 +21,21 @@ export const SMALL: AcousticConfig = {
   featureBins: 16,
   vocabSize: 12,
   channels: 24,
+  subsampleStrides: [2, 2],
   blocks: 3,
   kernel: 5,
   blockRightContext: [1, 0, 2],
   dropout: 0.1,
 };
 
-/** Odd shapes: wider subsampling kernel with more look-ahead, even block kernel. */
+/** Odd shapes: wider subsampling kernel with more look-ahead and stride 3, even block kernel. */
 export const ODD: AcousticConfig = {
   ...DEFAULT_ACOUSTIC,
   featureBins: 7,
   vocabSize: 5,
   channels: 16,
   subsampleKernel: 5,
+  subsampleStrides: [3, 1],
   subsampleRightContext: 3,
   blocks: 2,
   kernel: 4,

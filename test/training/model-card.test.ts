@@ -38,7 +38,7 @@ describe('renderModelCard', () => {
   it('records how to remake the model and what it is', () => {
     expect(card).toContain('attune train --corpus c');
     expect(card).toContain('959,517 parameters, 3.8 MB');
-    expect(card).toContain('look-ahead 190 ms');
+    expect(card).toContain('Output frame 20 ms; look-ahead 150 ms');
     expect(card).toContain('24.6 hours, 30868 utterances');
     expect(card).toContain('Held-out voices (the test-unseen set): flite-rms.');
     expect(card).toContain('weights are those of step 2500');
