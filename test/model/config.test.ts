@@ -37,7 +37,7 @@ describe('DEFAULT_ACOUSTIC', () => {
     expect(outputFrameMs(cfg)).toBe(20);
   });
 
-  it('has 959,517 parameters (3.8 MB of float32), well under 20 MB', () => {
+  it('has 559,901 parameters (2.2 MB of float32), well under 20 MB', () => {
     const c = DEFAULT_ACOUSTIC;
     const C = c.channels;
     const byHand =
@@ -51,7 +51,7 @@ describe('DEFAULT_ACOUSTIC', () => {
       C * c.vocabSize +
       c.vocabSize; // head: norm + linear
     expect(parameterCount(c)).toBe(byHand);
-    expect(parameterCount(c)).toBe(959_517);
+    expect(parameterCount(c)).toBe(559_901);
     expect(parameterCount(c) * 4).toBeLessThanOrEqual(20 * 1024 * 1024);
   });
 
