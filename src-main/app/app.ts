@@ -91,7 +91,12 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
   }
 
   const capture = opts.capture ?? {};
-  const dictation = new DictationService(store, engine, { ...opts.dictation, capture });
+  // Sessions record the version that transcribed them: the active one, when it is what the engine runs.
+  const runningVersion = () => {
+    const active = store.models.active();
+    return active && resolve(active.dir) === resolve(context.model.dir) ? active.id : null;
+  };
+  const dictation = new DictationService(store, engine, { ...opts.dictation, capture }, runningVersion);
   // Handlers emit through the router they are given to: `router` is bound below, before any request.
   const emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => router.emit(event, payload);
   const context: AppContext = {

@@ -93,6 +93,8 @@ export class DictationService extends EventEmitter<Events> {
     private readonly store: Store,
     private readonly engine: EngineClient,
     config: Partial<DictationConfig> = {},
+    /** The model version the engine is running (null: a model folder that is no version), for new sessions. */
+    private readonly runningVersion: () => number | null = () => null,
   ) {
     super();
     this.cfg = { ...DEFAULT_DICTATION, ...config };
@@ -126,7 +128,7 @@ export class DictationService extends EventEmitter<Events> {
       return this.getStatus();
     }
     this.setStatus({ state: 'starting', error: null, device });
-    const session = this.store.sessions.create({ device });
+    const session = this.store.sessions.create({ device, modelVersionId: this.runningVersion() });
     this.audio = new SessionAudio();
     // Spoken-command rules the user switched off in Settings apply from this session on.
     const off = Object.fromEntries(this.store.settings.get('disabledCommands').map((r) => [r, false]));

@@ -6,7 +6,7 @@ import { connectAttune } from '../../src-main/app/web-client.js';
 import type { AttuneApi, DictationState, EventPayloads } from '../../src-main/ipc/contract.js';
 import { parseWav } from '../../src-main/speech/wav.js';
 import { type FifoMic, startFifoMic } from '../engine/fifo-mic.js';
-import { startTestApp, type TestApp } from './app-helpers.js';
+import { saveTinyModel, startTestApp, type TestApp } from './app-helpers.js';
 
 let t: TestApp;
 let mic: FifoMic;
@@ -69,7 +69,8 @@ describe('dictation end to end: microphone → engine → store → browser', ()
 
     // The store has the segment as the browser saw it, with its clip.
     const { session, segments: stored } = await api.call('sessions.get', { id: sessionId });
-    expect(session).toMatchObject({ status: 'done', device: 'default' });
+    // The shipped model was never registered as a version: nothing to name.
+    expect(session).toMatchObject({ status: 'done', device: 'default', modelVersionId: null });
     expect(session.endedAt).not.toBeNull();
     const last = new Map(segments.map((s) => [s.segment.id, s.segment]));
     expect(stored.map((s) => s.id)).toEqual([...last.keys()]);
@@ -92,5 +93,20 @@ describe('dictation end to end: microphone → engine → store → browser', ()
 
     const listed = await api.call('sessions.list', {});
     expect(listed.items[0]).toMatchObject({ id: sessionId, segmentCount: stored.length });
+  });
+
+  it('records in each session the model version that transcribed it', async () => {
+    const personal = join(t.dir, 'personal-1');
+    await saveTinyModel(personal, 2);
+    const v = t.app.store.models.create({ label: 'personal 1', dir: personal });
+    await api.call('models.activate', { id: v.id });
+    const started = await api.call('dictation.start', {});
+    await api.call('dictation.stop', {});
+    expect((await api.call('sessions.get', { id: started.sessionId! })).session.modelVersionId).toBe(v.id);
+
+    const base = await api.call('models.resetToBase', {});
+    const again = await api.call('dictation.start', {});
+    await api.call('dictation.stop', {});
+    expect((await api.call('sessions.get', { id: again.sessionId! })).session.modelVersionId).toBe(base.id);
   });
 });
