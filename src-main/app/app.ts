@@ -55,6 +55,11 @@ export interface AppContext {
   readonly capture: Partial<CaptureConfig>;
   /** The app's version, from package.json. */
   readonly version: string;
+  /**
+   * The system-wide hotkey, where there is one (Electron): settings.set switches it before storing a new
+   * one. Returns null when the new hotkey is in use, else why not.
+   */
+  hotkey?: { use(accelerator: string): string | null };
   /** The model the engine runs now; replaced when another is activated. */
   model: EngineModelInfo;
   audioUrl(segmentId: number): string | null;

@@ -9,6 +9,7 @@ import { toParts } from '../store/search.js';
 import { SETTING_SCHEMAS, type SettingKey } from '../store/settings.js';
 import type { ModelVersion } from '../store/types.js';
 import { cleanText } from '../store/validate.js';
+import { parseAccelerator } from './accelerator.js';
 import type { AppContext } from './app.js';
 import type { Handlers } from './router.js';
 
@@ -163,7 +164,20 @@ export function createHandlers(app: AppContext): Handlers {
           );
         }
       }
-      for (const [key, value] of entries) store.settings.set(key as SettingKey, value as never);
+      if (typeof patch.hotkey === 'string') {
+        // Stored in canonical spelling; taken from the system first where there is a global hotkey (Electron),
+        // so a hotkey another app holds is refused here rather than silently dead.
+        let hotkey: string;
+        try {
+          hotkey = parseAccelerator(patch.hotkey).text;
+        } catch (err) {
+          throw new AppError('BAD_ARGUMENT', `setting hotkey: ${(err as Error).message}`);
+        }
+        patch.hotkey = hotkey;
+        const problem = app.hotkey?.use(hotkey) ?? null;
+        if (problem !== null) throw new AppError('INVALID_STATE', problem);
+      }
+      for (const [key, value] of Object.entries(patch)) store.settings.set(key as SettingKey, value as never);
       return store.settings.all();
     },
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_NAMES } from '../ipc/contract.js';
 import { startApp } from './app.js';
+import { GlobalHotkey } from './hotkey.js';
 import { utilityLauncher } from './electron-launcher.js';
 import { toRemoteError } from './router.js';
 
@@ -23,6 +24,12 @@ import { toRemoteError } from './router.js';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const RENDERER = join(here, '../../src-renderer/dist/index.html');
 const PRELOAD = join(here, 'preload.cjs');
+// macOS tints a black "Template" image to suit the menu bar; other panels get the coloured icon.
+const TRAY_ICON = join(
+  here,
+  '../../resources',
+  process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png',
+);
 const DEFAULT_HOTKEY = 'CommandOrControl+Shift+Space';
 
 if (!app.requestSingleInstanceLock()) {
@@ -87,15 +94,17 @@ async function main(): Promise<void> {
     const s = attune.dictation.getStatus();
     void (s.state === 'listening' ? attune.dictation.stop() : attune.dictation.start());
   };
-  const hotkey = attune.store.settings.get('hotkey') || DEFAULT_HOTKEY;
-  if (!globalShortcut.register(hotkey, toggle)) {
+  const hotkey = new GlobalHotkey(globalShortcut, toggle);
+  attune.hotkey = hotkey; // Settings switches it through settings.set
+  const problem = hotkey.use(attune.store.settings.get('hotkey') || DEFAULT_HOTKEY);
+  if (problem !== null) {
     attune.router.emit('dictation.state', {
       ...attune.dictation.getStatus(),
-      error: `the hotkey ${hotkey} is taken by another application; choose another in Settings`,
+      error: problem,
     });
   }
 
-  const tray = new Tray(nativeImage.createEmpty());
+  const tray = new Tray(nativeImage.createFromPath(TRAY_ICON));
   tray.setToolTip('Attune');
   tray.setContextMenu(
     Menu.buildFromTemplate([
@@ -112,7 +121,7 @@ async function main(): Promise<void> {
     win.focus();
   });
   app.on('will-quit', () => {
-    globalShortcut.unregisterAll();
+    hotkey.release();
     void attune.close();
   });
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_HOTKEY } from '../../src-main/app/handlers.js';
+import { GlobalHotkey } from '../../src-main/app/hotkey.js';
 import { toRemoteError } from '../../src-main/app/router.js';
 import type {
   EventName,
@@ -259,6 +260,39 @@ describe('app handlers on the real store and engine', () => {
     expect(s.audioPath).toBeNull();
     expect(await call('segments.audioUrl', { segmentId: s.id })).toEqual({ url: null });
     await call('settings.set', { patch: { keepAudio: true } });
+  });
+
+  it('stores a hotkey in canonical spelling, refusing malformed ones and ones another app holds', async () => {
+    // The shell has no system-wide hotkey: the setting is checked and stored.
+    expect((await call('settings.set', { patch: { hotkey: 'shift+alt+d' } })).hotkey).toBe('Alt+Shift+D');
+    expect(await failure('settings.set', { patch: { hotkey: 'Ctrl+Banana', keepAudio: false } })).toEqual({
+      code: 'BAD_ARGUMENT',
+      message: 'setting hotkey: "Banana" in "Ctrl+Banana" is not a key a hotkey can use',
+    });
+    expect(t.app.store.settings.get('keepAudio')).toBe(true); // nothing of a refused patch is written
+
+    // With one (Electron), the hotkey is taken from the system before it is stored.
+    const held = new Map([['Control+Alt+T', 'terminal']]);
+    const registry = {
+      register: (a: string) => !held.has(a) && (held.set(a, 'attune'), true),
+      unregister: (a: string) => void (held.get(a) === 'attune' && held.delete(a)),
+    };
+    t.app.hotkey = new GlobalHotkey(registry, () => {});
+    try {
+      expect((await call('settings.set', { patch: { hotkey: 'Super+D' } })).hotkey).toBe('Super+D');
+      expect(await failure('settings.set', { patch: { hotkey: 'ctrl+alt+t' } })).toEqual({
+        code: 'INVALID_STATE',
+        message: 'the hotkey Control+Alt+T is taken by another application or the system; choose another',
+      });
+      expect(t.app.store.settings.get('hotkey')).toBe('Super+D');
+      expect([...held]).toEqual([
+        ['Control+Alt+T', 'terminal'],
+        ['Super+D', 'attune'],
+      ]);
+    } finally {
+      t.app.hotkey = undefined;
+      t.app.store.settings.reset('hotkey');
+    }
   });
 
   it('lists capture devices, the system default first', async () => {
