@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the Electron app when it can run here, else the same app in the browser (`attune serve`).
 // Arguments after `npm start --` go to `attune serve` (e.g. `npm start -- --port 8080 --no-open`).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -9,7 +9,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL('..', import.meta.url));
-const MAIN_ENTRY = join(root, 'src-main/app/main.ts');
 
 /**
  * The Electron executable, or why there is none. This follows what require('electron') does to find it,
@@ -17,7 +16,6 @@ const MAIN_ENTRY = join(root, 'src-main/app/main.ts');
  * waiting where downloads are blocked, then an exception).
  */
 function findElectron() {
-  if (!existsSync(MAIN_ENTRY)) return { why: `the Electron main process (${MAIN_ENTRY}) does not exist yet` };
   let pkgDir;
   try {
     pkgDir = dirname(require.resolve('electron/package.json'));
@@ -39,12 +37,13 @@ function findElectron() {
 
 const electron = findElectron();
 if (electron.binary) {
-  // The main process is TypeScript: Electron's Node runs it through the same loader as the CLI.
-  const tsx = pathToFileURL(require.resolve('tsx')).href;
-  const child = spawn(electron.binary, [MAIN_ENTRY], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${tsx}`.trim() },
-  });
+  // Electron runs what it would run installed: the compiled main side (package.json "main") and the built
+  // renderer, both rebuilt first so a change in the source shows at the next start.
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  for (const script of ['build:main', 'build:renderer']) {
+    execFileSync(npm, ['run', '-s', script], { cwd: root, stdio: 'inherit' });
+  }
+  const child = spawn(electron.binary, [root], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {

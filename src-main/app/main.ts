@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { EVENT_NAMES } from '../ipc/contract.js';
 import { startApp } from './app.js';
 import { GlobalHotkey } from './hotkey.js';
+import { RENDERER_DIR, RESOURCES_DIR } from './paths.js';
 import { utilityLauncher } from './electron-launcher.js';
 import { toRemoteError } from './router.js';
 
@@ -22,14 +23,11 @@ import { toRemoteError } from './router.js';
  * that lives in plain modules (app.ts and below) that also run, and are tested, without Electron.
  */
 const here = fileURLToPath(new URL('.', import.meta.url));
-const RENDERER = join(here, '../../src-renderer/dist/index.html');
+const RENDERER = join(RENDERER_DIR, 'index.html');
+// A sandboxed preload cannot import modules: the build bundles it, with the contract, into one file here.
 const PRELOAD = join(here, 'preload.cjs');
 // macOS tints a black "Template" image to suit the menu bar; other panels get the coloured icon.
-const TRAY_ICON = join(
-  here,
-  '../../resources',
-  process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png',
-);
+const TRAY_ICON = join(RESOURCES_DIR, process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png');
 const DEFAULT_HOTKEY = 'CommandOrControl+Shift+Space';
 
 if (!app.requestSingleInstanceLock()) {

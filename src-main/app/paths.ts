@@ -1,12 +1,15 @@
 import { homedir } from 'node:os';
-import { posix, win32 } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, posix, win32 } from 'node:path';
+import { appRoot } from '../app-root.js';
 
-/** The built Svelte renderer, relative to the source tree (what the web shell and the window load). */
-export const RENDERER_DIR = fileURLToPath(new URL('../../src-renderer/dist', import.meta.url));
+/** The built Svelte renderer (what the web shell and the window load). */
+export const RENDERER_DIR = join(appRoot(), 'src-renderer', 'dist');
+
+/** Icons and other files the main process shows (the tray icon). */
+export const RESOURCES_DIR = join(appRoot(), 'resources');
 
 /** The app's package.json, for its version. */
-export const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
+export const PACKAGE_JSON = join(appRoot(), 'package.json');
 
 /**
  * Where Attune keeps its database and audio clips when no folder is given, following each system's

@@ -1,15 +1,18 @@
 // Registers tfjs-core's gradient functions. Bare @tensorflow/tfjs-core ships its kernels' gradients only as
 // ES modules that are not part of its Node bundle, so without this step no op has a gradient.
 import * as tf from '@tensorflow/tfjs-core';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** What registering the core gradients did: how, and any gradient modules that would not load. */
 export interface CoreGradients {
-  /** 'bundle' when tfjs-core's own register_all_gradients loaded; 'per-file' when each module was loaded alone. */
-  via: 'bundle' | 'per-file';
+  /**
+   * 'built' when the app's build bundled them next to this file; 'bundle' when tfjs-core's own
+   * register_all_gradients loaded; 'per-file' when each module was loaded alone.
+   */
+  via: 'built' | 'bundle' | 'per-file';
   /** Gradient modules that failed to load, each with the reason (Prod's is replaced below anyway). */
   failed: string[];
 }
@@ -22,7 +25,18 @@ export function registerCoreGradients(): Promise<CoreGradients> {
   return loaded;
 }
 
+/**
+ * In the built app (plain Node, no tsx) tfjs-core's ES modules do not resolve at all (their imports have no
+ * file extensions), so scripts/build-main.mjs bundles them into this file beside the compiled module.
+ */
+const BUILT_GRADIENTS = new URL('./tfjs-gradients.js', import.meta.url);
+
 async function load(): Promise<CoreGradients> {
+  if (existsSync(fileURLToPath(BUILT_GRADIENTS))) {
+    await import(BUILT_GRADIENTS.href);
+    tf.registerGradient(prodGradConfig);
+    return { via: 'built', failed: [] };
+  }
   try {
     // Works wherever the dist ES modules resolve as a bundler would (vite, esbuild, webpack).
     await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');

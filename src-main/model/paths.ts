@@ -1,4 +1,5 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { appRoot } from '../app-root.js';
 
-/** The shipped model folder, found relative to the source tree (works from any working directory). */
-export const BASE_MODEL_DIR = fileURLToPath(new URL('../../models/base', import.meta.url));
+/** The shipped model folder (works from any working directory, from source or built). */
+export const BASE_MODEL_DIR = join(appRoot(), 'models', 'base');

@@ -30,4 +30,26 @@ describe('electron-builder.yml', () => {
     expect(unpack).toMatch(/tfjs-backend-wasm/);
     expect(unpack).toMatch(/\*\*\/\*\.node/);
   });
+
+  it('packs the compiled main side, the built renderer, the base model and the icons', () => {
+    const files = config.files as string[];
+    const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { main: string };
+    // Each path the packaged app loads is matched by a pattern (`dir/**`).
+    for (const path of [
+      pkg.main,
+      'dist/src-main/app/preload.cjs',
+      'dist/src-main/engine/engine-process.js',
+      'dist/src-main/model/tfjs-gradients.js',
+      'src-renderer/dist/index.html',
+      'models/base/model.safetensors',
+      'resources/tray.png',
+      'package.json',
+    ]) {
+      expect(
+        files.some((f) => (f.endsWith('/**') ? path.startsWith(f.slice(0, -2)) : path === f)),
+        path,
+      ).toBe(true);
+    }
+    expect(pkg.main).toBe('dist/src-main/app/main.js');
+  });
 });
