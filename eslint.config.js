@@ -1,10 +1,20 @@
 import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import svelteConfig from './svelte.config.js';
 
 // Layering (see README "Layout"): each folder may import only from folders listed above it.
 // speech/ is pure TypeScript; model/ adds tfjs; only app/ may touch Electron.
 const noElectron = { name: 'electron', message: 'Only src-main/app/ may import electron.' };
 const noTf = { group: ['@tensorflow/*'], message: 'src-main/speech/ is pure TypeScript: no tfjs.' };
+// The renderer talks only to window.attune: of the main process it may import the contract, the browser
+// shell's client and the store's record types; types alone (erased from the bundle) from anywhere.
+const rendererOnly = {
+  regex: 'src-main/(?!ipc/contract\\.js$|app/web-client\\.js$|store/types\\.js$)',
+  message:
+    'The renderer may import only the contract (src-main/ipc/contract.ts), web-client.ts and store/types.ts.',
+};
 const upward = (dirs) =>
   dirs.map((d) => ({ group: [`**/${d}/*`, `../${d}/*`], message: `This layer may not import from ${d}/.` }));
 
@@ -12,6 +22,26 @@ export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'out/', 'src-renderer/dist/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'], svelteConfig },
+    },
+  },
+  {
+    files: ['src-renderer/**/*.{ts,svelte}', 'test/renderer/**/*.ts'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
+    files: ['src-renderer/**/*.{ts,svelte}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [noElectron], patterns: [{ ...rendererOnly, allowTypeImports: true }] },
+      ],
+    },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

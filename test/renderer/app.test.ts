@@ -1,0 +1,105 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { flushSync } from 'svelte';
+import type { DictationStatus, SystemInfo } from '../../src-main/ipc/contract.js';
+import App from '../../src-renderer/src/App.svelte';
+import { Connection } from '../../src-renderer/src/lib/connection.svelte.js';
+import { contractApi } from './contract-api.js';
+
+const INFO: SystemInfo = {
+  version: '0.1.0',
+  backend: { name: 'wasm', threads: 2, description: 'WebAssembly with SIMD' },
+  model: { dir: '/models/base', label: 'base', parameters: 1_200_000 },
+  dataDir: '/home/me/.local/share/attune',
+  hotkey: 'CommandOrControl+Shift+Space',
+};
+
+function appApi() {
+  let state: DictationStatus = { state: 'idle', sessionId: null, startedAt: null, device: null, error: null };
+  return contractApi({
+    'system.info': () => INFO,
+    'dictation.status': () => state,
+    'dictation.start': () => (state = { ...state, state: 'listening', sessionId: 1, startedAt: Date.now() }),
+    'dictation.stop': () => (state = { ...state, state: 'stopped' }),
+    'sessions.list': () => ({ items: [], total: 0 }),
+    'settings.get': () => ({ keepAudio: true, hotkey: INFO.hotkey, device: 'default', disabledCommands: [] }),
+    'devices.list': () => [{ id: 'default', description: 'System default' }],
+  });
+}
+
+describe('App', () => {
+  it('connects, then moves between Dictate, History and Settings from the navigation', async () => {
+    const api = appApi();
+    const connection = new Connection();
+    render(App, { connection });
+    expect(screen.getByRole('status').textContent).toContain('Connecting');
+    await connection.open(async () => api);
+    flushSync();
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    expect(nav).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Dictate' }).getAttribute('aria-current')).toBe('page');
+    await vi.waitFor(() => expect(screen.getByTestId('hotkey').textContent).toBe('Ctrl+Shift+Space'));
+
+    await fireEvent.click(screen.getByRole('button', { name: 'History' }));
+    expect(screen.getByRole('button', { name: 'History' }).getAttribute('aria-current')).toBe('page');
+    expect(screen.getByLabelText('Search transcripts')).toBeTruthy();
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
+    expect(screen.getByRole('heading', { name: 'Settings' })).toBeTruthy();
+    expect(screen.queryByTestId('record')).toBeNull();
+  });
+
+  it('toggles dictation with the shortcut pressed inside the window', async () => {
+    const api = appApi();
+    const connection = new Connection();
+    render(App, { connection });
+    await connection.open(async () => api);
+    await vi.waitFor(() => expect(screen.getByTestId('hotkey').textContent).toBe('Ctrl+Shift+Space'));
+    await fireEvent.keyDown(window, { key: ' ', code: 'Space', ctrlKey: true, shiftKey: true });
+    await vi.waitFor(() => expect(screen.getByTestId('dictation-state').textContent).toContain('Listening'));
+    // Without the modifiers it is just a space.
+    await fireEvent.keyDown(window, { key: ' ', code: 'Space' });
+    await fireEvent.keyDown(window, { key: ' ', code: 'Space', ctrlKey: true, shiftKey: true });
+    await vi.waitFor(() => expect(screen.getByTestId('dictation-state').textContent).toContain('Stopped'));
+    expect(api.calls.filter((c) => c.method.startsWith('dictation.s')).map((c) => c.method)).toEqual([
+      'dictation.status',
+      'dictation.start',
+      'dictation.stop',
+    ]);
+  });
+
+  it('says why it cannot connect, and offers a reload', async () => {
+    const reload = vi.fn();
+    const connection = new Connection();
+    render(App, { connection, reload });
+    await connection.open(async () => {
+      throw new Error('this page address has no access token');
+    });
+    flushSync();
+    expect(screen.getByRole('alert').textContent).toContain('this page address has no access token');
+    await fireEvent.click(screen.getByRole('button', { name: 'Reload' }));
+    expect(reload).toHaveBeenCalledOnce();
+  });
+
+  it('when the connection is lost, says so, keeps the page readable but inert, and offers a reload', async () => {
+    const reload = vi.fn();
+    let lose: (reason: string) => void = () => undefined;
+    const connection = new Connection();
+    render(App, { connection, reload });
+    await connection.open(async (onLost) => {
+      lose = onLost;
+      return appApi();
+    });
+    flushSync();
+    expect(screen.queryByTestId('connection-lost')).toBeNull();
+    lose('Attune is shutting down');
+    flushSync();
+    expect(screen.getByTestId('connection-lost').textContent).toContain('Connection lost — reload');
+    const body = screen.getByTestId('app-body');
+    expect(body.contains(screen.getByTestId('record'))).toBe(true);
+    // (jsdom has no inert attribute reflection; Svelte sets the property, as browsers reflect it.)
+    expect((body as HTMLElement & { inert: boolean }).inert).toBe(true);
+    await fireEvent.click(screen.getByRole('button', { name: 'Reload' }));
+    expect(reload).toHaveBeenCalledOnce();
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import type { Settings, SystemInfo } from '../../src-main/ipc/contract.js';
+import SettingsView from '../../src-renderer/src/views/SettingsView.svelte';
+import { contractApi } from './contract-api.js';
+
+const INFO: SystemInfo = {
+  version: '0.1.0',
+  backend: {
+    name: 'wasm',
+    threads: 2,
+    description:
+      "TensorFlow.js backend: wasm ✗ tensorflow not tried: 'wasm' was asked for ✓ wasm wasm: 2 thread(s), SIMD",
+  },
+  model: { dir: '/models/base', label: 'base', parameters: 2_345_678 },
+  dataDir: '/home/me/.local/share/attune',
+  hotkey: 'CommandOrControl+Shift+Space',
+};
+
+function setup() {
+  let stored: Settings = {
+    keepAudio: true,
+    trashRetentionDays: 30,
+    exportFormat: 'txt',
+    hotkey: INFO.hotkey,
+    device: 'default',
+    disabledCommands: [],
+  };
+  const api = contractApi({
+    'settings.get': () => stored,
+    'settings.set': ({ patch }: { patch: Settings }) => (stored = { ...stored, ...patch }),
+    'devices.list': () => [
+      { id: 'default', description: 'System default' },
+      { id: 'hw:1,0', description: 'USB headset' },
+    ],
+  });
+  const onInfoChanged = vi.fn();
+  render(SettingsView, { api, info: INFO, onInfoChanged });
+  const patches = () => api.calls.filter((c) => c.method === 'settings.set').map((c) => c.args);
+  return { api, patches, onInfoChanged };
+}
+
+describe('SettingsView', () => {
+  it('shows the compute backend and why, the model and the data folder', () => {
+    setup();
+    expect(screen.getByTestId('backend').textContent?.replace(/\s+/g, ' ').trim()).toBe('wasm (2 threads)');
+    // Each backend tried, on its own line.
+    expect([...screen.getByTestId('backend-why').querySelectorAll('li')].map((l) => l.textContent)).toEqual([
+      'TensorFlow.js backend: wasm',
+      "✗ tensorflow not tried: 'wasm' was asked for",
+      '✓ wasm wasm: 2 thread(s), SIMD',
+    ]);
+    expect(screen.getByText('base · 2.3 M parameters')).toBeTruthy();
+    expect(screen.getByTestId('data-dir').textContent).toBe('/home/me/.local/share/attune');
+  });
+
+  it('chooses the microphone from the devices the app lists', async () => {
+    const { patches } = setup();
+    const select = (await vi.waitFor(() => screen.getByLabelText('Record from'))) as HTMLSelectElement;
+    await vi.waitFor(() => expect(select.options).toHaveLength(2));
+    expect([...select.options].map((o) => o.textContent)).toEqual(['System default', 'USB headset']);
+    await fireEvent.change(select, { target: { value: 'hw:1,0' } });
+    await vi.waitFor(() =>
+      expect(screen.getByTestId('settings-saved').textContent).toBe('Microphone saved.'),
+    );
+    expect(patches()).toEqual([{ patch: { device: 'hw:1,0' } }]);
+  });
+
+  it('switches keeping audio off and spoken commands on and off', async () => {
+    const { patches } = setup();
+    const keep = (await vi.waitFor(() => screen.getByRole('switch'))) as HTMLInputElement;
+    expect(keep.checked).toBe(true);
+    await fireEvent.click(keep);
+    await vi.waitFor(() => expect(patches()).toEqual([{ patch: { keepAudio: false } }]));
+    const scratch = screen.getByLabelText('“scratch that” removes the last phrase') as HTMLInputElement;
+    expect(scratch.checked).toBe(true);
+    await fireEvent.click(scratch);
+    await vi.waitFor(() =>
+      expect(patches().at(-1)).toEqual({ patch: { disabledCommands: ['scratchThat'] } }),
+    );
+    await fireEvent.click(screen.getByLabelText('“comma” types ,'));
+    await vi.waitFor(() =>
+      expect(patches().at(-1)).toEqual({ patch: { disabledCommands: ['scratchThat', 'comma'] } }),
+    );
+    await fireEvent.click(scratch);
+    await vi.waitFor(() => expect(patches().at(-1)).toEqual({ patch: { disabledCommands: ['comma'] } }));
+  });
+
+  it('captures a new shortcut, shows conflicts, and saves a free one', async () => {
+    const { patches, onInfoChanged } = setup();
+    await fireEvent.click(await vi.waitFor(() => screen.getByTestId('hotkey-change')));
+    const capture = screen.getByTestId('hotkey-capture');
+    await vi.waitFor(() => expect(document.activeElement).toBe(capture));
+    await fireEvent.keyDown(capture, { key: 'c', code: 'KeyC', ctrlKey: true });
+    expect(capture.textContent?.trim()).toBe('Ctrl+C');
+    expect(screen.getByTestId('hotkey-conflict').textContent).toBe(
+      'Already used by the system or other apps for Copy',
+    );
+    expect((screen.getByTestId('hotkey-save') as HTMLButtonElement).disabled).toBe(true);
+
+    await fireEvent.keyDown(capture, { key: 'D', code: 'KeyD', ctrlKey: true, altKey: true });
+    expect(capture.textContent?.trim()).toBe('Ctrl+Alt+D');
+    expect(screen.queryByTestId('hotkey-conflict')).toBeNull();
+    await fireEvent.click(screen.getByTestId('hotkey-save'));
+    await vi.waitFor(() => expect(screen.getByTestId('current-hotkey').textContent).toBe('Ctrl+Alt+D'));
+    expect(patches()).toEqual([{ patch: { hotkey: 'CommandOrControl+Alt+D' } }]);
+    expect(onInfoChanged).toHaveBeenCalledOnce();
+  });
+
+  it('Escape leaves shortcut capture without a change', async () => {
+    const { patches } = setup();
+    await fireEvent.click(await vi.waitFor(() => screen.getByTestId('hotkey-change')));
+    await fireEvent.keyDown(screen.getByTestId('hotkey-capture'), { key: 'Escape', code: 'Escape' });
+    expect(screen.queryByTestId('hotkey-capture')).toBeNull();
+    expect(screen.getByTestId('current-hotkey').textContent).toBe('Ctrl+Shift+Space');
+    expect(patches()).toEqual([]);
+  });
+});
