@@ -41,6 +41,11 @@ export interface TrainConfig {
   optimizer: OptimizerConfig;
   batches: BatchConfig;
   augment: AugmentConfig | null;
+  /**
+   * Dropout while training, overriding the model config's, for fresh and resumed runs alike (a recipe
+   * may start without it while the model still underfits, and turn it on later). Unset: the config's.
+   */
+  dropout?: number;
   /** Total optimizer steps. */
   steps: number;
   evalEvery: number;
@@ -206,6 +211,7 @@ export async function train(
       config: plain,
     };
   }
+  if (cfg.dropout !== undefined) model.config.dropout = cfg.dropout;
   const F = model.config.featureBins;
   const trainable = [...model.params.keys()].filter((n) => !cfg.trainable || cfg.trainable(n));
   const vars = trainable.map((n) => model.params.get(n)!);

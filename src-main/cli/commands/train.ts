@@ -8,6 +8,7 @@ import { readLibriSpeech } from '../../training/librispeech.js';
 import { prepareFeatures } from '../../training/prepare.js';
 import { DEFAULT_TRAIN, train, type TrainEvent } from '../../training/train.js';
 import { DEFAULT_OPTIMIZER } from '../../training/optimizer.js';
+import { type AugmentConfig, DEFAULT_AUGMENT } from '../../training/feature-augment.js';
 import { progressBar } from '../progress.js';
 
 /** Split folder names tried, in order, for training and for dev evaluation. */
@@ -39,6 +40,16 @@ async function prepareSplit(
   return FeatureCache.load(cachePath);
 }
 
+/**
+ * Augmentation recipes by name. A model that still underfits learns faster without SpecAugment's masks;
+ * they pay off once it starts to fit the training voices better than new ones.
+ */
+const AUGMENT_POLICIES: Record<string, AugmentConfig | null> = {
+  full: DEFAULT_AUGMENT,
+  perturb: { ...DEFAULT_AUGMENT, freqMasks: 0, timeMasksPerSecond: 0 },
+  none: null,
+};
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -52,6 +63,12 @@ export function registerTrain(program: Command): void {
     .option('--batch-seconds <s>', 'padded audio per batch', String(DEFAULT_TRAIN.batches.maxFrames / 100))
     .option('--eval-every <n>', 'steps between dev evaluations', String(DEFAULT_TRAIN.evalEvery))
     .option('--checkpoint-every <n>', 'steps between checkpoints', String(DEFAULT_TRAIN.checkpointEvery))
+    .option(
+      '--augment <policy>',
+      'training-time augmentation: full (speed/pitch perturbation and SpecAugment masks), perturb (no masks), none',
+      'full',
+    )
+    .option('--dropout <p>', "dropout while training (default: the model config's); applies on resume too")
     .option('--init <model>', 'start from this model folder (fine-tuning)')
     .option('--seed <n>', 'seed for initialisation and data order', String(DEFAULT_TRAIN.seed))
     .option('--jobs <n>', 'parallel audio decoders for the prepare stage', '2')
@@ -66,6 +83,17 @@ export function registerTrain(program: Command): void {
           );
         return v;
       };
+      const augment = AUGMENT_POLICIES[String(o.augment)];
+      if (augment === undefined)
+        throw new Error(
+          `--augment must be one of ${Object.keys(AUGMENT_POLICIES).join(', ')}, got ${String(o.augment)}`,
+        );
+      let dropout: number | undefined;
+      if (o.dropout !== undefined) {
+        dropout = Number(o.dropout);
+        if (!(dropout >= 0 && dropout < 1))
+          throw new Error(`--dropout must be in [0, 1), got ${String(o.dropout)}`);
+      }
       const runDir = resolve(String(o.run));
       const corpus = resolve(String(o.corpus));
       const info = await initBackend({ prefer: o.backend as 'auto' });
@@ -119,6 +147,8 @@ export function registerTrain(program: Command): void {
             totalSteps: steps,
           },
           batches: { ...DEFAULT_TRAIN.batches, maxFrames: Math.round(num('batchSeconds') * 100) },
+          augment,
+          dropout,
         },
         onEvent,
         controller.signal,

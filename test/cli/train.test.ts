@@ -1,0 +1,94 @@
+// `attune train` end to end on a tiny espeak-ng corpus in LibriSpeech layout: the prepare stage, JSON
+// events, checkpoints, the best model, resume after a stop, and the recipe options.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attune } from './cli-helpers.js';
+
+const run = promisify(execFile);
+const SENTENCES = ['good morning', 'open the door', 'see you later', 'thank you very much'];
+let dir: string;
+let corpus: string;
+
+/** One speaker's chapter: espeak-ng WAVs and the transcript file. */
+async function chapter(split: string, speaker: string, voice: string, lines: string[]): Promise<void> {
+  const folder = join(corpus, split, speaker, '1');
+  mkdirSync(folder, { recursive: true });
+  const trans: string[] = [];
+  for (const [i, text] of lines.entries()) {
+    const id = `${speaker}-1-${String(i).padStart(4, '0')}`;
+    await run('espeak-ng', ['-v', voice, '-w', join(folder, `${id}.wav`), text]);
+    trans.push(`${id} ${text.toUpperCase()}`);
+  }
+  writeFileSync(join(folder, `${speaker}-1.trans.txt`), trans.join('\n') + '\n');
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'attune-train-cli-'));
+  corpus = join(dir, 'corpus');
+  await chapter('train', '1', 'en-us', SENTENCES);
+  await chapter('train', '2', 'en-gb', SENTENCES);
+  await chapter('dev', '3', 'en-us+f3', SENTENCES.slice(0, 2));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const events = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('attune train', () => {
+  it('prepares features, trains with checkpoints and a best model, and resumes where it stopped', async () => {
+    const runDir = join(dir, 'run');
+    const common = ['train', '--corpus', corpus, '--run', runDir, '--channels', '16', '--batch-seconds', '4'];
+    const opts = ['--eval-every', '2', '--checkpoint-every', '2', '--backend', 'wasm', '--json'];
+    const first = await attune([
+      ...common,
+      '--steps',
+      '4',
+      ...opts,
+      '--augment',
+      'perturb',
+      '--dropout',
+      '0',
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const ev = events(first.stdout);
+    expect(ev[0]).toMatchObject({ type: 'start', step: 0, resumed: false, trainUtterances: 8 });
+    expect(ev.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([1, 2, 3, 4]);
+    expect(ev.filter((e) => e.type === 'eval').map((e) => e.step)).toEqual([2, 4]);
+    expect(ev.filter((e) => e.type === 'checkpoint').length).toBeGreaterThanOrEqual(2);
+    const summary = ev.at(-1)!;
+    expect(summary).toMatchObject({ best: join(runDir, 'best') });
+    expect(existsSync(join(runDir, 'features', 'train.feats'))).toBe(true);
+    expect(existsSync(join(runDir, 'best', 'model.safetensors'))).toBe(true);
+    // The dropout given is the one trained with, and recorded with the checkpoint.
+    const config = JSON.parse(readFileSync(join(runDir, 'checkpoint', 'model', 'config.json'), 'utf8'));
+    expect(config.acoustic).toMatchObject({ channels: 16, dropout: 0, subsampleStrides: [2, 1] });
+
+    const second = await attune([...common, '--steps', '6', ...opts, '--dropout', '0.2']);
+    expect(second.code, second.stderr).toBe(0);
+    const ev2 = events(second.stdout);
+    expect(ev2[0]).toMatchObject({ type: 'start', step: 4, resumed: true });
+    expect(ev2.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([5, 6]);
+    const resumed = JSON.parse(readFileSync(join(runDir, 'checkpoint', 'model', 'config.json'), 'utf8'));
+    expect(resumed.acoustic.dropout).toBe(0.2);
+    const log = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n');
+    expect(log.filter((l) => l.includes('"type":"step"'))).toHaveLength(6);
+  }, 240_000);
+
+  it('refuses an unknown augmentation policy or dropout before doing any work', async () => {
+    const runDir = join(dir, 'never');
+    const bad = await attune(['train', '--corpus', corpus, '--run', runDir, '--augment', 'extreme']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--augment must be one of full, perturb, none, got extreme');
+    const drop = await attune(['train', '--corpus', corpus, '--run', runDir, '--dropout', '1.5']);
+    expect(drop.stderr).toContain('--dropout must be in [0, 1), got 1.5');
+    expect(existsSync(join(runDir, 'features'))).toBe(false);
+  });
+});
