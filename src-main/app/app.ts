@@ -7,8 +7,10 @@ import { EVENT_NAMES, type EventName, type EventPayloads } from '../ipc/contract
 import { isModelFolder } from '../model/checkpoint.js';
 import { BASE_MODEL_DIR } from '../model/paths.js';
 import { Store } from '../store/store.js';
+import { PersonalTraining, type PersonalTrainingConfig } from '../trainer/personal-training.js';
+import type { TrainerLauncher } from '../trainer/trainer-client.js';
 import { DictationService, type DictationConfig } from './dictation-service.js';
-import { createHandlers } from './handlers.js';
+import { activateVersion, createHandlers } from './handlers.js';
 import { defaultDataDir, PACKAGE_JSON } from './paths.js';
 import { Router } from './router.js';
 
@@ -37,6 +39,10 @@ export interface StartAppOptions {
   launcher?: EngineLauncher;
   /** How long loading the model may take, in ms. */
   engineStartTimeoutMs?: number; // 60_000
+  /** How the trainer process is started (Node's fork by default). */
+  trainerLauncher?: TrainerLauncher;
+  /** Personal training settings (fine-tuning config, trainer backend and threads). */
+  training?: Partial<PersonalTrainingConfig>;
   /**
    * Where the renderer can fetch a segment's clip: the web shell serves it over HTTP, Electron through
    * its own protocol. Called only for segments that have a clip. Default: clips cannot be fetched.
@@ -49,6 +55,8 @@ export interface AppContext {
   readonly store: Store;
   readonly engine: EngineClient;
   readonly dictation: DictationService;
+  /** Personal fine-tuning: jobs in the trainer process, their results recorded in the store. */
+  readonly training: PersonalTraining;
   readonly dataDir: string;
   readonly baseModelDir: string;
   readonly device: string;
@@ -104,10 +112,23 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
   const dictation = new DictationService(store, engine, { ...opts.dictation, capture }, runningVersion);
   // Handlers emit through the router they are given to: `router` is bound below, before any request.
   const emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => router.emit(event, payload);
+  const training = new PersonalTraining(
+    {
+      store,
+      dataDir,
+      baseModelDir,
+      currentModelDir: () => context.model.dir,
+      activate: (version, reason) => activateVersion(context, version, reason),
+      emit: (status) => emit('training.status', status),
+      launcher: opts.trainerLauncher,
+    },
+    opts.training,
+  );
   const context: AppContext = {
     store,
     engine,
     dictation,
+    training,
     dataDir,
     baseModelDir,
     device: opts.device ?? 'default',
@@ -121,6 +142,12 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
   for (const name of EVENT_NAMES) {
     dictation.on(name, (payload: EventPayloads[typeof name]) => emit(name, payload));
   }
+  // Training holds while the user dictates, so recognition keeps up with speech.
+  dictation.on('dictation.state', (s) =>
+    training.setDictating(s.state === 'starting' || s.state === 'listening' || s.state === 'thinking'),
+  );
+  // A job a killed app left behind goes on where it stopped.
+  training.resumeUnfinished();
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -128,6 +155,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
       try {
         await dictation.stop();
       } finally {
+        await training.close();
         await stopEngine(engine);
         store.close();
       }

@@ -9,6 +9,7 @@ import { toParts } from '../store/search.js';
 import { SETTING_SCHEMAS, type SettingKey } from '../store/settings.js';
 import type { ModelVersion } from '../store/types.js';
 import { cleanText } from '../store/validate.js';
+import { TrainingRefused } from '../trainer/personal-training.js';
 import { parseAccelerator } from './accelerator.js';
 import type { AppContext } from './app.js';
 import type { Handlers } from './router.js';
@@ -39,31 +40,8 @@ export class AppError extends Error {
 export function createHandlers(app: AppContext): Handlers {
   const { store, dictation } = app;
 
-  const trainingStatus = (): TrainingStatus => ({
-    state: 'idle',
-    pendingCorrections: store.corrections.counts().pending,
-    autoTrain: false,
-    progress: null,
-    lastResult: null,
-    error: null,
-  });
-
-  /**
-   * Loads the version's model in the engine, then records it as active: the store never names a model
-   * that is not running.
-   */
-  const activate = async (version: ModelVersion, reason: string): Promise<ModelVersion> => {
-    if (!isModelFolder(version.dir)) {
-      throw new AppError(
-        'INVALID_STATE',
-        `model version "${version.label}" cannot be used: ${version.dir} has no model files (config.json and model.safetensors)`,
-      );
-    }
-    app.model = await swapModel(app.engine, version.dir);
-    const active = store.models.setActive(version.id, reason);
-    app.emit('models.changed', { active });
-    return active;
-  };
+  const trainingStatus = (): TrainingStatus => app.training.status();
+  const activate = (version: ModelVersion, reason: string) => activateVersion(app, version, reason);
 
   return {
     'system.info': (): SystemInfo => {
@@ -136,6 +114,7 @@ export function createHandlers(app: AppContext): Handlers {
       const correction = store.corrections.add(segmentId, text);
       app.emit('sessions.changed', { id: before.sessionId });
       app.emit('training.status', trainingStatus());
+      app.training.onCorrection(correction);
       return { segment: store.segments.get(segmentId), correction };
     },
 
@@ -192,11 +171,14 @@ export function createHandlers(app: AppContext): Handlers {
 
     'training.status': () => trainingStatus(),
     'training.start': () => {
-      throw new AppError('NOT_AVAILABLE', 'personal training is not available yet');
+      try {
+        return app.training.start();
+      } catch (err) {
+        if (err instanceof TrainingRefused) throw new AppError('INVALID_STATE', err.message);
+        throw err;
+      }
     },
-    'training.cancel': () => {
-      throw new AppError('NOT_AVAILABLE', 'personal training is not available yet');
-    },
+    'training.cancel': () => app.training.cancel(),
 
     'models.list': () => store.models.list(),
 
@@ -218,6 +200,27 @@ export function createHandlers(app: AppContext): Handlers {
       return activate(base, 'reset to the model Attune ships with');
     },
   };
+}
+
+/**
+ * Loads the version's model in the engine, then records it as active: the store never names a model
+ * that is not running. The engine swaps between phrases, so dictation goes on.
+ */
+export async function activateVersion(
+  app: AppContext,
+  version: ModelVersion,
+  reason: string,
+): Promise<ModelVersion> {
+  if (!isModelFolder(version.dir)) {
+    throw new AppError(
+      'INVALID_STATE',
+      `model version "${version.label}" cannot be used: ${version.dir} has no model files (config.json and model.safetensors)`,
+    );
+  }
+  app.model = await swapModel(app.engine, version.dir);
+  const active = app.store.models.setActive(version.id, reason);
+  app.emit('models.changed', { active });
+  return active;
 }
 
 /** The hotkey the user chose, once settings hold one; the default until then. */

@@ -94,11 +94,23 @@ export interface Device {
   description: string;
 }
 
+/**
+ * Personal training. 'waiting': a run is held while the user dictates; 'evaluating': the new model is
+ * being measured against the current one. lastResult.before/after are word error rates on the user's
+ * held-back corrections (current model, new model).
+ */
 export interface TrainingStatus {
   state: 'idle' | 'waiting' | 'training' | 'evaluating' | 'cancelling' | 'error';
   pendingCorrections: number;
   autoTrain: boolean;
-  progress: { step: number; steps: number; loss: number; etaSec: number } | null;
+  progress: {
+    step: number;
+    steps: number;
+    loss: number;
+    etaSec: number;
+    /** What the trainer is doing (absent from older main processes). */
+    phase?: 'preparing' | 'training' | 'evaluating' | 'saving';
+  } | null;
   lastResult: { promoted: boolean; reason: string; before: number; after: number } | null;
   error: string | null;
 }

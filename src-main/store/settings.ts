@@ -22,6 +22,12 @@ export const SETTING_SCHEMAS = {
   device: z.string().trim().min(1).max(200),
   /** Spoken-command rules switched off by the user (rule names from the post-processor). */
   disabledCommands: z.array(z.string().max(50)).max(50),
+  /** Fine-tune the personal model by itself once enough new corrections have come in. */
+  autoTrain: z.boolean(),
+  /** New corrections that start automatic fine-tuning. */
+  autoTrainAfter: z.number().int().min(1).max(10_000),
+  /** Collect the words corrections introduce into a personal lexicon that biases decoding towards them. */
+  lexiconBoost: z.boolean(),
 } as const;
 
 export type Settings = { [K in keyof typeof SETTING_SCHEMAS]: z.infer<(typeof SETTING_SCHEMAS)[K]> };
@@ -35,6 +41,9 @@ export function defaultSettings(config: Pick<StoreConfig, 'keepAudio'>): Setting
     hotkey: 'CommandOrControl+Shift+Space',
     device: 'default',
     disabledCommands: [],
+    autoTrain: true,
+    autoTrainAfter: 20,
+    lexiconBoost: true,
   };
 }
 

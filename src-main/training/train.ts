@@ -20,7 +20,7 @@ import { CtcWorkspace } from '../speech/ctc.js';
 import { type AugmentConfig, augment, DEFAULT_AUGMENT } from './feature-augment.js';
 import { type BatchConfig, DEFAULT_BATCHES, epochOrder, makeBatches, seededRandom } from './batches.js';
 import { evaluate, type EvalItem, type EvalResult } from './evaluate.js';
-import type { FeatureCache } from './feature-cache.js';
+import type { CachedUtterance } from './feature-cache.js';
 import { AdamW, DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer.js';
 
 /**
@@ -101,13 +101,24 @@ export type TrainEvent =
       stopped: 'finished' | 'early' | 'cancelled';
     };
 
+/**
+ * Utterances with their features, read by index: a FeatureCache on disk (base training) or utterances
+ * held in memory (personal fine-tuning on a few dozen corrections).
+ */
+export interface FeatureSource {
+  readonly items: readonly Pick<CachedUtterance, 'id' | 'speaker' | 'text' | 'frames'>[];
+  readonly bins: number;
+  /** Features of item i, [frames, bins] row-major. */
+  features(i: number): Float32Array;
+}
+
 export interface TrainData {
-  train: FeatureCache;
-  dev: FeatureCache;
+  train: FeatureSource;
+  dev: FeatureSource;
 }
 
 /** Mean and std per bin over (up to) the first `maxItems` training utterances. */
-export function featureStats(cache: FeatureCache, maxItems = 5000): FeatureStats {
+export function featureStats(cache: FeatureSource, maxItems = 5000): FeatureStats {
   const F = cache.bins;
   const sum = new Float64Array(F);
   const sq = new Float64Array(F);
@@ -140,7 +151,7 @@ interface TrainerState {
   config: Omit<TrainConfig, 'trainable'>;
 }
 
-function evalItems(cache: FeatureCache, limit: number, seed: number): EvalItem[] {
+function evalItems(cache: FeatureSource, limit: number, seed: number): EvalItem[] {
   const all = cache.items.map((it, i) => ({ ...it, features: () => cache.features(i) }));
   if (all.length <= limit) return all;
   const rand = seededRandom(seed);
@@ -152,12 +163,16 @@ function evalItems(cache: FeatureCache, limit: number, seed: number): EvalItem[]
   return picked.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-/** Runs (or resumes) training; returns the best dev result. `signal` cancels between steps. */
+/**
+ * Runs (or resumes) training; returns the best dev result. `signal` cancels between steps;
+ * `beforeStep` is awaited before each step (personal training waits there while the user dictates).
+ */
 export async function train(
   data: TrainData,
   config: Partial<TrainConfig> = {},
   onEvent: (e: TrainEvent) => void = () => {},
   signal?: AbortSignal,
+  beforeStep?: () => Promise<void>,
 ): Promise<{ bestCer: number; bestStep: number; lastEval?: EvalResult; model: AcousticModel }> {
   const cfg: TrainConfig = { ...DEFAULT_TRAIN, ...config };
   mkdirSync(cfg.runDir, { recursive: true });
@@ -280,6 +295,7 @@ export async function train(
   let stopped: 'finished' | 'early' | 'cancelled' = 'finished';
   let order = epochOrder(batches, cfg.seed, state.epoch);
   while (state.step < cfg.steps) {
+    if (beforeStep && !signal?.aborted) await beforeStep();
     if (signal?.aborted) {
       stopped = 'cancelled';
       break;

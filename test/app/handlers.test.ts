@@ -190,7 +190,7 @@ describe('app handlers on the real store and engine', () => {
     const s = await seedSession('Corrections', ['I red the book.']);
     const seg = s.segments[0];
     const before = await call('training.status', {});
-    expect(before).toMatchObject({ state: 'idle', autoTrain: false, progress: null, error: null });
+    expect(before).toMatchObject({ state: 'idle', autoTrain: true, progress: null, error: null });
 
     const r = await call('segments.correct', { segmentId: seg.id, text: 'I read the book.' });
     expect(r.segment.displayText).toBe('I read the book.');
@@ -214,11 +214,12 @@ describe('app handlers on the real store and engine', () => {
     expect(await failure('segments.correct', { segmentId: 987_654, text: 'x' })).toMatchObject({
       code: 'NOT_FOUND',
     });
+    // One correction is not enough: one is kept aside to check a new model, one is needed to learn from.
     expect(await failure('training.start', {})).toEqual({
-      code: 'NOT_AVAILABLE',
-      message: 'personal training is not available yet',
+      code: 'INVALID_STATE',
+      message: 'correct at least one more phrase first: one correction is kept aside to check the new model',
     });
-    expect(await failure('training.cancel', {})).toMatchObject({ code: 'NOT_AVAILABLE' });
+    expect(await call('training.cancel', {})).toMatchObject({ state: 'idle', progress: null });
   });
 
   it('gets and sets settings, refusing unknown keys and bad values without writing anything', async () => {
@@ -230,6 +231,9 @@ describe('app handlers on the real store and engine', () => {
       hotkey: 'CommandOrControl+Shift+Space',
       device: 'default',
       disabledCommands: [],
+      autoTrain: true,
+      autoTrainAfter: 20,
+      lexiconBoost: true,
     });
 
     const set = await call('settings.set', { patch: { trashRetentionDays: 7, exportFormat: 'srt' } });
@@ -244,7 +248,7 @@ describe('app handlers on the real store and engine', () => {
     expect(await failure('settings.set', { patch: { fontSize: 12 } })).toEqual({
       code: 'BAD_ARGUMENT',
       message:
-        'unknown setting "fontSize"; known settings: keepAudio, trashRetentionDays, exportFormat, hotkey, device, disabledCommands',
+        'unknown setting "fontSize"; known settings: keepAudio, trashRetentionDays, exportFormat, hotkey, device, disabledCommands, autoTrain, autoTrainAfter, lexiconBoost',
     });
     const bad = await failure('settings.set', { patch: { trashRetentionDays: 1, keepAudio: 'yes' } });
     expect(bad.code).toBe('BAD_ARGUMENT');

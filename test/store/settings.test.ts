@@ -15,6 +15,9 @@ describe('settings', () => {
       hotkey: 'CommandOrControl+Shift+Space',
       device: 'default',
       disabledCommands: [],
+      autoTrain: true,
+      autoTrainAfter: 20,
+      lexiconBoost: true,
     });
     t.store.settings.set('keepAudio', false);
     t.store.settings.set('exportFormat', 'srt');
@@ -47,6 +50,7 @@ describe('settings', () => {
     expectStoreError(() => settings.set('trashRetentionDays', 1.5), 'BAD_ARGUMENT', 'trashRetentionDays');
     expectStoreError(() => settings.set('trashRetentionDays', -1), 'BAD_ARGUMENT', 'trashRetentionDays');
     expectStoreError(() => settings.set('exportFormat', 'docx' as never), 'BAD_ARGUMENT', 'exportFormat');
+    expectStoreError(() => settings.set('autoTrainAfter', 0), 'BAD_ARGUMENT', 'autoTrainAfter');
     expectStoreError(
       () => settings.set('__proto__' as never, true as never),
       'BAD_ARGUMENT',
@@ -59,6 +63,9 @@ describe('settings', () => {
       hotkey: 'CommandOrControl+Shift+Space',
       device: 'default',
       disabledCommands: [],
+      autoTrain: true,
+      autoTrainAfter: 20,
+      lexiconBoost: true,
     });
   });
 

@@ -9,6 +9,7 @@ import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { type CardEval, renderModelCard } from '../../training/model-card.js';
 import { prepareFeatures } from '../../training/prepare.js';
+import { buildReplaySet, DEFAULT_REPLAY_BUILD } from '../../training/replay.js';
 
 interface Manifest {
   hours?: number;
@@ -44,6 +45,15 @@ export function registerExport(program: Command): void {
     .option('--out <dir>', 'model folder to write', 'models/base')
     .option('--command <text...>', 'commands that made the model, recorded in the card')
     .option('--note <text>', 'a line added to the card’s limitations (e.g. that training is still going on)')
+    .option(
+      '--replay <dir>',
+      'LibriSpeech-layout speech the model was trained on (e.g. the corpus train/ split): a small replay set is built from it into <out>/replay for personal fine-tuning',
+    )
+    .option(
+      '--replay-mb <n>',
+      'size budget of the replay set in MB',
+      String(DEFAULT_REPLAY_BUILD.maxBytes / 1e6),
+    )
     .action(
       async (o: {
         run: string;
@@ -52,7 +62,11 @@ export function registerExport(program: Command): void {
         out: string;
         command?: string[];
         note?: string;
+        replay?: string;
+        replayMb: string;
       }) => {
+        const replayBytes = Number(o.replayMb) * 1e6;
+        if (!(replayBytes > 0)) throw new Error(`--replay-mb must be a positive number, got ${o.replayMb}`);
         const info = await initBackend({});
         const run = resolve(o.run);
         const folder = loadModelFolder(join(run, 'best'));
@@ -144,7 +158,18 @@ export function registerExport(program: Command): void {
           modelCard: card,
         });
         const size = statSync(join(resolve(o.out), 'model.safetensors')).size;
-        process.stdout.write(JSON.stringify({ out: resolve(o.out), bytes: size, metrics }) + '\n');
+        // After the folder is saved (saving replaces the whole folder).
+        const replay = o.replay
+          ? await buildReplaySet(resolve(o.replay), resolve(o.out), {
+              maxBytes: replayBytes,
+              features: folder.features,
+            })
+          : null;
+        if (replay)
+          process.stderr.write(
+            `replay set: ${replay.utterances} utterances of ${replay.speakers} speakers, ${replay.audioSeconds.toFixed(0)} s, ${(replay.bytes / 1e6).toFixed(2)} MB → ${replay.path}\n`,
+          );
+        process.stdout.write(JSON.stringify({ out: resolve(o.out), bytes: size, metrics, replay }) + '\n');
       },
     );
 }

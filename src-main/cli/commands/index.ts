@@ -3,6 +3,7 @@ import { registerCorpus } from './corpus.js';
 import { registerDictate } from './dictate.js';
 import { registerEval } from './eval.js';
 import { registerExport } from './export.js';
+import { registerFinetune } from './finetune.js';
 import { registerTestdata } from './testdata.js';
 import { registerInfo } from './info.js';
 import { registerServe } from './serve.js';
@@ -19,5 +20,6 @@ export function registerCommands(program: Command): void {
   registerTrain(program);
   registerEval(program);
   registerExport(program);
+  registerFinetune(program);
   registerTestdata(program);
 }

@@ -1,0 +1,201 @@
+import { rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { initBackend } from '../../model/backend.js';
+import { loadModel } from '../../model/model-io.js';
+import { introducedWords } from '../../speech/lexicon.js';
+import { evaluate } from '../../training/evaluate.js';
+import { evalItemsOf, type SetScore } from '../../training/guard.js';
+import { splitHeldOut } from '../../training/holdout.js';
+import { readLibriSpeech } from '../../training/librispeech.js';
+import { loadUtterances } from '../../training/memory-features.js';
+import {
+  DEFAULT_PERSONALIZE,
+  personalize,
+  type PersonalizeConfig,
+  type PersonalizeJob,
+  readJob,
+  saveJob,
+} from '../../training/personalize.js';
+import type { SourceUtterance } from '../../training/prepare.js';
+import { progressBar } from '../progress.js';
+import { BASE_MODEL_DIR } from './model-option.js';
+
+interface FinetuneOptions {
+  model?: string;
+  data: string;
+  out: string;
+  work?: string;
+  steps: string;
+  lr: string;
+  adaptBlocks: string;
+  heldOut: string;
+  replayMargin: string;
+  backend: string;
+  threads: string;
+  lexicon: boolean;
+  json?: boolean;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/**
+ * The pairs' personal lexicon: as in the app, the words a correction introduces — here, words of each
+ * transcript that the starting model's own transcript of the clip lacks.
+ */
+async function pairLexicon(modelDir: string, pairs: SourceUtterance[]): Promise<string[]> {
+  const loaded = loadModel(modelDir);
+  try {
+    const { set } = await loadUtterances(pairs, loaded.features);
+    const r = evaluate(loaded.model, loaded.alphabet, evalItemsOf(set));
+    const words = new Set<string>();
+    for (const h of r.hypotheses)
+      for (const w of introducedWords(h.hyp, h.ref, loaded.alphabet)) words.add(w);
+    return [...words];
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
+function positive(value: string, flag: string, integer = false): number {
+  const v = Number(value);
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))
+    throw new Error(`--${flag} must be a positive ${integer ? 'whole number' : 'number'}, got ${value}`);
+  return v;
+}
+
+/**
+ * `attune finetune`: personal fine-tuning on a LibriSpeech-layout folder, each (audio, text) pair taken as a
+ * correction, through the same code as the app (split, fine-tune with replay, guard). Prints the before and
+ * after scores; the last line is one JSON object. Rerunning after an interruption resumes the run.
+ */
+export function registerFinetune(program: Command): void {
+  program
+    .command('finetune')
+    .description(
+      'fine-tune a model on (audio, text) pairs as if they were corrections, and measure it against the original (last line: one JSON object)',
+    )
+    .option('--model <dir>', 'model folder to start from (default: the shipped base model)')
+    .requiredOption('--data <dir>', 'LibriSpeech-layout folder of the speaker’s recordings and transcripts')
+    .requiredOption('--out <dir>', 'model folder to write when the new model proves better')
+    .option('--work <dir>', 'folder for checkpoints and the log (default: next to --out); a rerun resumes')
+    .option('--steps <n>', 'optimizer steps at most', String(DEFAULT_PERSONALIZE.steps))
+    .option('--lr <x>', 'learning rate', String(DEFAULT_PERSONALIZE.learningRate))
+    .option(
+      '--adapt-blocks <n>',
+      'last blocks adapted (with the head)',
+      String(DEFAULT_PERSONALIZE.adaptBlocks),
+    )
+    .option(
+      '--held-out <x>',
+      'share of pairs held back to measure on',
+      String(DEFAULT_PERSONALIZE.holdout.heldOutFraction),
+    )
+    .option(
+      '--replay-margin <x>',
+      'largest allowed rise of the replay WER (0.02 = 2 points)',
+      String(DEFAULT_PERSONALIZE.guard.replayMarginWer),
+    )
+    .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
+    .option('--threads <n>', 'compute threads (WebAssembly backend)', '2')
+    .option('--no-lexicon', 'do not measure the personal lexicon (words the transcripts introduce)')
+    .option('--json', 'print only the JSON result')
+    .action(async (o: FinetuneOptions) => {
+      const modelDir = resolve(o.model ?? BASE_MODEL_DIR);
+      const out = resolve(o.out);
+      const workDir = resolve(o.work ?? join(dirname(out), `.${basename(out)}.work`));
+      const heldOutFraction = positive(o.heldOut, 'held-out');
+      if (heldOutFraction >= 1) throw new Error(`--held-out must be below 1, got ${o.heldOut}`);
+      const config: Partial<PersonalizeConfig> = {
+        steps: positive(o.steps, 'steps', true),
+        learningRate: positive(o.lr, 'lr'),
+        adaptBlocks: positive(o.adaptBlocks, 'adapt-blocks', true),
+        holdout: { ...DEFAULT_PERSONALIZE.holdout, heldOutFraction },
+        guard: { ...DEFAULT_PERSONALIZE.guard, replayMarginWer: Number(o.replayMargin) },
+      };
+      if (!(config.guard!.replayMarginWer >= 0))
+        throw new Error(`--replay-margin must be a number ≥ 0, got ${o.replayMargin}`);
+
+      const backend = await initBackend({
+        prefer: o.backend as 'auto',
+        wasmThreads: positive(o.threads, 'threads', true),
+      });
+      // An unfinished run of the same command resumes; a different request starts afresh.
+      const corpus = await readLibriSpeech(o.data);
+      const { train, heldOut } = splitHeldOut(corpus.utterances, 0, config.holdout);
+      if (heldOut.length === 0)
+        throw new Error(
+          `${corpus.root}: at least two recordings are needed (one is held back to measure on)`,
+        );
+      const pairs = train.map(({ id, speaker, audioPath, text }) => ({ id, speaker, audioPath, text }));
+      const job: PersonalizeJob = {
+        workDir,
+        parentDir: modelDir,
+        outDir: out,
+        label: basename(out),
+        train: pairs,
+        heldOut: heldOut.map(({ id, speaker, audioPath, text }) => ({ id, speaker, audioPath, text })),
+        lexicon: o.lexicon ? await pairLexicon(modelDir, pairs) : [],
+        config,
+      };
+      const previous = readJob(workDir);
+      if (previous && JSON.stringify(previous) !== JSON.stringify(job))
+        rmSync(workDir, { recursive: true, force: true });
+      saveJob(job);
+      if (!o.json)
+        process.stderr.write(
+          `backend: ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}); ` +
+            `${train.length} pairs to learn from, ${heldOut.length} held back\n`,
+        );
+
+      const bar = o.json ? null : progressBar('fine-tuning', 'loss {loss}');
+      let barStarted = false;
+      const t0 = performance.now();
+      const result = await personalize(job, {
+        onProgress: (p) => {
+          if (!bar || p.phase !== 'training') return;
+          if (!barStarted) bar.start(p.steps, p.step - 1, { loss: '-' });
+          barStarted = true;
+          bar.update(p.step, { loss: p.loss.toFixed(3) });
+        },
+      });
+      if (barStarted) bar?.stop();
+      const seconds = (performance.now() - t0) / 1000;
+      rmSync(workDir, { recursive: true, force: true });
+
+      if (!o.json) {
+        const row = (name: string, s: { before: SetScore; after: SetScore } | null | undefined) =>
+          s
+            ? `${name.padEnd(22)} ${String(s.before.utterances).padStart(5)} ${pct(s.before.wer).padStart(9)} ${pct(s.after.wer).padStart(9)} ${pct(s.before.cer).padStart(9)} ${pct(s.after.cer).padStart(9)}\n`
+            : `${name.padEnd(22)}     - (no replay set)\n`;
+        process.stdout.write(
+          `${'set'.padEnd(22)} ${'utts'.padStart(5)} ${'WER was'.padStart(9)} ${'WER now'.padStart(9)} ${'CER was'.padStart(9)} ${'CER now'.padStart(9)}\n` +
+            row('held-back pairs', result.metrics?.user) +
+            row('replay (general)', result.metrics?.replay) +
+            (result.lexicon
+              ? `${`lexicon (${result.lexicon.words} words)`.padEnd(22)} ${String(result.lexicon.greedy.utterances).padStart(5)} ${pct(result.lexicon.greedy.wer).padStart(9)} ${pct(result.lexicon.boosted.wer).padStart(9)} ${pct(result.lexicon.greedy.cer).padStart(9)} ${pct(result.lexicon.boosted.cer).padStart(9)}   (greedy → boosted, same model)\n`
+              : '') +
+            `${result.reason}\n` +
+            result.warnings.map((w) => `warning: ${w}\n`).join(''),
+        );
+      }
+      process.stdout.write(
+        JSON.stringify({
+          status: result.status,
+          promoted: result.status === 'promoted',
+          reason: result.reason,
+          model: modelDir,
+          out: result.outDir,
+          user: result.metrics?.user ?? null,
+          replay: result.metrics?.replay ?? null,
+          lexicon: result.lexicon,
+          training: result.training,
+          trainPairs: train.length,
+          heldOutPairs: heldOut.length,
+          skipped: result.skipped,
+          warnings: result.warnings,
+          seconds,
+        }) + '\n',
+      );
+    });
+}

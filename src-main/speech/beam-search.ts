@@ -1,0 +1,146 @@
+import type { Alphabet } from './alphabet.js';
+import type { Lexicon, LexiconNode } from './lexicon.js';
+
+/**
+ * CTC prefix beam search with word boosting. Greedy decoding takes each frame's best class; the beam
+ * search keeps the few most likely transcripts (prefixes), summing over every alignment of each, so a
+ * word spread over frames where it never wins outright can still come out. A lexicon adds a bonus per
+ * character to prefixes that are spelling one of its words — taken back if the word is not finished —
+ * so the user's own words win near-ties without leaking into other words.
+ */
+export interface BeamSearchConfig {
+  /** Prefixes kept after each frame. */
+  beamWidth: number;
+  /** Classes tried per frame: those within this many nats of the frame's best… */
+  pruneLogProb: number;
+  /** …and at most this many. */
+  topK: number;
+  /** Log-score bonus per character of a lexicon word (nats); 0 decodes without boosting. */
+  boostPerChar: number;
+}
+
+export const DEFAULT_BEAM_SEARCH: BeamSearchConfig = {
+  beamWidth: 8,
+  pruneLogProb: 10,
+  topK: 8,
+  boostPerChar: 1,
+};
+
+export interface BeamSearchResult {
+  text: string;
+  /** Log-probability of the transcript (all alignments) plus its lexicon bonus. */
+  score: number;
+  /** Lexicon bonus included in the score. */
+  bonus: number;
+}
+
+interface Prefix {
+  ids: number[];
+  /** Log-probability of the prefix with its last frame blank / non-blank. */
+  pb: number;
+  pnb: number;
+  /** Lexicon bonus of the whole prefix, and the part earned by the unfinished word at its end. */
+  bonus: number;
+  partial: number;
+  /** Trie position of the word being spelled (root at a word start, null off every lexicon word). */
+  node: LexiconNode | null;
+}
+
+function logAdd(a: number, b: number): number {
+  if (a === -Infinity) return b;
+  if (b === -Infinity) return a;
+  const m = Math.max(a, b);
+  return m + Math.log1p(Math.exp(-Math.abs(a - b)));
+}
+
+const total = (p: Prefix) => logAdd(p.pb, p.pnb) + p.bonus;
+
+/** Decodes log-probabilities [frames, V] (row-major) to text. */
+export function beamSearch(
+  logProbs: Float32Array,
+  frames: number,
+  alphabet: Alphabet,
+  lexicon: Lexicon | null = null,
+  config: Partial<BeamSearchConfig> = {},
+): BeamSearchResult {
+  const cfg = { ...DEFAULT_BEAM_SEARCH, ...config };
+  const V = alphabet.size;
+  if (logProbs.length < frames * V)
+    throw new Error(`beamSearch: ${logProbs.length} values cannot hold ${frames} frames of ${V} classes`);
+  const boost = lexicon && lexicon.size > 0 ? cfg.boostPerChar : 0;
+  const root = lexicon?.root ?? null;
+
+  /** The lexicon state after appending class c to a prefix. */
+  const extend = (p: Prefix, c: number): Pick<Prefix, 'bonus' | 'partial' | 'node'> => {
+    if (boost === 0) return { bonus: 0, partial: 0, node: null };
+    if (c === alphabet.space) {
+      // A word ends: its bonus stays only if it is a whole lexicon word.
+      const kept = p.node?.word ? p.bonus : p.bonus - p.partial;
+      return { bonus: kept, partial: 0, node: root };
+    }
+    const next = p.node?.children.get(c);
+    if (next) return { bonus: p.bonus + boost, partial: p.partial + boost, node: next };
+    return { bonus: p.bonus - p.partial, partial: 0, node: null };
+  };
+
+  let beams = new Map<string, Prefix>([
+    ['', { ids: [], pb: 0, pnb: -Infinity, bonus: 0, partial: 0, node: root }],
+  ]);
+  const order = new Int32Array(V);
+  for (let t = 0; t < frames; t++) {
+    const row = logProbs.subarray(t * V, (t + 1) * V);
+    // Candidate classes: the best few of this frame.
+    for (let v = 0; v < V; v++) order[v] = v;
+    const sorted = Array.from(order).sort((a, b) => row[b] - row[a]);
+    const best = row[sorted[0]];
+    const candidates = sorted.slice(0, cfg.topK).filter((v) => row[v] >= best - cfg.pruneLogProb);
+
+    const next = new Map<string, Prefix>();
+    const at = (key: string, make: () => Prefix): Prefix => {
+      let p = next.get(key);
+      if (!p) {
+        p = make();
+        next.set(key, p);
+      }
+      return p;
+    };
+    for (const [key, p] of beams) {
+      const last = p.ids.length > 0 ? p.ids[p.ids.length - 1] : -1;
+      for (const c of candidates) {
+        const lp = row[c];
+        if (c === alphabet.blank) {
+          const q = at(key, () => ({ ...p, pb: -Infinity, pnb: -Infinity }));
+          q.pb = logAdd(q.pb, logAdd(p.pb, p.pnb) + lp);
+          continue;
+        }
+        const childKey = `${key},${c}`;
+        const child = () => ({ ids: [...p.ids, c], pb: -Infinity, pnb: -Infinity, ...extend(p, c) });
+        if (c === last) {
+          // A repeat merges into the same character unless a blank came between.
+          const same = at(key, () => ({ ...p, pb: -Infinity, pnb: -Infinity }));
+          same.pnb = logAdd(same.pnb, p.pnb + lp);
+          const q = at(childKey, child);
+          q.pnb = logAdd(q.pnb, p.pb + lp);
+        } else {
+          const q = at(childKey, child);
+          q.pnb = logAdd(q.pnb, logAdd(p.pb, p.pnb) + lp);
+        }
+      }
+    }
+    beams = new Map([...next.entries()].sort((a, b) => total(b[1]) - total(a[1])).slice(0, cfg.beamWidth));
+  }
+
+  // An unfinished lexicon word at the end has not earned its bonus.
+  let winner: { p: Prefix; score: number; bonus: number } | null = null;
+  for (const p of beams.values()) {
+    const bonus = p.node && !p.node.word ? p.bonus - p.partial : p.bonus;
+    const score = logAdd(p.pb, p.pnb) + bonus;
+    if (!winner || score > winner.score) winner = { p, score, bonus };
+  }
+  const text = winner!.p.ids
+    .map((id) => alphabet.tokens[id])
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return { text, score: winner!.score, bonus: winner!.bonus };
+}

@@ -1,0 +1,442 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrainingStatus } from '../ipc/contract.js';
+import type { Store } from '../store/store.js';
+import type { Correction, ModelVersion, TrainingItem } from '../store/types.js';
+import { englishAlphabet, loadTokens } from '../speech/alphabet.js';
+import { introducedWords } from '../speech/lexicon.js';
+import { splitHeldOut } from '../training/holdout.js';
+import {
+  DEFAULT_PERSONALIZE,
+  type PersonalizeConfig,
+  type PersonalizeJob,
+  type PersonalizeProgress,
+  type PersonalizeResult,
+  readJob,
+  readResult,
+  saveJob,
+} from '../training/personalize.js';
+import type { SourceUtterance } from '../training/prepare.js';
+import { type TrainerLauncher, TrainerRun } from './trainer-client.js';
+
+/**
+ * The app's side of personal training: turns the store's corrections into a job, runs it in the
+ * trainer process, pauses it while the user dictates, and records what came of it — a promoted version
+ * (made active, the engine swapped to it) or a rejected one with the reason. Jobs live in
+ * dataDir/personal/job until their result is recorded, so a killed app resumes the job at its next start.
+ */
+export interface PersonalTrainingConfig {
+  /** Fine-tuning settings passed to every job (defaults: DEFAULT_PERSONALIZE). */
+  personalize: Partial<PersonalizeConfig>;
+  /** Held-back corrections the guard measures on, newest first (older ones have been measured enough). */
+  maxHeldOut: number;
+  /** Status events during training at most this often, in ms (each step would be too many). */
+  progressIntervalMs: number;
+  /** How long a cancelled trainer may take to stop before it is ended, in ms. */
+  cancelWaitMs: number;
+  /** Compute backend of the trainer process, and its threads (one leaves a core to dictation). */
+  backend: string;
+  threads: number;
+}
+
+export const DEFAULT_PERSONAL_TRAINING: PersonalTrainingConfig = {
+  personalize: {},
+  maxHeldOut: 100,
+  progressIntervalMs: 500,
+  cancelWaitMs: 10_000,
+  backend: 'auto',
+  threads: 1,
+};
+
+export interface PersonalTrainingDeps {
+  store: Store;
+  dataDir: string;
+  baseModelDir: string;
+  /** The model folder the engine runs now: what the next version is fine-tuned from. */
+  currentModelDir: () => string;
+  /** Loads a version in the engine and records it as active (the same path as choosing it by hand). */
+  activate: (version: ModelVersion, reason: string) => Promise<unknown>;
+  /** Sends the status to every renderer. */
+  emit: (status: TrainingStatus) => void;
+  launcher?: TrainerLauncher;
+}
+
+/** A request the trainer cannot carry out now (the message says why). */
+export class TrainingRefused extends Error {
+  override readonly name = 'TrainingRefused';
+}
+
+interface SavedState {
+  /** Pending corrections left when the last run ended: new ones are counted from there. */
+  pendingAtLastRun: number;
+  lastResult: TrainingStatus['lastResult'];
+}
+
+/** Prefix of personal versions' labels and folders ("personal 3" in dataDir/models/personal-3). */
+const LABEL = 'personal';
+
+export class PersonalTraining {
+  private readonly cfg: PersonalTrainingConfig;
+  private readonly root: string;
+  private readonly workDir: string;
+  private readonly modelsDir: string;
+  private run: TrainerRun | null = null;
+  private state: TrainingStatus['state'] = 'idle';
+  private progress: TrainingStatus['progress'] = null;
+  private error: string | null = null;
+  private dictating = false;
+  private lastEmit = 0;
+  private finishing: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: PersonalTrainingDeps,
+    config: Partial<PersonalTrainingConfig> = {},
+  ) {
+    this.cfg = { ...DEFAULT_PERSONAL_TRAINING, ...config };
+    this.root = join(deps.dataDir, 'personal');
+    this.workDir = join(this.root, 'job');
+    this.modelsDir = join(deps.dataDir, 'models');
+  }
+
+  status(): TrainingStatus {
+    const saved = this.saved();
+    return {
+      state: this.state,
+      pendingCorrections: this.deps.store.corrections.counts().pending,
+      autoTrain: this.deps.store.settings.get('autoTrain'),
+      progress: this.progress,
+      lastResult: saved.lastResult,
+      error: this.error,
+    };
+  }
+
+  get busy(): boolean {
+    return this.run !== null || this.finishing !== null;
+  }
+
+  /**
+   * Starts fine-tuning on the pending corrections (or resumes an unfinished job). Refused while a run
+   * is going on, or when there is nothing to learn from.
+   */
+  start(): TrainingStatus {
+    if (this.busy) throw new TrainingRefused('personal training is already running');
+    if (!existsSync(join(this.workDir, 'job.json'))) this.createJob();
+    this.launch();
+    return this.status();
+  }
+
+  /**
+   * Called after every correction: adds the words it introduced to the personal lexicon, and starts a
+   * run when automatic training is on and enough corrections came in.
+   */
+  onCorrection(correction: Pick<Correction, 'beforeText' | 'afterText'>): void {
+    if (this.deps.store.settings.get('lexiconBoost'))
+      this.learnWords(correction.beforeText, correction.afterText);
+    if (this.busy || !this.deps.store.settings.get('autoTrain')) return;
+    const pending = this.deps.store.corrections.counts().pending;
+    if (pending - this.saved().pendingAtLastRun < this.deps.store.settings.get('autoTrainAfter')) return;
+    try {
+      this.start();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Resumes a job a killed app left behind (called once at start-up). */
+  resumeUnfinished(): void {
+    this.sweepTemporaryFolders();
+    if (this.busy || !existsSync(join(this.workDir, 'job.json'))) return;
+    try {
+      this.launch();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Training holds between steps while the user dictates, and goes on afterwards. */
+  setDictating(active: boolean): void {
+    if (active === this.dictating) return;
+    this.dictating = active;
+    if (!this.run) return;
+    if (active) this.run.pause();
+    else this.run.resume();
+    this.setState(active ? 'waiting' : this.progress?.phase === 'evaluating' ? 'evaluating' : 'training');
+  }
+
+  /** Stops the run; nothing of it is kept (no model, no checkpoint). */
+  async cancel(): Promise<TrainingStatus> {
+    const run = this.run;
+    if (!run) {
+      if (this.finishing) await this.finishing;
+      return this.status();
+    }
+    this.setState('cancelling');
+    run.cancel();
+    const timer = setTimeout(() => run.kill(), this.cfg.cancelWaitMs);
+    await run.exitedPromise();
+    clearTimeout(timer);
+    if (this.finishing) await this.finishing;
+    return this.status();
+  }
+
+  /** Ends the trainer process at once; its job stays on disk and resumes at the next start. */
+  async close(): Promise<void> {
+    const run = this.run;
+    if (run) {
+      run.removeAllListeners();
+      run.kill();
+      await run.exitedPromise();
+      this.run = null;
+    }
+  }
+
+  /** The personal lexicon: words the user's corrections introduced, oldest first. */
+  lexicon(): string[] {
+    const path = join(this.root, 'lexicon.txt');
+    if (!existsSync(path)) return [];
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((w) => w !== '');
+  }
+
+  private learnWords(before: string, after: string): void {
+    let alphabet;
+    try {
+      alphabet = loadTokens(join(this.deps.currentModelDir(), 'tokens.txt'));
+    } catch {
+      alphabet = englishAlphabet();
+    }
+    const known = new Set(this.lexicon());
+    const added = introducedWords(before, after, alphabet).filter((w) => !known.has(w));
+    if (added.length === 0) return;
+    mkdirSync(this.root, { recursive: true });
+    const path = join(this.root, 'lexicon.txt');
+    writeFileSync(`${path}.tmp`, [...known, ...added].join('\n') + '\n');
+    renameSync(`${path}.tmp`, path);
+  }
+
+  // ── Jobs ──────────────────────────────────────────────────────────────────────────────────────
+
+  private createJob(): void {
+    const { store } = this.deps;
+    const cfg = { ...DEFAULT_PERSONALIZE, ...this.cfg.personalize };
+    const pending = store.corrections.pending().filter((i) => i.audioPath !== null);
+    const round = store.models.list().filter((v) => v.label.startsWith(`${LABEL} `)).length;
+    const split = splitHeldOut(pending, round, cfg.holdout);
+    const heldOutBefore = store.corrections.heldOut().length;
+    // With no held-back corrections yet, one of these must be held back or nothing can be measured.
+    if (pending.length === 0 || (pending.length < 2 && heldOutBefore === 0)) {
+      throw new TrainingRefused(
+        pending.length === 0
+          ? 'there are no new corrections with audio to learn from'
+          : 'correct at least one more phrase first: one correction is kept aside to check the new model',
+      );
+    }
+    if (split.heldOut.length > 0)
+      store.corrections.markHeldOut(split.heldOut.flatMap((i) => i.correctionIds));
+    const heldOut = store.corrections
+      .heldOut()
+      .filter((i) => i.audioPath !== null)
+      .slice(-this.cfg.maxHeldOut);
+    const n = this.nextNumber();
+    const job: PersonalizeJob = {
+      workDir: this.workDir,
+      parentDir: this.deps.currentModelDir(),
+      replayDir: this.deps.baseModelDir,
+      outDir: join(this.modelsDir, `${LABEL}-${n}`),
+      label: `${LABEL} ${n}`,
+      train: split.train.map((i) => this.utterance(i)),
+      heldOut: heldOut.map((i) => this.utterance(i)),
+      lexicon: store.settings.get('lexiconBoost') ? this.lexicon() : [],
+      config: { ...this.cfg.personalize, seed: n },
+    };
+    saveJob(job);
+  }
+
+  private utterance(item: TrainingItem): SourceUtterance {
+    return {
+      id: `segment-${item.segmentId}`,
+      speaker: 'user',
+      text: item.text,
+      audioPath: this.deps.store.clips.absolutePath(item.audioPath!),
+    };
+  }
+
+  /** The next free version number: one more than any personal version or folder seen. */
+  private nextNumber(): number {
+    let max = 0;
+    for (const v of this.deps.store.models.list()) {
+      const m = new RegExp(`^${LABEL} (\\d+)$`).exec(v.label);
+      if (m) max = Math.max(max, Number(m[1]));
+    }
+    if (existsSync(this.modelsDir))
+      for (const name of readdirSync(this.modelsDir)) {
+        const m = new RegExp(`^${LABEL}-(\\d+)$`).exec(name);
+        if (m) max = Math.max(max, Number(m[1]));
+      }
+    return max + 1;
+  }
+
+  private launch(): void {
+    // A result already on disk (the app died while recording it) is recorded without a trainer.
+    const done = readResult(this.workDir);
+    if (done) {
+      this.finish(done);
+      return;
+    }
+    this.error = null;
+    this.progress = null;
+    const run = TrainerRun.start(this.workDir, {
+      launcher: this.deps.launcher,
+      backend: this.cfg.backend,
+      threads: this.cfg.threads,
+      paused: this.dictating,
+    });
+    this.run = run;
+    let result: PersonalizeResult | null = null;
+    let failure: string | null = null;
+    run.on('progress', (p) => this.onProgress(p));
+    run.on('result', (r) => (result = r));
+    run.on('error', (message) => (failure = message));
+    run.on('exit', (code) => {
+      this.run = null;
+      if (result) this.finish(result);
+      else if (failure !== null) {
+        // The job cannot run (e.g. its clips or parent model are gone): drop it, say why.
+        rmSync(this.workDir, { recursive: true, force: true });
+        this.fail(new Error(failure));
+      } else if (this.state === 'cancelling') {
+        this.discardJob();
+        this.progress = null;
+        this.setState('idle');
+      } else {
+        this.fail(
+          new Error(`the trainer stopped unexpectedly (exit code ${code}); start training again to resume`),
+        );
+      }
+    });
+    this.setState(this.dictating ? 'waiting' : 'training');
+  }
+
+  private onProgress(p: PersonalizeProgress): void {
+    this.progress = { step: p.step, steps: p.steps, loss: p.loss, etaSec: p.etaSec, phase: p.phase };
+    const phaseState = p.phase === 'evaluating' || p.phase === 'saving' ? 'evaluating' : 'training';
+    const next = this.dictating ? 'waiting' : phaseState;
+    const now = Date.now();
+    if (next !== this.state || now - this.lastEmit >= this.cfg.progressIntervalMs) this.setState(next);
+  }
+
+  /** Records a job's result in the store, activates a promoted model, then forgets the job. */
+  private finish(result: PersonalizeResult): void {
+    this.finishing = (async () => {
+      try {
+        if (result.status === 'cancelled') {
+          this.discardJob();
+          this.progress = null;
+          this.setState('idle');
+          return;
+        }
+        const { store } = this.deps;
+        const job = readJob(this.workDir);
+        const parent = store.models.active();
+        const metrics = {
+          ...(result.metrics ?? {}),
+          lexicon: result.lexicon,
+          training: result.training,
+          warnings: result.warnings,
+        };
+        if (result.status === 'promoted' && result.outDir) {
+          const version = store.models.create({
+            label: result.label,
+            dir: result.outDir,
+            parentId: parent?.id ?? null,
+            metrics,
+            reason: result.reason,
+          });
+          await this.deps.activate(version, result.reason);
+          const trained = new Set((job?.train ?? []).map((u) => u.id));
+          const ids = store.corrections
+            .pending()
+            .filter((i) => trained.has(`segment-${i.segmentId}`))
+            .flatMap((i) => i.correctionIds);
+          if (ids.length > 0) store.corrections.markTrained(ids, version.id);
+        } else {
+          store.models.create({
+            label: result.label,
+            dir: job?.outDir ?? join(this.modelsDir, result.label.replace(' ', '-')),
+            parentId: parent?.id ?? null,
+            metrics,
+            status: 'rejected',
+            reason: result.reason,
+          });
+        }
+        const user = result.metrics?.user;
+        this.save({
+          pendingAtLastRun: store.corrections.counts().pending,
+          lastResult: {
+            promoted: result.status === 'promoted',
+            reason: result.reason,
+            before: user?.before.wer ?? 0,
+            after: user?.after.wer ?? 0,
+          },
+        });
+        rmSync(this.workDir, { recursive: true, force: true });
+        this.progress = null;
+        this.error = null;
+        this.setState('idle');
+      } catch (err) {
+        this.fail(err);
+      } finally {
+        this.finishing = null;
+      }
+    })();
+  }
+
+  // ── State ─────────────────────────────────────────────────────────────────────────────────────
+
+  private setState(state: TrainingStatus['state']): void {
+    this.state = state;
+    this.lastEmit = Date.now();
+    this.deps.emit(this.status());
+  }
+
+  private fail(err: unknown): void {
+    this.error = err instanceof Error ? err.message : String(err);
+    this.progress = null;
+    this.setState('error');
+  }
+
+  private saved(): SavedState {
+    const path = join(this.root, 'state.json');
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as SavedState;
+    } catch {
+      return { pendingAtLastRun: 0, lastResult: null };
+    }
+  }
+
+  private save(state: SavedState): void {
+    mkdirSync(this.root, { recursive: true });
+    const path = join(this.root, 'state.json');
+    writeFileSync(`${path}.tmp`, JSON.stringify(state, null, 2) + '\n');
+    renameSync(`${path}.tmp`, path);
+  }
+
+  /**
+   * Forgets a cancelled job, with the model folder it may have finished writing when it was ended (no
+   * version names it yet).
+   */
+  private discardJob(): void {
+    const job = readJob(this.workDir);
+    if (job && !this.deps.store.models.list().some((v) => v.dir === job.outDir))
+      rmSync(job.outDir, { recursive: true, force: true });
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  /** Half-written model folders of a killed run (saveModelFolder's temporaries) are removed. */
+  private sweepTemporaryFolders(): void {
+    if (!existsSync(this.modelsDir)) return;
+    for (const name of readdirSync(this.modelsDir))
+      if (/^\..*\.tmp-/.test(name)) rmSync(join(this.modelsDir, name), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,127 @@
+import { fork } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { PersonalizeProgress, PersonalizeResult } from '../training/personalize.js';
+import type { FromTrainer, ToTrainer } from './protocol.js';
+
+/** The part of a child process the client needs; Node's fork and Electron's utilityProcess both fit. */
+export interface TrainerChild {
+  send(msg: ToTrainer): void;
+  onMessage(handler: (msg: FromTrainer) => void): void;
+  onExit(handler: (code: number | null) => void): void;
+  kill(): void;
+  readonly pid?: number;
+}
+
+export type TrainerLauncher = (entry: string) => TrainerChild;
+
+/** Path of the trainer process entry next to this file (.ts from source, .js when built). */
+export function trainerEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.replace(/trainer-client\.(ts|js)$/, 'trainer-process.$1');
+}
+
+/** Starts the trainer as a Node child process; a TypeScript entry gets the tsx loader. */
+export const nodeTrainerLauncher: TrainerLauncher = (entry) => {
+  const execArgv = entry.endsWith('.ts')
+    ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
+    : [];
+  const child = fork(entry, [], {
+    serialization: 'advanced',
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return {
+    pid: child.pid,
+    send: (m) => {
+      if (child.connected) child.send(m);
+    },
+    onMessage: (h) => child.on('message', (m) => h(m as FromTrainer)),
+    onExit: (h) => child.on('exit', (code) => h(code)),
+    kill: () => child.kill('SIGKILL'),
+  };
+};
+
+export interface TrainerRunEvents {
+  started: [{ backend: string; threads: number }];
+  progress: [PersonalizeProgress];
+  result: [PersonalizeResult];
+  error: [string];
+  /** Always last: after 'result' or 'error', or alone when the process died. */
+  exit: [number | null];
+}
+
+/** One run of the trainer process on one job folder. */
+export class TrainerRun extends EventEmitter<TrainerRunEvents> {
+  private exited = false;
+
+  private constructor(private readonly child: TrainerChild) {
+    super();
+  }
+
+  static start(
+    workDir: string,
+    opts: { launcher?: TrainerLauncher; backend?: string; threads?: number; paused?: boolean } = {},
+  ): TrainerRun {
+    const child = (opts.launcher ?? nodeTrainerLauncher)(trainerEntry());
+    const run = new TrainerRun(child);
+    child.onMessage((msg) => {
+      switch (msg.type) {
+        case 'started':
+          run.emit('started', { backend: msg.backend, threads: msg.threads });
+          break;
+        case 'progress': {
+          const { type: _t, ...p } = msg;
+          run.emit('progress', p);
+          break;
+        }
+        case 'result':
+          run.emit('result', msg.result);
+          break;
+        case 'error':
+          run.emit('error', msg.message);
+          break;
+      }
+    });
+    child.onExit((code) => {
+      run.exited = true;
+      run.emit('exit', code);
+    });
+    if (opts.paused) child.send({ type: 'pause' });
+    child.send({ type: 'run', workDir, backend: opts.backend, threads: opts.threads });
+    return run;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  pause(): void {
+    this.child.send({ type: 'pause' });
+  }
+
+  resume(): void {
+    this.child.send({ type: 'resume' });
+  }
+
+  /** Asks the trainer to stop between steps; it answers with a 'cancelled' result and exits. */
+  cancel(): void {
+    this.child.send({ type: 'cancel' });
+  }
+
+  /** Ends the process at once (the job folder stays and resumes next time). */
+  kill(): void {
+    if (!this.exited) this.child.kill();
+  }
+
+  /** Resolves when the process has exited. */
+  exitedPromise(): Promise<number | null> {
+    if (this.exited) return Promise.resolve(null);
+    return new Promise((resolve) => this.once('exit', resolve));
+  }
+}

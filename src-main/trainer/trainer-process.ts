@@ -1,0 +1,113 @@
+import { setPriority } from 'node:os';
+import { initBackend } from '../model/backend.js';
+import { personalize, readJob } from '../training/personalize.js';
+import type { FromTrainer, ToTrainer } from './protocol.js';
+
+/**
+ * Entry of the trainer process: runs one personal fine-tuning job and exits. It runs at a lower
+ * scheduling priority with one compute thread, and holds between steps while told to pause, so live
+ * dictation in the engine process always has the CPU it needs.
+ */
+
+interface Port {
+  /** `sent` is called once the message has left this process (so exiting after it loses nothing). */
+  send(msg: FromTrainer, sent?: () => void): void;
+  onMessage(handler: (msg: ToTrainer) => void): void;
+}
+
+/** Niceness of the trainer: below normal, so the engine and the window win every contest for a core. */
+const NICENESS = 10;
+
+function openPort(): Port {
+  // Electron's utilityProcess gives process.parentPort; a Node fork gives process.send.
+  const parentPort = (
+    process as unknown as {
+      parentPort?: {
+        postMessage(m: unknown): void;
+        on(e: 'message', h: (ev: { data: unknown }) => void): void;
+      };
+    }
+  ).parentPort;
+  if (parentPort) {
+    return {
+      send: (msg, sent) => {
+        parentPort.postMessage(msg);
+        if (sent) setImmediate(sent);
+      },
+      onMessage: (h) => parentPort.on('message', (ev) => h(ev.data as ToTrainer)),
+    };
+  }
+  if (process.send) {
+    // The app is gone (killed, crashed): stop too. The job's checkpoint stays for the next start.
+    process.on('disconnect', () => process.exit(0));
+    return {
+      send: (msg, sent) => process.send!(msg, undefined, undefined, () => sent?.()),
+      onMessage: (h) => process.on('message', (m) => h(m as ToTrainer)),
+    };
+  }
+  throw new Error('trainer process started without a parent to talk to');
+}
+
+export function runTrainer(port: Port = openPort(), exit: (code: number) => void = process.exit): void {
+  const controller = new AbortController();
+  let paused = false;
+  let wake: (() => void) | null = null;
+  let running = false;
+
+  const gate = async () => {
+    while (paused && !controller.signal.aborted) await new Promise<void>((r) => (wake = r));
+  };
+  const release = () => {
+    wake?.();
+    wake = null;
+  };
+
+  port.onMessage((msg) => {
+    switch (msg.type) {
+      case 'pause':
+        paused = true;
+        break;
+      case 'resume':
+        paused = false;
+        release();
+        break;
+      case 'cancel':
+        controller.abort();
+        release();
+        break;
+      case 'run':
+        if (running) return port.send({ type: 'error', message: 'the trainer is already running a job' });
+        running = true;
+        void (async () => {
+          try {
+            try {
+              setPriority(NICENESS);
+            } catch {
+              // Not permitted here: run at normal priority, the pauses still protect dictation.
+            }
+            const backend = await initBackend({
+              prefer: (msg.backend ?? 'auto') as 'auto',
+              wasmThreads: msg.threads ?? 1,
+            });
+            port.send({ type: 'started', backend: backend.name, threads: backend.threads });
+            const job = readJob(msg.workDir);
+            if (!job) throw new Error(`no training job in ${msg.workDir}`);
+            const result = await personalize(job, {
+              signal: controller.signal,
+              beforeStep: gate,
+              onProgress: (p) => port.send({ type: 'progress', ...p }),
+            });
+            port.send({ type: 'result', result }, () => exit(0));
+          } catch (err) {
+            port.send({ type: 'error', message: err instanceof Error ? err.message : String(err) }, () =>
+              exit(1),
+            );
+          }
+        })();
+        break;
+    }
+  });
+}
+
+// Started as a process entry (not imported by tests): run.
+if (process.argv[1] && /trainer-process\.(ts|js)$/.test(process.argv[1])) runTrainer();

@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { AcousticModel } from '../model/acoustic.js';
+import { outputFrameMs } from '../model/config.js';
+import { type Alphabet, normalizeText } from '../speech/alphabet.js';
+import { beamSearch, type BeamSearchConfig, DEFAULT_BEAM_SEARCH } from '../speech/beam-search.js';
+import { greedyDecode } from '../speech/decode.js';
+import { Lexicon } from '../speech/lexicon.js';
+import { CorpusScorer } from '../speech/metrics.js';
+import type { EvalItem } from './evaluate.js';
+import type { SetScore } from './guard.js';
+
+/**
+ * The personal lexicon's own effect, apart from the acoustic model's: one model's log-probabilities on
+ * the user's held-back corrections, decoded greedily and by the lexicon-boosted beam search.
+ */
+export interface LexiconEffect {
+  words: number;
+  greedy: SetScore;
+  boosted: SetScore;
+}
+
+export function lexiconEffect(
+  model: AcousticModel,
+  alphabet: Alphabet,
+  items: readonly EvalItem[],
+  words: readonly string[],
+  config: Partial<BeamSearchConfig> = {},
+): LexiconEffect {
+  const lexicon = new Lexicon(alphabet, words);
+  const cfg = { ...DEFAULT_BEAM_SEARCH, ...config };
+  const greedy = new CorpusScorer();
+  const boosted = new CorpusScorer();
+  const F = model.config.featureBins;
+  for (const it of items) {
+    const x = tf.tensor3d(it.features(), [1, it.frames, F]); // [1, T, F]
+    const { logProbs, lengths } = model.logProbs(x, [it.frames]);
+    x.dispose();
+    const rows = logProbs.dataSync() as Float32Array; // [1, T', V]
+    logProbs.dispose();
+    const ref = normalizeText(it.text, alphabet);
+    greedy.add(ref, greedyDecode(rows, lengths[0], alphabet, { frameMs: outputFrameMs(model.config) }).text);
+    boosted.add(ref, beamSearch(rows, lengths[0], alphabet, lexicon, cfg).text);
+  }
+  const score = (s: CorpusScorer): SetScore => ({
+    wer: s.wer.rate,
+    cer: s.cer.rate,
+    utterances: s.words.utterances,
+  });
+  return { words: lexicon.size, greedy: score(greedy), boosted: score(boosted) };
+}

@@ -1,0 +1,364 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModelFolder, saveModelFolder } from '../model/checkpoint.js';
+import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
+import { seededRandom, type BatchConfig } from './batches.js';
+import { type AugmentConfig, DEFAULT_AUGMENT } from './feature-augment.js';
+import { DEFAULT_GUARD, evalItemsOf, guard, type GuardConfig, type GuardMetrics } from './guard.js';
+import { DEFAULT_HOLDOUT, type HoldoutConfig } from './holdout.js';
+import { lexiconEffect, type LexiconEffect } from './lexicon-eval.js';
+import { loadUtterances, MemoryFeatures } from './memory-features.js';
+import { DEFAULT_OPTIMIZER } from './optimizer.js';
+import type { SourceUtterance } from './prepare.js';
+import { loadReplay } from './replay.js';
+import { train, type TrainEvent } from './train.js';
+
+/**
+ * Personal fine-tuning: the user's corrected clips (plus replay utterances of general speech) train the
+ * last blocks of the current model with a small learning rate and early stopping, through the same loop
+ * as base training; the guard then decides whether the result replaces the current model. One job is one
+ * folder (`workDir`): a killed run resumes from its checkpoint there, and a finished one leaves its
+ * result there until the caller has recorded it, so every step can be repeated safely.
+ */
+export interface PersonalizeConfig {
+  /** Optimizer steps at most; early stopping usually ends sooner. */
+  steps: number;
+  /**
+   * Peak learning rate: a seventh of base training's 2e-3, so the model moves towards the voice in
+   * small steps instead of overwriting what it knows.
+   */
+  learningRate: number;
+  /** Linear warm-up steps (the optimizer's moments start empty). */
+  warmupSteps: number;
+  /**
+   * The last this-many residual blocks and the output head are adapted; the subsampling and the lower
+   * blocks (the general acoustic front) stay frozen. Fewer trained weights: less forgetting, faster steps.
+   */
+  adaptBlocks: number;
+  /** Replay utterances mixed into training per user utterance (limited by the replay set's size). */
+  replayRatio: number;
+  /** Every k-th replay utterance is kept for the guard instead of trained on. */
+  replayEvalEvery: number;
+  /** Steps between early-stopping checks. */
+  evalEvery: number;
+  /** Stop after this many checks without improvement. */
+  patience: number;
+  /** Utterances scored at each early-stopping check (user training clips and replay, seeded subset). */
+  devUtterances: number;
+  /** SpecAugment and speed perturbation: with a few dozen clips, every epoch should sound a bit different. */
+  augment: AugmentConfig | null;
+  batches: BatchConfig;
+  /** The held-back split the caller makes of the corrections (see holdout.ts). */
+  holdout: HoldoutConfig;
+  guard: GuardConfig;
+  seed: number;
+}
+
+export const DEFAULT_PERSONALIZE: PersonalizeConfig = {
+  steps: 200,
+  learningRate: 3e-4,
+  warmupSteps: 10,
+  adaptBlocks: 4,
+  replayRatio: 1,
+  replayEvalEvery: 2,
+  evalEvery: 25,
+  patience: 3,
+  devUtterances: 60,
+  augment: DEFAULT_AUGMENT,
+  // 16 s of padded audio per step: small enough that a step on a CPU takes a few seconds.
+  batches: { maxFrames: 1600, maxUtterances: 16, maxUtteranceFrames: 2000 },
+  holdout: DEFAULT_HOLDOUT,
+  guard: DEFAULT_GUARD,
+  seed: 1,
+};
+
+/** Everything one run needs; written to the job folder so a restarted run does exactly the same. */
+export interface PersonalizeJob {
+  /** The job's folder: checkpoint, log and result (kept until the caller records the result). */
+  workDir: string;
+  /** The model fine-tuned from: the current personal model, or the base. */
+  parentDir: string;
+  /** The model folder holding the replay set (the base model); default parentDir. */
+  replayDir?: string;
+  /** Where the promoted model is written (atomically). */
+  outDir: string;
+  /** Version label stored in the new model (e.g. "personal 3"). */
+  label: string;
+  /** Corrected clips to learn from: audio and the text it really says. */
+  train: SourceUtterance[];
+  /** Corrected clips held back to measure on. */
+  heldOut: SourceUtterance[];
+  /** Words of the user's personal lexicon: their effect on decoding is measured apart from the model's. */
+  lexicon?: string[];
+  config?: Partial<PersonalizeConfig>;
+}
+
+export interface PersonalizeProgress {
+  phase: 'preparing' | 'training' | 'evaluating' | 'saving';
+  step: number;
+  steps: number;
+  /** Training loss of the last step (0 before the first). */
+  loss: number;
+  /** Seconds until training ends at this pace (0 when unknown). */
+  etaSec: number;
+}
+
+export interface PersonalizeResult {
+  status: 'promoted' | 'rejected' | 'cancelled';
+  /** Why, in plain words. */
+  reason: string;
+  /** The new model folder (only when promoted). */
+  outDir: string | null;
+  label: string;
+  metrics: GuardMetrics | null;
+  /**
+   * The lexicon-boosted beam search against greedy decoding, on the held-back corrections with the model
+   * in use after this run (null without lexicon words or held-back corrections).
+   */
+  lexicon: LexiconEffect | null;
+  training: {
+    steps: number;
+    bestStep: number;
+    stopped: 'finished' | 'early' | 'cancelled';
+    userUtterances: number;
+    replayUtterances: number;
+  };
+  /** Clips that could not be used, with why. */
+  skipped: { id: string; reason: string }[];
+  /** Things worth knowing that did not stop the run (e.g. no replay set). */
+  warnings: string[];
+}
+
+export interface PersonalizeHooks {
+  onProgress?: (p: PersonalizeProgress) => void;
+  /** Cancels between steps; the job folder stays, resumable, until the caller removes it. */
+  signal?: AbortSignal;
+  /** Awaited before every step and before measuring: training waits here while the user dictates. */
+  beforeStep?: () => Promise<void>;
+}
+
+const RESULT_FILE = 'result.json';
+const TRAINED_FILE = 'trained.json';
+const JOB_FILE = 'job.json';
+
+/** Names of the parameters fine-tuning adapts: the last `adaptBlocks` blocks and the output head. */
+export function adaptedParameters(blocks: number, adaptBlocks: number): (name: string) => boolean {
+  const first = Math.max(0, blocks - adaptBlocks);
+  return (name) => {
+    if (name.startsWith('head.')) return true;
+    const m = /^blocks\.(\d+)\./.exec(name);
+    return m !== null && Number(m[1]) >= first;
+  };
+}
+
+function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+/** Saves a job in its folder (what a restarted trainer reads back). */
+export function saveJob(job: PersonalizeJob): void {
+  mkdirSync(job.workDir, { recursive: true });
+  writeJsonAtomic(join(job.workDir, JOB_FILE), job);
+}
+
+/** The job saved in a folder, or null when there is none. */
+export function readJob(workDir: string): PersonalizeJob | null {
+  const path = join(workDir, JOB_FILE);
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as PersonalizeJob;
+  } catch (err) {
+    throw new Error(`${path}: not a readable training job (${(err as Error).message})`, { cause: err });
+  }
+}
+
+/** The finished result in a job folder, or null. */
+export function readResult(workDir: string): PersonalizeResult | null {
+  const path = join(workDir, RESULT_FILE);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as PersonalizeResult) : null;
+}
+
+/** Runs (or resumes, or just reports) one personal fine-tuning job. */
+export async function personalize(
+  job: PersonalizeJob,
+  hooks: PersonalizeHooks = {},
+): Promise<PersonalizeResult> {
+  const done = readResult(job.workDir);
+  if (done) return done;
+  const cfg: PersonalizeConfig = { ...DEFAULT_PERSONALIZE, ...job.config };
+  const progress = (p: PersonalizeProgress) => hooks.onProgress?.(p);
+  progress({ phase: 'preparing', step: 0, steps: cfg.steps, loss: 0, etaSec: 0 });
+  mkdirSync(job.workDir, { recursive: true });
+  const runDir = join(job.workDir, 'run');
+  const warnings: string[] = [];
+
+  // ── Data: the user's clips, the replay set ─────────────────────────────────────────────────────
+  const parent = loadModelFolder(job.parentDir);
+  const userTrain = await loadUtterances(job.train, parent.features);
+  const userHeld = await loadUtterances(job.heldOut, parent.features);
+  const skipped = [...userTrain.skipped, ...userHeld.skipped];
+  if (userTrain.set.items.length === 0)
+    throw new Error(
+      `no usable training clips (${job.train.length} given, ${userTrain.skipped.length} unreadable)`,
+    );
+  const { replay, warning } = loadReplay(job.replayDir ?? job.parentDir, parent.features, {
+    evalEvery: cfg.replayEvalEvery,
+  });
+  if (warning) warnings.push(warning);
+  let replayTrain = new MemoryFeatures(parent.features.nMels, []);
+  if (replay) {
+    // A seeded choice, so a resumed run trains on the same mixture.
+    const want = Math.min(replay.train.items.length, Math.ceil(cfg.replayRatio * userTrain.set.items.length));
+    const rand = seededRandom(cfg.seed);
+    const order = replay.train.items.map((_, i) => ({ i, r: rand() })).sort((a, b) => a.r - b.r);
+    replayTrain = replay.train.pick(
+      order
+        .slice(0, want)
+        .map((x) => x.i)
+        .sort((a, b) => a - b),
+    );
+  }
+  const trainSet = userTrain.set.concat(replayTrain);
+  // Early stopping watches the training mixture itself (scored without augmentation): the held-back
+  // corrections stay untouched until the guard, so its verdict is not biased by the choice of step.
+  const devSet = trainSet;
+
+  // ── Training (skipped when a previous session of this job already finished it) ───────────────
+  const trainedPath = join(job.workDir, TRAINED_FILE);
+  let trained = existsSync(trainedPath)
+    ? (JSON.parse(readFileSync(trainedPath, 'utf8')) as PersonalizeResult['training'])
+    : null;
+  if (!trained) {
+    const recent: number[] = [];
+    const onEvent = (e: TrainEvent) => {
+      if (e.type !== 'step') return;
+      recent.push(e.stepSeconds);
+      if (recent.length > 10) recent.shift();
+      const perStep = recent.reduce((a, b) => a + b, 0) / recent.length;
+      progress({
+        phase: 'training',
+        step: e.step,
+        steps: e.steps,
+        loss: e.loss,
+        etaSec: Math.round(perStep * (e.steps - e.step)),
+      });
+    };
+    const r = await train(
+      { train: trainSet, dev: devSet },
+      {
+        runDir,
+        acoustic: parent.acoustic,
+        initFrom: job.parentDir,
+        trainable: adaptedParameters(parent.acoustic.blocks, cfg.adaptBlocks),
+        optimizer: {
+          ...DEFAULT_OPTIMIZER,
+          learningRate: cfg.learningRate,
+          warmupSteps: cfg.warmupSteps,
+          decay: 'constant',
+          totalSteps: cfg.steps,
+          // Decay pulls weights towards zero, not towards the parent's: it has no place in fine-tuning.
+          weightDecay: 0,
+        },
+        batches: cfg.batches,
+        augment: cfg.augment,
+        steps: cfg.steps,
+        evalEvery: cfg.evalEvery,
+        checkpointEvery: cfg.evalEvery,
+        devUtterances: cfg.devUtterances,
+        seed: cfg.seed,
+        patience: cfg.patience,
+      },
+      onEvent,
+      hooks.signal,
+      hooks.beforeStep,
+    );
+    r.model.dispose();
+    // train() checkpoints before it returns, cancelled or not: the step reached is on disk.
+    const reached = (
+      JSON.parse(readFileSync(join(runDir, 'checkpoint', 'trainer.json'), 'utf8')) as { step: number }
+    ).step;
+    if (hooks.signal?.aborted) {
+      return {
+        status: 'cancelled',
+        reason: 'training was cancelled; the current model stays',
+        outDir: null,
+        label: job.label,
+        metrics: null,
+        lexicon: null,
+        training: {
+          steps: reached,
+          bestStep: r.bestStep,
+          stopped: 'cancelled',
+          userUtterances: userTrain.set.items.length,
+          replayUtterances: replayTrain.items.length,
+        },
+        skipped,
+        warnings,
+      };
+    }
+    trained = {
+      steps: reached,
+      bestStep: r.bestStep,
+      stopped: reached < cfg.steps ? 'early' : 'finished',
+      userUtterances: userTrain.set.items.length,
+      replayUtterances: replayTrain.items.length,
+    };
+    writeJsonAtomic(trainedPath, trained);
+  }
+
+  // ── Guard: current model vs the best candidate, on held-back corrections and replay ──────────
+  await hooks.beforeStep?.();
+  progress({ phase: 'evaluating', step: trained.steps, steps: cfg.steps, loss: 0, etaSec: 0 });
+  const current = loadCheckpointModel(parent);
+  const best = loadModelFolder(join(runDir, 'best'));
+  const candidate = loadCheckpointModel(best);
+  let result: PersonalizeResult;
+  try {
+    const verdict = guard(current, candidate, parent.alphabet, userHeld.set, replay?.eval ?? null, cfg.guard);
+    const inUse = verdict.promoted ? candidate : current;
+    const words = job.lexicon ?? [];
+    result = {
+      status: verdict.promoted ? 'promoted' : 'rejected',
+      reason: verdict.reason,
+      outDir: verdict.promoted ? job.outDir : null,
+      label: job.label,
+      metrics: verdict.metrics,
+      lexicon:
+        words.length > 0 && userHeld.set.items.length > 0
+          ? lexiconEffect(inUse, parent.alphabet, evalItemsOf(userHeld.set), words)
+          : null,
+      training: trained,
+      skipped,
+      warnings,
+    };
+    if (verdict.promoted) {
+      progress({ phase: 'saving', step: trained.steps, steps: cfg.steps, loss: 0, etaSec: 0 });
+      saveModelFolder(
+        job.outDir,
+        checkpointFromModel(
+          candidate,
+          parent.alphabet,
+          {
+            version: job.label,
+            parent: job.parentDir,
+            metrics: { ...verdict.metrics },
+            training: {
+              kind: 'personal',
+              ...trained,
+              learningRate: cfg.learningRate,
+              adaptBlocks: cfg.adaptBlocks,
+            },
+          },
+          parent.features,
+        ),
+      );
+    }
+  } finally {
+    current.dispose();
+    candidate.dispose();
+  }
+  writeJsonAtomic(join(job.workDir, RESULT_FILE), result);
+  return result;
+}

@@ -1,0 +1,168 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readAudio } from '../speech/audio.js';
+import { DEFAULT_FEATURES, type FeatureConfig, logMel, minSamples } from '../speech/features.js';
+import { mulberry32 } from '../speech/prng.js';
+import { FeatureCache, FeatureCacheWriter } from './feature-cache.js';
+import { readLibriSpeech } from './librispeech.js';
+import { MemoryFeatures } from './memory-features.js';
+
+/**
+ * The replay set: a few minutes of the speech the base model learnt from, shipped inside the model folder
+ * as `replay/replay.feats` (a feature cache: int16 log-mel with transcripts, see feature-cache.ts).
+ * Personal fine-tuning mixes part of it into every run so the model does not forget general speech while
+ * it learns one voice, and the guard scores the other part to prove it did not.
+ */
+export const REPLAY_FOLDER = 'replay';
+export const REPLAY_FILE = 'replay.feats';
+
+export interface ReplayBuildConfig {
+  /** Size budget of the replay file: 3 MB of int16 log-mel ≈ 190 s of speech at 80 bins, 10 ms hop. */
+  maxBytes: number;
+  /** Longer utterances are passed over: many short ones cover more voices and words per byte. */
+  maxSeconds: number;
+  /** Order in which utterances are tried (a seeded shuffle, one speaker at a time in turn). */
+  seed: number;
+  /** Front end of the model the set belongs to. */
+  features: FeatureConfig;
+}
+
+export const DEFAULT_REPLAY_BUILD: ReplayBuildConfig = {
+  maxBytes: 3_000_000,
+  maxSeconds: 6,
+  seed: 1,
+  features: DEFAULT_FEATURES,
+};
+
+export interface ReplaySplitConfig {
+  /** Every k-th replay utterance is kept for measuring, the rest is mixed into training. */
+  evalEvery: number;
+}
+
+export interface ReplaySet {
+  /** Mixed into fine-tuning. */
+  train: MemoryFeatures;
+  /** Scored by the guard (never trained on). */
+  eval: MemoryFeatures;
+}
+
+export function replayPath(modelDir: string): string {
+  return join(modelDir, REPLAY_FOLDER, REPLAY_FILE);
+}
+
+/**
+ * Loads a model folder's replay set, split into training and measuring parts; null (with why) when the
+ * folder has none or it does not fit the model's front end.
+ */
+export function loadReplay(
+  modelDir: string,
+  features: FeatureConfig,
+  split: ReplaySplitConfig = { evalEvery: 2 },
+): { replay: ReplaySet | null; warning: string | null } {
+  const path = replayPath(modelDir);
+  if (!existsSync(path))
+    return {
+      replay: null,
+      warning: `${modelDir} has no replay set (${REPLAY_FOLDER}/${REPLAY_FILE}): fine-tuned without general speech mixed in, and forgetting was not measured`,
+    };
+  const cache = FeatureCache.load(path);
+  try {
+    if (JSON.stringify(cache.header.features) !== JSON.stringify(features))
+      return {
+        replay: null,
+        warning: `${path} was made with other feature settings than the model's: not used`,
+      };
+    const all = MemoryFeatures.fromCache(cache);
+    const k = Math.max(2, split.evalEvery);
+    const evalIdx = all.items.map((_, i) => i).filter((i) => i % k === k - 1);
+    const trainIdx = all.items.map((_, i) => i).filter((i) => i % k !== k - 1);
+    return { replay: { train: all.pick(trainIdx), eval: all.pick(evalIdx) }, warning: null };
+  } finally {
+    cache.close();
+  }
+}
+
+export interface ReplayBuildReport {
+  path: string;
+  utterances: number;
+  speakers: number;
+  audioSeconds: number;
+  bytes: number;
+}
+
+/**
+ * Builds `modelDir/replay/replay.feats` from a LibriSpeech-layout corpus: utterances of up to maxSeconds,
+ * taken one speaker at a time in turn (so every voice is in it), until the size budget is spent.
+ */
+export async function buildReplaySet(
+  corpusDir: string,
+  modelDir: string,
+  config: Partial<ReplayBuildConfig> = {},
+): Promise<ReplayBuildReport> {
+  const cfg = { ...DEFAULT_REPLAY_BUILD, ...config };
+  const corpus = await readLibriSpeech(corpusDir);
+  const rand = mulberry32(cfg.seed);
+  const bySpeaker = new Map<string, typeof corpus.utterances>();
+  for (const u of corpus.utterances) {
+    if (!bySpeaker.has(u.speaker)) bySpeaker.set(u.speaker, []);
+    bySpeaker.get(u.speaker)!.push(u);
+  }
+  const queues = [...bySpeaker.values()].map((list) => {
+    const q = [...list];
+    for (let i = q.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [q[i], q[j]] = [q[j], q[i]];
+    }
+    return q;
+  });
+  const bytesPerFrame = cfg.features.nMels * 2;
+  // The header holds each item's id, speaker, text and offset as JSON: count ~200 bytes an item.
+  const headerBytesPerItem = 200;
+  mkdirSync(join(modelDir, REPLAY_FOLDER), { recursive: true });
+  const path = replayPath(modelDir);
+  const writer = new FeatureCacheWriter(path, cfg.features);
+  let bytes = 0;
+  let frames = 0;
+  let count = 0;
+  const speakers = new Set<string>();
+  try {
+    let full = false;
+    while (!full && queues.some((q) => q.length > 0)) {
+      for (const q of queues) {
+        const u = q.shift();
+        if (!u) continue;
+        let audio;
+        try {
+          audio = await readAudio(u.audioPath, { sampleRate: cfg.features.sampleRate });
+        } catch {
+          continue; // an unreadable file: the next one of the speaker will do
+        }
+        if (audio.durationSec > cfg.maxSeconds || audio.samples.length < minSamples(cfg.features)) continue;
+        const m = logMel(audio.samples, cfg.features.sampleRate, cfg.features);
+        const cost = m.frames * bytesPerFrame + headerBytesPerItem;
+        if (bytes + cost > cfg.maxBytes) {
+          full = true;
+          break;
+        }
+        writer.add({ id: u.id, speaker: u.speaker, text: u.text, frames: m.frames }, m.data);
+        bytes += cost;
+        frames += m.frames;
+        count++;
+        speakers.add(u.speaker);
+      }
+    }
+    if (count === 0)
+      throw new Error(`${corpusDir}: no utterance of at most ${cfg.maxSeconds} s could be read`);
+    writer.finish();
+  } catch (err) {
+    writer.discard();
+    throw err;
+  }
+  return {
+    path,
+    utterances: count,
+    speakers: speakers.size,
+    audioSeconds: (frames * cfg.features.hopLength) / cfg.features.sampleRate,
+    bytes,
+  };
+}

@@ -1,0 +1,103 @@
+// `attune finetune` on the personal fixture: the user's takes as a LibriSpeech-layout folder, the tiny base
+// model with its replay set. Runs the real command line in a child process.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModelFolder } from '../../src-main/model/checkpoint.js';
+import { type PersonalFixture, personalFixture } from '../training/personal-fixture.js';
+import { attune } from './cli-helpers.js';
+
+let f: PersonalFixture;
+let root: string;
+
+beforeAll(async () => {
+  f = await personalFixture();
+  root = mkdtempSync(join(tmpdir(), 'attune-finetune-'));
+}, 120_000);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The tiny model's settings; its margin for forgetting is wider than the shipped default (see personalize.test). */
+const TINY = ['--steps', '150', '--lr', '3e-3', '--adapt-blocks', '3', '--backend', 'wasm', '--threads', '1'];
+
+describe('attune finetune', () => {
+  it('fine-tunes on the pairs, prints before/after scores, and writes the model it proved better', async () => {
+    const out = join(root, 'personal');
+    const r = await attune([
+      'finetune',
+      '--model',
+      f.baseDir,
+      '--data',
+      f.userCorpusDir,
+      '--out',
+      out,
+      ...TINY,
+      '--replay-margin',
+      '0.5',
+    ]);
+    expect(r.stderr).toMatch(/14 pairs to learn from, 4 held back/);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^set\s+utts\s+WER was\s+WER now\s+CER was\s+CER now$/);
+    expect(lines[1]).toMatch(/^held-back pairs\s+4 /);
+    expect(lines[2]).toMatch(/^replay \(general\)\s+9 /);
+    const json = JSON.parse(lines.at(-1)!);
+    console.log(`finetune: ${json.reason}`);
+    expect(json).toMatchObject({ status: 'promoted', promoted: true, out, trainPairs: 14, heldOutPairs: 4 });
+    expect(json.user.after.wer).toBeLessThan(json.user.before.wer);
+    expect(json.user.after.cer).toBeLessThan(json.user.before.cer);
+    expect(json.replay.before.utterances).toBe(9);
+    // The lexicon is measured apart: the same new model, greedy against boosted decoding.
+    expect(lines[3]).toMatch(/^lexicon \(\d+ words\)\s+4 .*greedy → boosted, same model/);
+    expect(json.lexicon.words).toBeGreaterThan(5);
+    expect(json.lexicon.greedy).toEqual(json.user.after);
+    expect(json.lexicon.boosted.wer).toBeLessThan(json.lexicon.greedy.wer);
+    console.log(
+      `finetune lexicon: WER ${json.lexicon.greedy.wer.toFixed(3)} → ${json.lexicon.boosted.wer.toFixed(3)}`,
+    );
+    const saved = loadModelFolder(out);
+    expect(saved.info.metrics).toEqual({ user: json.user, replay: json.replay });
+    // The work folder is gone once the result is out.
+    expect(existsSync(join(root, '.personal.work'))).toBe(false);
+  }, 120_000);
+
+  it('keeps the original when the new model is worse, and says why', async () => {
+    const out = join(root, 'reckless');
+    const r = await attune([
+      'finetune',
+      '--model',
+      f.baseDir,
+      '--data',
+      f.userCorpusDir,
+      '--out',
+      out,
+      ...TINY,
+      '--lr',
+      '0.5',
+      '--steps',
+      '20',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const json = JSON.parse(lines[0]);
+    expect(json).toMatchObject({ status: 'rejected', promoted: false, out: null });
+    expect(json.reason).toMatch(/^kept the current model: /);
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+
+  it('names the problem with a folder that is not a LibriSpeech-layout corpus', async () => {
+    const r = await attune([
+      'finetune',
+      '--model',
+      f.baseDir,
+      '--data',
+      join(root, 'nowhere'),
+      '--out',
+      join(root, 'x'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^attune: corpus folder .*nowhere does not exist/);
+  }, 60_000);
+});

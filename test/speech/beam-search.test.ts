@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { englishAlphabet } from '../../src-main/speech/alphabet.js';
+import { beamSearch } from '../../src-main/speech/beam-search.js';
+import { greedyDecode } from '../../src-main/speech/decode.js';
+import { Lexicon } from '../../src-main/speech/lexicon.js';
+
+const alphabet = englishAlphabet();
+const V = alphabet.size;
+
+/**
+ * Log-probabilities [frames, V] from per-frame probabilities of a few classes ('_' is the blank, ' ' the
+ * space); what is left of each frame is spread evenly over the other classes.
+ */
+function frames(spec: Record<string, number>[]): Float32Array {
+  const out = new Float32Array(spec.length * V);
+  spec.forEach((row, t) => {
+    const given = new Map<number, number>();
+    for (const [ch, p] of Object.entries(row))
+      given.set(ch === '_' ? alphabet.blank : alphabet.index.get(ch)!, p);
+    const used = [...given.values()].reduce((a, b) => a + b, 0);
+    const rest = (1 - used) / (V - given.size);
+    for (let v = 0; v < V; v++) out[t * V + v] = Math.log(given.get(v) ?? rest);
+  });
+  return out;
+}
+
+/** A clearly spoken character: most of the frame on it, then a blank frame. */
+const say = (ch: string) => [{ [ch]: 0.9 }, { _: 0.9 }];
+
+const greedy = (lp: Float32Array, T: number) => greedyDecode(lp, T, alphabet, { frameMs: 20 }).text;
+
+describe('beamSearch', () => {
+  it('decodes clear speech as greedy decoding does', () => {
+    const lp = frames([...'hello world'].flatMap(say));
+    const T = 22;
+    expect(greedy(lp, T)).toBe('hello world');
+    expect(beamSearch(lp, T, alphabet).text).toBe('hello world');
+  });
+
+  it('sums over alignments: finds the likelier transcript where every frame favours the blank', () => {
+    // Each frame: blank 0.55, "a" 0.44. Greedy: "" (0.30); "a" over all its alignments: 0.69.
+    const lp = frames([
+      { _: 0.55, a: 0.44 },
+      { _: 0.55, a: 0.44 },
+    ]);
+    expect(greedy(lp, 2)).toBe('');
+    const r = beamSearch(lp, 2, alphabet);
+    expect(r.text).toBe('a');
+    expect(Math.exp(r.score)).toBeCloseTo(0.44 * 0.44 + 2 * 0.44 * 0.55, 4);
+  });
+
+  it('recovers a lexicon word that greedy decoding misspells', () => {
+    // "zorba", with the first sound slightly more like "s".
+    const spec = [{ s: 0.5, z: 0.4 }, { _: 0.9 }, ...[...'orba'].flatMap(say)];
+    const lp = frames(spec);
+    const T = spec.length;
+    expect(greedy(lp, T)).toBe('sorba');
+    expect(beamSearch(lp, T, alphabet).text).toBe('sorba');
+    const lexicon = new Lexicon(alphabet, ['Zorba']);
+    const r = beamSearch(lp, T, alphabet, lexicon);
+    expect(r.text).toBe('zorba');
+    expect(r.bonus).toBeCloseTo(5, 6);
+    // Switched off (no boost), the lexicon changes nothing.
+    expect(beamSearch(lp, T, alphabet, lexicon, { boostPerChar: 0 }).text).toBe('sorba');
+  });
+
+  it('does not force a lexicon word onto speech that says another word', () => {
+    // "sorta": it starts like "zorba" but goes elsewhere; the bonus for "zor" is taken back.
+    const spec = [{ s: 0.85, z: 0.1 }, { _: 0.9 }, ...[...'orta'].flatMap(say)];
+    const lp = frames(spec);
+    const lexicon = new Lexicon(alphabet, ['zorba']);
+    const r = beamSearch(lp, spec.length, alphabet, lexicon);
+    expect(r.text).toBe('sorta');
+    expect(r.bonus).toBe(0);
+    // A lexicon word inside a longer word earns nothing either: "zorbas" is not "zorba".
+    const longer = [{ z: 0.9 }, { _: 0.9 }, ...[...'orbas'].flatMap(say)];
+    expect(beamSearch(frames(longer), longer.length, alphabet, lexicon).bonus).toBe(0);
+  });
+
+  it('boosts a lexicon word among others, and only whole words', () => {
+    const spec = [...'call ']
+      .flatMap(say)
+      .concat([{ s: 0.5, z: 0.4 }, { _: 0.9 }, ...[...'orba now'].flatMap(say)]);
+    const lp = frames(spec);
+    expect(greedy(lp, spec.length)).toBe('call sorba now');
+    expect(beamSearch(lp, spec.length, alphabet, new Lexicon(alphabet, ['zorba'])).text).toBe(
+      'call zorba now',
+    );
+    expect(() => beamSearch(lp, spec.length + 1, alphabet)).toThrow(/cannot hold/);
+  });
+});

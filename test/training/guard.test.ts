@@ -1,0 +1,108 @@
+// The guard on real models: the tiny base model of the personal fixture, a deliberately damaged copy of
+// it, the user's clips (held back) and the base model's replay set.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AcousticModel } from '../../src-main/model/acoustic.js';
+import { loadModelFolder, type ModelFolder } from '../../src-main/model/checkpoint.js';
+import { loadCheckpointModel } from '../../src-main/model/model-io.js';
+import { DEFAULT_GUARD, guard, judge, type GuardMetrics } from '../../src-main/training/guard.js';
+import { loadUtterances, type MemoryFeatures } from '../../src-main/training/memory-features.js';
+import { loadReplay, type ReplaySet } from '../../src-main/training/replay.js';
+import { seeded, useBackend } from './helpers-tf.js';
+import { personalFixture } from './personal-fixture.js';
+
+let base: ModelFolder;
+let heldOut: MemoryFeatures;
+let replay: ReplaySet;
+
+beforeAll(async () => {
+  await useBackend('wasm');
+  const f = await personalFixture();
+  base = loadModelFolder(f.baseDir);
+  heldOut = (
+    await loadUtterances(
+      f.user.filter((u) => u.id.startsWith('201-3-')),
+      base.features,
+    )
+  ).set;
+  replay = loadReplay(f.baseDir, base.features).replay!;
+}, 120_000);
+
+/** The base model with noise added to every weight: a model that is worse everywhere. */
+function damaged(scale: number): AcousticModel {
+  const rand = seeded(3);
+  const weights = new Map<string, Float32Array>();
+  for (const [name, w] of base.weights)
+    weights.set(
+      name,
+      w.map((x) => x + scale * (rand() * 2 - 1)),
+    );
+  return new AcousticModel(base.acoustic, weights, base.stats);
+}
+
+const score = (wer: number) => ({ wer, cer: wer / 3, utterances: 6 });
+
+describe('judge', () => {
+  const metrics = (userAfter: number, replayAfter: number | null): GuardMetrics => ({
+    user: { before: score(0.5), after: score(userAfter) },
+    replay: replayAfter === null ? null : { before: score(0.2), after: score(replayAfter) },
+  });
+
+  it('promotes only when the user WER drops and the replay WER rises by at most the margin', () => {
+    expect(judge(metrics(0.4, 0.21)).promoted).toBe(true);
+    expect(judge(metrics(0.4, 0.2 + DEFAULT_GUARD.replayMarginWer)).promoted).toBe(true);
+    expect(judge(metrics(0.4, 0.25)).promoted).toBe(false);
+    expect(judge(metrics(0.5, 0.1)).promoted).toBe(false);
+    expect(judge(metrics(0.6, 0.1)).promoted).toBe(false);
+    expect(judge(metrics(0.45, 0.2), { minUserWerGain: 0.1, replayMarginWer: 0.02 }).promoted).toBe(false);
+    expect(judge(metrics(0.35, 0.2), { minUserWerGain: 0.1, replayMarginWer: 0.02 }).promoted).toBe(true);
+  });
+
+  it('says why, with the numbers, in plain words', () => {
+    expect(judge(metrics(0.6, 0.2)).reason).toBe(
+      "kept the current model: on your 6 held-back corrections the new model's word error rate is 60.0%, which does not improve on the current 50.0%",
+    );
+    expect(judge(metrics(0.4, 0.3)).reason).toBe(
+      'kept the current model: it got better for you (50.0% → 40.0% word errors on your 6 held-back corrections) but forgot general speech: word errors on the replay set rose from 20.0% to 30.0%, more than the allowed 2.0 points',
+    );
+    expect(judge(metrics(0.4, 0.2)).reason).toBe(
+      'promoted: word errors on your 6 held-back corrections fell from 50.0% to 40.0%; general speech 20.0% → 20.0% (allowed rise 2.0 points)',
+    );
+    expect(judge(metrics(0.4, null)).reason).toMatch(/promoted: .*general speech was not checked/);
+    const none: GuardMetrics = { user: { before: score(0), after: score(0) }, replay: null };
+    none.user.before.utterances = 0;
+    expect(judge(none)).toEqual({
+      promoted: false,
+      reason: expect.stringMatching(/no held-back corrections to measure/),
+    });
+  });
+});
+
+describe('guard on real models', () => {
+  it('never promotes a deliberately worse model, and promotes the better one over it', () => {
+    const current = loadCheckpointModel(base);
+    const worse = damaged(0.15);
+    const v = guard(current, worse, base.alphabet, heldOut, replay.eval);
+    console.log(
+      `guard: user WER ${v.metrics.user.before.wer.toFixed(3)} → ${v.metrics.user.after.wer.toFixed(3)}, ` +
+        `replay WER ${v.metrics.replay!.before.wer.toFixed(3)} → ${v.metrics.replay!.after.wer.toFixed(3)}`,
+    );
+    expect(v.promoted).toBe(false);
+    expect(v.metrics.user.before.utterances).toBe(6);
+    expect(v.metrics.replay!.before.utterances).toBe(replay.eval.items.length);
+    expect(v.metrics.user.after.cer).toBeGreaterThan(v.metrics.user.before.cer);
+    expect(v.reason).toMatch(/^kept the current model/);
+
+    // The other way round the base model is the better candidate: promoted.
+    const back = guard(worse, current, base.alphabet, heldOut, replay.eval);
+    expect(back.promoted).toBe(true);
+    expect(back.metrics.user.before).toEqual(v.metrics.user.after);
+    expect(back.metrics.user.after).toEqual(v.metrics.user.before);
+    expect(back.reason).toMatch(/^promoted: /);
+
+    // Without held-back corrections nothing is promoted, however good.
+    const empty = guard(worse, current, base.alphabet, heldOut.pick([]), replay.eval);
+    expect(empty.promoted).toBe(false);
+    current.dispose();
+    worse.dispose();
+  });
+});

@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_FEATURES } from '../../src-main/speech/features.js';
+import { FeatureCache } from '../../src-main/training/feature-cache.js';
+import { buildReplaySet, loadReplay, replayPath } from '../../src-main/training/replay.js';
+import { type PersonalFixture, personalFixture } from './personal-fixture.js';
+
+let f: PersonalFixture;
+let root: string;
+
+beforeAll(async () => {
+  f = await personalFixture();
+  root = mkdtempSync(join(tmpdir(), 'attune-replay-'));
+}, 120_000);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('replay set', () => {
+  it('is built within its size budget, one speaker at a time, as a feature cache in the model folder', async () => {
+    const model = join(root, 'model');
+    const report = await buildReplaySet(f.corpusDir, model, { maxBytes: 120_000 });
+    const path = replayPath(model);
+    expect(path).toBe(join(model, 'replay', 'replay.feats'));
+    expect(statSync(path).size).toBeLessThanOrEqual(120_000);
+    expect(report.bytes).toBeLessThanOrEqual(120_000);
+    const cache = FeatureCache.load(path);
+    expect(cache.items).toHaveLength(report.utterances);
+    expect(report.utterances).toBeGreaterThan(3);
+    expect(report.utterances).toBeLessThan(18); // the budget stopped it before the whole corpus
+    // Round robin: the first three come from three different speakers.
+    expect(new Set(cache.items.slice(0, 3).map((i) => i.speaker)).size).toBe(3);
+    expect(report.speakers).toBe(3);
+    expect(report.audioSeconds).toBeCloseTo((cache.totalFrames * 160) / 16000, 6);
+    cache.close();
+    // The whole corpus fits a larger budget; a rebuild is the same file.
+    const all = await buildReplaySet(f.corpusDir, model);
+    expect(all.utterances).toBe(18);
+  });
+
+  it('loads split into a training part and a measuring part, or says why not', () => {
+    const { replay, warning } = loadReplay(f.baseDir, DEFAULT_FEATURES, { evalEvery: 3 });
+    expect(warning).toBeNull();
+    expect(replay!.train.items.length + replay!.eval.items.length).toBe(18);
+    expect(replay!.eval.items).toHaveLength(6);
+    const ids = new Set(replay!.train.items.map((i) => i.id));
+    expect(replay!.eval.items.some((i) => ids.has(i.id))).toBe(false);
+
+    expect(loadReplay(join(root, 'nowhere'), DEFAULT_FEATURES).warning).toMatch(/has no replay set/);
+    const other = loadReplay(f.baseDir, { ...DEFAULT_FEATURES, nMels: 40 });
+    expect(other.replay).toBeNull();
+    expect(other.warning).toMatch(/other feature settings/);
+  });
+});
