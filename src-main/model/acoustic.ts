@@ -281,9 +281,14 @@ export class AcousticModel {
       let h = tf.mul(this.normalise(features), timeMask(lens, T)) as tf.Tensor3D; // [B, T, F]
       for (let i = 0; i < this.geoms.length; i++) {
         const g = this.geoms[i];
-        h = this.layer(i, padTime(h, g.left, g.right), training, dropoutSeed); // [B, T_i, C]
         lens = lens.map((l) => convOutputFrames(l, g.kernel, g.stride, g.left, g.right));
-        h = tf.mul(h, timeMask(lens, h.shape[1])) as tf.Tensor3D;
+        // A scope per layer: its intermediates go as soon as it is done, except what the gradient tape
+        // keeps for the backward pass, so training holds one layer's temporaries at a time, not all.
+        const input = h;
+        h = tf.tidy(() => {
+          const out = this.layer(i, padTime(input, g.left, g.right), training, dropoutSeed); // [B, T_i, C]
+          return tf.mul(out, timeMask(lens, out.shape[1])) as tf.Tensor3D;
+        });
       }
       return this.head(h);
     });

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { registerCoreGradients } from './core-gradients.js';
 import { installWasmGradients } from './wasm-gradients.js';
+import { installWasmIdentity } from './wasm-identity.js';
 import { startThreadedWasm, threadedWasmFiles, threadedWasmUnavailable } from './wasm-threads.js';
 
 export { matMulFast } from './wasm-gradients.js';
@@ -225,6 +226,7 @@ async function startWasm(config: Required<BackendConfig>): Promise<RungResult> {
     if (!(await tf.setBackend('wasm'))) return { ok: false, why: 'wasm: the backend failed to start' };
   }
   installWasmGradients();
+  installWasmIdentity();
   const threads = wasm.getThreadsCount();
   const why = `wasm: ${threads} thread(s)${simd ? ', SIMD' : ', no SIMD'}, with training gradient fixes${threadsNote}`;
   return { ok: true, why, threads, simd };

@@ -19,15 +19,49 @@ export function convOutputFrames(
   return padded < kernel ? 0 : Math.floor((padded - kernel) / stride) + 1;
 }
 
-/** Layer norm over channels. x: [B, T, C] → [B, T, C]. */
+/**
+ * Layer norm over channels. x: [B, T, C] → [B, T, C].
+ *
+ * One op with its own gradient: left to autodiff, its eight elementwise ops each keep a [B, T, C] tensor
+ * for the backward pass and their broadcasting gradients add reductions; this keeps only the normalised
+ * input and 1/std per frame, which cuts a training step's peak memory and time.
+ *   dx = (1/std) · (g − mean(g) − x̂ · mean(g · x̂)),  g = dy · γ;  dγ = Σ dy · x̂;  dβ = Σ dy.
+ */
 export function layerNorm(x: tf.Tensor3D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor3D {
-  return tf.tidy(() => {
-    const mean = tf.mean(x, -1, true); // [B, T, 1]
-    const centred = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(centred), -1, true); // [B, T, 1]
-    const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, eps)));
-    return tf.add(tf.mul(normed, gamma), beta) as tf.Tensor3D;
-  });
+  return layerNormOp(eps)(x, gamma, beta) as tf.Tensor3D;
+}
+
+const layerNormOps = new Map<number, (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor>();
+
+function layerNormOp(eps: number): (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor {
+  let op = layerNormOps.get(eps);
+  if (!op) {
+    op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, gamma, beta] = args as tf.Tensor[];
+      const save = args[3] as tf.GradSaveFunc;
+      const mean = tf.mean(x, -1, true); // [B, T, 1]
+      const centred = tf.sub(x, mean); // [B, T, C]
+      const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps)); // [B, T, 1]
+      const xhat = tf.mul(centred, rstd); // [B, T, C]
+      save([xhat, rstd, gamma]);
+      return {
+        value: tf.add(tf.mul(xhat, gamma), beta),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xh, rs, g] = saved;
+          const dyT = dy;
+          const gy = tf.mul(dyT, g); // [B, T, C]
+          const dx = tf.mul(
+            rs,
+            tf.sub(tf.sub(gy, tf.mean(gy, -1, true)), tf.mul(xh, tf.mean(tf.mul(gy, xh), -1, true))),
+          );
+          const frames = [...Array(dyT.rank - 1).keys()]; // every axis but the channels
+          return [dx, tf.sum(tf.mul(dyT, xh), frames), tf.sum(dyT, frames)];
+        },
+      };
+    });
+    layerNormOps.set(eps, op);
+  }
+  return op;
 }
 
 /** Position-wise linear map. x: [B, T, Cin], w: [Cin, Cout], b: [Cout] → [B, T, Cout]. */

@@ -93,6 +93,34 @@ describe.each(['wasm', 'cpu'] as const)('layers on %s', (backend) => {
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
   });
 
+  it('layerNorm has the gradient autodiff gives the same computation in plain ops', () => {
+    const [B, T, C] = [3, 4, 6];
+    const eps = 1e-5;
+    const x = tf.tensor3d(randomValues(B * T * C, 7, -2, 3), [B, T, C]);
+    const gamma = tf.tensor1d(randomValues(C, 8, 0.5, 2));
+    const beta = tf.tensor1d(randomValues(C, 9));
+    const weights = tf.tensor3d(randomValues(B * T * C, 10), [B, T, C]); // a loss that weighs every output
+    const plain = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const mean = tf.mean(a, -1, true);
+      const centred = tf.sub(a, mean);
+      const variance = tf.mean(tf.square(centred), -1, true);
+      return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), g), b);
+    };
+    const loss =
+      (f: (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) =>
+      (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.square(f(a, g, b)), weights));
+    const want = tf.grads(loss(plain))([x, gamma, beta]);
+    const got = tf.grads(
+      loss((a, g, b) => layerNorm(a as tf.Tensor3D, g as tf.Tensor1D, b as tf.Tensor1D, eps)),
+    )([x, gamma, beta]);
+    got.forEach((g, k) => {
+      expect(g.shape).toEqual(want[k].shape);
+      expect(maxAbsDiff(g.dataSync() as Float32Array, want[k].dataSync() as Float32Array)).toBeLessThan(1e-4);
+    });
+    tf.dispose([x, gamma, beta, weights, ...want, ...got]);
+  });
+
   it('pointwise is a matMul per frame', () => {
     const [B, T, Cin, Cout] = [3, 4, 5, 6];
     const x = randomValues(B * T * Cin, 4);
