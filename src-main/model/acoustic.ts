@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mulberry32 } from '../speech/prng.js';
+import { residualBlock } from './block-op.js';
 import {
   type AcousticConfig,
   configProblems,
@@ -225,27 +226,24 @@ export class AcousticModel {
       return tf.relu(pointwise(dw, this.p('subsample.1.weight'), this.p('subsample.1.bias')));
     }
     const b = i - 2;
-    const T = convOutputFrames(padded.shape[1], g.kernel, 1, 0, 0);
-    const x = tf.slice(padded, [0, g.left, 0], [padded.shape[0], T, padded.shape[2]]); // [B, T, C] the unpadded input
-    let y = depthwise1d(padded, this.p(`blocks.${b}.depthwise`), 1); // [B, T, C]
-    y = pointwise(y, this.p(`blocks.${b}.weight`), this.p(`blocks.${b}.bias`));
-    y = layerNorm(
-      y,
-      this.p(`blocks.${b}.norm.gamma`),
-      this.p(`blocks.${b}.norm.beta`),
-      this.config.layerNormEps,
-    );
-    y = tf.relu(y);
-    if (training && this.config.dropout > 0) {
-      // A seed per step and layer makes a resumed run draw the same masks as an uninterrupted one.
-      y = tf.dropout(
-        y,
-        this.config.dropout,
-        undefined,
-        dropoutSeed === undefined ? undefined : dropoutSeed * 131 + i,
-      ) as tf.Tensor3D;
-    }
-    return tf.add(x, y) as tf.Tensor3D;
+    // x + dropout(ReLU(LN(pointwise(depthwise(x))))) as one op with its own backward pass (block-op.ts).
+    return residualBlock(
+      padded,
+      {
+        depthwise: this.p(`blocks.${b}.depthwise`),
+        weight: this.p(`blocks.${b}.weight`),
+        bias: this.p(`blocks.${b}.bias`),
+        gamma: this.p(`blocks.${b}.norm.gamma`),
+        beta: this.p(`blocks.${b}.norm.beta`),
+      },
+      {
+        left: g.left,
+        eps: this.config.layerNormEps,
+        dropout: training ? this.config.dropout : 0,
+        // A seed per step and layer makes a resumed run draw the same masks as an uninterrupted one.
+        seed: dropoutSeed === undefined ? undefined : dropoutSeed * 131 + i,
+      },
+    ); // [B, T, C]
   }
 
   private head(h: tf.Tensor3D): tf.Tensor3D {

@@ -46,17 +46,19 @@ function layerNormOp(eps: number): (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Ten
       save([xhat, rstd, gamma]);
       return {
         value: tf.add(tf.mul(xhat, gamma), beta),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xh, rs, g] = saved;
-          const dyT = dy;
-          const gy = tf.mul(dyT, g); // [B, T, C]
-          const dx = tf.mul(
-            rs,
-            tf.sub(tf.sub(gy, tf.mean(gy, -1, true)), tf.mul(xh, tf.mean(tf.mul(gy, xh), -1, true))),
-          );
-          const frames = [...Array(dyT.rank - 1).keys()]; // every axis but the channels
-          return [dx, tf.sum(tf.mul(dyT, xh), frames), tf.sum(dyT, frames)];
-        },
+        // In a scope of its own: tfjs would otherwise keep these temporaries to the end of the backward pass.
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          tf.tidy(() => {
+            const [xh, rs, g] = saved;
+            const dyT = dy;
+            const gy = tf.mul(dyT, g); // [B, T, C]
+            const dx = tf.mul(
+              rs,
+              tf.sub(tf.sub(gy, tf.mean(gy, -1, true)), tf.mul(xh, tf.mean(tf.mul(gy, xh), -1, true))),
+            );
+            const frames = [...Array(dyT.rank - 1).keys()]; // every axis but the channels
+            return [dx, tf.sum(tf.mul(dyT, xh), frames), tf.sum(dyT, frames)];
+          }),
       };
     });
     layerNormOps.set(eps, op);

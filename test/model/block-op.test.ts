@@ -1,0 +1,74 @@
+// The fused residual block against the same computation in plain ops under autodiff: value and all six
+// gradients, with and without dropout, on wasm (its own depthwise gradients) and on cpu.
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { residualBlock } from '../../src-main/model/block-op.js';
+import { depthwise1d, pointwise } from '../../src-main/model/layers.js';
+import { maxAbsDiff, randomValues, useBackend } from '../training/helpers-tf.js';
+
+type Six = [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+
+function plainBlock(inputs: Six, left: number, eps: number, dropout: number, seed: number): tf.Tensor3D {
+  const [padded, wdw, w, bias, gamma, beta] = inputs;
+  const [B, Tp, C] = padded.shape;
+  const T = Tp - wdw.shape[0] + 1;
+  const x = tf.slice(padded, [0, left, 0], [B, T, C]);
+  const z = pointwise(depthwise1d(padded, wdw, 1), w, bias);
+  const mean = tf.mean(z, -1, true);
+  const centred = tf.sub(z, mean);
+  const n = tf.mul(centred, tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps)));
+  let a = tf.relu(tf.add(tf.mul(n, gamma), beta));
+  if (dropout > 0) a = tf.dropout(a, dropout, undefined, seed);
+  return tf.add(x, a) as tf.Tensor3D;
+}
+
+describe.each(['wasm', 'cpu'] as const)('residualBlock on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  for (const dropout of [0, 0.3]) {
+    it(`equals the plain ops in value and gradients (dropout ${dropout})`, () => {
+      const [B, T, C, K, left, right] = [2, 11, 6, 5, 3, 1];
+      const eps = 1e-5;
+      const inputs: Six = [
+        tf.tensor3d(randomValues(B * (T + left + right) * C, 1, -2, 2), [B, T + left + right, C]),
+        tf.tensor2d(randomValues(K * C, 2), [K, C]),
+        tf.tensor2d(randomValues(C * C, 3), [C, C]),
+        tf.tensor1d(randomValues(C, 4)),
+        tf.tensor1d(randomValues(C, 5, 0.5, 2)),
+        tf.tensor1d(randomValues(C, 6)),
+      ];
+      const weights = tf.tensor3d(randomValues(B * T * C, 7), [B, T, C]);
+      const loss =
+        (f: (...a: tf.Tensor[]) => tf.Tensor3D) =>
+        (...a: tf.Tensor[]) =>
+          tf.sum(tf.mul(tf.square(f(...a)), weights));
+      const fused = (...a: tf.Tensor[]) =>
+        residualBlock(
+          a[0] as tf.Tensor3D,
+          {
+            depthwise: a[1] as tf.Tensor2D,
+            weight: a[2] as tf.Tensor2D,
+            bias: a[3] as tf.Tensor1D,
+            gamma: a[4] as tf.Tensor1D,
+            beta: a[5] as tf.Tensor1D,
+          },
+          { left, eps, dropout, seed: 42 },
+        );
+      const plain = (...a: tf.Tensor[]) => plainBlock(a as Six, left, eps, dropout, 42);
+      const got = tf.tidy(() => fused(...inputs).dataSync() as Float32Array);
+      const want = tf.tidy(() => plain(...inputs).dataSync() as Float32Array);
+      expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
+      const gGot = tf.grads(loss(fused))(inputs);
+      const gWant = tf.grads(loss(plain))(inputs);
+      gGot.forEach((g, k) => {
+        expect(g.shape, `gradient ${k}`).toEqual(gWant[k].shape);
+        const scale = Math.max(1, ...Array.from(gWant[k].dataSync(), Math.abs));
+        expect(
+          maxAbsDiff(g.dataSync() as Float32Array, gWant[k].dataSync() as Float32Array) / scale,
+          `gradient ${k}`,
+        ).toBeLessThan(1e-4);
+      });
+      tf.dispose([...inputs, weights, ...gGot, ...gWant]);
+    });
+  }
+});
