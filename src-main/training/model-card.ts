@@ -46,7 +46,7 @@ export function renderModelCard(c: CardInput): string {
     '',
     '## Model',
     '',
-    `- Streaming CTC character model: log-mel (${a.featureBins} bins, ${a.hopMs} ms hop) → 2 stride-2 convolutions → ${a.blocks} depthwise-separable residual blocks (${a.channels} channels, kernel ${a.kernel}, layer norm) → ${a.vocabSize} classes.`,
+    `- Streaming CTC character model: log-mel (${a.featureBins} bins, ${a.hopMs} ms hop) → 2 subsampling convolutions (strides ${a.subsampleStrides.join(', ')}) → ${a.blocks} depthwise-separable residual blocks (${a.channels} channels, kernel ${a.kernel}, layer norm) → ${a.vocabSize} classes.`,
     `- ${c.parameters.toLocaleString('en')} parameters, ${(c.weightsBytes / 1e6).toFixed(1)} MB of float32 weights (safetensors).`,
     `- Output frame ${outputFrameMs(a)} ms; look-ahead ${lookAheadMs(a)} ms (the only delay the model adds when streaming).`,
     '- Greedy decoding, no language model.',

@@ -39,6 +39,7 @@ describe('renderModelCard', () => {
     expect(card).toContain('attune train --corpus c');
     expect(card).toContain('959,517 parameters, 3.8 MB');
     expect(card).toContain('Output frame 20 ms; look-ahead 150 ms');
+    expect(card).toContain('2 subsampling convolutions (strides 2, 1)');
     expect(card).toContain('24.6 hours, 30868 utterances');
     expect(card).toContain('Held-out voices (the test-unseen set): flite-rms.');
     expect(card).toContain('weights are those of step 2500');
