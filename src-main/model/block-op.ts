@@ -35,8 +35,6 @@ export interface BlockOptions {
 const DEPTHWISE_ATTRS: tf.NamedAttrMap = { strides: [1, 1], pad: 'valid', dilations: [1, 1] };
 
 export function residualBlock(padded: tf.Tensor3D, p: BlockParams, o: BlockOptions): tf.Tensor3D {
-  const depthwiseGrad = tf.getGradient('DepthwiseConv2dNative');
-  if (depthwiseGrad == null) throw new Error('no gradient registered for DepthwiseConv2dNative');
   const [B, Tp, C] = padded.shape;
   const K = p.depthwise.shape[0];
   const T = Tp - K + 1;
@@ -87,6 +85,8 @@ export function residualBlock(padded: tf.Tensor3D, p: BlockParams, o: BlockOptio
           // Depthwise: the registered gradient of the kernel depthwise1d runs (the wasm-friendly one on wasm).
           const img = tf.reshape(sPad, [B, 1, Tp, C]); // [B, 1, Tp, C] as depthwise1d shapes it
           const filter = tf.reshape(sWdw, [1, K, C, 1]); // [1, K, C, 1]
+          const depthwiseGrad = tf.getGradient('DepthwiseConv2dNative');
+          if (depthwiseGrad == null) throw new Error('no gradient registered for DepthwiseConv2dNative');
           const g = depthwiseGrad.gradFunc(tf.reshape(dd, [B, 1, T, C]), [img, filter], DEPTHWISE_ATTRS);
           const dPadConv = tf.reshape(g.x(), [B, Tp, C]);
           const dWdw = tf.reshape(g.filter(), [K, C]);
