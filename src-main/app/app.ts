@@ -7,10 +7,11 @@ import { EVENT_NAMES, type EventName, type EventPayloads } from '../ipc/contract
 import { isModelFolder } from '../model/checkpoint.js';
 import { BASE_MODEL_DIR } from '../model/paths.js';
 import { Store } from '../store/store.js';
-import { PersonalTraining, type PersonalTrainingConfig } from '../trainer/personal-training.js';
+import { lexiconPath, PersonalTraining, type PersonalTrainingConfig } from '../trainer/personal-training.js';
 import type { TrainerLauncher } from '../trainer/trainer-client.js';
 import { DictationService, type DictationConfig } from './dictation-service.js';
 import { activateVersion, createHandlers } from './handlers.js';
+import { MicTest } from './mic-test.js';
 import { defaultDataDir, PACKAGE_JSON } from './paths.js';
 import { Router } from './router.js';
 
@@ -57,6 +58,8 @@ export interface AppContext {
   readonly dictation: DictationService;
   /** Personal fine-tuning: jobs in the trainer process, their results recorded in the store. */
   readonly training: PersonalTraining;
+  /** The microphone test of Settings: a short capture that only reports its level. */
+  readonly micTest: MicTest;
   readonly dataDir: string;
   readonly baseModelDir: string;
   readonly device: string;
@@ -95,6 +98,9 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     engine = await EngineClient.start({
       modelDir,
       backend: opts.backend ?? 'auto',
+      // Finals are boosted towards the words the user's corrections introduced: personal training keeps
+      // them in this file, which the engine watches, so a new word counts from the next phrase on.
+      lexicon: { path: lexiconPath(dataDir), boost: store.settings.get('lexiconBoost') },
       launcher: opts.launcher,
       startTimeoutMs: opts.engineStartTimeoutMs,
     });
@@ -124,11 +130,13 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     },
     opts.training,
   );
+  const micTest = new MicTest((level) => emit('devices.level', level), { capture });
   const context: AppContext = {
     store,
     engine,
     dictation,
     training,
+    micTest,
     dataDir,
     baseModelDir,
     device: opts.device ?? 'default',
@@ -153,6 +161,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
   const close = () => {
     closing ??= (async () => {
       try {
+        await micTest.stop();
         await dictation.stop();
       } finally {
         await training.close();

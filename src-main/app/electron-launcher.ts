@@ -1,13 +1,26 @@
 import { utilityProcess } from 'electron';
 import type { EngineLauncher } from '../engine/engine-client.js';
-import type { FromEngine } from '../engine/protocol.js';
+import type { FromEngine, ToEngine } from '../engine/protocol.js';
+import type { TrainerLauncher } from '../trainer/trainer-client.js';
+import type { FromTrainer, ToTrainer } from '../trainer/protocol.js';
 
 /**
- * Runs the engine process as an Electron utility process (Chromium's sandboxed helper process
- * with Node), the Electron counterpart of child_process.fork used outside Electron.
+ * Runs the model processes (the speech engine, the personal trainer) as Electron utility processes
+ * (Chromium's sandboxed helper process with Node), the Electron counterpart of child_process.fork used
+ * outside Electron. Both entries talk over process.parentPort there (see their openPort()).
  */
-export const utilityLauncher: EngineLauncher = (entry) => {
-  const child = utilityProcess.fork(entry, [], { serviceName: 'Attune speech engine', stdio: 'inherit' });
+
+/** The child both clients need, for one pair of message types. */
+interface UtilityChild<To, From> {
+  readonly pid?: number;
+  send(msg: To): void;
+  onMessage(handler: (msg: From) => void): void;
+  onExit(handler: (code: number | null) => void): void;
+  kill(): void;
+}
+
+function forkUtility<To, From>(entry: string, serviceName: string): UtilityChild<To, From> {
+  const child = utilityProcess.fork(entry, [], { serviceName, stdio: 'inherit' });
   let exited = false;
   child.on('exit', () => {
     exited = true;
@@ -19,10 +32,16 @@ export const utilityLauncher: EngineLauncher = (entry) => {
     send: (msg) => {
       if (!exited) child.postMessage(msg);
     },
-    onMessage: (h) => child.on('message', (m: unknown) => h(m as FromEngine)),
+    onMessage: (h) => child.on('message', (m: unknown) => h(m as From)),
     onExit: (h) => child.on('exit', (code) => h(code)),
     kill: () => {
       child.kill();
     },
   };
-};
+}
+
+export const utilityLauncher: EngineLauncher = (entry) =>
+  forkUtility<ToEngine, FromEngine>(entry, 'Attune speech engine');
+
+export const utilityTrainerLauncher: TrainerLauncher = (entry) =>
+  forkUtility<ToTrainer, FromTrainer>(entry, 'Attune personal trainer');

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { CaptureError } from '../engine/capture.js';
 import { listDevices } from '../engine/devices.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import type { EngineModelInfo } from '../engine/protocol.js';
@@ -56,7 +57,11 @@ export function createHandlers(app: AppContext): Handlers {
       };
     },
 
-    'dictation.start': ({ device }) => dictation.start(device ?? app.device),
+    'dictation.start': async ({ device }) => {
+      // The microphone test gives the device up to dictation.
+      await app.micTest.stop();
+      return dictation.start(device ?? app.device);
+    },
     'dictation.stop': () => dictation.stop(),
     'dictation.status': () => dictation.getStatus(),
 
@@ -156,7 +161,14 @@ export function createHandlers(app: AppContext): Handlers {
         const problem = app.hotkey?.use(hotkey) ?? null;
         if (problem !== null) throw new AppError('INVALID_STATE', problem);
       }
+      const boostBefore = store.settings.get('lexiconBoost');
       for (const [key, value] of Object.entries(patch)) store.settings.set(key as SettingKey, value as never);
+      const boost = store.settings.get('lexiconBoost');
+      if (boost !== boostBefore) {
+        // The switch reaches the running engine at once (finals are greedy while it is off); the engine
+        // reports its own errors, and the stored setting applies at its next start anyway.
+        app.engine.setLexicon({ boost }).catch(() => {});
+      }
       return store.settings.all();
     },
 
@@ -168,6 +180,19 @@ export function createHandlers(app: AppContext): Handlers {
           env: app.capture.env,
         })
       ).map((d) => ({ id: d.id, description: d.description })),
+
+    'devices.test': async ({ device, seconds }) => {
+      const state = dictation.getStatus().state;
+      if (state === 'starting' || state === 'listening' || state === 'thinking') {
+        throw new AppError('INVALID_STATE', 'stop dictation before testing the microphone');
+      }
+      try {
+        return await app.micTest.run(device ?? store.settings.get('device'), seconds);
+      } catch (err) {
+        if (err instanceof CaptureError) throw new AppError('NOT_AVAILABLE', `microphone: ${err.message}`);
+        throw err;
+      }
+    },
 
     'training.status': () => trainingStatus(),
     'training.start': () => {

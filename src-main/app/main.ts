@@ -15,7 +15,7 @@ import { EVENT_NAMES } from '../ipc/contract.js';
 import { startApp } from './app.js';
 import { GlobalHotkey } from './hotkey.js';
 import { RENDERER_DIR, RESOURCES_DIR } from './paths.js';
-import { utilityLauncher } from './electron-launcher.js';
+import { utilityLauncher, utilityTrainerLauncher } from './electron-launcher.js';
 import { toRemoteError } from './router.js';
 
 /**
@@ -39,7 +39,11 @@ if (!app.requestSingleInstanceLock()) {
 
 async function main(): Promise<void> {
   await app.whenReady();
-  const attune = await startApp({ dataDir: app.getPath('userData'), launcher: utilityLauncher });
+  const attune = await startApp({
+    dataDir: app.getPath('userData'),
+    launcher: utilityLauncher,
+    trainerLauncher: utilityTrainerLauncher,
+  });
   const rendererUrl = new URL(`file://${RENDERER}`).href;
 
   // Strict content security policy for every response the window loads.

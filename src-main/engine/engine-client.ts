@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EndpointConfig } from '../speech/endpoint.js';
-import type { EngineModelInfo, FromEngine, ToEngine } from './protocol.js';
+import type { EngineLexiconInfo, EngineModelInfo, FromEngine, LexiconSource, ToEngine } from './protocol.js';
 import type { FinalEvent, PartialEvent } from './recognizer.js';
 
 /** The part of a child process the client needs; Node's fork and Electron's utilityProcess both fit. */
@@ -48,6 +48,8 @@ export interface EngineOptions {
   modelDir: string;
   backend?: string;
   endpoint?: Partial<EndpointConfig>;
+  /** The personal lexicon finals are boosted towards, and the switch (default: on, no words). */
+  lexicon?: LexiconSource;
   launcher?: EngineLauncher;
   /** How long model loading may take before start() gives up. */
   startTimeoutMs?: number;
@@ -60,6 +62,8 @@ export interface EngineEvents {
   error: [{ message: string; fatal: boolean }];
   exit: [number | null];
   'model-swapped': [EngineModelInfo];
+  /** The lexicon the engine now uses: after start-up, setLexicon, or a change of the lexicon file. */
+  lexicon: [EngineLexiconInfo];
 }
 
 /**
@@ -70,6 +74,8 @@ export class EngineClient extends EventEmitter<EngineEvents> {
   private finishedWaiters: (() => void)[] = [];
   private exited = false;
   ready: Extract<FromEngine, { type: 'ready' }> | null = null;
+  /** The lexicon the engine last reported. */
+  lexicon: EngineLexiconInfo | null = null;
 
   private constructor(private readonly child: EngineChild) {
     super();
@@ -96,6 +102,7 @@ export class EngineClient extends EventEmitter<EngineEvents> {
         switch (msg.type) {
           case 'ready':
             client.ready = msg;
+            client.lexicon = msg.lexicon;
             clearTimeout(timer);
             resolve(client);
             break;
@@ -115,6 +122,10 @@ export class EngineClient extends EventEmitter<EngineEvents> {
           case 'model-swapped':
             client.emit('model-swapped', msg.model);
             break;
+          case 'lexicon':
+            client.lexicon = msg.lexicon;
+            client.emit('lexicon', msg.lexicon);
+            break;
           case 'stats': {
             const { type: _t, ...s } = msg;
             client.emit('stats', s);
@@ -129,7 +140,13 @@ export class EngineClient extends EventEmitter<EngineEvents> {
             break;
         }
       });
-      child.send({ type: 'init', modelDir: opts.modelDir, backend: opts.backend, endpoint: opts.endpoint });
+      child.send({
+        type: 'init',
+        modelDir: opts.modelDir,
+        backend: opts.backend,
+        endpoint: opts.endpoint,
+        lexicon: opts.lexicon,
+      });
     });
   }
 
@@ -171,6 +188,26 @@ export class EngineClient extends EventEmitter<EngineEvents> {
       this.once('model-swapped', onSwap);
       this.once('error', onErr);
       this.child.send({ type: 'swap-model', modelDir });
+    });
+  }
+
+  /**
+   * Replaces the personal lexicon (words, or a file to watch) or switches boosting, without stopping
+   * dictation; resolves with what the engine then uses.
+   */
+  setLexicon(lexicon: LexiconSource): Promise<EngineLexiconInfo> {
+    return new Promise((resolve, reject) => {
+      const onLexicon = (l: EngineLexiconInfo) => {
+        this.off('error', onErr);
+        resolve(l);
+      };
+      const onErr = (e: { message: string }) => {
+        this.off('lexicon', onLexicon);
+        reject(new Error(e.message));
+      };
+      this.once('lexicon', onLexicon);
+      this.once('error', onErr);
+      this.child.send({ type: 'lexicon', lexicon });
     });
   }
 

@@ -1,9 +1,10 @@
 import { describeBackend, initBackend } from '../model/backend.js';
 import { loadModel, type LoadedModel } from '../model/model-io.js';
-import type { EngineModelInfo, FromEngine, ToEngine } from './protocol.js';
+import { LexiconFile } from './lexicon-file.js';
+import type { EngineLexiconInfo, EngineModelInfo, FromEngine, LexiconSource, ToEngine } from './protocol.js';
+import { Recognizer } from './recognizer.js';
 
 type ToEngineInit = Extract<ToEngine, { type: 'init' }>;
-import { Recognizer } from './recognizer.js';
 
 /**
  * Entry of the engine process: loads the model, runs the streaming recogniser on the audio the
@@ -49,6 +50,10 @@ export function runEngine(port: Port = openPort()): void {
   let recognizer: Recognizer | null = null;
   /** Endpoint settings from 'init', kept so a 'reset' recogniser behaves the same. */
   let endpoint: ToEngineInit['endpoint'];
+  /** The personal lexicon: its words, the switch, and the file they come from (if any). */
+  let lexiconWords: readonly string[] = [];
+  let lexiconBoost = true;
+  let lexiconFile: LexiconFile | null = null;
   let computeMs = 0;
   let audioMs = 0;
   let lastStats = 0;
@@ -59,6 +64,58 @@ export function runEngine(port: Port = openPort()): void {
   const attach = (r: Recognizer) => {
     r.on('partial', (e) => port.send({ type: 'partial', ...e }));
     r.on('final', (e) => port.send({ type: 'final', ...e }));
+  };
+  const newRecognizer = (model: LoadedModel) => {
+    const r = new Recognizer(model, {
+      endpoint: endpoint as never,
+      final: { lexiconBoost },
+      lexicon: lexiconWords,
+    });
+    attach(r);
+    return r;
+  };
+  const lexiconInfo = (r: Recognizer): EngineLexiconInfo => ({
+    ...r.lexiconState,
+    path: lexiconFile?.path ?? null,
+  });
+  const reportLexicon = () => {
+    if (recognizer) port.send({ type: 'lexicon', lexicon: lexiconInfo(recognizer) });
+  };
+  const useWords = (words: readonly string[]) => {
+    lexiconWords = words;
+    recognizer?.setLexicon(words);
+  };
+  /** Applies a lexicon source; a file is read now and again whenever it changes. */
+  const useLexicon = (src: LexiconSource) => {
+    if (src.boost !== undefined) {
+      lexiconBoost = src.boost;
+      recognizer?.setLexiconBoost(src.boost);
+    }
+    if (src.path !== undefined) {
+      lexiconFile?.close();
+      lexiconFile = new LexiconFile(
+        src.path,
+        (words) => {
+          // Changes come between messages: apply them in order with the rest.
+          queue = queue.then(() => {
+            useWords(words);
+            reportLexicon();
+          });
+        },
+        (err) => fail(err, false),
+      );
+      try {
+        useWords(lexiconFile.read());
+      } catch (err) {
+        lexiconFile.close();
+        lexiconFile = null;
+        throw err;
+      }
+    } else if (src.words !== undefined) {
+      lexiconFile?.close();
+      lexiconFile = null;
+      useWords(src.words);
+    }
   };
 
   // Messages are handled strictly in order: audio that arrives while the model loads waits for it.
@@ -72,8 +129,8 @@ export function runEngine(port: Port = openPort()): void {
             const model = loadModel(msg.modelDir);
             recognizer?.dispose();
             endpoint = msg.endpoint;
-            recognizer = new Recognizer(model, { endpoint: endpoint as never });
-            attach(recognizer);
+            if (msg.lexicon) useLexicon(msg.lexicon);
+            recognizer = newRecognizer(model);
             port.send({
               type: 'ready',
               backend: {
@@ -82,6 +139,7 @@ export function runEngine(port: Port = openPort()): void {
                 description: describeBackend(backend),
               },
               model: modelInfo(model),
+              lexicon: lexiconInfo(recognizer),
             });
             break;
           }
@@ -105,9 +163,13 @@ export function runEngine(port: Port = openPort()): void {
             if (recognizer) {
               const model = recognizer.currentModel;
               recognizer.dispose();
-              recognizer = new Recognizer(model, { endpoint: endpoint as never });
-              attach(recognizer);
+              recognizer = newRecognizer(model);
             }
+            break;
+          case 'lexicon':
+            if (!recognizer) throw new Error('lexicon before init');
+            useLexicon(msg.lexicon);
+            reportLexicon();
             break;
           case 'swap-model': {
             const next = loadModel(msg.modelDir);
@@ -117,6 +179,7 @@ export function runEngine(port: Port = openPort()): void {
             break;
           }
           case 'shutdown':
+            lexiconFile?.close();
             recognizer?.dispose();
             process.exit(0);
         }

@@ -7,8 +7,27 @@ import type { FinalEvent, PartialEvent } from './recognizer.js';
  * serialization, or Electron's utilityProcess port), so typed arrays cross without copying to JSON.
  */
 
+/**
+ * The personal lexicon finals are boosted towards: its words, given outright or read from a file (one
+ * word a line) that the engine re-reads whenever it changes; and the switch.
+ */
+export interface LexiconSource {
+  /** Boost the lexicon's words in finals (off: greedy finals). Unchanged when left out. */
+  boost?: boolean;
+  /** The words themselves. */
+  words?: readonly string[];
+  /** A lexicon file, watched for changes (it need not exist yet). Replaces `words` and any earlier file. */
+  path?: string;
+}
+
 export type ToEngine =
-  | { type: 'init'; modelDir: string; backend?: string; endpoint?: Partial<EndpointConfig> }
+  | {
+      type: 'init';
+      modelDir: string;
+      backend?: string;
+      endpoint?: Partial<EndpointConfig>;
+      lexicon?: LexiconSource;
+    }
   /** PCM at 16 kHz, mono, samples in [-1, 1]. */
   | { type: 'audio'; samples: Float32Array }
   /** End of the utterance stream: flush and send the last final, then 'finished'. */
@@ -17,6 +36,8 @@ export type ToEngine =
   | { type: 'reset' }
   /** Use another model from the next phrase on (a promoted personal model, a rollback). */
   | { type: 'swap-model'; modelDir: string }
+  /** Replace the personal lexicon or switch its boosting; answered with 'lexicon'. */
+  | { type: 'lexicon'; lexicon: LexiconSource }
   | { type: 'shutdown' };
 
 export interface EngineModelInfo {
@@ -25,11 +46,26 @@ export interface EngineModelInfo {
   version?: string;
 }
 
+export interface EngineLexiconInfo {
+  boost: boolean;
+  /** Words the running model can spell. */
+  words: number;
+  /** The watched file, if any. */
+  path: string | null;
+}
+
 export type FromEngine =
-  | { type: 'ready'; backend: { name: string; threads: number; description: string }; model: EngineModelInfo }
+  | {
+      type: 'ready';
+      backend: { name: string; threads: number; description: string };
+      model: EngineModelInfo;
+      lexicon: EngineLexiconInfo;
+    }
   | ({ type: 'partial' } & PartialEvent)
   | ({ type: 'final' } & FinalEvent)
   | { type: 'finished' }
   | { type: 'model-swapped'; model: EngineModelInfo }
+  /** The lexicon finals now use (after a 'lexicon' message or a change of its file). */
+  | { type: 'lexicon'; lexicon: EngineLexiconInfo }
   | { type: 'stats'; audioMs: number; computeMs: number; rssBytes: number }
   | { type: 'error'; message: string; fatal: boolean };

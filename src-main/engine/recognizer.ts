@@ -5,20 +5,29 @@ import type { LoadedModel } from '../model/model-io.js';
 import { type DecodedWord, StreamingGreedyDecoder } from '../speech/decode.js';
 import { DEFAULT_ENDPOINT, type EndpointConfig, Endpointer, frameEnergy } from '../speech/endpoint.js';
 import { StreamingLogMel } from '../speech/features.js';
+import { FrameBuffer } from '../speech/frame-buffer.js';
+import { DEFAULT_FINAL_DECODER, FinalDecoder, type FinalDecoderConfig } from './final-decoder.js';
 
 /**
  * The streaming recogniser: PCM in, text out. Reads like the algorithm:
  *   accept audio → log-mel frames → model stream → greedy decoder → partial text
- *   → endpoint? → flush the model, final segment, reset for the next phrase.
+ *   → endpoint? → flush the model, final segment (decoded again over the segment's log-probs, with the
+ *     personal lexicon when there is one), reset for the next phrase.
  * Times are milliseconds of audio since the recogniser started (the session timeline), so the
  * caller can cut each segment's audio clip from its own recording.
  */
 export interface RecognizerConfig {
   endpoint: EndpointConfig;
+  /** How finals are decoded (lexicon boosting, its beam search). */
+  final: Partial<Omit<FinalDecoderConfig, 'beam'>> & { beam?: Partial<FinalDecoderConfig['beam']> };
+  /** The personal lexicon's words at the start (see setLexicon). */
+  lexicon: readonly string[];
 }
 
 export const DEFAULT_RECOGNIZER: RecognizerConfig = {
   endpoint: DEFAULT_ENDPOINT,
+  final: DEFAULT_FINAL_DECODER,
+  lexicon: [],
 };
 
 export interface PartialEvent {
@@ -54,6 +63,9 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
   private features: StreamingLogMel;
   private stream: ModelStream;
   private decoder: StreamingGreedyDecoder;
+  private readonly finalDecoder: FinalDecoder;
+  /** The segment's log-probs so far, [T, V]: what the final is decoded from. */
+  private segmentLogProbs: FrameBuffer;
   private endpointer: Endpointer;
   private frameMs: number;
   /** Feature frames consumed since start: the session clock (10 ms each). */
@@ -70,7 +82,28 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     this.features = new StreamingLogMel(model.features);
     this.stream = model.model.createStream();
     this.decoder = new StreamingGreedyDecoder(model.alphabet, { frameMs: this.frameMs });
+    this.finalDecoder = new FinalDecoder(this.cfg.final);
+    this.finalDecoder.setWords(this.cfg.lexicon);
+    this.segmentLogProbs = new FrameBuffer(model.alphabet.size);
     this.endpointer = new Endpointer({ ...this.cfg.endpoint, hopMs: this.hopMs });
+  }
+
+  /**
+   * Replaces the personal lexicon (words the user's corrections introduced). Takes effect from the next
+   * final on, the one of the phrase being spoken included; dictation does not stop.
+   */
+  setLexicon(words: readonly string[]): void {
+    this.finalDecoder.setWords(words);
+  }
+
+  /** Switches lexicon boosting of finals; off, finals are the greedy decoder's. */
+  setLexiconBoost(on: boolean): void {
+    this.finalDecoder.setBoost(on);
+  }
+
+  /** The lexicon as finals use it: whether boosting is on, and how many words the model can spell. */
+  get lexiconState(): { boost: boolean; words: number } {
+    return { boost: this.finalDecoder.cfg.lexiconBoost, words: this.finalDecoder.size(this.model.alphabet) };
   }
 
   private get hopMs(): number {
@@ -141,6 +174,7 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
 
   private decode(logProbs: Float32Array, frames: number): void {
     this.decoder.accept(logProbs, frames);
+    this.segmentLogProbs.append(logProbs, frames);
     const r = this.decoder.result();
     const text = [r.committed, r.partial].filter(Boolean).join(' ');
     if (text !== this.lastPartial) {
@@ -160,7 +194,13 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     // the offline model uses, so a segment decodes exactly as the offline model would decode it.
     const out = this.stream.flush();
     if (out.frames > 0) this.decode(out.logProbs, out.frames);
-    const fin = this.decoder.finalResult();
+    const fin = this.finalDecoder.decode(
+      this.segmentLogProbs.view(),
+      this.segmentLogProbs.frames,
+      this.model.alphabet,
+      this.frameMs,
+      this.decoder.finalResult(),
+    );
     // Text decoded from audio that never rose above the room's noise is a hallucination, not
     // dictation: drop it rather than type it.
     if (fin.text !== '' && this.endpointer.inSpeech) {
@@ -191,7 +231,10 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
       this.model = this.pendingModel;
       this.pendingModel = null;
       this.frameMs = outputFrameMs(this.model.model.config);
+      if (this.segmentLogProbs.width !== this.model.alphabet.size)
+        this.segmentLogProbs = new FrameBuffer(this.model.alphabet.size);
     }
+    this.segmentLogProbs.clear();
     this.stream = this.model.model.createStream();
     this.decoder = new StreamingGreedyDecoder(this.model.alphabet, { frameMs: this.frameMs });
     this.endpointer.reset();

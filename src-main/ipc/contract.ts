@@ -44,6 +44,9 @@ export const methodArgs = {
   'settings.get': z.object({}).strict(),
   'settings.set': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
   'devices.list': z.object({}).strict(),
+  'devices.test': z
+    .object({ device: text(200).optional(), seconds: z.number().min(0.5).max(30).optional() })
+    .strict(),
   'training.status': z.object({}).strict(),
   'training.start': z.object({}).strict(),
   'training.cancel': z.object({}).strict(),
@@ -113,6 +116,27 @@ export interface TrainingStatus {
   } | null;
   lastResult: { promoted: boolean; reason: string; before: number; after: number } | null;
   error: string | null;
+  /**
+   * Training loss by step of the running run, else of the last one (absent from older main processes;
+   * empty before the first step).
+   */
+  lossCurve?: LossPoint[];
+}
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+
+/** What a microphone test measured: the loudest readings over the time it recorded. */
+export interface MicTestResult {
+  device: string;
+  /** Audio actually recorded, in seconds (less when the test was ended early). */
+  seconds: number;
+  maxRmsDb: number;
+  maxPeakDb: number;
+  /** Level events sent during the test. */
+  readings: number;
 }
 
 export type Settings = Record<string, unknown>;
@@ -135,6 +159,8 @@ export interface MethodResults {
   'settings.get': Settings;
   'settings.set': Settings;
   'devices.list': Device[];
+  /** Records from the device for a few seconds, sending 'devices.level'; resolves when the test is over. */
+  'devices.test': MicTestResult;
   'training.status': TrainingStatus;
   'training.start': TrainingStatus;
   'training.cancel': TrainingStatus;
@@ -149,6 +175,8 @@ export interface EventPayloads {
   'dictation.partial': { sessionId: number; segment: number; committed: string; partial: string };
   'dictation.segment': { sessionId: number; segment: Segment };
   'dictation.level': { rmsDb: number; peakDb: number };
+  /** The input level during a microphone test (devices.test), not during dictation. */
+  'devices.level': { device: string; rmsDb: number; peakDb: number };
   'sessions.changed': { id: number | null };
   'training.status': TrainingStatus;
   'models.changed': { active: ModelVersion | null };
@@ -161,6 +189,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'dictation.partial',
   'dictation.segment',
   'dictation.level',
+  'devices.level',
   'sessions.changed',
   'training.status',
   'models.changed',

@@ -135,7 +135,7 @@ export class StreamingGreedyDecoder {
 
   /** Current text split into committed words and the partial tail. */
   result(): StreamingResult {
-    const all = this.groupWords();
+    const all = groupWords(this.chars, this.cfg.frameMs);
     // The last word is still open unless a word break has been decoded after it.
     const lastChar = this.chars[this.chars.length - 1];
     const open = lastChar !== undefined && lastChar.char !== ' ' ? 1 : 0;
@@ -151,7 +151,7 @@ export class StreamingGreedyDecoder {
 
   /** Everything decoded so far as final text (what an endpoint commits). */
   finalResult(): DecodeResult {
-    const words = this.groupWords();
+    const words = groupWords(this.chars, this.cfg.frameMs);
     return { text: words.map((w) => w.word).join(' '), words, chars: this.chars.map((c) => ({ ...c })) };
   }
 
@@ -163,28 +163,6 @@ export class StreamingGreedyDecoder {
     this.chars = [];
     this.prev = -1;
     this.lastNonBlankFrame = this.frameClock - 1;
-  }
-
-  private groupWords(): DecodedWord[] {
-    const words: DecodedWord[] = [];
-    let cur: DecodedChar[] = [];
-    const flush = () => {
-      if (cur.length === 0) return;
-      const logSum = cur.reduce((s, c) => s + Math.log(Math.max(c.prob, 1e-30)), 0);
-      words.push({
-        word: cur.map((c) => c.char).join(''),
-        startMs: cur[0].frame * this.cfg.frameMs,
-        endMs: (cur[cur.length - 1].endFrame + 1) * this.cfg.frameMs,
-        confidence: Math.exp(logSum / cur.length),
-      });
-      cur = [];
-    };
-    for (const c of this.chars) {
-      if (c.char === ' ') flush();
-      else cur.push(c);
-    }
-    flush();
-    return words;
   }
 
   private checkLogProbRow(logProbs: Float32Array, C: number): void {
@@ -205,6 +183,32 @@ export class StreamingGreedyDecoder {
       );
     }
   }
+}
+
+/**
+ * Groups decoded characters into words at the word breaks, with times (frame × frameMs, on the frames'
+ * own clock) and confidences.
+ */
+export function groupWords(chars: readonly DecodedChar[], frameMs: number): DecodedWord[] {
+  const words: DecodedWord[] = [];
+  let cur: DecodedChar[] = [];
+  const flush = () => {
+    if (cur.length === 0) return;
+    const logSum = cur.reduce((s, c) => s + Math.log(Math.max(c.prob, 1e-30)), 0);
+    words.push({
+      word: cur.map((c) => c.char).join(''),
+      startMs: cur[0].frame * frameMs,
+      endMs: (cur[cur.length - 1].endFrame + 1) * frameMs,
+      confidence: Math.exp(logSum / cur.length),
+    });
+    cur = [];
+  };
+  for (const c of chars) {
+    if (c.char === ' ') flush();
+    else cur.push(c);
+  }
+  flush();
+  return words;
 }
 
 /** Offline greedy decoding of a whole utterance: log-probs [T, C]. */

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrainingStatus } from '../ipc/contract.js';
+import type { LossPoint, TrainingStatus } from '../ipc/contract.js';
 import type { Store } from '../store/store.js';
 import type { Correction, ModelVersion, TrainingItem } from '../store/types.js';
 import { englishAlphabet, loadTokens } from '../speech/alphabet.js';
@@ -25,6 +25,11 @@ import { type TrainerLauncher, TrainerRun } from './trainer-client.js';
  * (made active, the engine swapped to it) or a rejected one with the reason. Jobs live in
  * dataDir/personal/job until their result is recorded, so a killed app resumes the job at its next start.
  */
+
+/** The personal lexicon file: one word per line, the words the user's corrections introduced. */
+export function lexiconPath(dataDir: string): string {
+  return join(dataDir, 'personal', 'lexicon.txt');
+}
 export interface PersonalTrainingConfig {
   /** Fine-tuning settings passed to every job (defaults: DEFAULT_PERSONALIZE). */
   personalize: Partial<PersonalizeConfig>;
@@ -70,7 +75,12 @@ interface SavedState {
   /** Pending corrections left when the last run ended: new ones are counted from there. */
   pendingAtLastRun: number;
   lastResult: TrainingStatus['lastResult'];
+  /** Training loss by step of the last run that ended (absent from state saved by older versions). */
+  lossCurve?: LossPoint[];
 }
+
+/** Loss points kept per run: longer runs keep every other point, so a status stays small. */
+const MAX_CURVE_POINTS = 500;
 
 /** Prefix of personal versions' labels and folders ("personal 3" in dataDir/models/personal-3). */
 const LABEL = 'personal';
@@ -87,6 +97,8 @@ export class PersonalTraining {
   private dictating = false;
   private lastEmit = 0;
   private finishing: Promise<void> | null = null;
+  /** Loss by step of the running run, or of the last one this process saw. */
+  private curve: LossPoint[] = [];
 
   constructor(
     private readonly deps: PersonalTrainingDeps,
@@ -107,6 +119,7 @@ export class PersonalTraining {
       progress: this.progress,
       lastResult: saved.lastResult,
       error: this.error,
+      lossCurve: this.busy || this.curve.length > 0 ? [...this.curve] : (saved.lossCurve ?? []),
     };
   }
 
@@ -192,7 +205,7 @@ export class PersonalTraining {
 
   /** The personal lexicon: words the user's corrections introduced, oldest first. */
   lexicon(): string[] {
-    const path = join(this.root, 'lexicon.txt');
+    const path = lexiconPath(this.deps.dataDir);
     if (!existsSync(path)) return [];
     return readFileSync(path, 'utf8')
       .split('\n')
@@ -210,7 +223,7 @@ export class PersonalTraining {
     const added = introducedWords(before, after, alphabet).filter((w) => !known.has(w));
     if (added.length === 0) return;
     mkdirSync(this.root, { recursive: true });
-    const path = join(this.root, 'lexicon.txt');
+    const path = lexiconPath(this.deps.dataDir);
     writeFileSync(`${path}.tmp`, [...known, ...added].join('\n') + '\n');
     renameSync(`${path}.tmp`, path);
   }
@@ -286,6 +299,7 @@ export class PersonalTraining {
     }
     this.error = null;
     this.progress = null;
+    this.curve = [];
     const run = TrainerRun.start(this.workDir, {
       launcher: this.deps.launcher,
       backend: this.cfg.backend,
@@ -320,6 +334,11 @@ export class PersonalTraining {
 
   private onProgress(p: PersonalizeProgress): void {
     this.progress = { step: p.step, steps: p.steps, loss: p.loss, etaSec: p.etaSec, phase: p.phase };
+    if (p.phase === 'training' && p.step > 0 && this.curve.at(-1)?.step !== p.step) {
+      this.curve.push({ step: p.step, loss: p.loss });
+      if (this.curve.length > MAX_CURVE_POINTS)
+        this.curve = this.curve.filter((_, i, all) => i % 2 === 1 || i === all.length - 1);
+    }
     const phaseState = p.phase === 'evaluating' || p.phase === 'saving' ? 'evaluating' : 'training';
     const next = this.dictating ? 'waiting' : phaseState;
     const now = Date.now();
@@ -344,6 +363,7 @@ export class PersonalTraining {
           lexicon: result.lexicon,
           training: result.training,
           warnings: result.warnings,
+          lossCurve: this.curve,
         };
         if (result.status === 'promoted' && result.outDir) {
           const version = store.models.create({
@@ -379,6 +399,7 @@ export class PersonalTraining {
             before: user?.before.wer ?? 0,
             after: user?.after.wer ?? 0,
           },
+          lossCurve: this.curve,
         });
         rmSync(this.workDir, { recursive: true, force: true });
         this.progress = null;

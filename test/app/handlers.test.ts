@@ -266,6 +266,16 @@ describe('app handlers on the real store and engine', () => {
     await call('settings.set', { patch: { keepAudio: true } });
   });
 
+  it('sends the lexicon switch to the running engine as soon as it is stored', async () => {
+    expect(t.app.engine.lexicon).toMatchObject({ boost: true });
+    const reported = new Promise((resolve) => t.app.engine.once('lexicon', resolve));
+    await call('settings.set', { patch: { lexiconBoost: false } });
+    expect(await reported).toMatchObject({ boost: false });
+    expect(t.app.engine.lexicon).toMatchObject({ boost: false });
+    await call('settings.set', { patch: { lexiconBoost: true } });
+    await expect.poll(() => t.app.engine.lexicon?.boost).toBe(true);
+  });
+
   it('stores a hotkey in canonical spelling, refusing malformed ones and ones another app holds', async () => {
     // The shell has no system-wide hotkey: the setting is checked and stored.
     expect((await call('settings.set', { patch: { hotkey: 'shift+alt+d' } })).hotkey).toBe('Alt+Shift+D');

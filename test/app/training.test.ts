@@ -104,6 +104,16 @@ describe('personal training in the app', () => {
     expect(training.every((s) => s.progress!.loss > 0 && s.progress!.etaSec >= 0)).toBe(true);
     expect(statuses.some((s) => s.state === 'evaluating')).toBe(true);
 
+    // The loss curve came with the status: every step's loss, in order; it stays as the last run's.
+    const curve = end.lossCurve!;
+    expect(curve).toEqual(
+      training
+        .map((s) => ({ step: s.progress!.step, loss: s.progress!.loss }))
+        .filter((p, i, all) => i === 0 || p.step !== all[i - 1].step),
+    );
+    expect(curve.length).toBeGreaterThan(10);
+    expect((await call('training.status', {})).lossCurve).toEqual(curve);
+
     // The new version is active, in the store and in the engine, with its metrics.
     const [v] = await call('models.list', {});
     expect(v).toMatchObject({
@@ -116,6 +126,7 @@ describe('personal training in the app', () => {
       user: { before: { utterances: 4 } },
       training: { userUtterances: 14 },
     });
+    expect(v.metrics.lossCurve).toEqual(curve);
     expect((await call('system.info', {})).model).toMatchObject({ label: 'personal 1', dir: v.dir });
     expect(app.store.corrections.counts()).toEqual({ pending: 0, trained: 14, 'held-out': 4 });
     expect(existsSync(join(t.dataDir, 'personal', 'job'))).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen } from '@testing-library/svelte';
-import type { Settings, SystemInfo } from '../../src-main/ipc/contract.js';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
+import type { MicTestResult, Settings, SystemInfo } from '../../src-main/ipc/contract.js';
 import SettingsView from '../../src-renderer/src/views/SettingsView.svelte';
 import { contractApi } from './contract-api.js';
 
@@ -17,7 +17,14 @@ const INFO: SystemInfo = {
   hotkey: 'CommandOrControl+Shift+Space',
 };
 
+/** A microphone test the test drives: it ends when `finish` is called. */
+interface MicTestDriver {
+  started: { device?: string; seconds?: number }[];
+  finish?: (result: MicTestResult) => void;
+}
+
 function setup() {
+  const micTest: MicTestDriver = { started: [] };
   let stored: Settings = {
     keepAudio: true,
     trashRetentionDays: 30,
@@ -33,11 +40,15 @@ function setup() {
       { id: 'default', description: 'System default' },
       { id: 'hw:1,0', description: 'USB headset' },
     ],
+    'devices.test': (args: { device?: string; seconds?: number }) => {
+      micTest.started.push(args);
+      return new Promise<MicTestResult>((resolve) => (micTest.finish = resolve));
+    },
   });
   const onInfoChanged = vi.fn();
   render(SettingsView, { api, info: INFO, onInfoChanged });
   const patches = () => api.calls.filter((c) => c.method === 'settings.set').map((c) => c.args);
-  return { api, patches, onInfoChanged };
+  return { api, patches, onInfoChanged, micTest };
 }
 
 describe('SettingsView', () => {
@@ -114,5 +125,54 @@ describe('SettingsView', () => {
     expect(screen.queryByTestId('hotkey-capture')).toBeNull();
     expect(screen.getByTestId('current-hotkey').textContent).toBe('Ctrl+Shift+Space');
     expect(patches()).toEqual([]);
+  });
+
+  it('tests the chosen microphone: its live level moves, then what was heard', async () => {
+    const { api, micTest } = setup();
+    const select = (await vi.waitFor(() => screen.getByLabelText('Record from'))) as HTMLSelectElement;
+    await vi.waitFor(() => expect(select.options).toHaveLength(2));
+    await fireEvent.change(select, { target: { value: 'hw:1,0' } });
+    await vi.waitFor(() => expect(select.value).toBe('hw:1,0'));
+
+    const button = screen.getByRole('button', { name: 'Test microphone' }) as HTMLButtonElement;
+    const meter = within(screen.getByTestId('mic-test-meter')).getByRole('meter');
+    expect(meter.getAttribute('aria-valuenow')).toBe('-60');
+    await fireEvent.click(button);
+    await vi.waitFor(() => expect(micTest.started).toEqual([{ device: 'hw:1,0', seconds: 5 }]));
+    expect(button.disabled).toBe(true);
+    expect(button.textContent).toBe('Listening…');
+
+    // Levels of this device move the meter; another device's do not.
+    const levels: string[] = [];
+    for (const rmsDb of [-42, -18, -30]) {
+      api.emit('devices.level', { device: 'hw:1,0', rmsDb, peakDb: rmsDb + 6 });
+      await vi.waitFor(() => expect(meter.getAttribute('aria-valuenow')).toBe(String(rmsDb)));
+      levels.push(meter.getAttribute('aria-valuetext')!);
+    }
+    expect(levels).toEqual(['-42 dB', '-18 dB', '-30 dB']);
+    api.emit('devices.level', { device: 'default', rmsDb: -5, peakDb: -1 });
+    expect(meter.getAttribute('aria-valuenow')).toBe('-30');
+
+    micTest.finish!({ device: 'hw:1,0', seconds: 5, maxRmsDb: -18.2, maxPeakDb: -12, readings: 3 });
+    await vi.waitFor(() =>
+      expect(screen.getByTestId('mic-test-result').textContent).toBe(
+        'The microphone works (loudest -18 dB).',
+      ),
+    );
+    expect(button.disabled).toBe(false);
+    expect(meter.getAttribute('aria-valuenow')).toBe('-60');
+    expect(api.listeners('devices.level')).toBe(0);
+  });
+
+  it('says when the microphone heard almost nothing', async () => {
+    const { micTest } = setup();
+    await fireEvent.click(await vi.waitFor(() => screen.getByRole('button', { name: 'Test microphone' })));
+    await vi.waitFor(() => expect(micTest.finish).toBeDefined());
+    micTest.finish!({ device: 'default', seconds: 5, maxRmsDb: -100, maxPeakDb: -100, readings: 50 });
+    await vi.waitFor(() =>
+      expect(screen.getByTestId('mic-test-result').textContent).toBe(
+        'Almost nothing was heard (loudest -100 dB): check that the microphone is on and not muted.',
+      ),
+    );
   });
 });

@@ -98,6 +98,35 @@ describe('scripts/build-main.mjs', () => {
     }
   });
 
+  it('starts the compiled trainer process from compiled JavaScript', async () => {
+    // The app's trainer client, compiled, starts its process entry the way the app does (Node's fork
+    // outside Electron); a job folder without a job gets the trainer's own answer after its backend is up.
+    const script = `
+      import { TrainerRun, trainerEntry } from ${JSON.stringify(built('trainer/trainer-client.js'))};
+      const run = TrainerRun.start(${JSON.stringify(join(dir, 'no-job'))}, { backend: 'wasm' });
+      const events = [];
+      run.on('started', (s) => events.push(['started', s.backend]));
+      run.on('error', (m) => events.push(['error', m]));
+      run.on('exit', (code) => {
+        events.push(['exit', code]);
+        console.log(JSON.stringify({ entry: trainerEntry(), pid: run.pid, events }));
+      });
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir() });
+    const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      entry: string;
+      pid: number;
+      events: unknown[];
+    };
+    expect(r.entry).toBe(built('trainer/trainer-process.js'));
+    expect(r.pid).toBeGreaterThan(0);
+    expect(r.events).toEqual([
+      ['started', 'wasm'],
+      ['error', `no training job in ${join(dir, 'no-job')}`],
+      ['exit', 1],
+    ]);
+  });
+
   it('bundles the preload into one file that needs nothing but electron', async () => {
     const code = readFileSync(built('app/preload.cjs'), 'utf8');
     expect([...code.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1])).toEqual(['electron']);

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { alignTranscript } from '../../src-main/speech/align.js';
+import { englishAlphabet } from '../../src-main/speech/alphabet.js';
+import { beamSearch } from '../../src-main/speech/beam-search.js';
+import { greedyDecode } from '../../src-main/speech/decode.js';
+import { Lexicon } from '../../src-main/speech/lexicon.js';
+
+const alphabet = englishAlphabet();
+const V = alphabet.size;
+
+/** Log-probabilities [frames, V]: given probabilities of a few classes ('_' blank), the rest spread evenly. */
+function frames(spec: Record<string, number>[]): Float32Array {
+  const out = new Float32Array(spec.length * V);
+  spec.forEach((row, t) => {
+    const given = new Map<number, number>();
+    for (const [ch, p] of Object.entries(row))
+      given.set(ch === '_' ? alphabet.blank : alphabet.index.get(ch)!, p);
+    const used = [...given.values()].reduce((a, b) => a + b, 0);
+    const rest = (1 - used) / (V - given.size);
+    for (let v = 0; v < V; v++) out[t * V + v] = Math.log(given.get(v) ?? rest);
+  });
+  return out;
+}
+
+describe('alignTranscript', () => {
+  it('gives the greedy path back where greedy decoding already spells the transcript', () => {
+    // Characters held over several frames, a doubled letter split by a blank, silence around.
+    const spec: Record<string, number>[] = [
+      { _: 0.9 },
+      ...[{ h: 0.8 }, { h: 0.7 }, { _: 0.9 }, { i: 0.6 }, { _: 0.9 }, { ' ': 0.9 }],
+      ...[{ s: 0.9 }, { e: 0.7 }, { _: 0.8 }, { e: 0.9 }, { e: 0.5 }, { _: 0.9 }, { _: 0.9 }],
+    ];
+    const lp = frames(spec);
+    const greedy = greedyDecode(lp, spec.length, alphabet, { frameMs: 20 });
+    expect(greedy.text).toBe('hi see');
+    const aligned = alignTranscript(lp, spec.length, alphabet, 'hi see', 20);
+    expect(aligned.chars).toEqual(greedy.chars);
+    expect(aligned.words).toEqual(greedy.words);
+  });
+
+  it('times the words of a transcript greedy decoding did not find', () => {
+    // "zorba" where greedy hears "sorba": the boosted search's transcript, aligned.
+    const say = (ch: string) => [{ [ch]: 0.9 }, { _: 0.9 }];
+    const spec = [{ _: 0.9 }, { _: 0.9 }, { s: 0.5, z: 0.4 }, { _: 0.9 }, ...[...'orba'].flatMap(say)];
+    const lp = frames(spec);
+    const { text } = beamSearch(lp, spec.length, alphabet, new Lexicon(alphabet, ['zorba']));
+    expect(text).toBe('zorba');
+    const r = alignTranscript(lp, spec.length, alphabet, text, 20);
+    expect(r.chars.map((c) => [c.char, c.frame, c.endFrame])).toEqual([
+      ['z', 2, 2],
+      ['o', 4, 4],
+      ['r', 6, 6],
+      ['b', 8, 8],
+      ['a', 10, 10],
+    ]);
+    expect(r.chars[0].prob).toBeCloseTo(0.4, 6);
+    expect(r.words).toHaveLength(1);
+    expect(r.words[0]).toMatchObject({ word: 'zorba', startMs: 40, endMs: 220 });
+    // One doubtful letter pulls the word's confidence down (geometric mean of 0.4 and four 0.9s).
+    expect(r.words[0].confidence).toBeCloseTo(Math.exp((Math.log(0.4) + 4 * Math.log(0.9)) / 5), 6);
+  });
+
+  it('refuses transcripts it cannot align, naming the problem', () => {
+    const lp = frames([{ a: 0.9 }, { a: 0.9 }]);
+    expect(() => alignTranscript(lp, 2, alphabet, 'aa', 20)).toThrow(/too few to spell "aa"/);
+    expect(() => alignTranscript(lp, 2, alphabet, 'a!', 20)).toThrow(/"!" is not in the alphabet/);
+    expect(() => alignTranscript(lp, 3, alphabet, 'a', 20)).toThrow(/cannot hold 3 frames/);
+    expect(alignTranscript(lp, 2, alphabet, '', 20)).toEqual({ text: '', words: [], chars: [] });
+  });
+});
