@@ -10,7 +10,11 @@
  */
 
 export interface EndpointConfig {
-  /** Quiet audio after speech that ends a segment. Short, because finals should land fast. */
+  /**
+   * Quiet audio after speech that ends a segment. Short, because finals should land fast: 250 ms keeps the
+   * final within half a second of the last word; a shorter pause inside a sentence only splits it into two
+   * segments (capitalisation and spacing carry across segments).
+   */
   trailingSilenceMs: number;
   /** A segment is cut here even without a pause (long run-on dictation). */
   maxSegmentMs: number;
@@ -32,7 +36,7 @@ export interface EndpointConfig {
 }
 
 export const DEFAULT_ENDPOINT: EndpointConfig = {
-  trailingSilenceMs: 300,
+  trailingSilenceMs: 250,
   maxSegmentMs: 15_000,
   idleResetMs: 4_000,
   trailingBlankMs: 1_000,
