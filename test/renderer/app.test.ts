@@ -14,10 +14,10 @@ const INFO: SystemInfo = {
   hotkey: 'CommandOrControl+Shift+Space',
 };
 
-function appApi() {
+function appApi(info: () => SystemInfo = () => INFO) {
   let state: DictationStatus = { state: 'idle', sessionId: null, startedAt: null, device: null, error: null };
   return contractApi({
-    'system.info': () => INFO,
+    'system.info': info,
     'dictation.status': () => state,
     'dictation.start': () => (state = { ...state, state: 'listening', sessionId: 1, startedAt: Date.now() }),
     'dictation.stop': () => (state = { ...state, state: 'stopped' }),
@@ -47,6 +47,19 @@ describe('App', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
     expect(screen.getByRole('heading', { name: 'Settings' })).toBeTruthy();
     expect(screen.queryByTestId('record')).toBeNull();
+  });
+
+  it('reads the app info again when another model version comes into use', async () => {
+    let label = 'base';
+    const api = appApi(() => ({ ...INFO, model: { ...INFO.model, label } }));
+    const connection = new Connection();
+    render(App, { connection });
+    await connection.open(async () => api);
+    await fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
+    await vi.waitFor(() => expect(screen.getByText(/^base · /)).toBeTruthy());
+    label = 'personal 2';
+    api.emit('models.changed', { active: null });
+    await vi.waitFor(() => expect(screen.getByText(/^personal 2 · /)).toBeTruthy());
   });
 
   it('toggles dictation with the shortcut pressed inside the window', async () => {
