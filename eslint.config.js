@@ -54,7 +54,10 @@ export default tseslint.config(
         'error',
         {
           paths: [noElectron],
-          patterns: [noTf, ...upward(['model', 'training', 'engine', 'store', 'ipc', 'app', 'cli'])],
+          patterns: [
+            noTf,
+            ...upward(['model', 'training', 'engine', 'store', 'ipc', 'trainer', 'app', 'cli']),
+          ],
         },
       ],
     },
@@ -64,7 +67,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [noElectron], patterns: upward(['training', 'engine', 'store', 'ipc', 'app', 'cli']) },
+        {
+          paths: [noElectron],
+          patterns: upward(['training', 'engine', 'store', 'ipc', 'trainer', 'app', 'cli']),
+        },
       ],
     },
   },
@@ -74,6 +80,7 @@ export default tseslint.config(
       'src-main/engine/**/*.ts',
       'src-main/store/**/*.ts',
       'src-main/ipc/**/*.ts',
+      'src-main/trainer/**/*.ts',
       'src-main/cli/**/*.ts',
     ],
     rules: { 'no-restricted-imports': ['error', { paths: [noElectron] }] },
