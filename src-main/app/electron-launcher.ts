@@ -1,4 +1,5 @@
 import { utilityProcess } from 'electron';
+import type { ChildLink } from '../engine/child-process.js';
 import type { EngineLauncher } from '../engine/engine-client.js';
 import type { FromEngine, ToEngine } from '../engine/protocol.js';
 import type { TrainerLauncher } from '../trainer/trainer-client.js';
@@ -10,16 +11,7 @@ import type { FromTrainer, ToTrainer } from '../trainer/protocol.js';
  * outside Electron. Both entries talk over process.parentPort there (see their openPort()).
  */
 
-/** The child both clients need, for one pair of message types. */
-interface UtilityChild<To, From> {
-  readonly pid?: number;
-  send(msg: To): void;
-  onMessage(handler: (msg: From) => void): void;
-  onExit(handler: (code: number | null) => void): void;
-  kill(): void;
-}
-
-function forkUtility<To, From>(entry: string, serviceName: string): UtilityChild<To, From> {
+function forkUtility<To, From>(entry: string, serviceName: string): ChildLink<To, From> {
   const child = utilityProcess.fork(entry, [], { serviceName, stdio: 'inherit' });
   let exited = false;
   child.on('exit', () => {

@@ -1,48 +1,21 @@
-import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type ChildLink, entryBeside, forkNode } from './child-process.js';
 import type { EndpointConfig } from '../speech/endpoint.js';
 import type { EngineLexiconInfo, EngineModelInfo, FromEngine, LexiconSource, ToEngine } from './protocol.js';
 import type { FinalEvent, PartialEvent } from './recognizer.js';
 
-/** The part of a child process the client needs; Node's fork and Electron's utilityProcess both fit. */
-export interface EngineChild {
-  send(msg: ToEngine): void;
-  onMessage(handler: (msg: FromEngine) => void): void;
-  onExit(handler: (code: number | null) => void): void;
-  kill(): void;
-  readonly pid?: number;
-}
+/** The engine child process: Node's fork here, Electron's utilityProcess in the app. */
+export type EngineChild = ChildLink<ToEngine, FromEngine>;
 
 export type EngineLauncher = (entry: string) => EngineChild;
 
-/** Path of the engine process entry next to this file (.ts from source, .js when built). */
+/** Path of the engine process entry next to this file. */
 export function engineEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.replace(/engine-client\.(ts|js)$/, 'engine-process.$1');
+  return entryBeside(import.meta.url, 'engine-process');
 }
 
-/** Starts the engine as a Node child process; a TypeScript entry gets the tsx loader. */
-export const nodeLauncher: EngineLauncher = (entry) => {
-  const execArgv = entry.endsWith('.ts')
-    ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
-    : [];
-  const child = fork(entry, [], {
-    serialization: 'advanced',
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return {
-    pid: child.pid,
-    send: (m) => {
-      if (child.connected) child.send(m);
-    },
-    onMessage: (h) => child.on('message', (m) => h(m as FromEngine)),
-    onExit: (h) => child.on('exit', (code) => h(code)),
-    kill: () => child.kill(),
-  };
-};
+/** Starts the engine as a Node child process. */
+export const nodeLauncher: EngineLauncher = (entry) => forkNode<ToEngine, FromEngine>(entry);
 
 export interface EngineOptions {
   modelDir: string;

@@ -1,47 +1,21 @@
-import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type ChildLink, entryBeside, forkNode } from '../engine/child-process.js';
 import type { PersonalizeProgress, PersonalizeResult } from '../training/personalize.js';
 import type { FromTrainer, ToTrainer } from './protocol.js';
 
-/** The part of a child process the client needs; Node's fork and Electron's utilityProcess both fit. */
-export interface TrainerChild {
-  send(msg: ToTrainer): void;
-  onMessage(handler: (msg: FromTrainer) => void): void;
-  onExit(handler: (code: number | null) => void): void;
-  kill(): void;
-  readonly pid?: number;
-}
+/** The trainer child process: Node's fork here, Electron's utilityProcess in the app. */
+export type TrainerChild = ChildLink<ToTrainer, FromTrainer>;
 
 export type TrainerLauncher = (entry: string) => TrainerChild;
 
-/** Path of the trainer process entry next to this file (.ts from source, .js when built). */
+/** Path of the trainer process entry next to this file. */
 export function trainerEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.replace(/trainer-client\.(ts|js)$/, 'trainer-process.$1');
+  return entryBeside(import.meta.url, 'trainer-process');
 }
 
-/** Starts the trainer as a Node child process; a TypeScript entry gets the tsx loader. */
-export const nodeTrainerLauncher: TrainerLauncher = (entry) => {
-  const execArgv = entry.endsWith('.ts')
-    ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
-    : [];
-  const child = fork(entry, [], {
-    serialization: 'advanced',
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return {
-    pid: child.pid,
-    send: (m) => {
-      if (child.connected) child.send(m);
-    },
-    onMessage: (h) => child.on('message', (m) => h(m as FromTrainer)),
-    onExit: (h) => child.on('exit', (code) => h(code)),
-    kill: () => child.kill('SIGKILL'),
-  };
-};
+/** Starts the trainer as a Node child process; killing it is immediate (its checkpoints make that safe). */
+export const nodeTrainerLauncher: TrainerLauncher = (entry) =>
+  forkNode<ToTrainer, FromTrainer>(entry, 'SIGKILL');
 
 export interface TrainerRunEvents {
   started: [{ backend: string; threads: number }];

@@ -1,26 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FinalDecoder } from '../../src-main/engine/final-decoder.js';
-import { englishAlphabet } from '../../src-main/speech/alphabet.js';
 import { greedyDecode } from '../../src-main/speech/decode.js';
+import { alphabet, frames, say } from '../speech/log-prob-frames.js';
 
-const alphabet = englishAlphabet();
-const V = alphabet.size;
-
-/** Log-probabilities [frames, V]: given probabilities of a few classes ('_' blank), the rest spread evenly. */
-function frames(spec: Record<string, number>[]): Float32Array {
-  const out = new Float32Array(spec.length * V);
-  spec.forEach((row, t) => {
-    const given = new Map<number, number>();
-    for (const [ch, p] of Object.entries(row))
-      given.set(ch === '_' ? alphabet.blank : alphabet.index.get(ch)!, p);
-    const used = [...given.values()].reduce((a, b) => a + b, 0);
-    const rest = (1 - used) / (V - given.size);
-    for (let v = 0; v < V; v++) out[t * V + v] = Math.log(given.get(v) ?? rest);
-  });
-  return out;
-}
-
-const say = (ch: string) => [{ [ch]: 0.9 }, { _: 0.9 }];
 // "call zorba now", the z sounding a little more like s.
 const spec = [...'call ']
   .flatMap(say)

@@ -1,26 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { alignTranscript } from '../../src-main/speech/align.js';
-import { englishAlphabet } from '../../src-main/speech/alphabet.js';
 import { beamSearch } from '../../src-main/speech/beam-search.js';
 import { greedyDecode } from '../../src-main/speech/decode.js';
 import { Lexicon } from '../../src-main/speech/lexicon.js';
-
-const alphabet = englishAlphabet();
-const V = alphabet.size;
-
-/** Log-probabilities [frames, V]: given probabilities of a few classes ('_' blank), the rest spread evenly. */
-function frames(spec: Record<string, number>[]): Float32Array {
-  const out = new Float32Array(spec.length * V);
-  spec.forEach((row, t) => {
-    const given = new Map<number, number>();
-    for (const [ch, p] of Object.entries(row))
-      given.set(ch === '_' ? alphabet.blank : alphabet.index.get(ch)!, p);
-    const used = [...given.values()].reduce((a, b) => a + b, 0);
-    const rest = (1 - used) / (V - given.size);
-    for (let v = 0; v < V; v++) out[t * V + v] = Math.log(given.get(v) ?? rest);
-  });
-  return out;
-}
+import { alphabet, frames } from './log-prob-frames.js';
 
 describe('alignTranscript', () => {
   it('gives the greedy path back where greedy decoding already spells the transcript', () => {

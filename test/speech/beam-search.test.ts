@@ -1,31 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { englishAlphabet } from '../../src-main/speech/alphabet.js';
 import { beamSearch } from '../../src-main/speech/beam-search.js';
 import { greedyDecode } from '../../src-main/speech/decode.js';
 import { Lexicon } from '../../src-main/speech/lexicon.js';
-
-const alphabet = englishAlphabet();
-const V = alphabet.size;
-
-/**
- * Log-probabilities [frames, V] from per-frame probabilities of a few classes ('_' is the blank, ' ' the
- * space); what is left of each frame is spread evenly over the other classes.
- */
-function frames(spec: Record<string, number>[]): Float32Array {
-  const out = new Float32Array(spec.length * V);
-  spec.forEach((row, t) => {
-    const given = new Map<number, number>();
-    for (const [ch, p] of Object.entries(row))
-      given.set(ch === '_' ? alphabet.blank : alphabet.index.get(ch)!, p);
-    const used = [...given.values()].reduce((a, b) => a + b, 0);
-    const rest = (1 - used) / (V - given.size);
-    for (let v = 0; v < V; v++) out[t * V + v] = Math.log(given.get(v) ?? rest);
-  });
-  return out;
-}
-
-/** A clearly spoken character: most of the frame on it, then a blank frame. */
-const say = (ch: string) => [{ [ch]: 0.9 }, { _: 0.9 }];
+import { alphabet, frames, say } from './log-prob-frames.js';
 
 const greedy = (lp: Float32Array, T: number) => greedyDecode(lp, T, alphabet, { frameMs: 20 }).text;
 
