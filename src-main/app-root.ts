@@ -8,6 +8,14 @@ import { fileURLToPath } from 'node:url';
  * here, so their paths hold whether the code runs from src-main/ through tsx or from the compiled dist/.
  */
 export function appRoot(from: string = import.meta.url): string {
+  // The shipped-file paths ask for this module's own root several times as they load: find it once.
+  if (from === import.meta.url) return (ownRoot ??= findRoot(from));
+  return findRoot(from);
+}
+
+let ownRoot: string | undefined;
+
+function findRoot(from: string): string {
   let dir = dirname(from.startsWith('file:') ? fileURLToPath(from) : from);
   for (;;) {
     const pkg = join(dir, 'package.json');
