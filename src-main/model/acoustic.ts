@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mulberry32 } from '../speech/prng.js';
-import { residualBlock } from './block-op.js';
+import { residualBlock, residualBlockWindow } from './block-op.js';
 import {
   type AcousticConfig,
   configProblems,
@@ -206,14 +206,22 @@ export class AcousticModel {
   }
 
   /**
-   * Layer i over input that is already padded with its left context and right context:
-   * padded [B, left + T + right, Cin] → [B, T', Cout]. Shared by the offline and streaming paths.
+   * Layer i. `input` is either a streaming window that already holds the layer's left and right context
+   * ([B, left + T + right, Cin]), or a whole utterance to be zero-padded here ([B, T, Cin]); either way
+   * → [B, T', Cout]. Shared by the offline and streaming paths.
    */
-  private layer(i: number, padded: tf.Tensor3D, training: boolean, dropoutSeed?: number): tf.Tensor3D {
+  private layer(
+    i: number,
+    input: tf.Tensor3D,
+    context: 'window' | 'zeros',
+    training: boolean,
+    dropoutSeed?: number,
+  ): tf.Tensor3D {
     const g = this.geoms[i];
+    const padded = () => (context === 'zeros' ? padTime(input, g.left, g.right) : input);
     if (i === 0) {
       const y = stackedConv1d(
-        padded,
+        padded(),
         this.p('subsample.0.weight'),
         this.p('subsample.0.bias'),
         g.kernel,
@@ -222,28 +230,28 @@ export class AcousticModel {
       return tf.relu(y); // [B, T/s0, C]
     }
     if (i === 1) {
-      const dw = depthwise1d(padded, this.p('subsample.1.depthwise'), g.stride); // [B, T/S, C]
+      const dw = depthwise1d(padded(), this.p('subsample.1.depthwise'), g.stride); // [B, T/S, C]
       return tf.relu(pointwise(dw, this.p('subsample.1.weight'), this.p('subsample.1.bias')));
     }
     const b = i - 2;
+    const params = {
+      depthwise: this.p<tf.Rank.R2>(`blocks.${b}.depthwise`),
+      weight: this.p<tf.Rank.R2>(`blocks.${b}.weight`),
+      bias: this.p<tf.Rank.R1>(`blocks.${b}.bias`),
+      gamma: this.p<tf.Rank.R1>(`blocks.${b}.norm.gamma`),
+      beta: this.p<tf.Rank.R1>(`blocks.${b}.norm.beta`),
+    };
+    const eps = this.config.layerNormEps;
+    if (context === 'window') return residualBlockWindow(input, params, g.left, eps); // [B, T, C]
     // x + dropout(ReLU(LN(pointwise(depthwise(x))))) as one op with its own backward pass (block-op.ts).
-    return residualBlock(
-      padded,
-      {
-        depthwise: this.p(`blocks.${b}.depthwise`),
-        weight: this.p(`blocks.${b}.weight`),
-        bias: this.p(`blocks.${b}.bias`),
-        gamma: this.p(`blocks.${b}.norm.gamma`),
-        beta: this.p(`blocks.${b}.norm.beta`),
-      },
-      {
-        left: g.left,
-        eps: this.config.layerNormEps,
-        dropout: training ? this.config.dropout : 0,
-        // A seed per step and layer makes a resumed run draw the same masks as an uninterrupted one.
-        seed: dropoutSeed === undefined ? undefined : dropoutSeed * 131 + i,
-      },
-    ); // [B, T, C]
+    return residualBlock(input, params, {
+      left: g.left,
+      right: g.right,
+      eps,
+      dropout: training ? this.config.dropout : 0,
+      // A seed per step and layer makes a resumed run draw the same masks as an uninterrupted one.
+      seed: dropoutSeed === undefined ? undefined : dropoutSeed * 131 + i,
+    }); // [B, T, C]
   }
 
   private head(h: tf.Tensor3D): tf.Tensor3D {
@@ -284,7 +292,7 @@ export class AcousticModel {
         // keeps for the backward pass, so training holds one layer's temporaries at a time, not all.
         const input = h;
         h = tf.tidy(() => {
-          const out = this.layer(i, padTime(input, g.left, g.right), training, dropoutSeed); // [B, T_i, C]
+          const out = this.layer(i, input, 'zeros', training, dropoutSeed); // [B, T_i, C]
           return tf.mul(out, timeMask(lens, out.shape[1])) as tf.Tensor3D;
         });
       }
@@ -308,7 +316,7 @@ export class AcousticModel {
 
   /** @internal used by ModelStream */
   streamLayer(i: number, window: tf.Tensor3D): tf.Tensor3D {
-    return this.layer(i, window, false);
+    return this.layer(i, window, 'window', false);
   }
 
   /** @internal used by ModelStream */

@@ -1,17 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulFast } from './wasm-gradients.js';
-import { depthwise1d, pointwise } from './layers.js';
+import { depthwise1d, padTime, pointwise } from './layers.js';
 
 /**
  * One residual block of the acoustic model as a single op with a hand-written backward pass:
  *
- *   padded [B, left + T + right, C] ─ depthwise_k ─ pointwise (W, bias) ─ LN (γ, β) ─ ReLU ─ dropout ─(+ x)→ y
+ *   x [B, T, C] ─ zero-pad (left, right) ─ depthwise_k ─ pointwise (W, bias) ─ LN (γ, β) ─ ReLU ─ dropout ─(+ x)→ y
  *
- * where x is `padded` without its padding. Left to autodiff, the block's dozen ops each keep their inputs
- * for the backward pass (several [B, T, C] tensors kept only for their shape) and broadcasting gradients
- * add reductions. This keeps the padded input, the normalised activations x̂, 1/std per frame and the
- * dropout mask, and recomputes the cheap depthwise output in the backward pass: training holds a third
- * of the memory per block and runs fewer kernels.
+ * Left to autodiff, the block's dozen ops each keep their inputs for the backward pass (several [B, T, C]
+ * tensors kept only for their shape) and broadcasting gradients add reductions. This keeps the padded input,
+ * the normalised activations x̂, 1/std per frame and the dropout mask, and recomputes the cheap depthwise output
+ * in the backward pass: training holds a third of the memory per block and runs fewer kernels. The padding
+ * happens inside, so the residual reads x itself and x's gradient comes out at x's length, without the slices
+ * and pads that padding outside would cost in both directions.
  */
 export interface BlockParams {
   depthwise: tf.Tensor2D; // [K, C]
@@ -22,8 +23,10 @@ export interface BlockParams {
 }
 
 export interface BlockOptions {
-  /** Frames of left padding in `padded` (where x starts). */
+  /** Frames of zero padding before x (past context); with `right`, left + right + 1 = the kernel. */
   left: number;
+  /** Frames of zero padding after x (look-ahead). */
+  right: number;
   eps: number;
   /** Dropout rate on the branch; 0 = none. */
   dropout: number;
@@ -34,31 +37,75 @@ export interface BlockOptions {
 /** What depthwise1d passes to tfjs's depthwise conv at stride 1. */
 const DEPTHWISE_ATTRS: tf.NamedAttrMap = { strides: [1, 1], pad: 'valid', dilations: [1, 1] };
 
-export function residualBlock(padded: tf.Tensor3D, p: BlockParams, o: BlockOptions): tf.Tensor3D {
-  const [B, Tp, C] = padded.shape;
+interface Branch {
+  xhat: tf.Tensor3D; // [B, T, C] normalised pre-activations
+  rstd: tf.Tensor3D; // [B, T, 1]
+  a: tf.Tensor3D; // [B, T, C] after ReLU
+}
+
+/** The block's branch before dropout, over input already padded with its context: [B, left + T + right, C]. */
+function branch(padded: tf.Tensor3D, p: BlockParams, eps: number): Branch {
+  const d = depthwise1d(padded, p.depthwise, 1); // [B, T, C]
+  const z = pointwise(d, p.weight, p.bias); // [B, T, C]
+  const mean = tf.mean(z, -1, true); // [B, T, 1]
+  const centred = tf.sub(z, mean);
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps)) as tf.Tensor3D; // [B, T, 1]
+  const xhat = tf.mul(centred, rstd) as tf.Tensor3D; // [B, T, C]
+  const a = tf.relu(tf.add(tf.mul(xhat, p.gamma), p.beta)) as tf.Tensor3D; // [B, T, C]
+  return { xhat, rstd, a };
+}
+
+/**
+ * The block over a window that already holds its real context (streaming): inference only, no dropout.
+ * window [B, left + T + right, C] → [B, T, C].
+ */
+export function residualBlockWindow(
+  window: tf.Tensor3D,
+  p: BlockParams,
+  left: number,
+  eps: number,
+): tf.Tensor3D {
+  const [B, Tp, C] = window.shape;
+  const T = Tp - p.depthwise.shape[0] + 1;
+  const x = tf.slice(window, [0, left, 0], [B, T, C]); // [B, T, C]
+  return tf.add(x, branch(window, p, eps).a);
+}
+
+/** Sums [N, C] over its rows as a matMul with ones: the reduction kernels of wasm transpose first. */
+function sumRows(x: tf.Tensor2D): tf.Tensor1D {
+  const ones = tf.ones([1, x.shape[0]]); // [1, N]
+  return tf.reshape(tf.matMul(ones, x), [x.shape[1]]);
+}
+
+/** The block with zero padding (offline forward and training): x [B, T, C] → [B, T, C]. */
+export function residualBlock(x: tf.Tensor3D, p: BlockParams, o: BlockOptions): tf.Tensor3D {
+  const [B, T, C] = x.shape;
   const K = p.depthwise.shape[0];
-  const T = Tp - K + 1;
-  const right = Tp - o.left - T;
+  if (o.left + o.right + 1 !== K)
+    throw new Error(`block padding ${o.left} + ${o.right} + 1 does not match the kernel of ${K}`);
+  const Tp = T + K - 1;
+  const N = B * T;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [pad, wdw, w, bias, gamma, beta] = args as tf.Tensor[];
+    const [input, wdw, w, bias, gamma, beta] = args as tf.Tensor[];
     const save = args[6] as tf.GradSaveFunc;
-    const d = depthwise1d(pad as tf.Tensor3D, wdw as tf.Tensor2D, 1); // [B, T, C]
-    const z = pointwise(d, w as tf.Tensor2D, bias as tf.Tensor1D); // [B, T, C]
-    const mean = tf.mean(z, -1, true); // [B, T, 1]
-    const centred = tf.sub(z, mean);
-    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), o.eps)); // [B, T, 1]
-    const xhat = tf.mul(centred, rstd); // [B, T, C]
-    const a = tf.relu(tf.add(tf.mul(xhat, gamma), beta)); // [B, T, C]
-    // tf.dropout's own draw, so a seed gives the same mask as it would there.
+    const pad = padTime(input as tf.Tensor3D, o.left, o.right); // [B, Tp, C]
+    const params = {
+      depthwise: wdw as tf.Tensor2D,
+      weight: w as tf.Tensor2D,
+      bias: bias as tf.Tensor1D,
+      gamma: gamma as tf.Tensor1D,
+      beta: beta as tf.Tensor1D,
+    };
+    const { xhat, rstd, a } = branch(pad, params, o.eps);
+    // tf.dropout's own draw, so a seed gives the same mask as it would there; none at all without dropout.
     const keep = 1 - o.dropout;
     const mask =
       o.dropout > 0
         ? tf.div(tf.floor(tf.add(tf.randomUniform([B, T, C], 0, 1, 'float32', o.seed), keep)), keep)
-        : tf.ones([1, 1, 1]); // [B, T, C] of 0 or 1/keep
-    const x = tf.slice(pad, [0, o.left, 0], [B, T, C]); // [B, T, C] the unpadded input
-    save([pad, wdw, w, xhat, rstd, gamma, beta, mask]);
+        : null; // [B, T, C] of 0 or 1/keep
+    save(mask ? [pad, wdw, w, xhat, rstd, gamma, beta, mask] : [pad, wdw, w, xhat, rstd, gamma, beta]);
     return {
-      value: tf.add(x, tf.mul(a, mask)),
+      value: tf.add(input, mask ? tf.mul(a, mask) : a),
       // tfjs runs a custom gradient outside any scope of its own: without this tidy every temporary of
       // every block's backward pass would live until the whole backward pass ends.
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
@@ -66,42 +113,38 @@ export function residualBlock(padded: tf.Tensor3D, p: BlockParams, o: BlockOptio
           const [sPad, sWdw, sW, sXhat, sRstd, sGamma, sBeta, sMask] = saved;
           // Through dropout and ReLU: the ReLU passes where γx̂ + β > 0.
           const live = tf.step(tf.add(tf.mul(sXhat, sGamma), sBeta), 0); // [B, T, C]
-          const dn = tf.mul(tf.mul(dy, sMask), live); // [B, T, C]
+          const dn = tf.mul(sMask ? tf.mul(dy, sMask) : dy, live); // [B, T, C]
           // Layer norm.
-          const frames = [0, 1];
-          const dGamma = tf.sum(tf.mul(dn, sXhat), frames);
-          const dBeta = tf.sum(dn, frames);
+          const dnRows = tf.reshape(dn, [N, C]) as tf.Tensor2D; // [B·T, C]
+          const dGamma = sumRows(tf.reshape(tf.mul(dn, sXhat), [N, C]) as tf.Tensor2D);
+          const dBeta = sumRows(dnRows);
           const gy = tf.mul(dn, sGamma);
           const dz = tf.mul(
             sRstd,
             tf.sub(tf.sub(gy, tf.mean(gy, -1, true)), tf.mul(sXhat, tf.mean(tf.mul(gy, sXhat), -1, true))),
           ); // [B, T, C]
           // Pointwise: dW = dᵀ·dz over every frame, dd = dz·Wᵀ.
-          const d2 = tf.reshape(depthwise1d(sPad as tf.Tensor3D, sWdw as tf.Tensor2D, 1), [B * T, C]); // [B·T, C]
-          const dz2 = tf.reshape(dz, [B * T, C]); // [B·T, C]
+          const d2 = tf.reshape(depthwise1d(sPad as tf.Tensor3D, sWdw as tf.Tensor2D, 1), [N, C]); // [B·T, C]
+          const dz2 = tf.reshape(dz, [N, C]) as tf.Tensor2D; // [B·T, C]
           const dW = matMulFast(d2, dz2, true, false); // [C, C]
-          const dBias = tf.sum(dz2, 0);
-          const dd = tf.reshape(matMulFast(dz2, sW, false, true), [B, T, C]); // [B, T, C]
-          // Depthwise: the registered gradient of the kernel depthwise1d runs (the wasm-friendly one on wasm).
+          const dBias = sumRows(dz2);
+          const dd = tf.reshape(matMulFast(dz2, sW, false, true), [B, T, C]) as tf.Tensor3D; // [B, T, C]
+          // Depthwise, input side: x's frames only. dx[t] = Σ_k dd[t + left − k]·w[k], a valid correlation of dd
+          // padded by (right, left) with the flipped kernel.
+          const flipped = tf.reverse(sWdw, 0) as tf.Tensor2D; // [K, C]
+          const dxConv = depthwise1d(padTime(dd, o.right, o.left), flipped, 1); // [B, T, C]
+          // Depthwise, kernel side: the registered gradient (the wasm-friendly one on wasm).
           const img = tf.reshape(sPad, [B, 1, Tp, C]); // [B, 1, Tp, C] as depthwise1d shapes it
           const filter = tf.reshape(sWdw, [1, K, C, 1]); // [1, K, C, 1]
           const depthwiseGrad = tf.getGradient('DepthwiseConv2dNative');
           if (depthwiseGrad == null) throw new Error('no gradient registered for DepthwiseConv2dNative');
           const g = depthwiseGrad.gradFunc(tf.reshape(dd, [B, 1, T, C]), [img, filter], DEPTHWISE_ATTRS);
-          const dPadConv = tf.reshape(g.x(), [B, Tp, C]);
           const dWdw = tf.reshape(g.filter(), [K, C]);
-          // The residual path carries dy straight to x's frames of the padded input.
-          const dPad = tf.add(
-            dPadConv,
-            tf.pad(dy, [
-              [0, 0],
-              [o.left, right],
-              [0, 0],
-            ]),
-          );
-          return [dPad, dWdw, dW, dBias, dGamma, dBeta];
+          // The residual path carries dy straight to x.
+          const dx = tf.add(dy, dxConv);
+          return [dx, dWdw, dW, dBias, dGamma, dBeta];
         }),
     };
   });
-  return op(padded, p.depthwise, p.weight, p.bias, p.gamma, p.beta) as tf.Tensor3D;
+  return op(x, p.depthwise, p.weight, p.bias, p.gamma, p.beta) as tf.Tensor3D;
 }

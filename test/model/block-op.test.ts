@@ -1,18 +1,24 @@
 // The fused residual block against the same computation in plain ops under autodiff: value and all six
-// gradients, with and without dropout, on wasm (its own depthwise gradients) and on cpu.
+// gradients, with and without dropout, on wasm (its own depthwise gradients) and on cpu; and its streaming
+// form over a window against it.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { residualBlock } from '../../src-main/model/block-op.js';
-import { depthwise1d, pointwise } from '../../src-main/model/layers.js';
+import { type BlockParams, residualBlock, residualBlockWindow } from '../../src-main/model/block-op.js';
+import { depthwise1d, padTime, pointwise } from '../../src-main/model/layers.js';
 import { maxAbsDiff, randomValues, useBackend } from '../training/helpers-tf.js';
 
 type Six = [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
 
-function plainBlock(inputs: Six, left: number, eps: number, dropout: number, seed: number): tf.Tensor3D {
-  const [padded, wdw, w, bias, gamma, beta] = inputs;
-  const [B, Tp, C] = padded.shape;
-  const T = Tp - wdw.shape[0] + 1;
-  const x = tf.slice(padded, [0, left, 0], [B, T, C]);
+function plainBlock(
+  inputs: Six,
+  left: number,
+  right: number,
+  eps: number,
+  dropout: number,
+  seed: number,
+): tf.Tensor3D {
+  const [x, wdw, w, bias, gamma, beta] = inputs;
+  const padded = padTime(x, left, right);
   const z = pointwise(depthwise1d(padded, wdw, 1), w, bias);
   const mean = tf.mean(z, -1, true);
   const centred = tf.sub(z, mean);
@@ -27,10 +33,11 @@ describe.each(['wasm', 'cpu'] as const)('residualBlock on %s', (backend) => {
 
   for (const dropout of [0, 0.3]) {
     it(`equals the plain ops in value and gradients (dropout ${dropout})`, () => {
-      const [B, T, C, K, left, right] = [2, 11, 6, 5, 3, 1];
+      const [B, T, C, left, right] = [2, 11, 6, 3, 1];
+      const K = left + right + 1;
       const eps = 1e-5;
       const inputs: Six = [
-        tf.tensor3d(randomValues(B * (T + left + right) * C, 1, -2, 2), [B, T + left + right, C]),
+        tf.tensor3d(randomValues(B * T * C, 1, -2, 2), [B, T, C]),
         tf.tensor2d(randomValues(K * C, 2), [K, C]),
         tf.tensor2d(randomValues(C * C, 3), [C, C]),
         tf.tensor1d(randomValues(C, 4)),
@@ -52,9 +59,9 @@ describe.each(['wasm', 'cpu'] as const)('residualBlock on %s', (backend) => {
             gamma: a[4] as tf.Tensor1D,
             beta: a[5] as tf.Tensor1D,
           },
-          { left, eps, dropout, seed: 42 },
+          { left, right, eps, dropout, seed: 42 },
         );
-      const plain = (...a: tf.Tensor[]) => plainBlock(a as Six, left, eps, dropout, 42);
+      const plain = (...a: tf.Tensor[]) => plainBlock(a as Six, left, right, eps, dropout, 42);
       const got = tf.tidy(() => fused(...inputs).dataSync() as Float32Array);
       const want = tf.tidy(() => plain(...inputs).dataSync() as Float32Array);
       expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
@@ -71,4 +78,28 @@ describe.each(['wasm', 'cpu'] as const)('residualBlock on %s', (backend) => {
       tf.dispose([...inputs, weights, ...gGot, ...gWant]);
     });
   }
+
+  it('over a zero-padded window equals the zero-padding op (the streaming path)', () => {
+    const [B, T, C, left, right] = [2, 9, 4, 2, 1];
+    const K = left + right + 1;
+    const p: BlockParams = {
+      depthwise: tf.tensor2d(randomValues(K * C, 12), [K, C]),
+      weight: tf.tensor2d(randomValues(C * C, 13), [C, C]),
+      bias: tf.tensor1d(randomValues(C, 14)),
+      gamma: tf.tensor1d(randomValues(C, 15, 0.5, 2)),
+      beta: tf.tensor1d(randomValues(C, 16)),
+    };
+    const x = tf.tensor3d(randomValues(B * T * C, 11, -2, 2), [B, T, C]);
+    const got = tf.tidy(
+      () => residualBlockWindow(padTime(x, left, right), p, left, 1e-5).dataSync() as Float32Array,
+    );
+    const want = tf.tidy(
+      () => residualBlock(x, p, { left, right, eps: 1e-5, dropout: 0 }).dataSync() as Float32Array,
+    );
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-6);
+    expect(() => residualBlock(x, p, { left, right: right + 1, eps: 1e-5, dropout: 0 })).toThrow(
+      /does not match the kernel/,
+    );
+    tf.dispose([x, ...Object.values(p)]);
+  });
 });
