@@ -3,7 +3,8 @@
 //   npm run bench
 //
 // Order: the model's training step on wasm, the PyTorch reference right after it (so both see the machine in
-// the same state), streaming inference, then the component benchmarks of bench/{features,ctc,backend}.ts.
+// the same state), streaming inference, the dictation engine, personal fine-tuning of the base model (the
+// longest: several fine-tuning runs), then the component benchmarks of bench/{features,ctc,backend}.ts.
 // A benchmark that breaks is reported in RESULTS.md and the rest still run; missed targets never fail the
 // run, but a broken model measurement sets a non-zero exit code.
 import { fileURLToPath } from 'node:url';
@@ -293,6 +294,19 @@ async function main(): Promise<void> {
       },
     ),
   );
+  console.log('personal fine-tuning (5–30 corrections, base model) …');
+  try {
+    const { benchPersonal, personalSection } = await import('./personal.js');
+    const personal = await benchPersonal(BASE_MODEL, { onProgress: (m) => console.log(`  ${m}`) });
+    sections.push(personalSection(personal));
+    const t = personal.config.threads;
+    backends.push(`Personal fine-tuning: ${personal.config.backend}, ${t} thread${t === 1 ? '' : 's'}`);
+  } catch (err) {
+    broken = true;
+    console.error(`  failed: ${errorLine(err)}`);
+    sections.push({ title: 'Personal fine-tuning', rows: [], notes: [`Failed: ${errorLine(err)}`] });
+  }
+
   console.log('log-mel front end …');
   sections.push(
     await componentSection('Log-mel front end', 'features.ts', async () =>

@@ -195,6 +195,8 @@ export function registerFinetune(program: Command): void {
           skipped: result.skipped,
           warnings: result.warnings,
           seconds,
+          // The whole process's high-water mark (maxRSS is in KiB): what fine-tuning costs in memory.
+          peakRssBytes: process.resourceUsage().maxRSS * 1024,
         }) + '\n',
       );
     });
