@@ -3,7 +3,12 @@
 // form over a window against it.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BlockParams, residualBlock, residualBlockWindow } from '../../src-main/model/block-op.js';
+import {
+  type BlockParams,
+  dropoutMask,
+  residualBlock,
+  residualBlockWindow,
+} from '../../src-main/model/block-op.js';
 import { depthwise1d, padTime, pointwise } from '../../src-main/model/layers.js';
 import { maxAbsDiff, randomValues, useBackend } from '../training/helpers-tf.js';
 
@@ -24,7 +29,7 @@ function plainBlock(
   const centred = tf.sub(z, mean);
   const n = tf.mul(centred, tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps)));
   let a = tf.relu(tf.add(tf.mul(n, gamma), beta));
-  if (dropout > 0) a = tf.dropout(a, dropout, undefined, seed);
+  if (dropout > 0) a = tf.mul(a, dropoutMask(a.shape as [number, number, number], dropout, seed));
   return tf.add(x, a) as tf.Tensor3D;
 }
 
@@ -101,5 +106,22 @@ describe.each(['wasm', 'cpu'] as const)('residualBlock on %s', (backend) => {
       /does not match the kernel/,
     );
     tf.dispose([x, ...Object.values(p)]);
+  });
+});
+
+describe('dropoutMask', () => {
+  it('keeps 1 − rate of the values, scaled by 1 / keep, the same for the same seed', () => {
+    const shape: [number, number, number] = [4, 100, 250];
+    const m = dropoutMask(shape, 0.3, 7);
+    const v = m.dataSync();
+    const kept = v.filter((x) => x !== 0);
+    expect(kept.length / v.length).toBeGreaterThan(0.69);
+    expect(kept.length / v.length).toBeLessThan(0.71);
+    expect(kept.every((x) => Math.abs(x - 1 / 0.7) < 1e-6)).toBe(true);
+    expect(Array.from(dropoutMask(shape, 0.3, 7).dataSync())).toEqual(Array.from(v));
+    const other = dropoutMask(shape, 0.3, 8).dataSync();
+    expect(other.some((x, i) => x !== v[i])).toBe(true);
+    expect(() => dropoutMask(shape, 0, 1)).toThrow(/between 0 and 1/);
+    expect(() => dropoutMask(shape, 1, 1)).toThrow(/between 0 and 1/);
   });
 });
