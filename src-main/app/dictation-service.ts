@@ -104,7 +104,13 @@ export class DictationService extends EventEmitter<Events> {
     engine.on('error', (e) => this.fail(`speech engine: ${e.message}`, e.fatal));
     engine.on('exit', (code) => {
       if (this.status.state === 'listening' || this.status.state === 'thinking') {
-        this.fail(`speech engine stopped unexpectedly (exit code ${code})`, true);
+        this.fail(`speech engine stopped unexpectedly (exit code ${code}); the text so far is kept`, true);
+      }
+    });
+    // The engine client starts a new process by itself: the next dictation can begin.
+    engine.on('restarted', () => {
+      if (this.status.state === 'error') {
+        this.setStatus({ error: `${this.status.error ?? 'speech engine stopped'}; it is running again` });
       }
     });
   }
@@ -182,7 +188,9 @@ export class DictationService extends EventEmitter<Events> {
     this.capture = null;
     await this.engine.finish();
     await this.pending;
-    if (sessionId !== null) this.store.sessions.end(sessionId);
+    // A failure may have ended the session already (its text is stored either way).
+    if (sessionId !== null && this.store.sessions.get(sessionId).status === 'recording')
+      this.store.sessions.end(sessionId);
     this.setStatus({ state: 'stopped', error: this.status.error });
     if (sessionId !== null) this.emit('sessions.changed', { id: sessionId });
     return this.getStatus();

@@ -17,6 +17,16 @@ export function engineEntry(): string {
 /** Starts the engine as a Node child process. */
 export const nodeLauncher: EngineLauncher = (entry) => forkNode<ToEngine, FromEngine>(entry);
 
+/** When the engine process dies on its own, it is started again, unless it keeps dying. */
+export interface EngineRestartConfig {
+  /** Restarts allowed within `windowMs`; 0 turns restarting off. */
+  max: number; // 3
+  /** The window the restarts are counted in, ms: a model that crashes at once must not loop forever. */
+  windowMs: number; // 60_000
+}
+
+export const DEFAULT_ENGINE_RESTART: EngineRestartConfig = { max: 3, windowMs: 60_000 };
+
 export interface EngineOptions {
   modelDir: string;
   backend?: string;
@@ -26,6 +36,7 @@ export interface EngineOptions {
   launcher?: EngineLauncher;
   /** How long model loading may take before start() gives up. */
   startTimeoutMs?: number;
+  restart?: Partial<EngineRestartConfig>;
 }
 
 export interface EngineEvents {
@@ -33,7 +44,10 @@ export interface EngineEvents {
   final: [FinalEvent];
   stats: [{ audioMs: number; computeMs: number; rssBytes: number }];
   error: [{ message: string; fatal: boolean }];
+  /** The engine process ended (any process: a restarted one reports its own end too). */
   exit: [number | null];
+  /** A new engine process is running after the previous one died, with the same model and lexicon. */
+  restarted: [EngineModelInfo];
   'model-swapped': [EngineModelInfo];
   /** The lexicon the engine now uses: after start-up, setLexicon, or a change of the lexicon file. */
   lexicon: [EngineLexiconInfo];
@@ -41,75 +55,100 @@ export interface EngineEvents {
 
 /**
  * The main process's handle on the engine process. Audio goes in with sendAudio(); text comes back
- * as 'partial' and 'final' events. The main process never runs the model, so it never blocks.
+ * as 'partial' and 'final' events. The main process never runs the model, so it never blocks. If the
+ * process dies on its own, the dictation in progress ends (the 'exit' event) and a new process starts
+ * with the model and lexicon in use, so the next dictation works without restarting the app.
  */
 export class EngineClient extends EventEmitter<EngineEvents> {
   private finishedWaiters: (() => void)[] = [];
-  private exited = false;
+  private exited = true;
+  private closing = false;
+  private child: EngineChild | null = null;
+  /** When the recent restarts happened (ms since the epoch), to stop a crash loop. */
+  private restartTimes: number[] = [];
+  private readonly restartConfig: EngineRestartConfig;
+  /** What a restarted process is given: the options, with the model and lexicon in use now. */
+  private current: EngineOptions;
   ready: Extract<FromEngine, { type: 'ready' }> | null = null;
   /** The lexicon the engine last reported. */
   lexicon: EngineLexiconInfo | null = null;
 
-  private constructor(private readonly child: EngineChild) {
+  private constructor(opts: EngineOptions) {
     super();
+    this.current = { ...opts };
+    this.restartConfig = { ...DEFAULT_ENGINE_RESTART, ...opts.restart };
   }
 
-  static start(opts: EngineOptions): Promise<EngineClient> {
+  static async start(opts: EngineOptions): Promise<EngineClient> {
+    const client = new EngineClient(opts);
+    await client.launch();
+    return client;
+  }
+
+  /** Starts an engine process and wires it up; resolves once its model is loaded. */
+  private launch(): Promise<void> {
+    const opts = this.current;
     const child = (opts.launcher ?? nodeLauncher)(engineEntry());
-    const client = new EngineClient(child);
+    this.child = child;
+    this.exited = false;
+    let started = false;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill();
         reject(new Error(`engine did not start within ${opts.startTimeoutMs ?? 60_000} ms`));
       }, opts.startTimeoutMs ?? 60_000);
       child.onExit((code) => {
-        client.exited = true;
-        for (const w of client.finishedWaiters.splice(0)) w();
-        if (!client.ready) {
+        this.exited = true;
+        for (const w of this.finishedWaiters.splice(0)) w();
+        if (!started) {
           clearTimeout(timer);
           reject(new Error(`engine process exited during start-up (code ${code})`));
         }
-        client.emit('exit', code);
+        this.emit('exit', code);
+        if (started && !this.closing) this.restartAfterCrash(code);
       });
       child.onMessage((msg) => {
         switch (msg.type) {
           case 'ready':
-            client.ready = msg;
-            client.lexicon = msg.lexicon;
+            started = true;
+            this.ready = msg;
+            this.lexicon = msg.lexicon;
             clearTimeout(timer);
-            resolve(client);
+            resolve();
             break;
           case 'partial': {
             const { type: _t, ...e } = msg;
-            client.emit('partial', e);
+            this.emit('partial', e);
             break;
           }
           case 'final': {
             const { type: _t, ...e } = msg;
-            client.emit('final', e);
+            this.emit('final', e);
             break;
           }
           case 'finished':
-            client.finishedWaiters.shift()?.();
+            this.finishedWaiters.shift()?.();
             break;
           case 'model-swapped':
-            client.emit('model-swapped', msg.model);
+            this.current = { ...this.current, modelDir: msg.model.dir };
+            if (this.ready) this.ready = { ...this.ready, model: msg.model };
+            this.emit('model-swapped', msg.model);
             break;
           case 'lexicon':
-            client.lexicon = msg.lexicon;
-            client.emit('lexicon', msg.lexicon);
+            this.lexicon = msg.lexicon;
+            this.emit('lexicon', msg.lexicon);
             break;
           case 'stats': {
             const { type: _t, ...s } = msg;
-            client.emit('stats', s);
+            this.emit('stats', s);
             break;
           }
           case 'error':
-            if (!client.ready && msg.fatal) {
+            if (!started && msg.fatal) {
               clearTimeout(timer);
               child.kill();
               reject(new Error(msg.message));
-            } else client.emit('error', { message: msg.message, fatal: msg.fatal });
+            } else this.emit('error', { message: msg.message, fatal: msg.fatal });
             break;
         }
       });
@@ -123,16 +162,45 @@ export class EngineClient extends EventEmitter<EngineEvents> {
     });
   }
 
+  private restartAfterCrash(code: number | null): void {
+    const { max, windowMs } = this.restartConfig;
+    if (max <= 0) return;
+    const now = Date.now();
+    this.restartTimes = this.restartTimes.filter((t) => now - t < windowMs);
+    if (this.restartTimes.length >= max) {
+      this.emit('error', {
+        message:
+          `the speech engine stopped ${max + 1} times within ${windowMs / 1000} s (last exit code ${code}); ` +
+          'it is not started again: restart Attune',
+        fatal: true,
+      });
+      return;
+    }
+    this.restartTimes.push(now);
+    this.launch().then(
+      () => {
+        if (this.closing) this.close();
+        else this.emit('restarted', this.ready!.model);
+      },
+      (err: Error) =>
+        this.emit('error', {
+          message: `the speech engine could not be restarted: ${err.message}`,
+          fatal: true,
+        }),
+    );
+  }
+
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.child?.pid;
   }
 
   get alive(): boolean {
     return !this.exited;
   }
 
+  /** Audio for the stream; dropped while no engine process runs (a dictation then has already ended). */
   sendAudio(samples: Float32Array): void {
-    this.child.send({ type: 'audio', samples });
+    if (!this.exited) this.child!.send({ type: 'audio', samples });
   }
 
   /** Flushes the stream; resolves once the last final (if any) has been emitted. */
@@ -140,12 +208,12 @@ export class EngineClient extends EventEmitter<EngineEvents> {
     if (this.exited) return Promise.resolve();
     return new Promise((resolve) => {
       this.finishedWaiters.push(resolve);
-      this.child.send({ type: 'finish' });
+      this.child!.send({ type: 'finish' });
     });
   }
 
   reset(): void {
-    this.child.send({ type: 'reset' });
+    if (!this.exited) this.child!.send({ type: 'reset' });
   }
 
   swapModel(modelDir: string): Promise<EngineModelInfo> {
@@ -160,7 +228,7 @@ export class EngineClient extends EventEmitter<EngineEvents> {
       };
       this.once('model-swapped', onSwap);
       this.once('error', onErr);
-      this.child.send({ type: 'swap-model', modelDir });
+      this.child!.send({ type: 'swap-model', modelDir });
     });
   }
 
@@ -172,6 +240,7 @@ export class EngineClient extends EventEmitter<EngineEvents> {
     return new Promise((resolve, reject) => {
       const onLexicon = (l: EngineLexiconInfo) => {
         this.off('error', onErr);
+        this.current = { ...this.current, lexicon }; // what a restarted engine starts with
         resolve(l);
       };
       const onErr = (e: { message: string }) => {
@@ -180,15 +249,18 @@ export class EngineClient extends EventEmitter<EngineEvents> {
       };
       this.once('lexicon', onLexicon);
       this.once('error', onErr);
-      this.child.send({ type: 'lexicon', lexicon });
+      this.child!.send({ type: 'lexicon', lexicon });
     });
   }
 
+  /** Ends the engine process for good (no restart). */
   close(): void {
+    this.closing = true;
     if (this.exited) return;
-    this.child.send({ type: 'shutdown' });
+    const child = this.child!;
+    child.send({ type: 'shutdown' });
     setTimeout(() => {
-      if (!this.exited) this.child.kill();
+      if (!this.exited && this.child === child) child.kill();
     }, 2000).unref();
   }
 }

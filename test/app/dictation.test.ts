@@ -109,4 +109,46 @@ describe('dictation end to end: microphone → engine → store → browser', ()
     await api.call('dictation.stop', {});
     expect((await api.call('sessions.get', { id: again.sessionId! })).session.modelVersionId).toBe(base.id);
   });
+
+  it('keeps the text when the engine process dies mid-dictation, and dictates again on a new one', async () => {
+    const wav = join(t.dir, 'crash.wav');
+    execFileSync('espeak-ng', ['-w', wav, 'the first phrase is kept']);
+    const segments: EventPayloads['dictation.segment'][] = [];
+    const states: EventPayloads['dictation.state'][] = [];
+    api.on('dictation.segment', (s) => segments.push(s));
+    api.on('dictation.state', (s) => states.push(s));
+
+    const started = await api.call('dictation.start', {});
+    await mic.silence(400);
+    await mic.play(wav);
+    await mic.silence(1500);
+    await expect.poll(() => segments.length, { timeout: 15_000 }).toBeGreaterThan(0);
+
+    const firstPid = t.app.engine.pid!;
+    const restarted = new Promise((r) => t.app.engine.once('restarted', r));
+    process.kill(firstPid, 'SIGKILL');
+    await expect
+      .poll(() => states.at(-1)?.error ?? '', { timeout: 10_000 })
+      .toMatch(/speech engine stopped unexpectedly.*the text so far is kept/);
+    expect(states.at(-1)!.state).toBe('error');
+    await restarted;
+    expect(t.app.engine.pid).not.toBe(firstPid);
+    await expect.poll(() => states.at(-1)?.error ?? '', { timeout: 5000 }).toMatch(/running again/);
+
+    // The session ended with what was said before the crash.
+    const { session, segments: stored } = await api.call('sessions.get', { id: started.sessionId! });
+    expect(session.endedAt).not.toBeNull();
+    expect(stored.map((x) => x.id)).toEqual(segments.map((x) => x.segment.id));
+
+    // The next dictation runs on the new engine process.
+    segments.length = 0;
+    const again = await api.call('dictation.start', {});
+    expect(again).toMatchObject({ state: 'listening', error: null });
+    await mic.silence(400);
+    await mic.play(wav);
+    await mic.silence(1500);
+    await expect.poll(() => segments.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(segments[0].sessionId).toBe(again.sessionId);
+    await api.call('dictation.stop', {});
+  });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { initBackend } from '../../src-main/model/backend.js';
 import { readAudio } from '../../src-main/speech/audio.js';
 import { EngineClient } from '../../src-main/engine/engine-client.js';
+import type { EngineModelInfo } from '../../src-main/engine/protocol.js';
 import type { FinalEvent, PartialEvent } from '../../src-main/engine/recognizer.js';
 import { saveBiasedModel } from '../model/tiny-model.js';
 
@@ -67,12 +68,52 @@ describe('EngineClient', () => {
     );
   });
 
-  it('reports the engine process dying', async () => {
-    const engine = await EngineClient.start({ modelDir: join(dir, 'm1'), backend: 'wasm' });
+  it('with restarting off, reports the engine process dying and stays down', async () => {
+    const engine = await EngineClient.start({
+      modelDir: join(dir, 'm1'),
+      backend: 'wasm',
+      restart: { max: 0 },
+    });
     const exited = new Promise<number | null>((r) => engine.once('exit', r));
     process.kill(engine.pid!, 'SIGKILL');
     await exited;
     expect(engine.alive).toBe(false);
     await engine.finish(); // resolves instead of hanging
+    engine.sendAudio(speech.slice(0, 1600)); // dropped, not thrown
+  });
+
+  it('starts a new engine process with the model in use after a crash, and stops a crash loop', async () => {
+    const engine = await EngineClient.start({
+      modelDir: join(dir, 'm1'),
+      backend: 'wasm',
+      restart: { max: 1, windowMs: 60_000 },
+    });
+    try {
+      await engine.swapModel(join(dir, 'm2'));
+      const firstPid = engine.pid!;
+      const restarted = new Promise<EngineModelInfo>((r) => engine.once('restarted', r));
+      process.kill(firstPid, 'SIGKILL');
+      const model = await restarted;
+      expect(model.version).toBe('v2'); // the swapped-in model, not the one it started with
+      expect(engine.alive).toBe(true);
+      expect(engine.pid).not.toBe(firstPid);
+
+      // The new process dictates.
+      const finals: FinalEvent[] = [];
+      engine.on('final', (f) => finals.push(f));
+      for (let i = 0; i < speech.length; i += 1600) engine.sendAudio(speech.slice(i, i + 1600));
+      await engine.finish();
+      expect(finals.length).toBeGreaterThanOrEqual(1);
+
+      // A second crash within the window is one too many: it says so and stays down.
+      const error = new Promise<{ message: string; fatal: boolean }>((r) => engine.once('error', r));
+      process.kill(engine.pid!, 'SIGKILL');
+      const e = await error;
+      expect(e.fatal).toBe(true);
+      expect(e.message).toMatch(/stopped 2 times within 60 s.*not started again/);
+      expect(engine.alive).toBe(false);
+    } finally {
+      engine.close();
+    }
   });
 });
