@@ -8,12 +8,13 @@ import svelteConfig from './svelte.config.js';
 // speech/ is pure TypeScript; model/ adds tfjs; only app/ may touch Electron.
 const noElectron = { name: 'electron', message: 'Only src-main/app/ may import electron.' };
 const noTf = { group: ['@tensorflow/*'], message: 'src-main/speech/ is pure TypeScript: no tfjs.' };
-// The renderer talks only to window.attune: of the main process it may import the contract, the browser
-// shell's client and the store's record types; types alone (erased from the bundle) from anywhere.
+// The renderer talks only to window.attune: of the main process it may import the contract (and its hotkey
+// syntax), the browser shell's client and the store's record types; types alone (erased from the bundle) from
+// anywhere.
 const rendererOnly = {
-  regex: 'src-main/(?!ipc/contract\\.js$|app/web-client\\.js$|store/types\\.js$)',
+  regex: 'src-main/(?!ipc/contract\\.js$|ipc/accelerator\\.js$|app/web-client\\.js$|store/types\\.js$)',
   message:
-    'The renderer may import only the contract (src-main/ipc/contract.ts), web-client.ts and store/types.ts.',
+    'The renderer may import only the contract (src-main/ipc/contract.ts, ipc/accelerator.ts), web-client.ts and store/types.ts.',
 };
 const upward = (dirs) =>
   dirs.map((d) => ({ group: [`**/${d}/*`, `../${d}/*`], message: `This layer may not import from ${d}/.` }));

@@ -11,7 +11,7 @@ import { SETTING_SCHEMAS, type SettingKey } from '../store/settings.js';
 import type { ModelVersion } from '../store/types.js';
 import { cleanText } from '../store/validate.js';
 import { TrainingRefused } from '../trainer/personal-training.js';
-import { parseAccelerator } from './accelerator.js';
+import { parseAccelerator } from '../ipc/accelerator.js';
 import type { AppContext } from './app.js';
 import type { Handlers } from './router.js';
 

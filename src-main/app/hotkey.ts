@@ -1,4 +1,4 @@
-import { parseAccelerator } from './accelerator.js';
+import { parseAccelerator } from '../ipc/accelerator.js';
 
 /** The part of Electron's globalShortcut the hotkey needs (the operating system's shortcut table). */
 export interface ShortcutRegistry {

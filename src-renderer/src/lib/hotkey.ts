@@ -1,7 +1,12 @@
 /**
  * Global shortcuts in Electron's accelerator syntax ("CommandOrControl+Shift+Space"): shown to the user in
- * the platform's words, matched against key presses inside the page, and captured from a key press.
+ * the platform's words, matched against key presses inside the page, and captured from a key press. Which
+ * strings are valid is the contract's rule (src-main/ipc/accelerator.ts), the same the main process applies.
  */
+import {
+  type Accelerator as Parsed,
+  parseAccelerator as parseContract,
+} from '../../../src-main/ipc/accelerator.js';
 
 export interface Accelerator {
   /** Ctrl on Linux and Windows, ⌘ on macOS ("CommandOrControl"). */
@@ -14,7 +19,8 @@ export interface Accelerator {
   key: string;
 }
 
-const PRIMARY = new Set(['commandorcontrol', 'cmdorctrl']);
+/** Names the accelerator syntax allows twice, as keyName() spells them. */
+const KEY_ALIASES: Readonly<Record<string, string>> = { Escape: 'Esc', Enter: 'Return' };
 const KEY_NAMES: Readonly<Record<string, string>> = {
   ' ': 'Space',
   ArrowUp: 'Up',
@@ -26,23 +32,30 @@ const KEY_NAMES: Readonly<Record<string, string>> = {
   '+': 'Plus',
 };
 
-/** Parses an accelerator; null when it has no key or an unknown modifier. */
-export function parseAccelerator(text: string): Accelerator | null {
-  const parts = text.split('+').map((p) => p.trim());
-  // "Ctrl+Plus" is how accelerators spell the plus key; "Ctrl++" means the same.
-  if (text.endsWith('++')) parts.splice(-2, 2, 'Plus');
-  const acc: Accelerator = { primary: false, ctrl: false, meta: false, alt: false, shift: false, key: '' };
-  for (const [i, part] of parts.entries()) {
-    const p = part.toLowerCase();
-    if (i === parts.length - 1) acc.key = part.length === 1 ? part.toUpperCase() : part;
-    else if (PRIMARY.has(p)) acc.primary = true;
-    else if (p === 'control' || p === 'ctrl') acc.ctrl = true;
-    else if (p === 'command' || p === 'cmd' || p === 'super' || p === 'meta') acc.meta = true;
-    else if (p === 'alt' || p === 'option') acc.alt = true;
-    else if (p === 'shift') acc.shift = true;
-    else return null;
+/** Checks an accelerator by the main process's rules; the canonical spelling, or why it is refused. */
+function check(text: string): { ok: true; parsed: Parsed } | { ok: false; why: string } {
+  // "Ctrl++" is a common way to write "Ctrl+Plus".
+  const spelled = text.trim().endsWith('++') ? `${text.trim().slice(0, -1)}Plus` : text;
+  try {
+    return { ok: true, parsed: parseContract(spelled) };
+  } catch (err) {
+    return { ok: false, why: (err as Error).message };
   }
-  return acc.key ? acc : null;
+}
+
+/** Parses an accelerator the main process would accept; null otherwise. */
+export function parseAccelerator(text: string): Accelerator | null {
+  const r = check(text);
+  if (!r.ok) return null;
+  const mods = new Set(r.parsed.modifiers);
+  return {
+    primary: mods.has('CommandOrControl'),
+    ctrl: mods.has('Control'),
+    meta: mods.has('Command') || mods.has('Super'),
+    alt: mods.has('Alt') || mods.has('AltGr'),
+    shift: mods.has('Shift'),
+    key: KEY_ALIASES[r.parsed.key] ?? r.parsed.key,
+  };
 }
 
 /** The accelerator's key name for a KeyboardEvent, or null for a modifier alone. */
@@ -131,12 +144,8 @@ const TAKEN: Readonly<Record<string, string>> = {
 
 /** Why a shortcut would be a poor choice, or null when it looks free. */
 export function hotkeyConflict(text: string): string | null {
-  const acc = parseAccelerator(text);
-  if (!acc) return `“${text}” is not a shortcut`;
-  const hasModifier = acc.primary || acc.ctrl || acc.meta || acc.alt;
-  if (!hasModifier && !/^F\d{1,2}$/.test(acc.key)) {
-    return 'Add Ctrl, Alt or Super: a key on its own (or with Shift) would stop it being typed anywhere';
-  }
-  const taken = TAKEN[text];
+  const r = check(text);
+  if (!r.ok) return r.why.charAt(0).toUpperCase() + r.why.slice(1);
+  const taken = TAKEN[r.parsed.text];
   return taken ? `Already used by the system or other apps for ${taken}` : null;
 }

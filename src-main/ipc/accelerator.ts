@@ -1,7 +1,8 @@
 /**
  * Global-hotkey strings in Electron's accelerator syntax ("CommandOrControl+Shift+Space"), checked
  * before they reach the operating system: Electron's globalShortcut only answers "false" for a bad
- * string, which would read as "taken by another app". Plain code, so the rules are tested in Node.
+ * string, which would read as "taken by another app". Part of the contract: the main process refuses
+ * a bad hotkey with these rules, and the renderer checks one as it is captured with the same rules.
  */
 
 const MODIFIERS = new Map<string, string>(

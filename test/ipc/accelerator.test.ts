@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAccelerator } from '../../src-main/app/accelerator.js';
+import { parseAccelerator } from '../../src-main/ipc/accelerator.js';
 
 describe('parseAccelerator', () => {
   it.each([
