@@ -5,12 +5,13 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readSync,
   renameSync,
   rmSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type FeatureConfig } from '../speech/features.js';
 
 /**
@@ -136,6 +137,7 @@ export class FeatureCacheWriter {
     private readonly features: FeatureConfig,
   ) {
     mkdirSync(dirname(path), { recursive: true });
+    removeLeftovers(path);
     this.dataPath = `${path}.values-${process.pid}`;
     this.dataFd = openSync(this.dataPath, 'w');
   }
@@ -186,5 +188,28 @@ export class FeatureCacheWriter {
     if (this.dataFd !== null) closeSync(this.dataFd);
     this.dataFd = null;
     rmSync(this.dataPath, { force: true });
+  }
+}
+
+/** Whether a process with this id runs (one of another user counts: it cannot be signalled, but it exists). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the side and temporary files of writers of this cache that were killed before they finished: they
+ * can be as large as the cache itself, and nothing else would ever remove them. A live writer's are kept.
+ */
+function removeLeftovers(path: string): void {
+  const own = new RegExp(`^${basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(values|tmp)-(\\d+)$`);
+  for (const name of readdirSync(dirname(path))) {
+    const m = own.exec(name);
+    if (m && Number(m[2]) !== process.pid && !processAlive(Number(m[2])))
+      rmSync(join(dirname(path), name), { force: true });
   }
 }

@@ -1,5 +1,14 @@
 // The feature cache file: round trip at its stated resolution, atomic appearance, and damaged files.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -119,5 +128,17 @@ describe('FeatureCache', () => {
     broken.write('[', 12, 'latin1'); // the header's opening brace
     writeFileSync(bad, broken);
     expect(() => FeatureCache.load(bad)).toThrow(new RegExp(`^${bad}: header is not valid JSON`));
+  });
+
+  it("removes what writers killed before finishing left behind, and keeps a live writer's files", () => {
+    const path = join(root, 'leftovers', 'train.feats');
+    mkdirSync(join(root, 'leftovers'));
+    // A process that has certainly ended, and one that certainly runs (this test's parent).
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const dropped = [`train.feats.values-${dead}`, `train.feats.tmp-${dead}`];
+    const kept = [`train.feats.values-${process.ppid}`, `dev.feats.values-${dead}`, 'train.feats.values-x'];
+    for (const name of [...dropped, ...kept]) writeFileSync(join(root, 'leftovers', name), 'partial');
+    write(path);
+    expect(readdirSync(join(root, 'leftovers')).sort()).toEqual([...kept, 'train.feats'].sort());
   });
 });
