@@ -4,7 +4,7 @@
  * code path: split, fine-tune with replay, guard), and the model in use afterwards is scored by `attune eval`
  * on 30 other sentences of that voice and on the same 30 sentences said by another unseen voice.
  *
- *   npx tsx bench/personal.ts [modelDir] [--threads n] [--backend name] [--keep]
+ *   npx tsx bench/personal.ts [modelDir] [--threads n] [--backend name] [--keep] [--finetune-arg=… …]
  *
  * Prints the table rows and notes, then the whole result as one JSON line.
  */
@@ -61,6 +61,8 @@ export interface PersonalBenchConfig {
   backend: string;
   /** WebAssembly threads of every child. */
   threads: number;
+  /** Extra `attune finetune` options, to compare recipes (e.g. ['--adapt-blocks', '12']); none by default. */
+  finetuneArgs: string[];
   /** Keep the working folder (audio, transcripts, fine-tuned models) instead of deleting it. */
   keep: boolean;
   /** A fine-tuning child is killed after this long, ms. */
@@ -105,6 +107,7 @@ export const DEFAULT_PERSONAL_BENCH: Readonly<PersonalBenchConfig> = Object.free
   // The benchmark runs on an idle machine: both cores, as the app's trainer would get them.
   backend: 'wasm',
   threads: 2,
+  finetuneArgs: [],
   keep: false,
   finetuneTimeoutMs: 30 * 60_000,
   evalTimeoutMs: 10 * 60_000,
@@ -394,6 +397,7 @@ export async function benchPersonal(
           String(cfg.threads),
           '--backend',
           cfg.backend,
+          ...cfg.finetuneArgs,
         ],
         { timeoutMs: cfg.finetuneTimeoutMs, env },
       );
@@ -550,7 +554,8 @@ export function personalSection(r: PersonalBenchResult): Section {
   const [lo, hi] = DEFAULT_CORPUS_CONFIG.augment.pitchCents;
   const command =
     `attune finetune --model ${r.model.dir} --data <tmp>/train-<n> --out <tmp>/model-<n> --json ` +
-    `--threads ${c.threads} --backend ${c.backend}`;
+    `--threads ${c.threads} --backend ${c.backend}` +
+    (c.finetuneArgs.length > 0 ? ` ${c.finetuneArgs.join(' ')}` : '');
   const notes = [
     `Starting model: ${r.model.dir} (${r.model.description}). Every run starts from it afresh.`,
     `The user: ${c.userVoice}, a voice held out of the base corpus (heldOutVoices: ${heldOut}), at its own pace ` +
@@ -599,6 +604,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       threads: { type: 'string', default: String(DEFAULT_PERSONAL_BENCH.threads) },
       backend: { type: 'string', default: DEFAULT_PERSONAL_BENCH.backend },
       keep: { type: 'boolean', default: false },
+      // Repeatable: --finetune-arg=--adapt-blocks --finetune-arg=12
+      'finetune-arg': { type: 'string', multiple: true, default: [] },
     },
   });
   const threads = Number(values.threads);
@@ -608,6 +615,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     threads,
     backend: values.backend,
     keep: values.keep,
+    finetuneArgs: values['finetune-arg'],
     onProgress: (m) => console.error(m),
   });
   const section = personalSection(result);
