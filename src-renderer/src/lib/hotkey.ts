@@ -19,8 +19,7 @@ export interface Accelerator {
   key: string;
 }
 
-/** Names the accelerator syntax allows twice, as keyName() spells them. */
-const KEY_ALIASES: Readonly<Record<string, string>> = { Escape: 'Esc', Enter: 'Return' };
+/** Key-press names in accelerator words; also how the syntax's second names (Escape, Enter) are matched. */
 const KEY_NAMES: Readonly<Record<string, string>> = {
   ' ': 'Space',
   ArrowUp: 'Up',
@@ -54,7 +53,7 @@ export function parseAccelerator(text: string): Accelerator | null {
     meta: mods.has('Command') || mods.has('Super'),
     alt: mods.has('Alt') || mods.has('AltGr'),
     shift: mods.has('Shift'),
-    key: KEY_ALIASES[r.parsed.key] ?? r.parsed.key,
+    key: KEY_NAMES[r.parsed.key] ?? r.parsed.key,
   };
 }
 
