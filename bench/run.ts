@@ -100,7 +100,7 @@ function trainingSection(bench: ModelBenchConfig, t: TrainingReport): Section {
       },
     ],
     notes: [
-      `The training loop's step: forward (dropout on) + CTC loss (mean) + tf.variableGrads + clip + AdamW, ` +
+      `The training loop's step: forward (dropout ${bench.acoustic.dropout}, as models/base is trained) + CTC loss (mean) + tf.variableGrads + clip + AdamW, ` +
         `${t.parameters.toLocaleString('en-US')} parameters.`,
       `Batch ${bench.batchSize} × ${seconds} s (${bench.utteranceFrames} frames × ` +
         `${bench.acoustic.featureBins} bins of random features), random targets of ` +

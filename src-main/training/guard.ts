@@ -6,17 +6,27 @@ import type { FeatureSource } from './train.js';
 /**
  * The guard between a freshly fine-tuned model and the user: the current model and the candidate are both
  * scored on the user's held-back corrections (never trained on) and on the replay set (general speech), and
- * the candidate is promoted only if the user's word error rate drops and the replay word error rate does
- * not rise by more than a set margin. Otherwise the current model stays, and the reason says why.
+ * the candidate is promoted only if the user's word error rate drops and the replay word error rate stays
+ * within a set margin of the base model's. Otherwise the current model stays, and the reason says why.
  */
 export interface GuardConfig {
   /** The user's WER must fall by more than this (absolute, 0 = any drop). */
   minUserWerGain: number;
-  /** The replay WER may rise by at most this (absolute: 0.02 = two percentage points). */
+  /**
+   * How much general speech a version may forget, measured against the base model rather than the current
+   * one (so successive versions cannot each forget a little more): the replay WER may exceed the base
+   * model's by this fraction of it. 0.1 = the 10% relative rise the personal benchmark allows.
+   */
+  replayMarginRelative: number;
+  /** …or by this many points (absolute), whichever allows more: a few dozen replay clips measure coarsely. */
   replayMarginWer: number;
 }
 
-export const DEFAULT_GUARD: GuardConfig = { minUserWerGain: 0, replayMarginWer: 0.02 };
+export const DEFAULT_GUARD: GuardConfig = {
+  minUserWerGain: 0,
+  replayMarginRelative: 0.1,
+  replayMarginWer: 0.02,
+};
 
 export interface SetScore {
   wer: number;
@@ -27,8 +37,8 @@ export interface SetScore {
 /** Before (the current model) and after (the candidate) on each measuring set. */
 export interface GuardMetrics {
   user: { before: SetScore; after: SetScore };
-  /** Null when the model has no replay set. */
-  replay: { before: SetScore; after: SetScore } | null;
+  /** Null when the model has no replay set. `base`: the base model, whose score the margin is counted from. */
+  replay: { before: SetScore; after: SetScore; base: SetScore } | null;
 }
 
 export interface GuardVerdict {
@@ -40,6 +50,11 @@ export interface GuardVerdict {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const points = (x: number) => `${(x * 100).toFixed(1)} points`;
+
+/** The highest replay WER a candidate may have: the base model's plus the margin. */
+export function replayCeiling(baseWer: number, config: GuardConfig = DEFAULT_GUARD): number {
+  return baseWer + Math.max(config.replayMarginRelative * baseWer, config.replayMarginWer);
+}
 
 function score(r: EvalResult): SetScore {
   return { wer: r.wer, cer: r.cer, utterances: r.utterances };
@@ -68,17 +83,21 @@ export function judge(
       reason: `kept the current model: ${on} the new model's word error rate is ${pct(user.after.wer)}, which does not improve${needed} on the current ${pct(user.before.wer)}`,
     };
   }
-  if (replay) {
-    const rise = replay.after.wer - replay.before.wer;
-    if (rise > config.replayMarginWer) {
-      return {
-        promoted: false,
-        reason: `kept the current model: it got better for you (${pct(user.before.wer)} → ${pct(user.after.wer)} word errors ${on}) but forgot general speech: word errors on the replay set rose from ${pct(replay.before.wer)} to ${pct(replay.after.wer)}, more than the allowed ${points(config.replayMarginWer)}`,
-      };
-    }
+  const ceiling = replay ? replayCeiling(replay.base.wer, config) : 0;
+  const allowed = replay
+    ? `allowed: up to ${pct(ceiling)}, the base model's ${pct(replay.base.wer)} + ${points(ceiling - replay.base.wer)}`
+    : '';
+  // Above the ceiling is forgetting, unless the current model is there already and the candidate is no
+  // worse (a margin made stricter after a promotion must not lock the user out of improvements). A hair
+  // of tolerance: a WER exactly at the ceiling passes whatever the float rounding.
+  if (replay && replay.after.wer > ceiling + 1e-9 && replay.after.wer > replay.before.wer) {
+    return {
+      promoted: false,
+      reason: `kept the current model: it got better for you (${pct(user.before.wer)} → ${pct(user.after.wer)} word errors ${on}) but forgot general speech: word errors on the replay set would be ${pct(replay.after.wer)} (now ${pct(replay.before.wer)}; ${allowed})`,
+    };
   }
   const general = replay
-    ? `; general speech ${pct(replay.before.wer)} → ${pct(replay.after.wer)} (allowed rise ${points(config.replayMarginWer)})`
+    ? `; general speech ${pct(replay.before.wer)} → ${pct(replay.after.wer)} (${allowed})`
     : '; general speech was not checked (the model has no replay set)';
   return {
     promoted: true,
@@ -97,7 +116,10 @@ export function evalItemsOf(source: FeatureSource): EvalItem[] {
   }));
 }
 
-/** Scores both models on both sets and judges. */
+/**
+ * Scores both models on both sets and judges. `base` is the base model the margin on general speech counts
+ * from; null when the current model is the base.
+ */
 export function guard(
   current: AcousticModel,
   candidate: AcousticModel,
@@ -105,10 +127,20 @@ export function guard(
   heldOut: FeatureSource,
   replay: FeatureSource | null,
   config: GuardConfig = DEFAULT_GUARD,
+  base: AcousticModel | null = null,
 ): GuardVerdict {
   const user = evalItemsOf(heldOut);
   const general = replay && replay.items.length > 0 ? evalItemsOf(replay) : null;
   const empty: SetScore = { wer: 0, cer: 0, utterances: 0 };
+  let replayScores: GuardMetrics['replay'] = null;
+  if (general) {
+    const before = score(evaluate(current, alphabet, general));
+    replayScores = {
+      before,
+      after: score(evaluate(candidate, alphabet, general)),
+      base: base ? score(evaluate(base, alphabet, general)) : before,
+    };
+  }
   const metrics: GuardMetrics = {
     user:
       user.length === 0
@@ -117,12 +149,7 @@ export function guard(
             before: score(evaluate(current, alphabet, user)),
             after: score(evaluate(candidate, alphabet, user)),
           },
-    replay: general
-      ? {
-          before: score(evaluate(current, alphabet, general)),
-          after: score(evaluate(candidate, alphabet, general)),
-        }
-      : null,
+    replay: replayScores,
   };
   return { ...judge(metrics, config), metrics };
 }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadModelFolder, saveModelFolder } from '../model/checkpoint.js';
 import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
 import { seededRandom, type BatchConfig } from './batches.js';
@@ -314,9 +314,21 @@ export async function personalize(
   const current = loadCheckpointModel(parent);
   const best = loadModelFolder(join(runDir, 'best'));
   const candidate = loadCheckpointModel(best);
+  // Forgetting counts from the base model (the replay set's owner) when the current model is a personal one.
+  const baseDir =
+    job.replayDir !== undefined && resolve(job.replayDir) !== resolve(job.parentDir) ? job.replayDir : null;
+  const base = replay && baseDir ? loadCheckpointModel(loadModelFolder(baseDir)) : null;
   let result: PersonalizeResult;
   try {
-    const verdict = guard(current, candidate, parent.alphabet, userHeld.set, replay?.eval ?? null, cfg.guard);
+    const verdict = guard(
+      current,
+      candidate,
+      parent.alphabet,
+      userHeld.set,
+      replay?.eval ?? null,
+      cfg.guard,
+      base,
+    );
     const inUse = verdict.promoted ? candidate : current;
     const words = job.lexicon ?? [];
     result = {
@@ -358,6 +370,7 @@ export async function personalize(
   } finally {
     current.dispose();
     candidate.dispose();
+    base?.dispose();
   }
   writeJsonAtomic(join(job.workDir, RESULT_FILE), result);
   return result;

@@ -4,7 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AcousticModel } from '../../src-main/model/acoustic.js';
 import { loadModelFolder, type ModelFolder } from '../../src-main/model/checkpoint.js';
 import { loadCheckpointModel } from '../../src-main/model/model-io.js';
-import { DEFAULT_GUARD, guard, judge, type GuardMetrics } from '../../src-main/training/guard.js';
+import {
+  DEFAULT_GUARD,
+  guard,
+  judge,
+  replayCeiling,
+  type GuardMetrics,
+} from '../../src-main/training/guard.js';
 import { loadUtterances, type MemoryFeatures } from '../../src-main/training/memory-features.js';
 import { loadReplay, type ReplaySet } from '../../src-main/training/replay.js';
 import { seeded, useBackend } from './helpers-tf.js';
@@ -42,19 +48,48 @@ function damaged(scale: number): AcousticModel {
 const score = (wer: number) => ({ wer, cer: wer / 3, utterances: 6 });
 
 describe('judge', () => {
-  const metrics = (userAfter: number, replayAfter: number | null): GuardMetrics => ({
+  const metrics = (
+    userAfter: number,
+    replayAfter: number | null,
+    replayBefore = 0.2,
+    replayBase = 0.2,
+  ): GuardMetrics => ({
     user: { before: score(0.5), after: score(userAfter) },
-    replay: replayAfter === null ? null : { before: score(0.2), after: score(replayAfter) },
+    replay:
+      replayAfter === null
+        ? null
+        : { before: score(replayBefore), after: score(replayAfter), base: score(replayBase) },
   });
 
-  it('promotes only when the user WER drops and the replay WER rises by at most the margin', () => {
+  it('promotes only when the user WER drops and the replay WER stays within the margin of the base', () => {
     expect(judge(metrics(0.4, 0.21)).promoted).toBe(true);
-    expect(judge(metrics(0.4, 0.2 + DEFAULT_GUARD.replayMarginWer)).promoted).toBe(true);
+    // 0.2 base: the 2-point floor is larger than 10% of it.
+    expect(replayCeiling(0.2)).toBeCloseTo(0.22, 12);
+    expect(judge(metrics(0.4, 0.22)).promoted).toBe(true);
+    expect(judge(metrics(0.4, 0.2201)).promoted).toBe(false);
     expect(judge(metrics(0.4, 0.25)).promoted).toBe(false);
     expect(judge(metrics(0.5, 0.1)).promoted).toBe(false);
     expect(judge(metrics(0.6, 0.1)).promoted).toBe(false);
-    expect(judge(metrics(0.45, 0.2), { minUserWerGain: 0.1, replayMarginWer: 0.02 }).promoted).toBe(false);
-    expect(judge(metrics(0.35, 0.2), { minUserWerGain: 0.1, replayMarginWer: 0.02 }).promoted).toBe(true);
+    const strict = { ...DEFAULT_GUARD, minUserWerGain: 0.1 };
+    expect(judge(metrics(0.45, 0.2), strict).promoted).toBe(false);
+    expect(judge(metrics(0.35, 0.2), strict).promoted).toBe(true);
+  });
+
+  it('counts the margin from the base model, relative above 20% WER', () => {
+    // 0.6 base: 10% of it (6 points) is more than the floor.
+    expect(replayCeiling(0.6)).toBeCloseTo(0.66, 12);
+    expect(judge(metrics(0.4, 0.65, 0.6, 0.6)).promoted).toBe(true);
+    expect(judge(metrics(0.4, 0.67, 0.6, 0.6)).promoted).toBe(false);
+    // A personal version already 4 points above the base may add at most 2 more, not another 6:
+    // successive versions cannot each forget a little more.
+    expect(judge(metrics(0.4, 0.66, 0.64, 0.6)).promoted).toBe(true);
+    expect(judge(metrics(0.4, 0.7, 0.64, 0.6)).promoted).toBe(false);
+    // Above the ceiling already (a stricter margin set since): a candidate no worse than the current passes.
+    expect(judge(metrics(0.4, 0.7, 0.7, 0.6)).promoted).toBe(true);
+    expect(judge(metrics(0.4, 0.71, 0.7, 0.6)).promoted).toBe(false);
+    expect(judge(metrics(0.4, 0.65, 0.6, 0.6), { ...DEFAULT_GUARD, replayMarginRelative: 0 }).promoted).toBe(
+      false,
+    );
   });
 
   it('says why, with the numbers, in plain words', () => {
@@ -62,10 +97,10 @@ describe('judge', () => {
       "kept the current model: on your 6 held-back corrections the new model's word error rate is 60.0%, which does not improve on the current 50.0%",
     );
     expect(judge(metrics(0.4, 0.3)).reason).toBe(
-      'kept the current model: it got better for you (50.0% → 40.0% word errors on your 6 held-back corrections) but forgot general speech: word errors on the replay set rose from 20.0% to 30.0%, more than the allowed 2.0 points',
+      "kept the current model: it got better for you (50.0% → 40.0% word errors on your 6 held-back corrections) but forgot general speech: word errors on the replay set would be 30.0% (now 20.0%; allowed: up to 22.0%, the base model's 20.0% + 2.0 points)",
     );
     expect(judge(metrics(0.4, 0.2)).reason).toBe(
-      'promoted: word errors on your 6 held-back corrections fell from 50.0% to 40.0%; general speech 20.0% → 20.0% (allowed rise 2.0 points)',
+      "promoted: word errors on your 6 held-back corrections fell from 50.0% to 40.0%; general speech 20.0% → 20.0% (allowed: up to 22.0%, the base model's 20.0% + 2.0 points)",
     );
     expect(judge(metrics(0.4, null)).reason).toMatch(/promoted: .*general speech was not checked/);
     const none: GuardMetrics = { user: { before: score(0), after: score(0) }, replay: null };
@@ -98,6 +133,12 @@ describe('guard on real models', () => {
     expect(back.metrics.user.before).toEqual(v.metrics.user.after);
     expect(back.metrics.user.after).toEqual(v.metrics.user.before);
     expect(back.reason).toMatch(/^promoted: /);
+
+    // From a personal model, forgetting counts from the base model, scored on the same replay set.
+    const anchored = guard(worse, current, base.alphabet, heldOut, replay.eval, DEFAULT_GUARD, current);
+    expect(anchored.metrics.replay!.base).toEqual(v.metrics.replay!.before);
+    expect(anchored.metrics.replay!.before).toEqual(v.metrics.replay!.after);
+    expect(v.metrics.replay!.base).toEqual(v.metrics.replay!.before);
 
     // Without held-back corrections nothing is promoted, however good.
     const empty = guard(worse, current, base.alphabet, heldOut.pick([]), replay.eval);

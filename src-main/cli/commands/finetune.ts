@@ -93,8 +93,8 @@ export function registerFinetune(program: Command): void {
     )
     .option(
       '--replay-margin <x>',
-      'largest allowed rise of the replay WER (0.02 = 2 points)',
-      String(DEFAULT_PERSONALIZE.guard.replayMarginWer),
+      "largest allowed rise of the replay WER over the base model's, as a fraction of it (0.1 = 10%, at least 2 points)",
+      String(DEFAULT_PERSONALIZE.guard.replayMarginRelative),
     )
     .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
     .option('--threads <n>', 'compute threads (WebAssembly backend)', '2')
@@ -111,9 +111,9 @@ export function registerFinetune(program: Command): void {
         learningRate: positive(o.lr, 'lr'),
         adaptBlocks: positive(o.adaptBlocks, 'adapt-blocks', true),
         holdout: { ...DEFAULT_PERSONALIZE.holdout, heldOutFraction },
-        guard: { ...DEFAULT_PERSONALIZE.guard, replayMarginWer: Number(o.replayMargin) },
+        guard: { ...DEFAULT_PERSONALIZE.guard, replayMarginRelative: Number(o.replayMargin) },
       };
-      if (!(config.guard!.replayMarginWer >= 0))
+      if (!(config.guard!.replayMarginRelative >= 0))
         throw new Error(`--replay-margin must be a number ≥ 0, got ${o.replayMargin}`);
 
       const backend = await initBackend({
