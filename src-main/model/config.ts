@@ -60,6 +60,17 @@ export const DEFAULT_ACOUSTIC: AcousticConfig = {
   layerNormEps: 1e-5,
 };
 
+/**
+ * Blocks and their look-ahead for a model `blocks` deep: the default's pattern for its blocks, causal ones
+ * after them, so a deeper model keeps the default's latency.
+ */
+export function blockLayout(blocks: number): Pick<AcousticConfig, 'blocks' | 'blockRightContext'> {
+  return {
+    blocks,
+    blockRightContext: Array.from({ length: blocks }, (_, i) => DEFAULT_ACOUSTIC.blockRightContext[i] ?? 0),
+  };
+}
+
 /** The subsampling front end is always two convolutions (a full conv, then a depthwise-separable one). */
 export const SUBSAMPLE_LAYERS = 2;
 

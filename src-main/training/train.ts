@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { AcousticModel, type FeatureStats } from '../model/acoustic.js';
+import { deepenModel } from '../model/deepen.js';
 import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
 import { type AcousticConfig, DEFAULT_ACOUSTIC, outputFrames } from '../model/config.js';
 import { ctcLoss } from '../model/ctc-op.js';
@@ -36,6 +37,11 @@ export interface TrainConfig {
   acoustic: AcousticConfig;
   /** Start from this model folder's weights instead of random ones (fine-tuning). */
   initFrom?: string;
+  /**
+   * With `initFrom`: first make its model this many blocks deep (see deepen.ts), to give a run that has
+   * run out of capacity more without losing what it learnt.
+   */
+  deepenTo?: number;
   /** Only parameters whose names match are trained (fine-tuning a subset); all when unset. */
   trainable?: (name: string) => boolean;
   optimizer: OptimizerConfig;
@@ -208,10 +214,14 @@ export async function train(
     opt.restore(state.step, moments.tensors);
   } else {
     if (cfg.initFrom) {
-      const folder = loadModelFolder(cfg.initFrom);
+      let folder = loadModelFolder(cfg.initFrom);
+      info = { parent: cfg.initFrom };
+      if (cfg.deepenTo !== undefined && cfg.deepenTo !== folder.acoustic.blocks) {
+        info.training = { deepenedFrom: folder.acoustic.blocks };
+        folder = deepenModel(folder, { blocks: cfg.deepenTo, seed: cfg.seed });
+      }
       alphabet = folder.alphabet;
       model = loadCheckpointModel(folder);
-      info = { parent: cfg.initFrom };
     } else {
       model = new AcousticModel(cfg.acoustic, undefined, featureStats(data.train));
     }
@@ -259,7 +269,7 @@ export async function train(
     mkdirSync(tmp, { recursive: true });
     saveModelFolder(
       join(tmp, 'model'),
-      checkpointFromModel(model, alphabet, { ...info, training: { step: state.step } }),
+      checkpointFromModel(model, alphabet, { ...info, training: { ...info.training, step: state.step } }),
     );
     const o = opt.state();
     writeFileSync(join(tmp, 'optimizer.safetensors'), encodeSafetensors(o.tensors));
@@ -283,7 +293,7 @@ export async function train(
         join(cfg.runDir, 'best'),
         checkpointFromModel(model, alphabet, {
           ...info,
-          training: { step: state.step },
+          training: { ...info.training, step: state.step },
           metrics: { dev: { wer: lastEval.wer, cer: lastEval.cer } },
         }),
       );

@@ -82,13 +82,15 @@ describe('attune train', () => {
     expect(log.filter((l) => l.includes('"type":"step"'))).toHaveLength(6);
   }, 240_000);
 
-  it('refuses an unknown augmentation policy or dropout before doing any work', async () => {
+  it('refuses an unknown augmentation policy, dropout or depth before doing any work', async () => {
     const runDir = join(dir, 'never');
     const bad = await attune(['train', '--corpus', corpus, '--run', runDir, '--augment', 'extreme']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--augment must be one of full, perturb, none, got extreme');
     const drop = await attune(['train', '--corpus', corpus, '--run', runDir, '--dropout', '1.5']);
     expect(drop.stderr).toContain('--dropout must be in [0, 1), got 1.5');
+    const depth = await attune(['train', '--corpus', corpus, '--run', runDir, '--blocks', '2.5']);
+    expect(depth.stderr).toContain('--blocks must be a whole number, got 2.5');
     expect(existsSync(join(runDir, 'features'))).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../model/backend.js';
-import { DEFAULT_ACOUSTIC } from '../../model/config.js';
+import { blockLayout, DEFAULT_ACOUSTIC } from '../../model/config.js';
 import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { prepareFeatures } from '../../training/prepare.js';
@@ -60,6 +60,10 @@ export function registerTrain(program: Command): void {
     .option('--lr <x>', 'peak learning rate', String(DEFAULT_OPTIMIZER.learningRate))
     .option('--warmup <n>', 'warm-up steps', String(DEFAULT_OPTIMIZER.warmupSteps))
     .option('--channels <n>', 'model width', String(DEFAULT_ACOUSTIC.channels))
+    .option(
+      '--blocks <n>',
+      'residual blocks; with --init, the model is made this deep first (new blocks start near the identity)',
+    )
     .option('--batch-seconds <s>', 'padded audio per batch', String(DEFAULT_TRAIN.batches.maxFrames / 100))
     .option('--eval-every <n>', 'steps between dev evaluations', String(DEFAULT_TRAIN.evalEvery))
     .option('--checkpoint-every <n>', 'steps between checkpoints', String(DEFAULT_TRAIN.checkpointEvery))
@@ -94,6 +98,9 @@ export function registerTrain(program: Command): void {
         if (!(dropout >= 0 && dropout < 1))
           throw new Error(`--dropout must be in [0, 1), got ${String(o.dropout)}`);
       }
+      const blocks = o.blocks === undefined ? undefined : num('blocks');
+      if (blocks !== undefined && !Number.isInteger(blocks))
+        throw new Error(`--blocks must be a whole number, got ${String(o.blocks)}`);
       const runDir = resolve(String(o.run));
       const corpus = resolve(String(o.corpus));
       const info = await initBackend({ prefer: o.backend as 'auto' });
@@ -134,8 +141,9 @@ export function registerTrain(program: Command): void {
         { train: trainCache, dev: devCache },
         {
           runDir,
-          acoustic: { ...DEFAULT_ACOUSTIC, channels },
+          acoustic: { ...DEFAULT_ACOUSTIC, channels, ...(blocks === undefined ? {} : blockLayout(blocks)) },
           initFrom: o.init ? resolve(String(o.init)) : undefined,
+          deepenTo: o.init ? blocks : undefined,
           steps,
           evalEvery: Math.round(num('evalEvery')),
           checkpointEvery: Math.round(num('checkpointEvery')),
