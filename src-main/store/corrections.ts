@@ -101,6 +101,14 @@ export class Corrections {
     return this.items('held-out', query);
   }
 
+  /**
+   * What some model version has learnt already (its segments' newest text): trained on again by later
+   * versions, which may start from a model that never saw them (after a reset to the base model).
+   */
+  learnt(query: TrainingQuery = {}): TrainingItem[] {
+    return this.items('trained', query);
+  }
+
   /** Marks pending corrections as learnt by a model version. Returns how many changed. */
   markTrained(ids: number[], modelVersionId: number): number {
     checkId(modelVersionId, 'model version');

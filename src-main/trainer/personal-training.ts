@@ -35,6 +35,11 @@ export interface PersonalTrainingConfig {
   personalize: Partial<PersonalizeConfig>;
   /** Held-back corrections the guard measures on, newest first (older ones have been measured enough). */
   maxHeldOut: number;
+  /**
+   * Corrections learnt by earlier versions that each new version trains on again, newest first. 300 clips
+   * of a few seconds are about what the default 200 steps see once.
+   */
+  maxLearnt: number;
   /** Status events during training at most this often, in ms (each step would be too many). */
   progressIntervalMs: number;
   /** How long a cancelled trainer may take to stop before it is ended, in ms. */
@@ -47,6 +52,7 @@ export interface PersonalTrainingConfig {
 export const DEFAULT_PERSONAL_TRAINING: PersonalTrainingConfig = {
   personalize: {},
   maxHeldOut: 100,
+  maxLearnt: 300,
   progressIntervalMs: 500,
   cancelWaitMs: 10_000,
   backend: 'auto',
@@ -233,9 +239,21 @@ export class PersonalTraining {
   private createJob(): void {
     const { store } = this.deps;
     const cfg = { ...DEFAULT_PERSONALIZE, ...this.cfg.personalize };
+    // A segment held back once stays held back: a later fix of its text is measured on, never learnt.
+    const heldSegments = new Set(store.corrections.heldOut({ requireAudio: false }).map((i) => i.segmentId));
+    const fixesOfHeld = store.corrections.pending().filter((i) => heldSegments.has(i.segmentId));
+    if (fixesOfHeld.length > 0) store.corrections.markHeldOut(fixesOfHeld.flatMap((i) => i.correctionIds));
     const pending = store.corrections.pending().filter((i) => i.audioPath !== null);
     const round = store.models.list().filter((v) => v.label.startsWith(`${LABEL} `)).length;
     const split = splitHeldOut(pending, round, cfg.holdout);
+    // What earlier versions learnt is trained on again (newest first, up to a cap): the new version starts
+    // from the current model, which may be the base again after a reset, and would otherwise drift
+    // towards the newest clips and away from the older ones.
+    const fresh = new Set(split.train.map((i) => i.segmentId));
+    const earlier = store.corrections
+      .learnt()
+      .filter((i) => i.audioPath !== null && !fresh.has(i.segmentId))
+      .slice(-this.cfg.maxLearnt);
     const heldOutBefore = store.corrections.heldOut().length;
     // With no held-back corrections yet, one of these must be held back or nothing can be measured.
     if (pending.length === 0 || (pending.length < 2 && heldOutBefore === 0)) {
@@ -258,7 +276,7 @@ export class PersonalTraining {
       replayDir: this.deps.baseModelDir,
       outDir: join(this.modelsDir, `${LABEL}-${n}`),
       label: `${LABEL} ${n}`,
-      train: split.train.map((i) => this.utterance(i)),
+      train: [...earlier, ...split.train].map((i) => this.utterance(i)),
       heldOut: heldOut.map((i) => this.utterance(i)),
       lexicon: store.settings.get('lexiconBoost') ? this.lexicon() : [],
       config: { ...this.cfg.personalize, seed: n },

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, startApp } from '../../src-main/app/app.js';
 import type { MethodArgs, MethodName, MethodResults, TrainingStatus } from '../../src-main/ipc/contract.js';
 import { readAudio } from '../../src-main/speech/audio.js';
+import { readJob } from '../../src-main/training/personalize.js';
 import type { SourceUtterance } from '../../src-main/training/prepare.js';
 import { type FifoMic, startFifoMic } from '../engine/fifo-mic.js';
 import { type PersonalFixture, personalFixture, TINY_PERSONALIZE } from '../training/personal-fixture.js';
@@ -20,7 +21,10 @@ const statuses: TrainingStatus[] = [];
 
 /** The tiny model forgets more general speech than the shipped margin allows: a margin it can meet. */
 const TRAINING = {
-  personalize: { ...TINY_PERSONALIZE, guard: { minUserWerGain: 0, replayMarginRelative: 0, replayMarginWer: 0.5 } },
+  personalize: {
+    ...TINY_PERSONALIZE,
+    guard: { minUserWerGain: 0, replayMarginRelative: 0, replayMarginWer: 0.5 },
+  },
   backend: 'wasm',
   threads: 1,
   progressIntervalMs: 0,
@@ -188,7 +192,20 @@ describe('personal training in the app', () => {
       training: { ...TRAINING, personalize: { ...TRAINING.personalize, learningRate: 0.5, warmupSteps: 1 } },
     });
     listen(app);
+    // The user fixes the text of a held-back segment again: that fix is held back too, never learnt.
+    const held = app.store.corrections.heldOut()[0];
+    await call('segments.correct', { segmentId: held.segmentId, text: `${held.text} again` });
     await call('training.start', {});
+    expect(app.store.corrections.pending().map((i) => i.segmentId)).not.toContain(held.segmentId);
+    // The job learns the new clips and, again, those personal 1 learnt; never a held-back one.
+    const job = readJob(join(t.dataDir, 'personal', 'job'))!;
+    const trainIds = new Set(job.train.map((u) => u.id));
+    const learnt = app.store.corrections.learnt();
+    expect(learnt).toHaveLength(14);
+    for (const i of learnt) expect(trainIds.has(`segment-${i.segmentId}`)).toBe(true);
+    for (const i of app.store.corrections.heldOut())
+      expect(trainIds.has(`segment-${i.segmentId}`)).toBe(false);
+    expect(job.train.length).toBeGreaterThan(learnt.length);
     await expect.poll(() => statuses.at(-1)?.progress?.step ?? 0, { timeout: 60_000 }).toBeGreaterThan(30);
     await app.close();
     expect(existsSync(join(t.dataDir, 'personal', 'job', 'job.json'))).toBe(true);

@@ -126,13 +126,17 @@ describe('corrections', () => {
       'trained, not pending',
     );
     expect(t.store.corrections.pending()).toEqual([]);
+    expect(t.store.corrections.learnt().map((h) => [h.segmentId, h.text])).toEqual([[a.id, 'won']]);
     expect(t.store.corrections.heldOut().map((h) => [h.segmentId, h.text])).toEqual([[b.id, 'too']]);
     expect(t.store.corrections.counts()).toEqual({ pending: 0, trained: 1, 'held-out': 1 });
 
-    // A later fix of a trained segment is pending again, with the newest text.
+    // A later fix of a trained segment is pending again, with the newest text (learnt shows it too).
     const again = t.store.corrections.add(a.id, 'one!');
     expect(t.store.corrections.pending()).toEqual([
       expect.objectContaining({ correctionIds: [again.id], text: 'one!' }),
+    ]);
+    expect(t.store.corrections.learnt()).toEqual([
+      expect.objectContaining({ correctionIds: [ca.id], text: 'one!' }),
     ]);
   });
 
