@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AcousticModel } from '../src-main/model/acoustic.js';
 import { initBackend } from '../src-main/model/backend.js';
+import { loadModelFolder } from '../src-main/model/checkpoint.js';
 import {
   type AcousticConfig,
   DEFAULT_ACOUSTIC,
@@ -56,9 +57,8 @@ export interface ModelBenchConfig {
 }
 
 export const DEFAULT_MODEL_BENCH: ModelBenchConfig = {
-  // The recipe models/base is trained with: its architecture, dropout off (the model underfits its corpus,
-  // so `attune train … --dropout 0` from step 1100 on). Dropout's masks cost time of their own.
-  acoustic: { ...DEFAULT_ACOUSTIC, dropout: 0 },
+  // The default architecture; `modelBenchFor` puts in the shipped model's.
+  acoustic: DEFAULT_ACOUSTIC,
   batchSize: 16,
   utteranceFrames: 400,
   minTargetChars: 40,
@@ -73,6 +73,17 @@ export const DEFAULT_MODEL_BENCH: ModelBenchConfig = {
   seed: 1,
   childTimeoutMs: 240_000,
 };
+
+/**
+ * The benchmark of a model folder's architecture and training dropout (its config.json keeps the dropout
+ * it was trained with): the shipped model is what a user runs and what `attune train` reproduces.
+ */
+export function modelBenchFor(
+  modelDir: string,
+  base: ModelBenchConfig = DEFAULT_MODEL_BENCH,
+): ModelBenchConfig {
+  return { ...base, acoustic: loadModelFolder(modelDir).acoustic };
+}
 
 // ── FLOPs ────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -326,7 +337,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
   }
-  const cfg = DEFAULT_MODEL_BENCH;
+  const cfg = modelBenchFor(process.argv[2] ?? fileURLToPath(new URL('../models/base', import.meta.url)));
   const t = await measureTraining(cfg);
   const step = median(t.stepSeconds);
   const flops = TRAINING_FLOPS_PER_FORWARD * cfg.batchSize * modelFlops(cfg.acoustic, cfg.utteranceFrames);

@@ -15,7 +15,7 @@ import { parameterShapes } from '../src-main/model/acoustic.js';
 import { englishAlphabet } from '../src-main/speech/alphabet.js';
 import { repoRoot } from './child.js';
 import {
-  DEFAULT_MODEL_BENCH,
+  modelBenchFor,
   measureStreaming,
   measureTraining,
   modelFlops,
@@ -100,7 +100,7 @@ function trainingSection(bench: ModelBenchConfig, t: TrainingReport): Section {
       },
     ],
     notes: [
-      `The training loop's step: forward (dropout ${bench.acoustic.dropout}, as models/base is trained) + CTC loss (mean) + tf.variableGrads + clip + AdamW, ` +
+      `The training loop's step on models/base's architecture (${bench.acoustic.blocks} blocks × ${bench.acoustic.channels} channels, dropout ${bench.acoustic.dropout} as it is trained): forward + CTC loss (mean) + tf.variableGrads + clip + AdamW, ` +
         `${t.parameters.toLocaleString('en-US')} parameters.`,
       `Batch ${bench.batchSize} × ${seconds} s (${bench.utteranceFrames} frames × ` +
         `${bench.acoustic.featureBins} bins of random features), random targets of ` +
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const date = new Date().toISOString();
   const loadAtStart = os.loadavg();
-  const bench = DEFAULT_MODEL_BENCH;
+  const bench = modelBenchFor(BASE_MODEL);
   const sections: Section[] = [];
   const backends: string[] = [];
   let broken = false;

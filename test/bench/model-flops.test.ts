@@ -4,9 +4,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { modelFlops, modelMacs } from '../../bench/model.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_MODEL_BENCH, modelBenchFor, modelFlops, modelMacs } from '../../bench/model.js';
 import { AcousticModel, parameterShapes } from '../../src-main/model/acoustic.js';
 import { type AcousticConfig, DEFAULT_ACOUSTIC, outputFrames } from '../../src-main/model/config.js';
+import { saveBiasedModel, TINY_CONFIG } from '../model/tiny-model.js';
 
 const TINY: AcousticConfig = {
   featureBins: 6,
@@ -81,5 +85,20 @@ describe('modelFlops', () => {
   it('counts nothing for input too short to give a frame, and doubles with the length', () => {
     expect(modelFlops(TINY, 0)).toBe(0);
     expect(modelFlops(DEFAULT_ACOUSTIC, 800)).toBe(2 * modelFlops(DEFAULT_ACOUSTIC, 400));
+  });
+});
+
+describe('modelBenchFor', () => {
+  it("measures the model folder's architecture, with the dropout it keeps in its config", async () => {
+    await tf.setBackend('cpu');
+    const dir = mkdtempSync(join(tmpdir(), 'attune-bench-model-'));
+    try {
+      saveBiasedModel(dir, 1, 'tiny');
+      const bench = modelBenchFor(dir);
+      expect(bench.acoustic).toEqual(TINY_CONFIG);
+      expect({ ...bench, acoustic: null }).toEqual({ ...DEFAULT_MODEL_BENCH, acoustic: null });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
