@@ -34,7 +34,10 @@ function job(name: string): PersonalizeJob {
     label: 'personal 1',
     train: f.user.filter((u) => !u.id.startsWith('201-3-')),
     heldOut: f.user.filter((u) => u.id.startsWith('201-3-')),
-    config: { ...TINY_PERSONALIZE, guard: { minUserWerGain: 0, replayMarginRelative: 0, replayMarginWer: 0.5 } },
+    config: {
+      ...TINY_PERSONALIZE,
+      guard: { minUserWerGain: 0, replayMarginRelative: 0, replayMarginWer: 0.5 },
+    },
   };
   saveJob(j);
   return j;
