@@ -203,7 +203,9 @@ export async function train(
     const folder = loadModelFolder(join(ckptDir, 'model'));
     alphabet = folder.alphabet;
     model = loadCheckpointModel(folder);
-    info = folder.info;
+    // Everything the run recorded carries on, except the date: each model it writes is stamped anew.
+    const { createdAt: _written, ...carried } = folder.info;
+    info = carried;
     state = JSON.parse(readFileSync(join(ckptDir, 'trainer.json'), 'utf8')) as TrainerState;
     // JSON has no Infinity: a run checkpointed before its first evaluation stored bestCer as null.
     state.bestCer = state.bestCer ?? Infinity;

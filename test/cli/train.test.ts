@@ -78,6 +78,8 @@ describe('attune train', () => {
     expect(ev2.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([5, 6]);
     const resumed = JSON.parse(readFileSync(join(runDir, 'checkpoint', 'model', 'config.json'), 'utf8'));
     expect(resumed.acoustic.dropout).toBe(0.2);
+    // Models written after resuming carry their own date, not the first checkpoint's.
+    expect(Date.parse(resumed.info.createdAt)).toBeGreaterThan(Date.parse(config.info.createdAt));
     const log = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n');
     expect(log.filter((l) => l.includes('"type":"step"'))).toHaveLength(6);
   }, 240_000);
