@@ -241,9 +241,10 @@ export class PersonalTraining {
     const cfg = { ...DEFAULT_PERSONALIZE, ...this.cfg.personalize };
     // A segment held back once stays held back: a later fix of its text is measured on, never learnt.
     const heldSegments = new Set(store.corrections.heldOut({ requireAudio: false }).map((i) => i.segmentId));
-    const fixesOfHeld = store.corrections.pending().filter((i) => heldSegments.has(i.segmentId));
+    const allPending = store.corrections.pending({ requireAudio: false });
+    const fixesOfHeld = allPending.filter((i) => heldSegments.has(i.segmentId));
     if (fixesOfHeld.length > 0) store.corrections.markHeldOut(fixesOfHeld.flatMap((i) => i.correctionIds));
-    const pending = store.corrections.pending().filter((i) => i.audioPath !== null);
+    const pending = allPending.filter((i) => !heldSegments.has(i.segmentId) && i.audioPath !== null);
     const round = store.models.list().filter((v) => v.label.startsWith(`${LABEL} `)).length;
     const split = splitHeldOut(pending, round, cfg.holdout);
     // What earlier versions learnt is trained on again (newest first, up to a cap): the new version starts
