@@ -27,7 +27,14 @@ export interface CardInput {
     heldOutVoices?: string[];
     licence?: string;
   };
-  training: { steps: number; bestStep: number; backend: string; wallHours?: number };
+  training: {
+    steps: number;
+    bestStep: number;
+    backend: string;
+    wallHours?: number;
+    /** Blocks of the trained model this run grew from (`attune train --init … --blocks`), if any. */
+    deepenedFrom?: number;
+  };
   evals: CardEval[];
   /** Names for speaker ids in the per-speaker tables (e.g. voice names). */
   speakerNames?: Record<string, string>;
@@ -35,6 +42,18 @@ export interface CardInput {
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** How long it trained, and from what: a grown model's steps count from the step it was made deeper. */
+function trainingSentence(c: CardInput): string {
+  const t = c.training;
+  const wall = t.wallHours ? ` (${t.wallHours.toFixed(1)} h)` : '';
+  const added = c.acoustic.blocks - (t.deepenedFrom ?? c.acoustic.blocks);
+  const grown =
+    t.deepenedFrom !== undefined
+      ? `Grown from a trained ${t.deepenedFrom}-block model (its weights kept, ${added} block${added === 1 ? '' : 's'} appended; see the commands above), then trained`
+      : 'Trained';
+  return `${grown} for ${t.steps} steps on the ${t.backend} backend${wall}; the weights are those of step ${t.bestStep}, the best on the dev set.`;
+}
 
 /** Renders MODEL_CARD.md: what the model is, how to remake it, and how well it does where. */
 export function renderModelCard(c: CardInput): string {
@@ -70,7 +89,7 @@ export function renderModelCard(c: CardInput): string {
     ...c.commands,
     '```',
     '',
-    `Trained for ${c.training.steps} steps on the ${c.training.backend} backend${c.training.wallHours ? ` (${c.training.wallHours.toFixed(1)} h)` : ''}; the weights are those of step ${c.training.bestStep}, the best on the dev set.`,
+    trainingSentence(c),
     '',
     '## Accuracy',
     '',

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ACOUSTIC } from '../../src-main/model/config.js';
-import { renderModelCard } from '../../src-main/training/model-card.js';
+import { type CardInput, renderModelCard } from '../../src-main/training/model-card.js';
 
 describe('renderModelCard', () => {
-  const card = renderModelCard({
+  const input: CardInput = {
     title: 'Test model',
     summary: 'A model for the test.',
     acoustic: DEFAULT_ACOUSTIC,
@@ -33,7 +33,8 @@ describe('renderModelCard', () => {
     ],
     speakerNames: { '103': 'flite-rms' },
     limitations: ['Synthetic voices only.'],
-  });
+  };
+  const card = renderModelCard(input);
 
   it('records how to remake the model and what it is', () => {
     expect(card).toContain('attune train --corpus c');
@@ -42,7 +43,19 @@ describe('renderModelCard', () => {
     expect(card).toContain('2 subsampling convolutions (strides 2, 1)');
     expect(card).toContain('24.6 hours, 30868 utterances');
     expect(card).toContain('Held-out voices (the test-unseen set): flite-rms.');
-    expect(card).toContain('weights are those of step 2500');
+    expect(card).toContain('Trained for 3000 steps on the wasm backend; the weights are those of step 2500');
+  });
+
+  it('says when the model was grown from a shallower one, and by how many blocks', () => {
+    const grown = renderModelCard({
+      ...input,
+      acoustic: { ...DEFAULT_ACOUSTIC, blocks: 16 },
+      training: { ...input.training, deepenedFrom: 12 },
+    });
+    expect(grown).toContain('16 depthwise-separable residual blocks');
+    expect(grown).toContain(
+      'Grown from a trained 12-block model (its weights kept, 4 blocks appended; see the commands above), then trained for 3000 steps',
+    );
   });
 
   it('tabulates accuracy overall and per voice', () => {

@@ -30,6 +30,12 @@ const SETS: { split: string; description: string }[] = [
   { split: 'test-unseen', description: 'held-out voices, held-out sentences' },
 ];
 
+/** The block count a run grew its model from (recorded by `attune train --init … --blocks`). */
+function deepenedFrom(training: Record<string, unknown> | undefined): number | undefined {
+  const n = training?.deepenedFrom;
+  return typeof n === 'number' ? n : undefined;
+}
+
 export function registerExport(program: Command): void {
   program
     .command('export')
@@ -138,7 +144,12 @@ export function registerExport(program: Command): void {
               .map((v) => String(v.name)),
             licence: manifest.source?.licence ?? manifest.source?.license,
           },
-          training: { steps: trainer.step, bestStep: trainer.bestStep, backend: info.name },
+          training: {
+            steps: trainer.step,
+            bestStep: trainer.bestStep,
+            backend: info.name,
+            deepenedFrom: deepenedFrom(folder.info.training),
+          },
           evals,
           speakerNames,
           limitations: [
@@ -148,10 +159,12 @@ export function registerExport(program: Command): void {
             ...(o.note ? [o.note] : []),
           ],
         });
+        // `parent` is a folder on the machine that trained it: the card's commands say where it came from.
+        const { parent: _parent, ...shipped } = folder.info;
         saveModelFolder(resolve(o.out), {
           ...folder,
           info: {
-            ...folder.info,
+            ...shipped,
             metrics,
             training: { ...(folder.info.training ?? {}), steps: trainer.step, bestStep: trainer.bestStep },
           },

@@ -1,0 +1,144 @@
+// `attune export` end to end: a tiny run grown deeper from another (`--init … --blocks`), exported as a
+// model folder whose card says how it was made and how well it does, with a replay set, and without
+// the training machine's paths.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModelFolder } from '../../src-main/model/checkpoint.js';
+import { attune } from './cli-helpers.js';
+
+const run = promisify(execFile);
+const SENTENCES = ['good morning', 'open the door', 'see you later', 'thank you very much'];
+let dir: string;
+let corpus: string;
+
+/** One speaker's chapter: espeak-ng WAVs and the transcript file. */
+async function chapter(split: string, speaker: string, voice: string, lines: string[]): Promise<void> {
+  const folder = join(corpus, split, speaker, '1');
+  mkdirSync(folder, { recursive: true });
+  const trans: string[] = [];
+  for (const [i, text] of lines.entries()) {
+    const id = `${speaker}-1-${String(i).padStart(4, '0')}`;
+    await run('espeak-ng', ['-v', voice, '-w', join(folder, `${id}.wav`), text]);
+    trans.push(`${id} ${text.toUpperCase()}`);
+  }
+  writeFileSync(join(folder, `${speaker}-1.trans.txt`), trans.join('\n') + '\n');
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'attune-export-cli-'));
+  corpus = join(dir, 'corpus');
+  await chapter('train', '1', 'en-us', SENTENCES);
+  await chapter('train', '2', 'en-gb', SENTENCES);
+  await chapter('dev', '3', 'en-us+f3', SENTENCES.slice(0, 2));
+  await chapter('test-unseen', '4', 'en-us+m3', SENTENCES.slice(2, 3));
+  await chapter('test-unseen', '5', 'en-gb+f2', SENTENCES.slice(3));
+  // What `attune corpus` writes about its voices; the card names speakers and held-out voices from it.
+  writeFileSync(
+    join(corpus, 'manifest.json'),
+    JSON.stringify({
+      splits: { train: { hours: 0.01, utterances: 8, speakers: 2 } },
+      voices: [
+        { speaker: 1, name: 'espeak-en-us', role: 'train' },
+        { speaker: 2, name: 'espeak-en-gb', role: 'train' },
+        { speaker: 4, name: 'espeak-en-us+m3', role: 'held-out' },
+        { speaker: 5, name: 'espeak-en-gb+f2', role: 'held-out' },
+      ],
+    }),
+  );
+}, 60_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('attune export', () => {
+  it("writes a grown run's best model with its card, metrics and replay set", async () => {
+    const common = ['--corpus', corpus, '--batch-seconds', '4', '--eval-every', '2', '--backend', 'wasm'];
+    const shallow = join(dir, 'shallow');
+    const first = await attune([
+      'train',
+      ...common,
+      '--run',
+      shallow,
+      '--channels',
+      '16',
+      '--blocks',
+      '2',
+      '--steps',
+      '2',
+      '--json',
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const deep = join(dir, 'deep');
+    const grown = await attune([
+      'train',
+      ...common,
+      '--run',
+      deep,
+      '--init',
+      join(shallow, 'best'),
+      '--blocks',
+      '3',
+      '--steps',
+      '2',
+      '--json',
+    ]);
+    expect(grown.code, grown.stderr).toBe(0);
+
+    const out = join(dir, 'model');
+    const exported = await attune([
+      'export',
+      '--run',
+      deep,
+      '--corpus',
+      corpus,
+      '--human',
+      join(corpus, 'dev'),
+      '--replay',
+      join(corpus, 'train'),
+      '--replay-mb',
+      '1',
+      '--out',
+      out,
+      '--command',
+      'attune train --run shallow',
+      'attune train --run deep --init shallow/best --blocks 3',
+    ]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const summary = JSON.parse(exported.stdout.trim().split('\n').at(-1)!) as {
+      out: string;
+      metrics: Record<string, { wer: number; cer: number; utterances: number }>;
+      replay: { utterances: number } | null;
+    };
+    expect(summary.out).toBe(out);
+    expect(Object.keys(summary.metrics).sort()).toEqual(['dev', 'human', 'test-unseen']);
+    expect(summary.metrics['test-unseen'].utterances).toBe(2);
+    for (const m of Object.values(summary.metrics)) expect(m.cer).toBeGreaterThanOrEqual(0);
+    expect(summary.replay!.utterances).toBeGreaterThan(0);
+    expect(existsSync(join(out, 'replay'))).toBe(true);
+
+    const folder = loadModelFolder(out);
+    expect(folder.acoustic.blocks).toBe(3);
+    // The run's best weights, unchanged.
+    const best = loadModelFolder(join(deep, 'best'));
+    expect([...folder.weights.keys()]).toEqual([...best.weights.keys()]);
+    for (const [name, w] of best.weights) expect(folder.weights.get(name), name).toEqual(w);
+    expect(folder.info.metrics).toEqual(summary.metrics);
+    expect(folder.info.training).toMatchObject({ deepenedFrom: 2, steps: 2 });
+    // The folder it grew from was on the training machine; the card's commands say where it came from.
+    expect(folder.info.parent).toBeUndefined();
+    expect(JSON.stringify(folder.info)).not.toContain(dir);
+
+    const card = readFileSync(join(out, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toContain('attune train --run deep --init shallow/best --blocks 3');
+    expect(card).toContain(
+      'Grown from a trained 2-block model (its weights kept, 1 block appended; see the commands above), then trained for 2 steps',
+    );
+    expect(card).toContain('Held-out voices (the test-unseen set): espeak-en-us+m3, espeak-en-gb+f2.');
+    expect(card).toContain('### test-unseen by voice');
+    expect(card).toContain('| espeak-en-us+m3 (4) | 1 |');
+    expect(card).toMatch(/\| human — real recordings .* \| 2 \|/);
+  }, 240_000);
+});
