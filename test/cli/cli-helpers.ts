@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
@@ -20,4 +23,26 @@ export function attune(
       },
     );
   });
+}
+
+/**
+ * One speaker's chapter of a LibriSpeech-layout corpus, spoken by an espeak-ng voice:
+ * `corpus/split/speaker/1/*.wav` and the chapter's transcript file.
+ */
+export async function espeakChapter(
+  corpus: string,
+  split: string,
+  speaker: string,
+  voice: string,
+  lines: string[],
+): Promise<void> {
+  const folder = join(corpus, split, speaker, '1');
+  mkdirSync(folder, { recursive: true });
+  const trans: string[] = [];
+  for (const [i, text] of lines.entries()) {
+    const id = `${speaker}-1-${String(i).padStart(4, '0')}`;
+    await promisify(execFile)('espeak-ng', ['-v', voice, '-w', join(folder, `${id}.wav`), text]);
+    trans.push(`${id} ${text.toUpperCase()}`);
+  }
+  writeFileSync(join(folder, `${speaker}-1.trans.txt`), trans.join('\n') + '\n');
 }

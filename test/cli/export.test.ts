@@ -1,41 +1,25 @@
 // `attune export` end to end: a tiny run grown deeper from another (`--init … --blocks`), exported as a
 // model folder whose card says how it was made and how well it does, with a replay set, and without
 // the training machine's paths.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFolder } from '../../src-main/model/checkpoint.js';
-import { attune } from './cli-helpers.js';
+import { attune, espeakChapter } from './cli-helpers.js';
 
-const run = promisify(execFile);
 const SENTENCES = ['good morning', 'open the door', 'see you later', 'thank you very much'];
 let dir: string;
 let corpus: string;
 
-/** One speaker's chapter: espeak-ng WAVs and the transcript file. */
-async function chapter(split: string, speaker: string, voice: string, lines: string[]): Promise<void> {
-  const folder = join(corpus, split, speaker, '1');
-  mkdirSync(folder, { recursive: true });
-  const trans: string[] = [];
-  for (const [i, text] of lines.entries()) {
-    const id = `${speaker}-1-${String(i).padStart(4, '0')}`;
-    await run('espeak-ng', ['-v', voice, '-w', join(folder, `${id}.wav`), text]);
-    trans.push(`${id} ${text.toUpperCase()}`);
-  }
-  writeFileSync(join(folder, `${speaker}-1.trans.txt`), trans.join('\n') + '\n');
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'attune-export-cli-'));
   corpus = join(dir, 'corpus');
-  await chapter('train', '1', 'en-us', SENTENCES);
-  await chapter('train', '2', 'en-gb', SENTENCES);
-  await chapter('dev', '3', 'en-us+f3', SENTENCES.slice(0, 2));
-  await chapter('test-unseen', '4', 'en-us+m3', SENTENCES.slice(2, 3));
-  await chapter('test-unseen', '5', 'en-gb+f2', SENTENCES.slice(3));
+  await espeakChapter(corpus, 'train', '1', 'en-us', SENTENCES);
+  await espeakChapter(corpus, 'train', '2', 'en-gb', SENTENCES);
+  await espeakChapter(corpus, 'dev', '3', 'en-us+f3', SENTENCES.slice(0, 2));
+  await espeakChapter(corpus, 'test-unseen', '4', 'en-us+m3', SENTENCES.slice(2, 3));
+  await espeakChapter(corpus, 'test-unseen', '5', 'en-gb+f2', SENTENCES.slice(3));
   // What `attune corpus` writes about its voices; the card names speakers and held-out voices from it.
   writeFileSync(
     join(corpus, 'manifest.json'),

@@ -1,37 +1,21 @@
 // `attune train` end to end on a tiny espeak-ng corpus in LibriSpeech layout: the prepare stage, JSON
 // events, checkpoints, the best model, resume after a stop, and the recipe options.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attune } from './cli-helpers.js';
+import { attune, espeakChapter } from './cli-helpers.js';
 
-const run = promisify(execFile);
 const SENTENCES = ['good morning', 'open the door', 'see you later', 'thank you very much'];
 let dir: string;
 let corpus: string;
 
-/** One speaker's chapter: espeak-ng WAVs and the transcript file. */
-async function chapter(split: string, speaker: string, voice: string, lines: string[]): Promise<void> {
-  const folder = join(corpus, split, speaker, '1');
-  mkdirSync(folder, { recursive: true });
-  const trans: string[] = [];
-  for (const [i, text] of lines.entries()) {
-    const id = `${speaker}-1-${String(i).padStart(4, '0')}`;
-    await run('espeak-ng', ['-v', voice, '-w', join(folder, `${id}.wav`), text]);
-    trans.push(`${id} ${text.toUpperCase()}`);
-  }
-  writeFileSync(join(folder, `${speaker}-1.trans.txt`), trans.join('\n') + '\n');
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'attune-train-cli-'));
   corpus = join(dir, 'corpus');
-  await chapter('train', '1', 'en-us', SENTENCES);
-  await chapter('train', '2', 'en-gb', SENTENCES);
-  await chapter('dev', '3', 'en-us+f3', SENTENCES.slice(0, 2));
+  await espeakChapter(corpus, 'train', '1', 'en-us', SENTENCES);
+  await espeakChapter(corpus, 'train', '2', 'en-gb', SENTENCES);
+  await espeakChapter(corpus, 'dev', '3', 'en-us+f3', SENTENCES.slice(0, 2));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
