@@ -17,8 +17,12 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** The tiny model's settings; its margin for forgetting is wider than the shipped default (see personalize.test). */
-const TINY = ['--steps', '150', '--lr', '3e-3', '--adapt-blocks', '3', '--backend', 'wasm', '--threads', '1'];
+/**
+ * The tiny model's settings. With the command's augmentation on, it needs a learning rate above the library
+ * test's 3e-3 before any held-back word comes out right (at 3e-3 only the CER falls); its margin for
+ * forgetting is wider than the shipped default (see personalize.test).
+ */
+const TINY = ['--steps', '150', '--lr', '1e-2', '--adapt-blocks', '3', '--backend', 'wasm', '--threads', '1'];
 
 describe('attune finetune', () => {
   it('fine-tunes on the pairs, prints before/after scores, and writes the model it proved better', async () => {
