@@ -47,11 +47,11 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 function trainingSentence(c: CardInput): string {
   const t = c.training;
   const wall = t.wallHours ? ` (${t.wallHours.toFixed(1)} h)` : '';
-  const added = c.acoustic.blocks - (t.deepenedFrom ?? c.acoustic.blocks);
-  const grown =
-    t.deepenedFrom !== undefined
-      ? `Grown from a trained ${t.deepenedFrom}-block model (its weights kept, ${added} block${added === 1 ? '' : 's'} appended; see the commands above), then trained`
-      : 'Trained';
+  let grown = 'Trained';
+  if (t.deepenedFrom !== undefined) {
+    const added = c.acoustic.blocks - t.deepenedFrom;
+    grown = `Grown from a trained ${t.deepenedFrom}-block model (its weights kept, ${added} block${added === 1 ? '' : 's'} appended; see the commands above), then trained`;
+  }
   return `${grown} for ${t.steps} steps on the ${t.backend} backend${wall}; the weights are those of step ${t.bestStep}, the best on the dev set.`;
 }
 

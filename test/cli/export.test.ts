@@ -39,37 +39,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('attune export', () => {
   it("writes a grown run's best model with its card, metrics and replay set", async () => {
-    const common = ['--corpus', corpus, '--batch-seconds', '4', '--eval-every', '2', '--backend', 'wasm'];
+    // Two training steps into `run`, with the run-specific options.
+    const trainTiny = async (run: string, ...options: string[]) => {
+      const r = await attune([
+        ...['train', '--corpus', corpus, '--run', run, '--batch-seconds', '4', '--eval-every', '2'],
+        ...['--steps', '2', '--backend', 'wasm', '--json', ...options],
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+    };
     const shallow = join(dir, 'shallow');
-    const first = await attune([
-      'train',
-      ...common,
-      '--run',
-      shallow,
-      '--channels',
-      '16',
-      '--blocks',
-      '2',
-      '--steps',
-      '2',
-      '--json',
-    ]);
-    expect(first.code, first.stderr).toBe(0);
+    await trainTiny(shallow, '--channels', '16', '--blocks', '2');
     const deep = join(dir, 'deep');
-    const grown = await attune([
-      'train',
-      ...common,
-      '--run',
-      deep,
-      '--init',
-      join(shallow, 'best'),
-      '--blocks',
-      '3',
-      '--steps',
-      '2',
-      '--json',
-    ]);
-    expect(grown.code, grown.stderr).toBe(0);
+    await trainTiny(deep, '--init', join(shallow, 'best'), '--blocks', '3');
 
     const out = join(dir, 'model');
     const exported = await attune([
