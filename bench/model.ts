@@ -18,13 +18,15 @@ import {
   outputFrames,
   SUBSAMPLE_LAYERS,
 } from '../src-main/model/config.js';
-import { ctcLoss } from '../src-main/model/ctc-op.js';
 import { convOutputFrames } from '../src-main/model/layers.js';
 import { englishAlphabet } from '../src-main/speech/alphabet.js';
 import { CtcWorkspace } from '../src-main/speech/ctc.js';
 import { DEFAULT_FEATURES, StreamingLogMel } from '../src-main/speech/features.js';
 import { seededRandom } from '../src-main/training/batches.js';
 import { AdamW, DEFAULT_OPTIMIZER } from '../src-main/training/optimizer.js';
+import { batchGradients } from '../src-main/training/batch-gradients.js';
+import { shardRanges } from '../src-main/training/shard-gradients.js';
+import { ShardWorkers } from '../src-main/training/shard-workers.js';
 import { peakRssBytes, runTsChild } from './child.js';
 import { median, percentile } from './stats.js';
 
@@ -41,7 +43,10 @@ export interface ModelBenchConfig {
   warmupSteps: number;
   /** Training steps timed. */
   timedSteps: number;
-  /** Wasm threads for training: both cores of the reference machine. */
+  /**
+   * Training threads, each a single-threaded wasm copy of the model computing its share of the batch
+   * (src-main/training/shard-workers.ts): both cores of the reference machine.
+   */
   trainThreads: number;
   /** Wasm threads for streaming: one core, leaving the other to capture and the window. */
   streamThreads: number;
@@ -188,14 +193,14 @@ function normals(n: number, rand: () => number): Float32Array {
 }
 
 async function trainingChild(bench: ModelBenchConfig): Promise<TrainingReport> {
-  const info = await initBackend({ prefer: 'wasm', wasmThreads: bench.trainThreads });
+  // As `attune train` runs: each training thread a single-threaded backend with its share of the batch.
+  const info = await initBackend({ prefer: 'wasm', wasmThreads: 1 });
   const cfg = bench.acoustic;
   const { batchSize: B, utteranceFrames: T } = bench;
   const F = cfg.featureBins;
   const alphabet = englishAlphabet();
   const rand = seededRandom(bench.seed);
   const features = normals(B * T * F, rand); // [B, T, F]
-  const lengths = new Array<number>(B).fill(T);
   const nonBlank = [...Array(cfg.vocabSize).keys()].filter((c) => c !== alphabet.blank);
   const targets = Array.from({ length: B }, () => {
     const n = bench.minTargetChars + Math.floor(rand() * (bench.maxTargetChars - bench.minTargetChars + 1));
@@ -209,42 +214,47 @@ async function trainingChild(bench: ModelBenchConfig): Promise<TrainingReport> {
   const names = [...model.params.keys()];
   const vars = names.map((n) => model.params.get(n)!);
   const workspace = new CtcWorkspace();
+  const workers =
+    bench.trainThreads > 1
+      ? await ShardWorkers.start(bench.trainThreads - 1, {
+          backend: 'wasm',
+          acoustic: model.config,
+          stats: model.featureStats(),
+          weights: model.weights(),
+          trained: names,
+          blank: alphabet.blank,
+        })
+      : null;
 
-  // The training loop's step (src-main/training/train.ts): forward + CTC → gradients → clip + AdamW.
-  const step = (i: number): number => {
-    const x = tf.tensor3d(features, [B, T, F]);
-    const { value, grads } = tf.variableGrads(() => {
-      const { logits, lengths: outLens } = model.forward(x, lengths, true, bench.seed * 1000003 + i);
-      return ctcLoss(
-        logits,
-        outLens,
-        targets,
-        alphabet.blank,
-        { reduction: 'mean', zeroInfinity: true },
-        workspace,
-      ).loss;
-    }, vars);
-    x.dispose();
-    const loss = value.dataSync()[0];
-    value.dispose();
+  // The training loop's step (src-main/training/train.ts): shards → forward + CTC → gradients → clip + AdamW.
+  const step = async (i: number): Promise<number> => {
+    const shards = shardRanges(B, bench.trainThreads).map(([a, b]) => ({
+      features: features.slice(a * T * F, b * T * F), // [b - a, T, F]
+      frames: T,
+      lengths: new Array<number>(b - a).fill(T),
+      targets: targets.slice(a, b),
+      seed: bench.seed * 1000003 + i,
+    }));
+    const r = await batchGradients(model, vars, shards, alphabet.blank, workspace, workers);
     const named: Record<string, tf.Tensor> = {};
-    names.forEach((n, k) => (named[n] = grads[vars[k].name]));
+    names.forEach((n, k) => (named[n] = r.grads[k]));
     opt.apply(model.params, named);
-    tf.dispose(grads);
-    return loss;
+    tf.dispose(r.grads);
+    return r.loss;
   };
 
   let lastLoss = NaN;
-  for (let i = 0; i < bench.warmupSteps; i++) lastLoss = step(i);
+  for (let i = 0; i < bench.warmupSteps; i++) lastLoss = await step(i);
   const stepSeconds: number[] = [];
   for (let i = 0; i < bench.timedSteps; i++) {
     const started = performance.now();
-    lastLoss = step(bench.warmupSteps + i);
+    lastLoss = await step(bench.warmupSteps + i);
     stepSeconds.push((performance.now() - started) / 1000);
   }
+  await workers?.close();
   if (!Number.isFinite(lastLoss)) throw new Error(`training step produced a non-finite loss (${lastLoss})`);
   return {
-    backend: { name: info.name, threads: info.threads, simd: info.simd },
+    backend: { name: info.name, threads: bench.trainThreads, simd: info.simd },
     parameters: model.parameterCount,
     audioSecondsPerStep: (B * T * cfg.hopMs) / 1000,
     stepSeconds,

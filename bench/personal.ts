@@ -59,7 +59,7 @@ export interface PersonalBenchConfig {
   otherAugment: Augmentation;
   /** Compute backend of every child (`--backend`). */
   backend: string;
-  /** WebAssembly threads of every child. */
+  /** Training threads of fine-tuning (`--threads`), and WebAssembly threads of the evaluation children. */
   threads: number;
   /** Extra `attune finetune` options, to compare recipes (e.g. ['--adapt-blocks', '12']); none by default. */
   finetuneArgs: string[];
@@ -569,7 +569,7 @@ export function personalSection(r: PersonalBenchResult): Section {
       `first n), the next ${r.sentences.test.length} for testing` +
       (r.sentences.failed > 0 ? `; ${r.sentences.failed} the voices could not say were passed over.` : '.') +
       ` E.g. "${r.sentences.train[0]?.toLowerCase() ?? ''}".`,
-    `Fine-tuning: \`${command}\` (ATTUNE_WASM_THREADS=${c.threads}), in a process of its own; as in the app, ` +
+    `Fine-tuning: \`${command}\` (evaluations: ATTUNE_WASM_THREADS=${c.threads}), in a process of its own; as in the app, ` +
       'the command holds back every fifth pair (20%) for its guard and trains on the rest with replay.',
     ...r.runs.map((run) => {
       const f = run.finetune;

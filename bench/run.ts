@@ -68,8 +68,8 @@ function trainingStepFlops(bench: ModelBenchConfig): number {
   return TRAINING_FLOPS_PER_FORWARD * bench.batchSize * modelFlops(bench.acoustic, bench.utteranceFrames);
 }
 
-function describeBackend(b: TrainingReport['backend']): string {
-  return `${b.name}, ${b.threads} thread${b.threads === 1 ? '' : 's'}${b.simd ? ', SIMD' : ''}`;
+function describeBackend(b: TrainingReport['backend'], what = 'thread'): string {
+  return `${b.name}, ${b.threads} ${what}${b.threads === 1 ? '' : 's'}${b.simd ? ', SIMD' : ''}`;
 }
 
 function trainingSection(bench: ModelBenchConfig, t: TrainingReport): Section {
@@ -77,7 +77,7 @@ function trainingSection(bench: ModelBenchConfig, t: TrainingReport): Section {
   const flopsPerStep = trainingStepFlops(bench);
   const seconds = (bench.utteranceFrames * bench.acoustic.hopMs) / 1000;
   return {
-    title: `Model training step (tfjs ${describeBackend(t.backend)})`,
+    title: `Model training step (tfjs ${describeBackend(t.backend, 'training thread')})`,
     rows: [
       {
         name: 'training throughput',
@@ -102,6 +102,9 @@ function trainingSection(bench: ModelBenchConfig, t: TrainingReport): Section {
     notes: [
       `The training loop's step on models/base's architecture (${bench.acoustic.blocks} blocks × ${bench.acoustic.channels} channels, dropout ${bench.acoustic.dropout} as it is trained): forward + CTC loss (mean) + tf.variableGrads + clip + AdamW, ` +
         `${t.parameters.toLocaleString('en-US')} parameters.`,
+      `As \`attune train\` runs it: ${t.backend.threads} training thread${t.backend.threads === 1 ? '' : 's'}, each a single-threaded ` +
+        `wasm copy of the model computing the gradients of its share of the batch (src-main/training/shard-workers.ts); ` +
+        `the main thread combines them and steps the optimizer.`,
       `Batch ${bench.batchSize} × ${seconds} s (${bench.utteranceFrames} frames × ` +
         `${bench.acoustic.featureBins} bins of random features), random targets of ` +
         `${bench.minTargetChars}–${bench.maxTargetChars} characters; ` +
@@ -242,7 +245,7 @@ async function main(): Promise<void> {
   try {
     training = await measureTraining(bench);
     sections.push(trainingSection(bench, training));
-    backends.push(`Training: tfjs ${describeBackend(training.backend)}`);
+    backends.push(`Training: tfjs ${describeBackend(training.backend, 'training thread')}`);
   } catch (err) {
     broken = true;
     console.error(`  failed: ${errorLine(err)}`);
@@ -300,7 +303,9 @@ async function main(): Promise<void> {
     const personal = await benchPersonal(BASE_MODEL, { onProgress: (m) => console.log(`  ${m}`) });
     sections.push(personalSection(personal));
     const t = personal.config.threads;
-    backends.push(`Personal fine-tuning: ${personal.config.backend}, ${t} thread${t === 1 ? '' : 's'}`);
+    backends.push(
+      `Personal fine-tuning: ${personal.config.backend}, ${t} training thread${t === 1 ? '' : 's'}`,
+    );
   } catch (err) {
     broken = true;
     console.error(`  failed: ${errorLine(err)}`);

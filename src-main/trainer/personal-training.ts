@@ -44,7 +44,10 @@ export interface PersonalTrainingConfig {
   progressIntervalMs: number;
   /** How long a cancelled trainer may take to stop before it is ended, in ms. */
   cancelWaitMs: number;
-  /** Compute backend of the trainer process, and its threads (one leaves a core to dictation). */
+  /**
+   * Compute backend of the trainer process, and its training threads (each a copy of the model with its
+   * share of every batch; one leaves a core to dictation).
+   */
   backend: string;
   threads: number;
 }

@@ -87,12 +87,21 @@ export function runTrainer(port: Port = openPort(), exit: (code: number) => void
             }
             const backend = await initBackend({
               prefer: (msg.backend ?? 'auto') as 'auto',
-              wasmThreads: msg.threads ?? 1,
+              // Training threads share each batch, each on a single-threaded backend.
+              wasmThreads: 1,
             });
-            port.send({ type: 'started', backend: backend.name, threads: backend.threads });
+            // Native TensorFlow spreads each op over its cores; the others train on msg.threads copies.
+            const sharded = backend.name === 'wasm' || backend.name === 'cpu';
+            const threads = sharded ? (msg.threads ?? 1) : 1;
+            port.send({
+              type: 'started',
+              backend: backend.name,
+              threads: sharded ? threads : backend.threads,
+            });
             const job = readJob(msg.workDir);
             if (!job) throw new Error(`no training job in ${msg.workDir}`);
             const result = await personalize(job, {
+              threads,
               signal: controller.signal,
               beforeStep: gate,
               onProgress: (p) => port.send({ type: 'progress', ...p }),

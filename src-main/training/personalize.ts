@@ -135,6 +135,11 @@ export interface PersonalizeHooks {
   signal?: AbortSignal;
   /** Awaited before every step and before measuring: training waits here while the user dictates. */
   beforeStep?: () => Promise<void>;
+  /**
+   * Training threads, each computing its share of every batch (TrainConfig.threads): a matter of the
+   * machine, not of the job, so a resumed job may use another count. Default 1.
+   */
+  threads?: number;
 }
 
 const RESULT_FILE = 'result.json';
@@ -269,6 +274,7 @@ export async function personalize(
         devUtterances: cfg.devUtterances,
         seed: cfg.seed,
         patience: cfg.patience,
+        threads: hooks.threads ?? 1,
       },
       onEvent,
       hooks.signal,

@@ -13,7 +13,6 @@ import { AcousticModel, type FeatureStats } from '../model/acoustic.js';
 import { deepenModel } from '../model/deepen.js';
 import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
 import { type AcousticConfig, DEFAULT_ACOUSTIC, outputFrames } from '../model/config.js';
-import { ctcLoss } from '../model/ctc-op.js';
 import { loadModelFolder, type ModelInfo, saveModelFolder } from '../model/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../model/safetensors.js';
 import { type Alphabet, encode, englishAlphabet, normalizeText } from '../speech/alphabet.js';
@@ -23,6 +22,9 @@ import { type BatchConfig, DEFAULT_BATCHES, epochOrder, makeBatches, seededRando
 import { evaluate, type EvalItem, type EvalResult } from './evaluate.js';
 import type { CachedUtterance } from './feature-cache.js';
 import { AdamW, DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer.js';
+import { batchGradients } from './batch-gradients.js';
+import { type Shard, shardRanges } from './shard-gradients.js';
+import { ShardWorkers } from './shard-workers.js';
 
 /**
  * The training loop shared by base-model training and personal fine-tuning. Phases per step:
@@ -61,6 +63,13 @@ export interface TrainConfig {
   seed: number;
   /** Stop early when dev CER has not improved for this many evaluations (0 = never). */
   patience: number;
+  /**
+   * Threads computing each step, each the gradients of its share of the batch (shard-workers.ts);
+   * 1 = the main thread alone. Only the wasm and cpu backends use more: native TensorFlow spreads every op
+   * over the cores itself. The split follows the count, so a run resumed with another count carries on
+   * from the same state, but not bit for bit as it would have.
+   */
+  threads: number;
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
@@ -75,6 +84,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   devUtterances: 200,
   seed: 1,
   patience: 0,
+  threads: 1,
 };
 
 export type TrainEvent =
@@ -255,6 +265,8 @@ export async function train(
     throw new Error('no usable training utterances (all empty, too long or too short)');
   const dev = evalItems(data.dev, cfg.devUtterances, cfg.seed);
   const workspace = new CtcWorkspace();
+  const backend = tf.getBackend();
+  const threads = backend === 'wasm' || backend === 'cpu' ? Math.max(1, Math.floor(cfg.threads)) : 1;
 
   log({
     type: 'start',
@@ -305,84 +317,91 @@ export async function train(
 
   // ── Loop ─────────────────────────────────────────────────────────────────────────────────────
   let stopped: 'finished' | 'early' | 'cancelled' = 'finished';
-  let order = epochOrder(batches, cfg.seed, state.epoch);
-  while (state.step < cfg.steps) {
-    if (beforeStep && !signal?.aborted) await beforeStep();
-    if (signal?.aborted) {
-      stopped = 'cancelled';
-      break;
-    }
-    if (state.batchInEpoch >= order.length) {
-      state.epoch++;
-      state.batchInEpoch = 0;
-      order = epochOrder(batches, cfg.seed, state.epoch);
-    }
-    const t0 = performance.now();
-    const idx = order[state.batchInEpoch++];
-    // Randomness is drawn per step from (seed, step), so a resumed run continues exactly.
-    const stepSeed = (cfg.seed * 1000003 + state.step) >>> 0;
-    const rand = seededRandom(stepSeed);
-
-    // Batch: augmented features padded to the longest, with lengths and targets.
-    const feats = idx.map((i) => {
-      const x = data.train.features(i);
-      const T = data.train.items[i].frames;
-      return cfg.augment ? augment(x, T, F, cfg.augment, rand) : { data: x, frames: T };
-    });
-    const Tmax = Math.max(...feats.map((f) => f.frames));
-    const batch = new Float32Array(idx.length * Tmax * F); // [B, Tmax, F]
-    feats.forEach((f, b) => batch.set(f.data, b * Tmax * F));
-    const lengths = feats.map((f) => f.frames);
-    const batchTargets = idx.map((i) => targets[i]);
-
-    // Forward, loss, gradients.
-    let infeasible = 0;
-    const x = tf.tensor3d(batch, [idx.length, Tmax, F]);
-    const { value, grads } = tf.variableGrads(() => {
-      const { logits, lengths: outLens } = model.forward(x, lengths, true, stepSeed);
-      const r = ctcLoss(
-        logits,
-        outLens,
-        batchTargets,
-        alphabet.blank,
-        { reduction: 'mean', zeroInfinity: true },
-        workspace,
-      );
-      infeasible = r.infeasible;
-      return r.loss;
-    }, vars);
-    x.dispose();
-    const loss = value.dataSync()[0];
-    value.dispose();
-    const named: Record<string, tf.Tensor> = {};
-    trainable.forEach((n, k) => (named[n] = grads[vars[k].name]));
-    const { gradNorm, learningRate } = opt.apply(model.params, named);
-    tf.dispose(grads);
-    state.step++;
-    const stepSeconds = (performance.now() - t0) / 1000;
-    log({
-      type: 'step',
-      step: state.step,
-      steps: cfg.steps,
-      loss,
-      learningRate,
-      gradNorm,
-      audioSeconds: (lengths.reduce((a, b) => a + b, 0) * model.config.hopMs) / 1000,
-      stepSeconds,
-      infeasible,
-    });
-
-    if (state.step % cfg.evalEvery === 0 || state.step === cfg.steps) {
-      runEval();
-      if (cfg.patience > 0 && state.evalsSinceBest >= cfg.patience) {
-        stopped = 'early';
-        saveCheckpoint();
+  const workers =
+    threads > 1
+      ? await ShardWorkers.start(threads - 1, {
+          backend: backend as 'wasm' | 'cpu',
+          acoustic: model.config,
+          stats: model.featureStats(),
+          weights: model.weights(),
+          trained: trainable,
+          blank: alphabet.blank,
+        })
+      : null;
+  try {
+    let order = epochOrder(batches, cfg.seed, state.epoch);
+    while (state.step < cfg.steps) {
+      if (beforeStep && !signal?.aborted) await beforeStep();
+      if (signal?.aborted) {
+        stopped = 'cancelled';
         break;
       }
+      if (state.batchInEpoch >= order.length) {
+        state.epoch++;
+        state.batchInEpoch = 0;
+        order = epochOrder(batches, cfg.seed, state.epoch);
+      }
+      const t0 = performance.now();
+      const idx = order[state.batchInEpoch++];
+      // Randomness is drawn per step from (seed, step), so a resumed run continues exactly.
+      const stepSeed = (cfg.seed * 1000003 + state.step) >>> 0;
+      const rand = seededRandom(stepSeed);
+
+      // Batch: augmented features, targets, and one shard per thread.
+      const feats = idx.map((i) => {
+        const x = data.train.features(i);
+        const T = data.train.items[i].frames;
+        return cfg.augment ? augment(x, T, F, cfg.augment, rand) : { data: x, frames: T };
+      });
+      const lengths = feats.map((f) => f.frames);
+      const batchTargets = idx.map((i) => targets[i]);
+      const ranges = shardRanges(idx.length, threads);
+      // The first shard's dropout seed is the step's, so one thread computes what it always has.
+      const shards = ranges.map(([a, b], k) =>
+        padShard(feats.slice(a, b), batchTargets.slice(a, b), F, (stepSeed + k * 0x9e3779b9) >>> 0),
+      );
+
+      // Forward, loss, gradients: the other threads' shards run while this thread computes the first.
+      const { loss, infeasible, grads } = await batchGradients(
+        model,
+        vars,
+        shards,
+        alphabet.blank,
+        workspace,
+        workers,
+      );
+      const named: Record<string, tf.Tensor> = {};
+      trainable.forEach((n, k) => (named[n] = grads[k]));
+      const { gradNorm, learningRate } = opt.apply(model.params, named);
+      tf.dispose(grads);
+      state.step++;
+      const stepSeconds = (performance.now() - t0) / 1000;
+      log({
+        type: 'step',
+        step: state.step,
+        steps: cfg.steps,
+        loss,
+        learningRate,
+        gradNorm,
+        audioSeconds: (lengths.reduce((a, b) => a + b, 0) * model.config.hopMs) / 1000,
+        stepSeconds,
+        infeasible,
+      });
+
+      if (state.step % cfg.evalEvery === 0 || state.step === cfg.steps) {
+        runEval();
+        if (cfg.patience > 0 && state.evalsSinceBest >= cfg.patience) {
+          stopped = 'early';
+          saveCheckpoint();
+          break;
+        }
+      }
+      if (state.step % cfg.checkpointEvery === 0 || state.step === cfg.steps) saveCheckpoint();
+      // Let timers and signals run between steps.
+      await new Promise((r) => setImmediate(r));
     }
-    if (state.step % cfg.checkpointEvery === 0 || state.step === cfg.steps) saveCheckpoint();
-    // Let timers and signals run between steps.
-    await new Promise((r) => setImmediate(r));
+  } finally {
+    await workers?.close();
   }
   if (stopped === 'cancelled') {
     // Score the weights being left behind, so best/ is never older than the last step taken.
@@ -391,4 +410,17 @@ export async function train(
   }
   log({ type: 'done', step: state.step, bestCer: state.bestCer, bestStep: state.bestStep, stopped });
   return { bestCer: state.bestCer, bestStep: state.bestStep, lastEval, model };
+}
+
+/** One shard of a batch: its utterances' features zero-padded to the longest of them. */
+function padShard(
+  feats: { data: Float32Array; frames: number }[],
+  targets: Int32Array[],
+  F: number,
+  seed: number,
+): Shard {
+  const frames = Math.max(...feats.map((f) => f.frames));
+  const features = new Float32Array(feats.length * frames * F); // [B, T, F]
+  feats.forEach((f, b) => features.set(f.data, b * frames * F));
+  return { features, frames, lengths: feats.map((f) => f.frames), targets, seed };
 }

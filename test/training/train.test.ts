@@ -291,4 +291,38 @@ describe('train', () => {
       true,
     ]);
   }, 120_000);
+
+  it('trains as one thread does with two training threads sharing each batch, and resumes exactly', async () => {
+    // No dropout: its masks follow the shards, so they differ between one thread and two.
+    const patch: Partial<TrainConfig> = {
+      steps: 16,
+      evalEvery: 8,
+      checkpointEvery: 6,
+      augment: DEFAULT_AUGMENT,
+      dropout: 0,
+      batches: { maxFrames: 900, maxUtterances: 4, maxUtteranceFrames: 2000 },
+    };
+    const one = await trainRun(patch, join(root, 'threads-1'));
+    const two = await trainRun({ ...patch, threads: 2 }, join(root, 'threads-2'));
+    const losses = (events: TrainEvent[]) => events.flatMap((e) => (e.type === 'step' ? [e.loss] : []));
+    const l1 = losses(one.events);
+    const l2 = losses(two.events);
+    expect(l2).toHaveLength(16);
+    // Step 1 starts from the same weights: only rounding differs. Later steps drift a little further.
+    expect(Math.abs(l2[0] - l1[0])).toBeLessThan(1e-4 * l1[0]);
+    l2.forEach((l, i) => expect(Math.abs(l - l1[i]), `step ${i + 1}`).toBeLessThan(0.02 * l1[i]));
+    expect(l2.at(-1)!).toBeLessThan(l2[0]);
+
+    // Killed after step 7 and started again, the two-thread run reaches exactly the same weights.
+    const dir = join(root, 'threads-2-resumed');
+    const b1 = await trainRun({ ...patch, threads: 2 }, dir, 7);
+    b1.result.model.dispose();
+    const b2 = await trainRun({ ...patch, threads: 2 }, dir);
+    expect(b2.events[0]).toMatchObject({ type: 'start', step: 7, resumed: true });
+    expect([...losses(b1.events), ...losses(b2.events)]).toEqual(l2);
+    const wa = two.result.model.weights();
+    const wb = b2.result.model.weights();
+    for (const [name, x] of wa) expect(wb.get(name), name).toEqual(x);
+    for (const r of [one, two, b2]) r.result.model.dispose();
+  }, 120_000);
 });

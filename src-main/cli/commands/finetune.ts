@@ -20,6 +20,7 @@ import {
 import type { SourceUtterance } from '../../training/prepare.js';
 import { progressBar } from '../progress.js';
 import { BASE_MODEL_DIR } from './model-option.js';
+import { defaultTrainingThreads } from '../../training/shard-workers.js';
 
 interface FinetuneOptions {
   model?: string;
@@ -97,7 +98,11 @@ export function registerFinetune(program: Command): void {
       String(DEFAULT_PERSONALIZE.guard.replayMarginRelative),
     )
     .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
-    .option('--threads <n>', 'compute threads (WebAssembly backend)', '2')
+    .option(
+      '--threads <n>',
+      'training threads on the wasm and cpu backends, each computing its share of every batch',
+      String(defaultTrainingThreads()),
+    )
     .option('--no-lexicon', 'do not measure the personal lexicon (words the transcripts introduce)')
     .option('--json', 'print only the JSON result')
     .action(async (o: FinetuneOptions) => {
@@ -116,10 +121,14 @@ export function registerFinetune(program: Command): void {
       if (!(config.guard!.replayMarginRelative >= 0))
         throw new Error(`--replay-margin must be a number ≥ 0, got ${o.replayMargin}`);
 
+      const threads = positive(o.threads, 'threads', true);
       const backend = await initBackend({
         prefer: o.backend as 'auto',
-        wasmThreads: positive(o.threads, 'threads', true),
+        // Threads share the batch, not each op: each runs a single-threaded backend.
+        wasmThreads: 1,
       });
+      // Native TensorFlow spreads each op over the cores itself and trains on one thread.
+      const shared = backend.name === 'wasm' || backend.name === 'cpu' ? threads : 1;
       // An unfinished run of the same command resumes; a different request starts afresh.
       const corpus = await readLibriSpeech(o.data);
       const { train, heldOut } = splitHeldOut(corpus.utterances, 0, config.holdout);
@@ -144,7 +153,7 @@ export function registerFinetune(program: Command): void {
       saveJob(job);
       if (!o.json)
         process.stderr.write(
-          `backend: ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}); ` +
+          `backend: ${backend.name} (${shared} training thread${shared === 1 ? '' : 's'}); ` +
             `${train.length} pairs to learn from, ${heldOut.length} held back\n`,
         );
 
@@ -152,6 +161,7 @@ export function registerFinetune(program: Command): void {
       let barStarted = false;
       const t0 = performance.now();
       const result = await personalize(job, {
+        threads,
         onProgress: (p) => {
           if (!bar || p.phase !== 'training') return;
           if (!barStarted) bar.start(p.steps, p.step - 1, { loss: '-' });

@@ -7,6 +7,7 @@ import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { prepareFeatures } from '../../training/prepare.js';
 import { DEFAULT_TRAIN, train, type TrainEvent } from '../../training/train.js';
+import { defaultTrainingThreads } from '../../training/shard-workers.js';
 import { DEFAULT_OPTIMIZER } from '../../training/optimizer.js';
 import { type AugmentConfig, DEFAULT_AUGMENT } from '../../training/feature-augment.js';
 import { progressBar } from '../progress.js';
@@ -77,6 +78,11 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed for initialisation and data order', String(DEFAULT_TRAIN.seed))
     .option('--jobs <n>', 'parallel audio decoders for the prepare stage', '2')
     .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
+    .option(
+      '--threads <n>',
+      'training threads on the wasm and cpu backends, each computing its share of every batch',
+      String(defaultTrainingThreads()),
+    )
     .option('--json', 'print every event as a JSON line instead of a progress bar')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const num = (k: string) => {
@@ -103,9 +109,17 @@ export function registerTrain(program: Command): void {
         throw new Error(`--blocks must be a whole number, got ${String(o.blocks)}`);
       const runDir = resolve(String(o.run));
       const corpus = resolve(String(o.corpus));
-      const info = await initBackend({ prefer: o.backend as 'auto' });
+      const threads = num('threads');
+      if (!Number.isInteger(threads))
+        throw new Error(`--threads must be a whole number, got ${String(o.threads)}`);
+      // Threads share the batch, not each op: each runs a single-threaded backend.
+      const info = await initBackend({
+        prefer: o.backend as 'auto',
+        wasmThreads: threads > 1 ? 1 : undefined,
+      });
+      const shared = info.name === 'wasm' || info.name === 'cpu' ? threads : 1;
       process.stderr.write(
-        `backend: ${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'})\n`,
+        `backend: ${info.name} (${shared > 1 ? `${shared} training threads` : `${info.threads} thread${info.threads === 1 ? '' : 's'}`})\n`,
       );
       const trainCache = await prepareSplit(
         splitDir(corpus, TRAIN_SPLITS, 'training'),
@@ -157,6 +171,7 @@ export function registerTrain(program: Command): void {
           batches: { ...DEFAULT_TRAIN.batches, maxFrames: Math.round(num('batchSeconds') * 100) },
           augment,
           dropout,
+          threads,
         },
         onEvent,
         controller.signal,
