@@ -20,6 +20,13 @@ export interface OptimizerConfig {
   epsilon: number;
   /** Decoupled weight decay (not applied to biases and norm parameters). */
   weightDecay: number;
+  /**
+   * Decoupled decay towards the starting weights (L2-SP): each step pulls every trained weight back by
+   * lr × anchorDecay × (w − w₀), where w₀ is its value when the run began (see setAnchor). Under Adam's
+   * steps of about lr, a weight settles within about 1 / anchorDecay of w₀ however long it trains:
+   * fine-tuning learns the new voice without drifting far from what the model knew. 0 = off.
+   */
+  anchorDecay: number;
   /** Gradients are scaled down when their global L2 norm exceeds this. */
   clipNorm: number;
 }
@@ -34,6 +41,7 @@ export const DEFAULT_OPTIMIZER: OptimizerConfig = {
   beta2: 0.98,
   epsilon: 1e-8,
   weightDecay: 1e-3,
+  anchorDecay: 0,
   clipNorm: 5,
 };
 
@@ -56,6 +64,7 @@ export class AdamW {
   step = 0;
   private m = new Map<string, tf.Tensor>();
   private v = new Map<string, tf.Tensor>();
+  private anchor = new Map<string, tf.Tensor>();
 
   constructor(readonly config: OptimizerConfig = DEFAULT_OPTIMIZER) {}
 
@@ -90,6 +99,8 @@ export class AdamW {
         const update = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), cfg.epsilon));
         let next = tf.sub(p, tf.mul(update, lr));
         if (cfg.weightDecay > 0 && decays(name)) next = tf.sub(next, tf.mul(p, lr * cfg.weightDecay));
+        const w0 = this.anchor.get(name);
+        if (cfg.anchorDecay > 0 && w0) next = tf.sub(next, tf.mul(tf.sub(p, w0), lr * cfg.anchorDecay));
         p.assign(next);
         this.keep(this.m, name, m1);
         this.keep(this.v, name, v1);
@@ -98,18 +109,28 @@ export class AdamW {
     return { gradNorm, learningRate: lr };
   }
 
+  /** Records the weights anchorDecay pulls towards: call once, when a run begins (a checkpoint keeps them). */
+  setAnchor(params: Map<string, tf.Variable>, names: readonly string[]): void {
+    for (const name of names) {
+      const p = params.get(name);
+      if (!p) throw new Error(`no parameter ${name} to anchor`);
+      this.keep(this.anchor, name, tf.clone(p));
+    }
+  }
+
   private keep(map: Map<string, tf.Tensor>, name: string, t: tf.Tensor): void {
     const old = map.get(name);
     map.set(name, tf.keep(t));
     old?.dispose();
   }
 
-  /** Moments as plain arrays, named `m.<param>` / `v.<param>`, for a checkpoint. */
+  /** Moments (and anchor) as plain arrays, named `m.<param>` / `v.<param>` / `anchor.<param>`, for a checkpoint. */
   state(): { step: number; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [prefix, map] of [
       ['m', this.m],
       ['v', this.v],
+      ['anchor', this.anchor],
     ] as const) {
       for (const [name, t] of map)
         tensors.set(`${prefix}.${name}`, { shape: t.shape, data: t.dataSync() as Float32Array });
@@ -122,7 +143,10 @@ export class AdamW {
     this.step = step;
     for (const [key, t] of tensors) {
       const dot = key.indexOf('.');
-      const map = key.slice(0, dot) === 'm' ? this.m : this.v;
+      const prefix = key.slice(0, dot);
+      const map =
+        prefix === 'm' ? this.m : prefix === 'v' ? this.v : prefix === 'anchor' ? this.anchor : null;
+      if (!map) throw new Error(`optimizer state: unknown entry ${key}`);
       map.set(key.slice(dot + 1), tf.keep(tf.tensor(t.data, t.shape)));
     }
   }
@@ -130,7 +154,9 @@ export class AdamW {
   dispose(): void {
     for (const t of this.m.values()) t.dispose();
     for (const t of this.v.values()) t.dispose();
+    for (const t of this.anchor.values()) t.dispose();
     this.m.clear();
     this.v.clear();
+    this.anchor.clear();
   }
 }

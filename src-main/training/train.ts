@@ -252,6 +252,8 @@ export async function train(
   const F = model.config.featureBins;
   const trainable = [...model.params.keys()].filter((n) => !cfg.trainable || cfg.trainable(n));
   const vars = trainable.map((n) => model.params.get(n)!);
+  // The weights anchorDecay pulls towards are the run's starting ones; a resumed run restored them above.
+  if (!resumed && cfg.optimizer.anchorDecay > 0) opt.setAnchor(model.params, trainable);
 
   // Targets once: normalised transcript → class ids. Utterances whose text cannot fit their output
   // frames are dropped here (CTC would zero them anyway) and counted.

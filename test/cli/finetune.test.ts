@@ -22,7 +22,24 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
  * test's 3e-3 before any held-back word comes out right (at 3e-3 only the CER falls); its margin for
  * forgetting is wider than the shipped default (see personalize.test).
  */
-const TINY = ['--steps', '150', '--lr', '1e-2', '--adapt-blocks', '3', '--backend', 'wasm', '--threads', '1'];
+// The recipe for the tiny, barely trained model: its top layers, free to move.
+const TINY = [
+  '--steps',
+  '150',
+  '--lr',
+  '1e-2',
+  '--adapt-blocks',
+  '3',
+  '--adapt-first-blocks',
+  '0',
+  '--no-adapt-subsampling',
+  '--anchor-decay',
+  '0',
+  '--backend',
+  'wasm',
+  '--threads',
+  '1',
+];
 
 describe('attune finetune', () => {
   it('fine-tunes on the pairs, prints before/after scores, and writes the model it proved better', async () => {
@@ -105,4 +122,17 @@ describe('attune finetune', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^attune: corpus folder .*nowhere does not exist/);
   }, 60_000);
+
+  it('names a bad recipe option, and a recipe that would adapt nothing', async () => {
+    const base = ['finetune', '--model', f.baseDir, '--data', f.userCorpusDir, '--out', join(root, 'y')];
+    const negative = await attune([...base, '--anchor-decay', '-1']);
+    expect(negative.code).toBe(1);
+    expect(negative.stderr).toMatch(/^attune: --anchor-decay must be a number ≥ 0, got -1/);
+    const fraction = await attune([...base, '--adapt-first-blocks', '1.5']);
+    expect(fraction.stderr).toMatch(/^attune: --adapt-first-blocks must be a whole number ≥ 0, got 1.5/);
+    const nothing = await attune([...base, '--adapt-first-blocks', '0', '--no-adapt-subsampling']);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/nothing to adapt/);
+    expect(existsSync(join(root, 'y'))).toBe(false);
+  }, 120_000);
 });

@@ -216,6 +216,47 @@ describe('AdamW', () => {
     c.dispose();
   });
 
+  it('pulls towards the anchored starting weights, which a checkpoint keeps', () => {
+    const anchored = { ...cfg, weightDecay: 0, anchorDecay: 5, decay: 'constant' as const, warmupSteps: 0 };
+    const w0 = [1, -1, 0.5];
+    const far = tf.tensor1d([10, 10, 10]); // a target far from w0: without the anchor, w walks to it
+    const walk = (opt: AdamW, p: tf.Variable, steps: number) => {
+      for (let s = 0; s < steps; s++) {
+        const g = quadGrad(p, far);
+        opt.apply(new Map([['w', p]]), { w: g });
+        g.dispose();
+      }
+    };
+    const free = tf.variable(tf.tensor1d(w0));
+    const freeOpt = new AdamW({ ...anchored, anchorDecay: 0 });
+    walk(freeOpt, free, 200);
+    const p = tf.variable(tf.tensor1d(w0));
+    const opt = new AdamW(anchored);
+    opt.setAnchor(new Map([['w', p]]), ['w']);
+    walk(opt, p, 200);
+    // Adam's step is about lr whatever the gradient, so the anchor holds w within about 1 / anchorDecay.
+    const drift = [...p.dataSync()].map((x, i) => x - w0[i]);
+    for (const d of drift) {
+      expect(d).toBeGreaterThan(0);
+      expect(d).toBeLessThan(1.2 / anchored.anchorDecay);
+    }
+    for (const [i, x] of [...free.dataSync()].entries()) expect(x - w0[i]).toBeGreaterThan(5);
+    // The anchor travels with the moments: a restored optimizer keeps pulling to the same place.
+    const saved = opt.state();
+    expect([...saved.tensors.get('anchor.w')!.data]).toEqual(w0.map(Math.fround));
+    const q = tf.variable(tf.tensor1d(p.dataSync()));
+    const resumed = new AdamW(anchored);
+    resumed.restore(saved.step, saved.tensors);
+    walk(opt, p, 10);
+    walk(resumed, q, 10);
+    expect(maxAbsDiff(q.dataSync(), p.dataSync())).toBe(0);
+    expect(() => resumed.restore(1, new Map([['mu.w', saved.tensors.get('m.w')!]]))).toThrow(
+      'optimizer state: unknown entry mu.w',
+    );
+    [freeOpt, opt, resumed].forEach((o) => o.dispose());
+    tf.dispose([free, p, q, far]);
+  });
+
   it('keeps a constant number of tensors across steps and frees its moments on dispose', () => {
     const p = tf.variable(tf.tensor1d(randomValues(5, 3)));
     const opt = new AdamW(cfg);

@@ -9,6 +9,7 @@ import { loadModelFolder } from '../../src-main/model/checkpoint.js';
 import { judge, replayCeiling } from '../../src-main/training/guard.js';
 import {
   adaptedParameters,
+  DEFAULT_PERSONALIZE,
   personalize,
   type PersonalizeJob,
   type PersonalizeProgress,
@@ -63,13 +64,32 @@ function logOf(workDir: string): TrainEvent[] {
 
 describe('adaptedParameters', () => {
   it('adapts the last blocks and the head, and freezes the rest', () => {
-    const adapt = adaptedParameters(12, 4);
+    const adapt = adaptedParameters(12, { adaptSubsampling: false, adaptFirstBlocks: 0, adaptBlocks: 4 });
     expect(adapt('head.weight')).toBe(true);
     expect(adapt('blocks.8.depthwise')).toBe(true);
     expect(adapt('blocks.11.norm.gamma')).toBe(true);
     expect(adapt('blocks.7.weight')).toBe(false);
     expect(adapt('blocks.1.weight')).toBe(false);
     expect(adapt('subsample.0.weight')).toBe(false);
+  });
+
+  it('by default adapts the front: the subsampling and the first four blocks, not the head', () => {
+    const adapt = adaptedParameters(16, DEFAULT_PERSONALIZE);
+    for (const name of [
+      'subsample.0.weight',
+      'subsample.1.depthwise',
+      'blocks.0.weight',
+      'blocks.3.norm.beta',
+    ])
+      expect(adapt(name), name).toBe(true);
+    for (const name of ['blocks.4.weight', 'blocks.15.depthwise', 'head.weight', 'head.norm.gamma'])
+      expect(adapt(name), name).toBe(false);
+  });
+
+  it('refuses a choice that adapts nothing', () => {
+    expect(() =>
+      adaptedParameters(12, { adaptSubsampling: false, adaptFirstBlocks: 0, adaptBlocks: 0 }),
+    ).toThrow('nothing to adapt');
   });
 });
 
@@ -105,7 +125,7 @@ describe('personalize', () => {
     expect(saved.info.metrics).toEqual(JSON.parse(JSON.stringify(m)));
     // Only the adapted layers moved.
     const base = loadModelFolder(f.baseDir);
-    const adapt = adaptedParameters(base.acoustic.blocks, TINY_PERSONALIZE.adaptBlocks!);
+    const adapt = adaptedParameters(base.acoustic.blocks, { ...DEFAULT_PERSONALIZE, ...TINY_PERSONALIZE });
     for (const [name, w] of base.weights) {
       const same = w.every((x, i) => x === saved.weights.get(name)![i]);
       expect(same, name).toBe(!adapt(name));

@@ -52,6 +52,7 @@ function config(runDir: string, patch: Partial<TrainConfig>): Partial<TrainConfi
       beta2: 0.98,
       epsilon: 1e-8,
       weightDecay: 1e-3,
+      anchorDecay: 0,
       clipNorm: 5,
     },
     batches: { maxFrames: 1600, maxUtterances: 6, maxUtteranceFrames: 2000 },

@@ -10,6 +10,7 @@ import { splitHeldOut } from '../../training/holdout.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { loadUtterances } from '../../training/memory-features.js';
 import {
+  checkAdaptedLayers,
   DEFAULT_PERSONALIZE,
   personalize,
   type PersonalizeConfig,
@@ -30,6 +31,9 @@ interface FinetuneOptions {
   steps: string;
   lr: string;
   adaptBlocks: string;
+  adaptFirstBlocks: string;
+  adaptSubsampling: boolean;
+  anchorDecay: string;
   heldOut: string;
   replayMargin: string;
   backend: string;
@@ -65,6 +69,13 @@ function positive(value: string, flag: string, integer = false): number {
   return v;
 }
 
+function nonNegative(value: string, flag: string, integer = false): number {
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v)))
+    throw new Error(`--${flag} must be ${integer ? 'a whole number' : 'a number'} ≥ 0, got ${value}`);
+  return v;
+}
+
 /**
  * `attune finetune`: personal fine-tuning on a LibriSpeech-layout folder, each (audio, text) pair taken as a
  * correction, through the same code as the app (split, fine-tune with replay, guard). Prints the before and
@@ -83,9 +94,20 @@ export function registerFinetune(program: Command): void {
     .option('--steps <n>', 'optimizer steps at most', String(DEFAULT_PERSONALIZE.steps))
     .option('--lr <x>', 'learning rate', String(DEFAULT_PERSONALIZE.learningRate))
     .option(
+      '--adapt-first-blocks <n>',
+      'first residual blocks adapted',
+      String(DEFAULT_PERSONALIZE.adaptFirstBlocks),
+    )
+    .option(
       '--adapt-blocks <n>',
-      'last blocks adapted (with the head)',
+      'last residual blocks adapted, with the output head (0: neither)',
       String(DEFAULT_PERSONALIZE.adaptBlocks),
+    )
+    .option('--no-adapt-subsampling', 'keep the subsampling layers frozen')
+    .option(
+      '--anchor-decay <x>',
+      "pull towards the starting model's weights (0: none); adapted weights stay within about 1/x of them",
+      String(DEFAULT_PERSONALIZE.anchorDecay),
     )
     .option(
       '--held-out <x>',
@@ -114,10 +136,14 @@ export function registerFinetune(program: Command): void {
       const config: Partial<PersonalizeConfig> = {
         steps: positive(o.steps, 'steps', true),
         learningRate: positive(o.lr, 'lr'),
-        adaptBlocks: positive(o.adaptBlocks, 'adapt-blocks', true),
+        adaptBlocks: nonNegative(o.adaptBlocks, 'adapt-blocks', true),
+        adaptFirstBlocks: nonNegative(o.adaptFirstBlocks, 'adapt-first-blocks', true),
+        adaptSubsampling: o.adaptSubsampling,
+        anchorDecay: nonNegative(o.anchorDecay, 'anchor-decay'),
         holdout: { ...DEFAULT_PERSONALIZE.holdout, heldOutFraction },
         guard: { ...DEFAULT_PERSONALIZE.guard, replayMarginRelative: Number(o.replayMargin) },
       };
+      checkAdaptedLayers({ ...DEFAULT_PERSONALIZE, ...config });
       if (!(config.guard!.replayMarginRelative >= 0))
         throw new Error(`--replay-margin must be a number ≥ 0, got ${o.replayMargin}`);
 
