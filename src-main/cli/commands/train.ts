@@ -148,9 +148,15 @@ export function registerTrain(program: Command): void {
         else if (e.type === 'done') bar!.stop();
       };
       const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      // Every signal, not just the first: Ctrl-C reaches npm, tsx and this process alike, and tsx passes
+      // its copy on, so a second one would otherwise end the run before it saved its checkpoint.
+      const stop = () => {
+        if (!controller.signal.aborted)
+          process.stderr.write('\nstopping: finishing this step, then evaluating and saving a checkpoint\n');
+        controller.abort();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
       const result = await train(
         { train: trainCache, dev: devCache },
         {
