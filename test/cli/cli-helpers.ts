@@ -7,11 +7,6 @@ import { promisify } from 'node:util';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
 
-/** The real `attune` command line, as a command to spawn. */
-export function attuneCommand(args: string[]): { command: string; args: string[]; cwd: string } {
-  return { command: process.execPath, args: [tsx, 'src-main/cli/main.ts', ...args], cwd: root };
-}
-
 /** Runs the real `attune` command line in a child process. */
 export function attune(
   args: string[],

@@ -148,8 +148,9 @@ export function registerTrain(program: Command): void {
         else if (e.type === 'done') bar!.stop();
       };
       const controller = new AbortController();
-      // Every signal, not just the first: Ctrl-C reaches npm, tsx and this process alike, and tsx passes
-      // its copy on, so a second one would otherwise end the run before it saved its checkpoint.
+      // Every copy of the signal, not just the first: a terminal's Ctrl-C reaches each process of the
+      // command (npm, tsx, node) and the wrappers pass theirs on; a second copy must not end the run
+      // before it has saved its checkpoint.
       const stop = () => {
         if (!controller.signal.aborted)
           process.stderr.write('\nstopping: finishing this step, then evaluating and saving a checkpoint\n');
