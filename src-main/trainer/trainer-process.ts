@@ -1,6 +1,7 @@
 import { setPriority } from 'node:os';
 import { initBackend } from '../model/backend.js';
 import { personalize, readJob } from '../training/personalize.js';
+import { trainingThreads } from '../training/shard-workers.js';
 import type { FromTrainer, ToTrainer } from './protocol.js';
 
 /**
@@ -90,13 +91,13 @@ export function runTrainer(port: Port = openPort(), exit: (code: number) => void
               // Training threads share each batch, each on a single-threaded backend.
               wasmThreads: 1,
             });
-            // Native TensorFlow spreads each op over its cores; the others train on msg.threads copies.
-            const sharded = backend.name === 'wasm' || backend.name === 'cpu';
-            const threads = sharded ? (msg.threads ?? 1) : 1;
+            const threads = trainingThreads(backend.name, msg.threads ?? 1);
+            // Native TensorFlow reports the cores it spreads each op over.
+            const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
             port.send({
               type: 'started',
               backend: backend.name,
-              threads: sharded ? threads : backend.threads,
+              threads: native ? backend.threads : threads,
             });
             const job = readJob(msg.workDir);
             if (!job) throw new Error(`no training job in ${msg.workDir}`);

@@ -40,6 +40,14 @@ export function defaultTrainingThreads(): number {
   return Math.max(1, Math.min(os.availableParallelism(), MAX_DEFAULT_THREADS));
 }
 
+/**
+ * Training threads that run on `backend` when `asked` for: native TensorFlow spreads every op over the
+ * cores itself and trains on one; the wasm and cpu backends run one copy of the model per thread.
+ */
+export function trainingThreads(backend: string, asked: number): number {
+  return backend === 'wasm' || backend === 'cpu' ? Math.max(1, Math.floor(asked)) : 1;
+}
+
 export type ShardWorkerRequest =
   ({ type: 'init' } & ShardWorkerInit) | { type: 'shard'; id: number; weights: Float32Array[]; shard: Shard };
 

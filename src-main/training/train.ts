@@ -24,7 +24,7 @@ import type { CachedUtterance } from './feature-cache.js';
 import { AdamW, DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer.js';
 import { batchGradients } from './batch-gradients.js';
 import { type Shard, shardRanges } from './shard-gradients.js';
-import { ShardWorkers } from './shard-workers.js';
+import { ShardWorkers, trainingThreads } from './shard-workers.js';
 
 /**
  * The training loop shared by base-model training and personal fine-tuning. Phases per step:
@@ -268,7 +268,7 @@ export async function train(
   const dev = evalItems(data.dev, cfg.devUtterances, cfg.seed);
   const workspace = new CtcWorkspace();
   const backend = tf.getBackend();
-  const threads = backend === 'wasm' || backend === 'cpu' ? Math.max(1, Math.floor(cfg.threads)) : 1;
+  const threads = trainingThreads(backend, cfg.threads);
 
   log({
     type: 'start',

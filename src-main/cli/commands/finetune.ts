@@ -21,7 +21,7 @@ import {
 import type { SourceUtterance } from '../../training/prepare.js';
 import { progressBar } from '../progress.js';
 import { BASE_MODEL_DIR } from './model-option.js';
-import { defaultTrainingThreads } from '../../training/shard-workers.js';
+import { defaultTrainingThreads, trainingThreads } from '../../training/shard-workers.js';
 
 interface FinetuneOptions {
   model?: string;
@@ -153,8 +153,7 @@ export function registerFinetune(program: Command): void {
         // Threads share the batch, not each op: each runs a single-threaded backend.
         wasmThreads: 1,
       });
-      // Native TensorFlow spreads each op over the cores itself and trains on one thread.
-      const shared = backend.name === 'wasm' || backend.name === 'cpu' ? threads : 1;
+      const shared = trainingThreads(backend.name, threads);
       // An unfinished run of the same command resumes; a different request starts afresh.
       const corpus = await readLibriSpeech(o.data);
       const { train, heldOut } = splitHeldOut(corpus.utterances, 0, config.holdout);

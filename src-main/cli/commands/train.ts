@@ -7,7 +7,7 @@ import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { prepareFeatures } from '../../training/prepare.js';
 import { DEFAULT_TRAIN, train, type TrainEvent } from '../../training/train.js';
-import { defaultTrainingThreads } from '../../training/shard-workers.js';
+import { defaultTrainingThreads, trainingThreads } from '../../training/shard-workers.js';
 import { DEFAULT_OPTIMIZER } from '../../training/optimizer.js';
 import { type AugmentConfig, DEFAULT_AUGMENT } from '../../training/feature-augment.js';
 import { progressBar } from '../progress.js';
@@ -117,7 +117,7 @@ export function registerTrain(program: Command): void {
         prefer: o.backend as 'auto',
         wasmThreads: threads > 1 ? 1 : undefined,
       });
-      const shared = info.name === 'wasm' || info.name === 'cpu' ? threads : 1;
+      const shared = trainingThreads(info.name, threads);
       process.stderr.write(
         `backend: ${info.name} (${shared > 1 ? `${shared} training threads` : `${info.threads} thread${info.threads === 1 ? '' : 's'}`})\n`,
       );
