@@ -1,11 +1,9 @@
 #!/usr/bin/env node
-// `attune` on PATH (npm link / global install): runs the TypeScript CLI through tsx.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+// `attune` on PATH (npm link / global install): runs the TypeScript CLI in this very process, with tsx's
+// loader registered here. One process, not a launcher and a child: a terminal's Ctrl-C then reaches the
+// command once and directly, so a training run can finish its step and save before it exits.
+import { register } from 'tsx/esm/api';
 
-const require = createRequire(import.meta.url);
-const cli = fileURLToPath(new URL('../src-main/cli/main.ts', import.meta.url));
-const tsx = require.resolve('tsx/cli');
-const r = spawnSync(process.execPath, [tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+register();
+const { runCli } = await import(new URL('../src-main/cli/main.ts', import.meta.url).href);
+await runCli(process.argv);

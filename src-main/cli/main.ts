@@ -12,7 +12,8 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function main(argv: string[]): Promise<void> {
+/** Runs the command line on `argv` (node's, with the executable and script first); sets the exit code. */
+export async function runCli(argv: string[]): Promise<void> {
   const program = buildProgram().exitOverride();
   try {
     await program.parseAsync(argv);
@@ -30,5 +31,5 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts')) {
-  await main(process.argv);
+  await runCli(process.argv);
 }

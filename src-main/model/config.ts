@@ -60,15 +60,26 @@ export const DEFAULT_ACOUSTIC: AcousticConfig = {
   layerNormEps: 1e-5,
 };
 
+/** The most audio any output frame may wait for when streaming: the model's latency budget. */
+export const MAX_LOOK_AHEAD_MS = 200;
+
 /**
- * Blocks and their look-ahead for a model `blocks` deep: the default's pattern for its blocks, causal ones
- * after them, so a deeper model keeps the default's latency.
+ * Blocks and their look-ahead for a model `blocks` deep at the given subsampling strides: the default's
+ * pattern for its blocks, causal ones after them, so a deeper model keeps the default's latency. At coarser
+ * frames each block's frame of look-ahead is worth more ms; the last ones become causal until the whole model
+ * fits the look-ahead budget.
  */
-export function blockLayout(blocks: number): Pick<AcousticConfig, 'blocks' | 'blockRightContext'> {
-  return {
-    blocks,
-    blockRightContext: Array.from({ length: blocks }, (_, i) => DEFAULT_ACOUSTIC.blockRightContext[i] ?? 0),
-  };
+export function blockLayout(
+  blocks: number,
+  subsampleStrides: [number, number] = DEFAULT_ACOUSTIC.subsampleStrides,
+): Pick<AcousticConfig, 'blocks' | 'blockRightContext'> {
+  const blockRightContext = Array.from(
+    { length: blocks },
+    (_, i) => DEFAULT_ACOUSTIC.blockRightContext[i] ?? 0,
+  );
+  const cfg = { ...DEFAULT_ACOUSTIC, subsampleStrides, blocks, blockRightContext };
+  for (let i = blocks - 1; i >= 0 && lookAheadMs(cfg) > MAX_LOOK_AHEAD_MS; i--) blockRightContext[i] = 0;
+  return { blocks, blockRightContext };
 }
 
 /** The subsampling front end is always two convolutions (a full conv, then a depthwise-separable one). */

@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+// The way `npm run attune` runs it: one node process with tsx's loader, no launcher in between.
+const NODE_ARGS = ['--import', 'tsx', 'src-main/cli/main.ts'];
+
+/** The real `attune` command line, as a command to spawn. */
+export function attuneCommand(args: string[]): { command: string; args: string[]; cwd: string } {
+  return { command: process.execPath, args: [...NODE_ARGS, ...args], cwd: root };
+}
 
 /** Runs the real `attune` command line in a child process. */
 export function attune(
@@ -15,7 +21,7 @@ export function attune(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [tsx, 'src-main/cli/main.ts', ...args],
+      [...NODE_ARGS, ...args],
       { cwd: root, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;

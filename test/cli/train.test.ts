@@ -1,10 +1,11 @@
 // `attune train` end to end on a tiny espeak-ng corpus in LibriSpeech layout: the prepare stage, JSON
 // events, checkpoints, the best model, resume after a stop, and the recipe options.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attune, espeakChapter } from './cli-helpers.js';
+import { attune, attuneCommand, espeakChapter } from './cli-helpers.js';
 
 const SENTENCES = ['good morning', 'open the door', 'see you later', 'thank you very much'];
 let dir: string;
@@ -77,6 +78,60 @@ describe('attune train', () => {
     expect(drop.stderr).toContain('--dropout must be in [0, 1), got 1.5');
     const depth = await attune(['train', '--corpus', corpus, '--run', runDir, '--blocks', '2.5']);
     expect(depth.stderr).toContain('--blocks must be a whole number, got 2.5');
+    const strides = await attune([
+      'train',
+      '--corpus',
+      corpus,
+      '--run',
+      runDir,
+      '--subsample-strides',
+      '4,1',
+    ]);
+    expect(strides.stderr).toContain(
+      '--subsample-strides must be two whole numbers from 1 to 3, like 2,1; got 4,1',
+    );
     expect(existsSync(join(runDir, 'features'))).toBe(false);
   });
+
+  it('stops on Ctrl-C after saving a checkpoint, however many copies of the signal arrive', async () => {
+    const runDir = join(dir, 'interrupted');
+    const { command, args, cwd } = attuneCommand([
+      'train',
+      '--corpus',
+      corpus,
+      '--run',
+      runDir,
+      '--channels',
+      '16',
+      '--batch-seconds',
+      '4',
+      '--steps',
+      '100000',
+      '--eval-every',
+      '100000',
+      '--backend',
+      'wasm',
+      '--json',
+    ]);
+    // Its own process group, which a terminal's Ctrl-C signals as a whole; the second copy comes while the
+    // first step is still being finished.
+    const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let signalled = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (!signalled && stdout.includes('"type":"step"')) {
+        signalled = true;
+        process.kill(-child.pid!, 'SIGINT');
+        setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 50);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, stdout.slice(-500)).toBe(0);
+    const ev = events(stdout);
+    const done = ev.find((e) => e.type === 'done') as { step: number; stopped: string };
+    expect(done.stopped).toBe('cancelled');
+    const saved = JSON.parse(readFileSync(join(runDir, 'checkpoint', 'trainer.json'), 'utf8'));
+    expect(saved.step).toBe(done.step);
+  }, 120_000);
 });

@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFolder, type ModelFolder } from '../../src-main/model/checkpoint.js';
-import { blockLayout, DEFAULT_ACOUSTIC, lookAheadMs, outputFrames } from '../../src-main/model/config.js';
+import {
+  blockLayout,
+  DEFAULT_ACOUSTIC,
+  lookAheadMs,
+  MAX_LOOK_AHEAD_MS,
+  outputFrames,
+} from '../../src-main/model/config.js';
 import { DEFAULT_DEEPEN, deepenModel } from '../../src-main/model/deepen.js';
 import { loadCheckpointModel } from '../../src-main/model/model-io.js';
 import { evalItemsOf } from '../../src-main/training/guard.js';
@@ -38,6 +44,17 @@ describe('blockLayout', () => {
     const deep = { ...DEFAULT_ACOUSTIC, ...blockLayout(16) };
     expect(deep.blockRightContext.slice(12)).toEqual([0, 0, 0, 0]);
     expect(lookAheadMs(deep)).toBe(lookAheadMs(DEFAULT_ACOUSTIC));
+  });
+
+  it('makes the last look-ahead blocks causal until coarser frames fit the budget', () => {
+    const strides: [number, number] = [3, 1];
+    const layout = blockLayout(16, strides);
+    expect(layout.blockRightContext).toEqual([1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    // 10 ms + 30 ms from the subsampling pair, 5 × 30 ms from the blocks.
+    expect(lookAheadMs({ ...DEFAULT_ACOUSTIC, subsampleStrides: strides, ...layout })).toBe(190);
+    expect(
+      lookAheadMs({ ...DEFAULT_ACOUSTIC, subsampleStrides: strides, ...blockLayout(12) }),
+    ).toBeGreaterThan(MAX_LOOK_AHEAD_MS);
   });
 });
 

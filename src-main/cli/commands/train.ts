@@ -51,6 +51,15 @@ const AUGMENT_POLICIES: Record<string, AugmentConfig | null> = {
   none: null,
 };
 
+/** `--subsample-strides 3,1` → [3, 1]; each stride at most the subsampling kernel's width. */
+function parseStrides(text: string): [number, number] {
+  const parts = text.split(',').map((v) => Number(v.trim()));
+  const max = DEFAULT_ACOUSTIC.subsampleKernel;
+  if (parts.length !== 2 || parts.some((v) => !Number.isInteger(v) || v < 1 || v > max))
+    throw new Error(`--subsample-strides must be two whole numbers from 1 to ${max}, like 2,1; got ${text}`);
+  return [parts[0], parts[1]];
+}
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -64,6 +73,11 @@ export function registerTrain(program: Command): void {
     .option(
       '--blocks <n>',
       'residual blocks; with --init, the model is made this deep first (new blocks start near the identity)',
+    )
+    .option(
+      '--subsample-strides <a,b>',
+      'time strides of the two subsampling convolutions (2,1 gives 20 ms output frames, 3,1 gives 30 ms)',
+      DEFAULT_ACOUSTIC.subsampleStrides.join(','),
     )
     .option('--batch-seconds <s>', 'padded audio per batch', String(DEFAULT_TRAIN.batches.maxFrames / 100))
     .option('--eval-every <n>', 'steps between dev evaluations', String(DEFAULT_TRAIN.evalEvery))
@@ -107,6 +121,7 @@ export function registerTrain(program: Command): void {
       const blocks = o.blocks === undefined ? undefined : num('blocks');
       if (blocks !== undefined && !Number.isInteger(blocks))
         throw new Error(`--blocks must be a whole number, got ${String(o.blocks)}`);
+      const strides = parseStrides(String(o.subsampleStrides));
       const runDir = resolve(String(o.run));
       const corpus = resolve(String(o.corpus));
       const threads = num('threads');
@@ -162,7 +177,12 @@ export function registerTrain(program: Command): void {
         { train: trainCache, dev: devCache },
         {
           runDir,
-          acoustic: { ...DEFAULT_ACOUSTIC, channels, ...(blocks === undefined ? {} : blockLayout(blocks)) },
+          acoustic: {
+            ...DEFAULT_ACOUSTIC,
+            channels,
+            subsampleStrides: strides,
+            ...blockLayout(blocks ?? DEFAULT_ACOUSTIC.blocks, strides),
+          },
           initFrom: o.init ? resolve(String(o.init)) : undefined,
           deepenTo: o.init ? blocks : undefined,
           steps,
