@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { decodeFlac } from './flac.js';
 import { AudioError, encodeWav, isRiffWave, parseWav, type EncodeWavOptions, type WavData } from './wav.js';
 
 export {
@@ -20,6 +21,12 @@ export {
   type EncodeWavOptions,
   type WavData,
 } from './wav.js';
+
+/**
+ * Bumped whenever a change here changes the samples a file decodes to, so that anything computed from
+ * decoded audio and stored (training feature caches) is recomputed. 2: FLAC's last block is kept.
+ */
+export const AUDIO_READER_VERSION = 2;
 
 export interface AudioReadConfig {
   /** Rate every result is resampled to, in Hz. */
@@ -150,47 +157,14 @@ function isFlac(head: Buffer): boolean {
   return head.length >= 4 && head.toString('latin1', 0, 4) === 'fLaC';
 }
 
-let flacDecoder: Promise<{
-  decodeFile(data: Uint8Array): Promise<FlacDecoded>;
-  reset(): Promise<void>;
-}> | null = null;
-let flacQueue: Promise<void> = Promise.resolve();
-interface FlacDecoded {
-  channelData: Float32Array[];
-  samplesDecoded: number;
-  sampleRate: number;
-  bitDepth: number;
-  errors: unknown[];
-}
-
 /**
- * Decodes FLAC with the WebAssembly build of libFLAC. Returns null when the stream has errors this
- * decoder does not handle, so sox gets a go (and reports the problem if it fails too).
+ * Decodes FLAC in-process (flac.ts). Returns null when that decoder cannot read the stream, so sox
+ * gets a go (and reports the problem if it fails too).
  */
 async function fromFlac(buf: Buffer, name: string, config: AudioReadConfig): Promise<AudioData | null> {
-  let decoded: FlacDecoded;
-  try {
-    flacDecoder ??= import('@wasm-audio-decoders/flac').then(async (m) => {
-      const d = new m.FLACDecoder();
-      await d.ready;
-      return d;
-    });
-    const d = await flacDecoder;
-    // One decoder instance holds stream state: decodes take turns.
-    const turn = flacQueue.then(async () => {
-      await d.reset();
-      return d.decodeFile(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-    });
-    flacQueue = turn.then(
-      () => undefined,
-      () => undefined,
-    );
-    decoded = await turn;
-  } catch {
-    return null;
-  }
+  const decoded = await decodeFlac(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  if (!decoded) return null;
   const channels = decoded.channelData.length;
-  if (decoded.errors.length > 0 || channels === 0 || decoded.samplesDecoded === 0) return null;
   let mono = decoded.channelData[0].subarray(0, decoded.samplesDecoded);
   if (channels > 1) {
     mono = new Float32Array(decoded.samplesDecoded);
@@ -198,16 +172,11 @@ async function fromFlac(buf: Buffer, name: string, config: AudioReadConfig): Pro
   } else {
     mono = mono.slice();
   }
-  // STREAMINFO (right after "fLaC" and a 4-byte block header) declares the total sample count in
-  // 36 bits at bytes 21–25; fewer decoded samples means the file was cut short.
   const warnings: string[] = [];
-  if (buf.length >= 26) {
-    const declared = (buf[21] & 0x0f) * 2 ** 32 + buf.readUInt32BE(22);
-    if (declared > 0 && decoded.samplesDecoded < declared) {
-      warnings.push(
-        `${name}: the file ends early (${decoded.samplesDecoded} of ${declared} samples); the audio may be cut short`,
-      );
-    }
+  if (decoded.declaredSamples !== null && decoded.samplesDecoded < decoded.declaredSamples) {
+    warnings.push(
+      `${name}: the file ends early (${decoded.samplesDecoded} of ${decoded.declaredSamples} samples); the audio may be cut short`,
+    );
   }
   const samples =
     decoded.sampleRate === config.sampleRate ? mono : await resample(mono, decoded.sampleRate, config, name);

@@ -12,6 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { AUDIO_READER_VERSION } from '../speech/audio.js';
 import { type FeatureConfig } from '../speech/features.js';
 
 /**
@@ -21,7 +22,8 @@ import { type FeatureConfig } from '../speech/features.js';
  * 25-hour corpus fits in ~1.5 GB of memory.
  *
  * File: "ATTFEAT1", u32 header length, JSON header
- * { features, items: [{ id, speaker, text, frames, offset }], skipped: [{ id, reason }] }, then int16
+ * { features, items: [{ id, speaker, text, frames, offset }], skipped: [{ id, reason }], audioReader },
+ * then int16
  * little-endian values; item i's frames start at byte (dataStart + 2·offset).
  */
 
@@ -43,6 +45,8 @@ export interface FeatureCacheHeader {
   items: CachedUtterance[];
   /** Utterances the prepare stage could not use, with why, so a rerun need not retry them. */
   skipped?: { id: string; reason: string }[];
+  /** AUDIO_READER_VERSION of the reader that decoded the audio (absent in caches from before 2). */
+  audioReader?: number;
 }
 
 export class FeatureCache {
@@ -160,7 +164,12 @@ export class FeatureCacheWriter {
     closeSync(this.dataFd);
     this.dataFd = null;
     const header = Buffer.from(
-      JSON.stringify({ features: this.features, items: this.items, skipped }),
+      JSON.stringify({
+        features: this.features,
+        items: this.items,
+        skipped,
+        audioReader: AUDIO_READER_VERSION,
+      }),
       'utf8',
     );
     const tmp = `${this.path}.tmp-${process.pid}`;

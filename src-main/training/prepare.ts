@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readAudio } from '../speech/audio.js';
+import { AUDIO_READER_VERSION, readAudio } from '../speech/audio.js';
 import { DEFAULT_FEATURES, type FeatureConfig, logMel, minSamples } from '../speech/features.js';
 import { FeatureCache, FeatureCacheWriter } from './feature-cache.js';
 
@@ -56,7 +56,9 @@ export async function prepareFeatures(
     if (
       texts.size + skippedIds.size === utterances.length &&
       utterances.every((u) => texts.get(u.id) === u.text || skippedIds.has(u.id)) &&
-      JSON.stringify(cache.header.features) === JSON.stringify(cfg.features)
+      JSON.stringify(cache.header.features) === JSON.stringify(cfg.features) &&
+      // Features of audio decoded differently (before FLAC's last block was kept) are recomputed.
+      (cache.header.audioReader ?? 1) === AUDIO_READER_VERSION
     ) {
       return {
         path,

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/model/backend.js';
 import { loadModelFolder } from '../../src-main/model/checkpoint.js';
 import { type AcousticConfig, DEFAULT_ACOUSTIC } from '../../src-main/model/config.js';
+import { AUDIO_READER_VERSION } from '../../src-main/speech/audio.js';
 import { DEFAULT_FEATURES } from '../../src-main/speech/features.js';
 import { DEFAULT_AUGMENT } from '../../src-main/training/feature-augment.js';
 import { FeatureCache } from '../../src-main/training/feature-cache.js';
@@ -163,6 +164,28 @@ describe('prepareFeatures', () => {
     const features = { ...DEFAULT_FEATURES, nMels: 40 };
     expect((await prepareFeatures(corrected, path, { jobs: 2, features })).reused).toBe(false);
     expect(FeatureCache.load(path).bins).toBe(40);
+  });
+
+  it('rebuilds a cache whose audio was decoded by an older reader', async () => {
+    const path = join(root, 'old-reader.feats');
+    await prepareFeatures(utterances.slice(0, 2), path, { jobs: 2 });
+    expect(FeatureCache.load(path).header.audioReader).toBe(AUDIO_READER_VERSION);
+    // The same file as a reader before version 2 wrote it: no audioReader in the header.
+    const bytes = readFileSync(path);
+    const headerLength = bytes.readUInt32LE(8);
+    const header = JSON.parse(bytes.subarray(12, 12 + headerLength).toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    delete header.audioReader;
+    const oldHeader = Buffer.from(JSON.stringify(header), 'utf8');
+    const pre = Buffer.from(bytes.subarray(0, 12));
+    pre.writeUInt32LE(oldHeader.length, 8);
+    writeFileSync(path, Buffer.concat([pre, oldHeader, bytes.subarray(12 + headerLength)]));
+    expect(FeatureCache.load(path).header.audioReader).toBeUndefined();
+
+    expect((await prepareFeatures(utterances.slice(0, 2), path, { jobs: 2 })).reused).toBe(false);
+    expect(FeatureCache.load(path).header.audioReader).toBe(AUDIO_READER_VERSION);
   });
 });
 
