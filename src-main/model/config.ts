@@ -67,18 +67,23 @@ export const MAX_LOOK_AHEAD_MS = 200;
  * Blocks and their look-ahead for a model `blocks` deep at the given subsampling strides: the default's
  * pattern for its blocks, causal ones after them, so a deeper model keeps the default's latency. At coarser
  * frames each block's frame of look-ahead is worth more ms; the last ones become causal until the whole model
- * fits the look-ahead budget.
+ * fits the look-ahead budget (`maxLookAheadMs`).
  */
 export function blockLayout(
   blocks: number,
   subsampleStrides: [number, number] = DEFAULT_ACOUSTIC.subsampleStrides,
+  maxLookAheadMs = MAX_LOOK_AHEAD_MS,
 ): Pick<AcousticConfig, 'blocks' | 'blockRightContext'> {
   const blockRightContext = Array.from(
     { length: blocks },
     (_, i) => DEFAULT_ACOUSTIC.blockRightContext[i] ?? 0,
   );
   const cfg = { ...DEFAULT_ACOUSTIC, subsampleStrides, blocks, blockRightContext };
-  for (let i = blocks - 1; i >= 0 && lookAheadMs(cfg) > MAX_LOOK_AHEAD_MS; i--) blockRightContext[i] = 0;
+  for (let i = blocks - 1; i >= 0 && lookAheadMs(cfg) > maxLookAheadMs; i--) blockRightContext[i] = 0;
+  if (lookAheadMs(cfg) > maxLookAheadMs)
+    throw new Error(
+      `no model fits a look-ahead budget of ${maxLookAheadMs} ms at these strides: its subsampling alone looks ${lookAheadMs(cfg)} ms ahead`,
+    );
   return { blocks, blockRightContext };
 }
 

@@ -11,8 +11,9 @@ import {
 import { join } from 'node:path';
 import { AcousticModel, type FeatureStats } from '../model/acoustic.js';
 import { deepenModel } from '../model/deepen.js';
+import { limitLookAhead } from '../model/look-ahead.js';
 import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
-import { type AcousticConfig, DEFAULT_ACOUSTIC, outputFrames } from '../model/config.js';
+import { type AcousticConfig, DEFAULT_ACOUSTIC, lookAheadMs, outputFrames } from '../model/config.js';
 import { loadModelFolder, type ModelInfo, saveModelFolder } from '../model/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../model/safetensors.js';
 import { type Alphabet, encode, englishAlphabet, normalizeText } from '../speech/alphabet.js';
@@ -44,6 +45,11 @@ export interface TrainConfig {
    * run out of capacity more without losing what it learnt.
    */
   deepenTo?: number;
+  /**
+   * With `initFrom`: cut its model's look-ahead to at most this many ms first (see look-ahead.ts), to
+   * make a trained model stream with less delay.
+   */
+  maxLookAheadMs?: number;
   /** Only parameters whose names match are trained (fine-tuning a subset); all when unset. */
   trainable?: (name: string) => boolean;
   optimizer: OptimizerConfig;
@@ -231,6 +237,10 @@ export async function train(
       if (cfg.deepenTo !== undefined && cfg.deepenTo !== folder.acoustic.blocks) {
         info.training = { deepenedFrom: folder.acoustic.blocks };
         folder = deepenModel(folder, { blocks: cfg.deepenTo, seed: cfg.seed });
+      }
+      if (cfg.maxLookAheadMs !== undefined && lookAheadMs(folder.acoustic) > cfg.maxLookAheadMs) {
+        info.training = { ...info.training, lookAheadCutFromMs: lookAheadMs(folder.acoustic) };
+        folder = limitLookAhead(folder, cfg.maxLookAheadMs);
       }
       alphabet = folder.alphabet;
       model = loadCheckpointModel(folder);

@@ -69,7 +69,7 @@ describe('attune train', () => {
     expect(log.filter((l) => l.includes('"type":"step"'))).toHaveLength(6);
   }, 240_000);
 
-  it('refuses an unknown augmentation policy, dropout or depth before doing any work', async () => {
+  it('refuses an unknown augmentation policy, dropout, depth, strides or look-ahead before doing any work', async () => {
     const runDir = join(dir, 'never');
     const bad = await attune(['train', '--corpus', corpus, '--run', runDir, '--augment', 'extreme']);
     expect(bad.code).toBe(1);
@@ -90,6 +90,11 @@ describe('attune train', () => {
     expect(strides.stderr).toContain(
       '--subsample-strides must be two whole numbers from 1 to 3, like 2,1; got 4,1',
     );
+    const zero = await attune(['train', '--corpus', corpus, '--run', runDir, '--max-look-ahead', '0']);
+    expect(zero.stderr).toContain('--max-look-ahead must be a positive number, got 0');
+    const tight = await attune(['train', '--corpus', corpus, '--run', runDir, '--max-look-ahead', '10']);
+    expect(tight.code).toBe(1);
+    expect(tight.stderr).toMatch(/no model fits a look-ahead budget of 10 ms at these strides/);
     expect(existsSync(join(runDir, 'features'))).toBe(false);
   });
 

@@ -126,6 +126,30 @@ describe('deepenModel', () => {
     r.model.dispose();
   }, 120_000);
 
+  it('cuts the look-ahead of the model it starts from to --max-look-ahead, and records it', async () => {
+    const full = lookAheadMs(folder.acoustic);
+    expect(folder.acoustic.blockRightContext.some((r) => r > 0)).toBe(true);
+    const r = await train(
+      { train: replay.train, dev: replay.eval },
+      {
+        runDir: join(root, 'run-look-ahead'),
+        initFrom: baseDir,
+        maxLookAheadMs: full - 1,
+        steps: 2,
+        evalEvery: 2,
+        checkpointEvery: 2,
+        devUtterances: 4,
+        augment: null,
+        patience: 0,
+      },
+    );
+    expect(lookAheadMs(r.model.config)).toBeLessThan(full);
+    const best = loadModelFolder(join(root, 'run-look-ahead', 'best'));
+    expect(lookAheadMs(best.acoustic)).toBe(lookAheadMs(r.model.config));
+    expect(best.info).toMatchObject({ parent: baseDir, training: { lookAheadCutFromMs: full } });
+    r.model.dispose();
+  }, 120_000);
+
   it('refuses to make a model shallower or keep its depth, and names the reason', () => {
     const n = folder.acoustic.blocks;
     expect(() => deepenModel(folder, { blocks: n })).toThrow(

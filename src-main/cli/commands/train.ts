@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../model/backend.js';
-import { blockLayout, DEFAULT_ACOUSTIC } from '../../model/config.js';
+import { blockLayout, DEFAULT_ACOUSTIC, MAX_LOOK_AHEAD_MS } from '../../model/config.js';
 import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { prepareFeatures } from '../../training/prepare.js';
@@ -79,6 +79,11 @@ export function registerTrain(program: Command): void {
       'time strides of the two subsampling convolutions (2,1 gives 20 ms output frames, 3,1 gives 30 ms)',
       DEFAULT_ACOUSTIC.subsampleStrides.join(','),
     )
+    .option(
+      '--max-look-ahead <ms>',
+      'most audio an output frame may wait for when streaming; with --init, the model is cut to it first',
+      String(MAX_LOOK_AHEAD_MS),
+    )
     .option('--batch-seconds <s>', 'padded audio per batch', String(DEFAULT_TRAIN.batches.maxFrames / 100))
     .option('--eval-every <n>', 'steps between dev evaluations', String(DEFAULT_TRAIN.evalEvery))
     .option('--checkpoint-every <n>', 'steps between checkpoints', String(DEFAULT_TRAIN.checkpointEvery))
@@ -122,6 +127,8 @@ export function registerTrain(program: Command): void {
       if (blocks !== undefined && !Number.isInteger(blocks))
         throw new Error(`--blocks must be a whole number, got ${String(o.blocks)}`);
       const strides = parseStrides(String(o.subsampleStrides));
+      const maxLookAhead = num('maxLookAhead');
+      const layout = blockLayout(blocks ?? DEFAULT_ACOUSTIC.blocks, strides, maxLookAhead);
       const runDir = resolve(String(o.run));
       const corpus = resolve(String(o.corpus));
       const threads = num('threads');
@@ -181,10 +188,11 @@ export function registerTrain(program: Command): void {
             ...DEFAULT_ACOUSTIC,
             channels,
             subsampleStrides: strides,
-            ...blockLayout(blocks ?? DEFAULT_ACOUSTIC.blocks, strides),
+            ...layout,
           },
           initFrom: o.init ? resolve(String(o.init)) : undefined,
           deepenTo: o.init ? blocks : undefined,
+          maxLookAheadMs: o.init ? maxLookAhead : undefined,
           steps,
           evalEvery: Math.round(num('evalEvery')),
           checkpointEvery: Math.round(num('checkpointEvery')),
