@@ -78,13 +78,25 @@ export function blockLayout(
     { length: blocks },
     (_, i) => DEFAULT_ACOUSTIC.blockRightContext[i] ?? 0,
   );
-  const cfg = { ...DEFAULT_ACOUSTIC, subsampleStrides, blocks, blockRightContext };
-  for (let i = blocks - 1; i >= 0 && lookAheadMs(cfg) > maxLookAheadMs; i--) blockRightContext[i] = 0;
+  const cfg = causalFromTop(
+    { ...DEFAULT_ACOUSTIC, subsampleStrides, blocks, blockRightContext },
+    maxLookAheadMs,
+  );
   if (lookAheadMs(cfg) > maxLookAheadMs)
     throw new Error(
       `no model fits a look-ahead budget of ${maxLookAheadMs} ms at these strides: its subsampling alone looks ${lookAheadMs(cfg)} ms ahead`,
     );
-  return { blocks, blockRightContext };
+  return { blocks, blockRightContext: cfg.blockRightContext };
+}
+
+/**
+ * `cfg` with its last look-ahead blocks made causal, from the top down, until it waits for at most
+ * `maxMs` of audio; still over it only when the subsampling alone looks further ahead (callers check).
+ */
+export function causalFromTop(cfg: AcousticConfig, maxMs: number): AcousticConfig {
+  const out = { ...cfg, blockRightContext: [...cfg.blockRightContext] };
+  for (let i = out.blocks - 1; i >= 0 && lookAheadMs(out) > maxMs; i--) out.blockRightContext[i] = 0;
+  return out;
 }
 
 /** The subsampling front end is always two convolutions (a full conv, then a depthwise-separable one). */

@@ -1,5 +1,5 @@
 import type { ModelFolder } from './checkpoint.js';
-import { type AcousticConfig, configProblems, lookAheadMs } from './config.js';
+import { causalFromTop, configProblems, lookAheadMs } from './config.js';
 
 /**
  * Cutting a trained model's look-ahead (its streaming latency) without starting over. The last blocks
@@ -11,9 +11,7 @@ import { type AcousticConfig, configProblems, lookAheadMs } from './config.js';
 export function limitLookAhead(folder: ModelFolder, maxMs: number): ModelFolder {
   const from = folder.acoustic;
   if (lookAheadMs(from) <= maxMs) return folder;
-  const acoustic: AcousticConfig = { ...from, blockRightContext: [...from.blockRightContext] };
-  for (let i = acoustic.blocks - 1; i >= 0 && lookAheadMs(acoustic) > maxMs; i--)
-    acoustic.blockRightContext[i] = 0;
+  const acoustic = causalFromTop(from, maxMs);
   if (lookAheadMs(acoustic) > maxMs)
     throw new Error(
       `the model's look-ahead cannot be cut to ${maxMs} ms: its subsampling alone looks ${lookAheadMs(acoustic)} ms ahead`,

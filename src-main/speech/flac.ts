@@ -38,7 +38,7 @@ let queue: Promise<void> = Promise.resolve();
 
 /**
  * Decodes a whole FLAC file. Returns null when the bytes are not a FLAC stream this decoder can
- * read (no frames, or errors before the last frame), so the caller can try another decoder.
+ * read (no frames, or frames libFLAC reports errors in), so the caller can try another decoder.
  */
 export async function decodeFlac(bytes: Uint8Array): Promise<FlacDecoded | null> {
   const audioStart = firstFrameOffset(bytes);

@@ -23,8 +23,7 @@ import { type FeatureConfig } from '../speech/features.js';
  *
  * File: "ATTFEAT1", u32 header length, JSON header
  * { features, items: [{ id, speaker, text, frames, offset }], skipped: [{ id, reason }], audioReader },
- * then int16
- * little-endian values; item i's frames start at byte (dataStart + 2·offset).
+ * then int16 little-endian values; item i's frames start at byte (dataStart + 2·offset).
  */
 
 const MAGIC = 'ATTFEAT1';
