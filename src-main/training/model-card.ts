@@ -34,6 +34,8 @@ export interface CardInput {
     wallHours?: number;
     /** Blocks of the trained model this run grew from (`attune train --init … --blocks`), if any. */
     deepenedFrom?: number;
+    /** Subsampling strides of the trained model this run started from, when it changed them. */
+    restridedFrom?: [number, number];
   };
   evals: CardEval[];
   /** Names for speaker ids in the per-speaker tables (e.g. voice names). */
@@ -47,11 +49,20 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 function trainingSentence(c: CardInput): string {
   const t = c.training;
   const wall = t.wallHours ? ` (${t.wallHours.toFixed(1)} h)` : '';
-  let grown = 'Trained';
+  const changes: string[] = [];
   if (t.deepenedFrom !== undefined) {
     const added = c.acoustic.blocks - t.deepenedFrom;
-    grown = `Grown from a trained ${t.deepenedFrom}-block model (its weights kept, ${added} block${added === 1 ? '' : 's'} appended; see the commands above), then trained`;
+    changes.push(`${added} block${added === 1 ? '' : 's'} appended`);
   }
+  if (t.restridedFrom !== undefined) {
+    const fromMs = c.acoustic.hopMs * t.restridedFrom[0] * t.restridedFrom[1];
+    changes.push(`its ${fromMs} ms output frames made ${outputFrameMs(c.acoustic)} ms`);
+  }
+  const from = t.deepenedFrom !== undefined ? `a trained ${t.deepenedFrom}-block model` : 'a trained model';
+  const grown =
+    changes.length === 0
+      ? 'Trained'
+      : `${t.deepenedFrom !== undefined ? 'Grown' : 'Started'} from ${from} (its weights kept, ${changes.join(', ')}; see the commands above), then trained`;
   return `${grown} for ${t.steps} steps on the ${t.backend} backend${wall}; the weights are those of step ${t.bestStep}, the best on the dev set.`;
 }
 

@@ -11,6 +11,7 @@ import {
 import { join } from 'node:path';
 import { AcousticModel, type FeatureStats } from '../model/acoustic.js';
 import { deepenModel } from '../model/deepen.js';
+import { restrideModel } from '../model/restride.js';
 import { limitLookAhead } from '../model/look-ahead.js';
 import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
 import { type AcousticConfig, DEFAULT_ACOUSTIC, lookAheadMs, outputFrames } from '../model/config.js';
@@ -45,6 +46,11 @@ export interface TrainConfig {
    * run out of capacity more without losing what it learnt.
    */
   deepenTo?: number;
+  /**
+   * With `initFrom`: give its model these subsampling strides first (see restride.ts), to change its output
+   * frame rate, and with it what a second of audio costs, without starting over.
+   */
+  restrideTo?: [number, number];
   /**
    * With `initFrom`: cut its model's look-ahead to at most this many ms first (see look-ahead.ts), to
    * make a trained model stream with less delay.
@@ -237,6 +243,11 @@ export async function train(
       if (cfg.deepenTo !== undefined && cfg.deepenTo !== folder.acoustic.blocks) {
         info.training = { deepenedFrom: folder.acoustic.blocks };
         folder = deepenModel(folder, { blocks: cfg.deepenTo, seed: cfg.seed });
+      }
+      const strides = folder.acoustic.subsampleStrides;
+      if (cfg.restrideTo && (cfg.restrideTo[0] !== strides[0] || cfg.restrideTo[1] !== strides[1])) {
+        info.training = { ...info.training, restridedFrom: [...strides] };
+        folder = restrideModel(folder, cfg.restrideTo);
       }
       if (cfg.maxLookAheadMs !== undefined && lookAheadMs(folder.acoustic) > cfg.maxLookAheadMs) {
         info.training = { ...info.training, lookAheadCutFromMs: lookAheadMs(folder.acoustic) };

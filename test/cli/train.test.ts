@@ -28,7 +28,7 @@ const events = (stdout: string) =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('attune train', () => {
-  it('prepares features, trains with checkpoints and a best model, and resumes where it stopped', async () => {
+  it('prepares features, trains with checkpoints and a best model, and resumes where it stopped; --init keeps or changes the frame rate', async () => {
     const runDir = join(dir, 'run');
     const common = ['train', '--corpus', corpus, '--run', runDir, '--channels', '16', '--batch-seconds', '4'];
     const opts = ['--eval-every', '2', '--checkpoint-every', '2', '--backend', 'wasm', '--json'];
@@ -67,6 +67,36 @@ describe('attune train', () => {
     expect(Date.parse(resumed.info.createdAt)).toBeGreaterThan(Date.parse(config.info.createdAt));
     const log = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n');
     expect(log.filter((l) => l.includes('"type":"step"'))).toHaveLength(6);
+
+    // Started from that model at 30 ms frames when asked, and at the model's own frames when not.
+    const fast = join(dir, 'run-30ms');
+    const initOpts = ['--corpus', corpus, '--batch-seconds', '4', '--steps', '1', ...opts];
+    const restrided = await attune([
+      'train',
+      '--run',
+      fast,
+      '--init',
+      join(runDir, 'best'),
+      ...initOpts,
+      '--subsample-strides',
+      '3,1',
+    ]);
+    expect(restrided.code, restrided.stderr).toBe(0);
+    const fastModel = JSON.parse(readFileSync(join(fast, 'best', 'config.json'), 'utf8'));
+    expect(fastModel.acoustic.subsampleStrides).toEqual([3, 1]);
+    expect(fastModel.info.training).toMatchObject({ restridedFrom: [2, 1] });
+    const kept = await attune([
+      'train',
+      '--run',
+      join(dir, 'run-kept'),
+      '--init',
+      join(fast, 'best'),
+      ...initOpts,
+    ]);
+    expect(kept.code, kept.stderr).toBe(0);
+    const keptModel = JSON.parse(readFileSync(join(dir, 'run-kept', 'best', 'config.json'), 'utf8'));
+    expect(keptModel.acoustic.subsampleStrides).toEqual([3, 1]);
+    expect(keptModel.info.training?.restridedFrom).toBeUndefined();
   }, 240_000);
 
   it('refuses an unknown augmentation policy, dropout, depth, strides or look-ahead before doing any work', async () => {

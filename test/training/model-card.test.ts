@@ -58,6 +58,25 @@ describe('renderModelCard', () => {
     );
   });
 
+  it('says when the model started from one at another frame rate', () => {
+    const restrided = renderModelCard({
+      ...input,
+      acoustic: { ...DEFAULT_ACOUSTIC, subsampleStrides: [3, 1] },
+      training: { ...input.training, restridedFrom: [2, 1] },
+    });
+    expect(restrided).toContain(
+      'Started from a trained model (its weights kept, its 20 ms output frames made 30 ms; see the commands above), then trained for 3000 steps',
+    );
+    const both = renderModelCard({
+      ...input,
+      acoustic: { ...DEFAULT_ACOUSTIC, blocks: 16, subsampleStrides: [3, 1] },
+      training: { ...input.training, deepenedFrom: 12, restridedFrom: [2, 1] },
+    });
+    expect(both).toContain(
+      'Grown from a trained 12-block model (its weights kept, 4 blocks appended, its 20 ms output frames made 30 ms;',
+    );
+  });
+
   it('tabulates accuracy overall and per voice', () => {
     expect(card).toContain('| test-unseen — held-out voices | 2 | 12.5% | 5.0% |');
     expect(card).toContain('| flite-rms (103) | 1 | 25.0% | 10.0% |');

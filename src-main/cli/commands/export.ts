@@ -36,6 +36,14 @@ function deepenedFrom(training: Record<string, unknown> | undefined): number | u
   return typeof n === 'number' ? n : undefined;
 }
 
+/** The subsampling strides a run changed its model from (recorded by `attune train --init … --subsample-strides`). */
+function restridedFrom(training: Record<string, unknown> | undefined): [number, number] | undefined {
+  const s = training?.restridedFrom;
+  return Array.isArray(s) && s.length === 2 && s.every((v) => Number.isInteger(v))
+    ? [s[0] as number, s[1] as number]
+    : undefined;
+}
+
 export function registerExport(program: Command): void {
   program
     .command('export')
@@ -149,6 +157,7 @@ export function registerExport(program: Command): void {
             bestStep: trainer.bestStep,
             backend: info.name,
             deepenedFrom: deepenedFrom(folder.info.training),
+            restridedFrom: restridedFrom(folder.info.training),
           },
           evals,
           speakerNames,

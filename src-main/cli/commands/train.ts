@@ -76,7 +76,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--subsample-strides <a,b>',
-      'time strides of the two subsampling convolutions (2,1 gives 20 ms output frames, 3,1 gives 30 ms)',
+      'time strides of the two subsampling convolutions (2,1 gives 20 ms output frames, 3,1 gives 30 ms); with --init, the model is given them first',
       DEFAULT_ACOUSTIC.subsampleStrides.join(','),
     )
     .option(
@@ -103,7 +103,7 @@ export function registerTrain(program: Command): void {
       String(defaultTrainingThreads()),
     )
     .option('--json', 'print every event as a JSON line instead of a progress bar')
-    .action(async (o: Record<string, string | boolean | undefined>) => {
+    .action(async (o: Record<string, string | boolean | undefined>, command: Command) => {
       const num = (k: string) => {
         const v = Number(o[k]);
         if (!Number.isFinite(v) || v <= 0)
@@ -192,6 +192,9 @@ export function registerTrain(program: Command): void {
           },
           initFrom: o.init ? resolve(String(o.init)) : undefined,
           deepenTo: o.init ? blocks : undefined,
+          // Only when asked: a model started from keeps its own strides by default.
+          restrideTo:
+            o.init && command.getOptionValueSource('subsampleStrides') === 'cli' ? strides : undefined,
           maxLookAheadMs: o.init ? maxLookAhead : undefined,
           steps,
           evalEvery: Math.round(num('evalEvery')),
