@@ -244,10 +244,10 @@ export async function train(
         info.training = { deepenedFrom: folder.acoustic.blocks };
         folder = deepenModel(folder, { blocks: cfg.deepenTo, seed: cfg.seed });
       }
-      const strides = folder.acoustic.subsampleStrides;
-      if (cfg.restrideTo && (cfg.restrideTo[0] !== strides[0] || cfg.restrideTo[1] !== strides[1])) {
-        info.training = { ...info.training, restridedFrom: [...strides] };
-        folder = restrideModel(folder, cfg.restrideTo);
+      const restrided = cfg.restrideTo ? restrideModel(folder, cfg.restrideTo) : folder;
+      if (restrided !== folder) {
+        info.training = { ...info.training, restridedFrom: [...folder.acoustic.subsampleStrides] };
+        folder = restrided;
       }
       if (cfg.maxLookAheadMs !== undefined && lookAheadMs(folder.acoustic) > cfg.maxLookAheadMs) {
         info.training = { ...info.training, lookAheadCutFromMs: lookAheadMs(folder.acoustic) };

@@ -17,10 +17,10 @@ import { DEFAULT_DEEPEN, deepenModel } from '../../src-main/model/deepen.js';
 import { loadCheckpointModel } from '../../src-main/model/model-io.js';
 import { evalItemsOf } from '../../src-main/training/guard.js';
 import { evaluate } from '../../src-main/training/evaluate.js';
-import { loadReplay, type ReplaySet } from '../../src-main/training/replay.js';
+import type { ReplaySet } from '../../src-main/training/replay.js';
 import { train } from '../../src-main/training/train.js';
 import { useBackend } from '../training/helpers-tf.js';
-import { personalFixture } from '../training/personal-fixture.js';
+import { fixtureBaseModel } from '../training/personal-fixture.js';
 
 let folder: ModelFolder;
 let replay: ReplaySet;
@@ -29,10 +29,7 @@ let root: string;
 
 beforeAll(async () => {
   await useBackend('wasm');
-  const f = await personalFixture();
-  baseDir = f.baseDir;
-  folder = loadModelFolder(f.baseDir);
-  replay = loadReplay(f.baseDir, folder.features).replay!;
+  ({ baseDir, folder, replay } = await fixtureBaseModel());
   root = mkdtempSync(join(tmpdir(), 'attune-deepen-'));
 }, 120_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));

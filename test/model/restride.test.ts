@@ -8,10 +8,10 @@ import { loadModelFolder, type ModelFolder } from '../../src-main/model/checkpoi
 import { lookAheadMs, outputFrameMs, outputFrames } from '../../src-main/model/config.js';
 import { loadCheckpointModel } from '../../src-main/model/model-io.js';
 import { restrideModel } from '../../src-main/model/restride.js';
-import { loadReplay, type ReplaySet } from '../../src-main/training/replay.js';
+import type { ReplaySet } from '../../src-main/training/replay.js';
 import { train } from '../../src-main/training/train.js';
 import { offlineLogProbs, randomFeatures, useBackend } from '../training/helpers-tf.js';
-import { personalFixture } from '../training/personal-fixture.js';
+import { fixtureBaseModel } from '../training/personal-fixture.js';
 
 let folder: ModelFolder;
 let replay: ReplaySet;
@@ -20,9 +20,7 @@ let root: string;
 
 beforeAll(async () => {
   await useBackend('wasm');
-  baseDir = (await personalFixture()).baseDir;
-  folder = loadModelFolder(baseDir);
-  replay = loadReplay(baseDir, folder.features).replay!;
+  ({ baseDir, folder, replay } = await fixtureBaseModel());
   root = mkdtempSync(join(tmpdir(), 'attune-restride-'));
 }, 120_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));

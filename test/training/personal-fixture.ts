@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { initBackend } from '../../src-main/model/backend.js';
-import { loadModelFolder, saveModelFolder } from '../../src-main/model/checkpoint.js';
+import { loadModelFolder, type ModelFolder, saveModelFolder } from '../../src-main/model/checkpoint.js';
 import { type AcousticConfig, DEFAULT_ACOUSTIC } from '../../src-main/model/config.js';
 import { FeatureCache } from '../../src-main/training/feature-cache.js';
 import type { PersonalizeConfig } from '../../src-main/training/personalize.js';
 import { prepareFeatures, type SourceUtterance } from '../../src-main/training/prepare.js';
-import { buildReplaySet } from '../../src-main/training/replay.js';
+import { buildReplaySet, loadReplay, type ReplaySet } from '../../src-main/training/replay.js';
 import { train } from '../../src-main/training/train.js';
 
 const run = promisify(execFile);
@@ -180,4 +180,15 @@ export async function personalFixture(): Promise<PersonalFixture> {
     rmSync(build, { recursive: true, force: true });
   }
   return describe(root);
+}
+
+/** The fixture's base model as a folder, with its replay set (training and held-out utterances). */
+export async function fixtureBaseModel(): Promise<{
+  baseDir: string;
+  folder: ModelFolder;
+  replay: ReplaySet;
+}> {
+  const { baseDir } = await personalFixture();
+  const folder = loadModelFolder(baseDir);
+  return { baseDir, folder, replay: loadReplay(baseDir, folder.features).replay! };
 }
