@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CaptureConfig } from '../engine/capture.js';
 import { EngineClient, type EngineLauncher } from '../engine/engine-client.js';
 import type { EngineModelInfo } from '../engine/protocol.js';
 import { EVENT_NAMES, type EventName, type EventPayloads } from '../ipc/contract.js';
 import { isModelFolder } from '../model/checkpoint.js';
-import { BASE_MODEL_DIR } from '../model/paths.js';
+import { BASE_LM_PATH, BASE_MODEL_DIR } from '../model/paths.js';
 import { Store } from '../store/store.js';
 import { lexiconPath, PersonalTraining, type PersonalTrainingConfig } from '../trainer/personal-training.js';
 import type { TrainerLauncher } from '../trainer/trainer-client.js';
@@ -31,6 +31,8 @@ export interface StartAppOptions {
   baseModelDir?: string; // BASE_MODEL_DIR
   /** Compute backend preference for the engine: auto, gpu, node, wasm, cpu. */
   backend?: string; // 'auto'
+  /** Word language model for finals (ARPA file); null: none. Default: the shipped one, if installed. */
+  languageModel?: string | null;
   /** Capture device used when dictation.start names none. */
   device?: string; // 'default'
   /** Microphone settings (recorder program, extra environment for ALSA, …) for capture and device lists. */
@@ -101,6 +103,13 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
       // Finals are boosted towards the words the user's corrections introduced: personal training keeps
       // them in this file, which the engine watches, so a new word counts from the next phrase on.
       lexicon: { path: lexiconPath(dataDir), boost: store.settings.get('lexiconBoost') },
+      // Finals are spelled with real words in likely order (the partials stay greedy: instant).
+      languageModel:
+        opts.languageModel !== undefined
+          ? opts.languageModel
+          : existsSync(BASE_LM_PATH)
+            ? BASE_LM_PATH
+            : null,
       launcher: opts.launcher,
       startTimeoutMs: opts.engineStartTimeoutMs,
     });

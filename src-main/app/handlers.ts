@@ -52,6 +52,8 @@ export function createHandlers(app: AppContext): Handlers {
         version: app.version,
         backend: ready.backend,
         model: { dir: app.model.dir, label: modelLabel(app), parameters: app.model.parameters },
+        languageModel: ready.languageModel,
+        languageModelError: ready.languageModelError ?? null,
         dataDir: app.dataDir,
         hotkey: hotkeySetting(store.settings.all()),
       };

@@ -33,6 +33,8 @@ export interface EngineOptions {
   endpoint?: Partial<EndpointConfig>;
   /** The personal lexicon finals are boosted towards, and the switch (default: on, no words). */
   lexicon?: LexiconSource;
+  /** A word language model (ARPA file) finals are decoded with; absent or null: none. */
+  languageModel?: string | null;
   launcher?: EngineLauncher;
   /** How long model loading may take before start() gives up. */
   startTimeoutMs?: number;
@@ -158,6 +160,7 @@ export class EngineClient extends EventEmitter<EngineEvents> {
         backend: opts.backend,
         endpoint: opts.endpoint,
         lexicon: opts.lexicon,
+        languageModel: opts.languageModel,
       });
     });
   }

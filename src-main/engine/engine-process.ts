@@ -1,7 +1,15 @@
 import { describeBackend, initBackend } from '../model/backend.js';
 import { loadModel, type LoadedModel } from '../model/model-io.js';
+import { WordLm } from '../speech/word-lm.js';
 import { LexiconFile } from './lexicon-file.js';
-import type { EngineLexiconInfo, EngineModelInfo, FromEngine, LexiconSource, ToEngine } from './protocol.js';
+import type {
+  EngineLanguageModelInfo,
+  EngineLexiconInfo,
+  EngineModelInfo,
+  FromEngine,
+  LexiconSource,
+  ToEngine,
+} from './protocol.js';
 import { Recognizer } from './recognizer.js';
 
 type ToEngineInit = Extract<ToEngine, { type: 'init' }>;
@@ -54,6 +62,8 @@ export function runEngine(port: Port = openPort()): void {
   let lexiconWords: readonly string[] = [];
   let lexiconBoost = true;
   let lexiconFile: LexiconFile | null = null;
+  /** The word language model for finals, and the file it came from. */
+  let languageModel: { lm: WordLm; info: EngineLanguageModelInfo } | null = null;
   let computeMs = 0;
   let audioMs = 0;
   let lastStats = 0;
@@ -70,6 +80,7 @@ export function runEngine(port: Port = openPort()): void {
       endpoint: endpoint as never,
       final: { lexiconBoost },
       lexicon: lexiconWords,
+      languageModel: languageModel?.lm ?? null,
     });
     attach(r);
     return r;
@@ -130,6 +141,20 @@ export function runEngine(port: Port = openPort()): void {
             recognizer?.dispose();
             endpoint = msg.endpoint;
             if (msg.lexicon) useLexicon(msg.lexicon);
+            languageModel = null;
+            let languageModelError: string | undefined;
+            if (msg.languageModel) {
+              // Dictation works without it (greedy or lexicon-boosted finals): a bad file is reported, not fatal.
+              try {
+                const lm = WordLm.load(msg.languageModel);
+                languageModel = {
+                  lm,
+                  info: { path: msg.languageModel, words: lm.words.length, order: lm.order },
+                };
+              } catch (err) {
+                languageModelError = (err as Error).message;
+              }
+            }
             recognizer = newRecognizer(model);
             port.send({
               type: 'ready',
@@ -140,6 +165,8 @@ export function runEngine(port: Port = openPort()): void {
               },
               model: modelInfo(model),
               lexicon: lexiconInfo(recognizer),
+              languageModel: languageModel?.info ?? null,
+              ...(languageModelError ? { languageModelError } : {}),
             });
             break;
           }

@@ -27,6 +27,8 @@ export type ToEngine =
       backend?: string;
       endpoint?: Partial<EndpointConfig>;
       lexicon?: LexiconSource;
+      /** A word language model (ARPA file, plain or gzipped) finals are decoded with; absent or null: none. */
+      languageModel?: string | null;
     }
   /** PCM at 16 kHz, mono, samples in [-1, 1]. */
   | { type: 'audio'; samples: Float32Array }
@@ -54,12 +56,23 @@ export interface EngineLexiconInfo {
   path: string | null;
 }
 
+/** The word language model finals use. */
+export interface EngineLanguageModelInfo {
+  path: string;
+  /** Words it knows, and its longest n-gram. */
+  words: number;
+  order: number;
+}
+
 export type FromEngine =
   | {
       type: 'ready';
       backend: { name: string; threads: number; description: string };
       model: EngineModelInfo;
       lexicon: EngineLexiconInfo;
+      languageModel: EngineLanguageModelInfo | null;
+      /** Why the language model asked for is not used (finals are then decoded without one). */
+      languageModelError?: string;
     }
   | ({ type: 'partial' } & PartialEvent)
   | ({ type: 'final' } & FinalEvent)

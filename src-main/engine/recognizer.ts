@@ -7,6 +7,7 @@ import { DEFAULT_ENDPOINT, type EndpointConfig, Endpointer, frameEnergy } from '
 import { StreamingLogMel } from '../speech/features.js';
 import { FrameBuffer } from '../speech/frame-buffer.js';
 import { DEFAULT_FINAL_DECODER, FinalDecoder, type FinalDecoderConfig } from './final-decoder.js';
+import type { WordLm } from '../speech/word-lm.js';
 
 /**
  * The streaming recogniser: PCM in, text out. Reads like the algorithm:
@@ -22,12 +23,15 @@ export interface RecognizerConfig {
   final: Partial<Omit<FinalDecoderConfig, 'beam'>> & { beam?: Partial<FinalDecoderConfig['beam']> };
   /** The personal lexicon's words at the start (see setLexicon). */
   lexicon: readonly string[];
+  /** The word language model finals are decoded with (see setLanguageModel); null: none. */
+  languageModel: WordLm | null;
 }
 
 export const DEFAULT_RECOGNIZER: RecognizerConfig = {
   endpoint: DEFAULT_ENDPOINT,
   final: DEFAULT_FINAL_DECODER,
   lexicon: [],
+  languageModel: null,
 };
 
 export interface PartialEvent {
@@ -84,6 +88,7 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     this.decoder = new StreamingGreedyDecoder(model.alphabet, { frameMs: this.frameMs });
     this.finalDecoder = new FinalDecoder(this.cfg.final);
     this.finalDecoder.setWords(this.cfg.lexicon);
+    this.finalDecoder.setLanguageModel(this.cfg.languageModel);
     this.segmentLogProbs = new FrameBuffer(model.alphabet.size);
     this.endpointer = new Endpointer({ ...this.cfg.endpoint, hopMs: this.hopMs });
   }
@@ -96,7 +101,12 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     this.finalDecoder.setWords(words);
   }
 
-  /** Switches lexicon boosting of finals; off, finals are the greedy decoder's. */
+  /** Replaces the word language model finals are decoded with (null: none), from the next final on. */
+  setLanguageModel(lm: WordLm | null): void {
+    this.finalDecoder.setLanguageModel(lm);
+  }
+
+  /** Switches lexicon boosting of finals. */
   setLexiconBoost(on: boolean): void {
     this.finalDecoder.setBoost(on);
   }

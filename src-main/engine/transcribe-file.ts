@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LoadedModel } from '../model/model-io.js';
 import { outputFrameMs } from '../model/config.js';
+import { alignTranscript } from '../speech/align.js';
 import { readAudio } from '../speech/audio.js';
+import { beamSearch, DEFAULT_BEAM_SEARCH, type LmDecoding } from '../speech/beam-search.js';
 import { type DecodedWord, greedyDecode } from '../speech/decode.js';
 import { logMel, minSamples } from '../speech/features.js';
 
@@ -15,8 +17,18 @@ export interface FileTranscript {
   warnings: string[];
 }
 
+/** How a file's text is decoded: greedy, or with a word language model's beam search. */
+export interface FileDecoding {
+  lm: LmDecoding | null;
+  beamWidth: number; // 32, as dictation's finals
+}
+
 /** Offline recognition of one audio file with a loaded model (any format audio.ts reads). */
-export async function transcribeFile(file: string, m: LoadedModel): Promise<FileTranscript> {
+export async function transcribeFile(
+  file: string,
+  m: LoadedModel,
+  decoding: FileDecoding = { lm: null, beamWidth: 32 },
+): Promise<FileTranscript> {
   const audio = await readAudio(file, { sampleRate: m.features.sampleRate });
   const t0 = performance.now();
   const warnings = [...(audio.warnings ?? [])];
@@ -36,9 +48,14 @@ export async function transcribeFile(file: string, m: LoadedModel): Promise<File
   x.dispose();
   const lp = logProbs.dataSync() as Float32Array; // [1, T', V]
   logProbs.dispose();
-  const r = greedyDecode(lp.subarray(0, lengths[0] * m.alphabet.size), lengths[0], m.alphabet, {
-    frameMs: outputFrameMs(m.model.config),
-  });
+  const rows = lp.subarray(0, lengths[0] * m.alphabet.size);
+  const frameMs = outputFrameMs(m.model.config);
+  let r = greedyDecode(rows, lengths[0], m.alphabet, { frameMs });
+  if (decoding.lm && lengths[0] > 0) {
+    const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth: decoding.beamWidth };
+    const { text } = beamSearch(rows, lengths[0], m.alphabet, null, beam, decoding.lm);
+    if (text !== r.text) r = alignTranscript(rows, lengths[0], m.alphabet, text, frameMs);
+  }
   return {
     file,
     text: r.text,

@@ -73,6 +73,9 @@ export interface SystemInfo {
   version: string;
   backend: { name: string; threads: number; description: string };
   model: { dir: string; label: string; parameters: number };
+  /** The word language model finals are decoded with (null: none), and why one asked for is not used. */
+  languageModel: { path: string; words: number; order: number } | null;
+  languageModelError: string | null;
   dataDir: string;
   hotkey: string;
 }

@@ -17,9 +17,14 @@ export interface EvalItem {
 export interface EvalConfig {
   /** Padded frames per forward batch (memory bound). */
   maxBatchFrames: number;
+  /**
+   * Turns one utterance's log-probabilities [T, V] into text; null: greedy decoding (what training and
+   * the personal-model guard measure: the acoustic model alone).
+   */
+  decode: ((logProbs: Float32Array, T: number) => string) | null;
 }
 
-export const DEFAULT_EVAL: EvalConfig = { maxBatchFrames: 12000 };
+export const DEFAULT_EVAL: EvalConfig = { maxBatchFrames: 12000, decode: null };
 
 export interface EvalResult {
   wer: number;
@@ -34,7 +39,7 @@ export interface EvalResult {
 }
 
 /**
- * Greedy-decodes every item and scores it against its normalised reference. One function serves
+ * Decodes every item (greedy unless config.decode says otherwise) and scores it against its normalised reference. One function serves
  * every split (dev during training, test sets, a user's held-back corrections).
  */
 export function evaluate(
@@ -65,7 +70,9 @@ export function evaluate(
     logProbs.dispose();
     idx.forEach((k, b) => {
       const rows = data.subarray(b * T * V, (b * T + outLens[b]) * V);
-      hyps[k] = greedyDecode(rows, outLens[b], alphabet, { frameMs }).text;
+      hyps[k] = cfg.decode
+        ? cfg.decode(rows, outLens[b])
+        : greedyDecode(rows, outLens[b], alphabet, { frameMs }).text;
     });
     start = end;
   }

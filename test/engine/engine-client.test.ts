@@ -8,6 +8,8 @@ import { readAudio } from '../../src-main/speech/audio.js';
 import { EngineClient } from '../../src-main/engine/engine-client.js';
 import type { EngineModelInfo } from '../../src-main/engine/protocol.js';
 import type { FinalEvent, PartialEvent } from '../../src-main/engine/recognizer.js';
+import { BASE_LM_PATH, BASE_MODEL_DIR } from '../../src-main/model/paths.js';
+import { WordLm } from '../../src-main/speech/word-lm.js';
 import { saveBiasedModel } from '../model/tiny-model.js';
 
 let dir: string;
@@ -43,6 +45,46 @@ describe('EngineClient', () => {
       expect(finals.length).toBeGreaterThanOrEqual(1);
       expect(finals[0].text.length).toBeGreaterThan(0);
       expect(finals[0].startMs).toBe(0);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('decodes finals with the shipped language model: whole words it knows', async () => {
+    const engine = await EngineClient.start({
+      modelDir: BASE_MODEL_DIR,
+      backend: 'wasm',
+      languageModel: BASE_LM_PATH,
+    });
+    try {
+      expect(engine.ready?.languageModel).toEqual({ path: BASE_LM_PATH, words: 92_501, order: 3 });
+      const finals: FinalEvent[] = [];
+      engine.on('final', (f) => finals.push(f));
+      for (let i = 0; i < speech.length; i += 1600) engine.sendAudio(speech.slice(i, i + 1600));
+      await engine.finish();
+      const lm = WordLm.load(BASE_LM_PATH);
+      const words = finals.flatMap((f) => f.words);
+      expect(words.length).toBeGreaterThan(0);
+      for (const w of words) expect(lm.id(w.word), w.word).toBeGreaterThanOrEqual(0);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('dictates without a language model it cannot read, and says why', async () => {
+    const engine = await EngineClient.start({
+      modelDir: join(dir, 'm1'),
+      backend: 'wasm',
+      languageModel: join(dir, 'missing.arpa'),
+    });
+    try {
+      expect(engine.ready?.languageModel).toBeNull();
+      expect(engine.ready?.languageModelError).toMatch(/cannot read language model .*missing\.arpa/);
+      const finals: FinalEvent[] = [];
+      engine.on('final', (f) => finals.push(f));
+      for (let i = 0; i < speech.length; i += 1600) engine.sendAudio(speech.slice(i, i + 1600));
+      await engine.finish();
+      expect(finals.length).toBeGreaterThanOrEqual(1);
     } finally {
       engine.close();
     }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FinalDecoder } from '../../src-main/engine/final-decoder.js';
 import { greedyDecode } from '../../src-main/speech/decode.js';
+import { WordLm } from '../../src-main/speech/word-lm.js';
+import { buildLanguageModel } from '../../src-main/training/language-model.js';
 import { alphabet, frames, say } from '../speech/log-prob-frames.js';
 
 // "call zorba now", the z sounding a little more like s.
@@ -36,6 +38,33 @@ describe('FinalDecoder', () => {
     expect(d.decode(lp, T, alphabet, 20, greedy)).toBe(greedy);
     d.setWords(['kettle']);
     expect(d.size(alphabet)).toBe(1);
+    expect(d.decode(lp, T, alphabet, 20, greedy)).toBe(greedy);
+  });
+
+  it('decodes finals with the language model: real words, the lexicon’s too, greedy where they agree', () => {
+    const lm = new WordLm(
+      buildLanguageModel(['call me now', 'call home now', 'now call sam'], [], { order: 3, minCount: [1, 1] })
+        .arpa,
+    );
+    const d = new FinalDecoder({ lexiconBoost: false });
+    d.setLanguageModel(lm);
+    expect(d.languageModel).toBe(lm);
+    // "sorba" is no word the LM knows, nor is "zorba": only whole vocabulary words come out.
+    const r = d.decode(lp, T, alphabet, 20, greedy);
+    expect(r.text).not.toBe(greedy.text);
+    for (const w of r.words) expect(lm.id(w.word)).toBeGreaterThanOrEqual(0);
+    expect(r.words[0]).toMatchObject({ word: 'call', startMs: greedy.words[0].startMs });
+    // With the lexicon on, its word is spelled and boosted though the LM has never seen it.
+    d.setBoost(true);
+    d.setWords(['zorba']);
+    expect(d.decode(lp, T, alphabet, 20, greedy).text).toBe('call zorba now');
+    // Clear speech of LM words: the beam agrees with greedy decoding, whose result is kept as it is.
+    const clear = [...'call me now'].flatMap(say);
+    const clp = frames(clear);
+    const g = greedyDecode(clp, clear.length, alphabet, { frameMs: 20 });
+    expect(d.decode(clp, clear.length, alphabet, 20, g)).toBe(g);
+    d.setLanguageModel(null);
+    d.setBoost(false);
     expect(d.decode(lp, T, alphabet, 20, greedy)).toBe(greedy);
   });
 });

@@ -13,6 +13,8 @@ const INFO: SystemInfo = {
       "TensorFlow.js backend: wasm ✗ tensorflow not tried: 'wasm' was asked for ✓ wasm wasm: 2 thread(s), SIMD",
   },
   model: { dir: '/models/base', label: 'base', parameters: 2_345_678 },
+  languageModel: { path: '/models/lm/english.arpa.gz', words: 92_501, order: 3 },
+  languageModelError: null,
   dataDir: '/home/me/.local/share/attune',
   hotkey: 'CommandOrControl+Shift+Space',
 };
@@ -23,7 +25,7 @@ interface MicTestDriver {
   finish?: (result: MicTestResult) => void;
 }
 
-function setup() {
+function setup(info: SystemInfo = INFO) {
   const micTest: MicTestDriver = { started: [] };
   let stored: Settings = {
     keepAudio: true,
@@ -46,7 +48,7 @@ function setup() {
     },
   });
   const onInfoChanged = vi.fn();
-  render(SettingsView, { api, info: INFO, onInfoChanged });
+  render(SettingsView, { api, info, onInfoChanged });
   const patches = () => api.calls.filter((c) => c.method === 'settings.set').map((c) => c.args);
   return { api, patches, onInfoChanged, micTest };
 }
@@ -63,6 +65,16 @@ describe('SettingsView', () => {
     ]);
     expect(screen.getByText('base · 2.3 M parameters')).toBeTruthy();
     expect(screen.getByTestId('data-dir').textContent).toBe('/home/me/.local/share/attune');
+    expect(screen.getByTestId('language-model').textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      'english.arpa.gz · 92,501 words, 3-grams',
+    );
+  });
+
+  it('says why the language model is not used', () => {
+    setup({ ...INFO, languageModel: null, languageModelError: 'cannot read language model /x.arpa: ENOENT' });
+    expect(screen.getByTestId('language-model').textContent?.trim()).toBe(
+      'not used: cannot read language model /x.arpa: ENOENT',
+    );
   });
 
   it('chooses the microphone from the devices the app lists', async () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { beamSearch } from '../../src-main/speech/beam-search.js';
 import { greedyDecode } from '../../src-main/speech/decode.js';
 import { Lexicon } from '../../src-main/speech/lexicon.js';
+import { vocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
+import { buildLanguageModel } from '../../src-main/training/language-model.js';
 import { alphabet, frames, say } from './log-prob-frames.js';
 
 const greedy = (lp: Float32Array, T: number) => greedyDecode(lp, T, alphabet, { frameMs: 20 }).text;
@@ -64,5 +66,67 @@ describe('beamSearch', () => {
       'call zorba now',
     );
     expect(() => beamSearch(lp, spec.length + 1, alphabet)).toThrow(/cannot hold/);
+  });
+});
+
+describe('beamSearch with a word language model', () => {
+  const built = buildLanguageModel(
+    ['the cat sat on the mat', 'the cat sat down', 'a cat sat on a mat', 'the dog sat on the mat'],
+    ['cot', 'sit'],
+    { order: 3, minCount: [1, 1] },
+  );
+  const lm = new WordLm(built.arpa);
+  const decoding = (extra: string[] = []) => ({ lm, vocabulary: vocabularyTrie(lm, alphabet, extra) });
+
+  it('spells the likely words where the sounds are ambiguous', () => {
+    // "the c?t sat": the vowel slightly more like "o"; "cot" is a word, but the LM knows "the cat sat".
+    const spec = [...'the c']
+      .flatMap(say)
+      .concat([{ o: 0.5, a: 0.4 }, { _: 0.9 }], [...'t sat'].flatMap(say));
+    const lp = frames(spec);
+    expect(greedy(lp, spec.length)).toBe('the cot sat');
+    expect(beamSearch(lp, spec.length, alphabet, null, { beamWidth: 16 }).text).toBe('the cot sat');
+    const r = beamSearch(lp, spec.length, alphabet, null, { beamWidth: 16 }, decoding());
+    expect(r.text).toBe('the cat sat');
+    expect(r.lmScore).toBeLessThan(0);
+    // Weight 0 and no word bonus: the acoustics alone decide among vocabulary words.
+    const flat = beamSearch(
+      lp,
+      spec.length,
+      alphabet,
+      null,
+      { beamWidth: 16, lmWeight: 0, wordBonus: 0 },
+      decoding(),
+    );
+    expect(flat.text).toBe('the cot sat');
+  });
+
+  it('only writes words of its vocabulary', () => {
+    // "the cag sat": "cag" is no word; the nearest ones the LM allows win.
+    const spec = [...'the cag sat'].flatMap(say);
+    const lp = frames(spec);
+    expect(greedy(lp, spec.length)).toBe('the cag sat');
+    const text = beamSearch(lp, spec.length, alphabet, null, { beamWidth: 16 }, decoding()).text;
+    for (const w of text.split(' ')) expect(lm.id(w)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('spells the lexicon words the LM does not know, and still boosts them', () => {
+    const spec = [...'the ']
+      .flatMap(say)
+      .concat([{ s: 0.5, z: 0.4 }, { _: 0.9 }], [...'orba sat'].flatMap(say));
+    const lp = frames(spec);
+    const lexicon = new Lexicon(alphabet, ['zorba']);
+    const r = beamSearch(lp, spec.length, alphabet, lexicon, { beamWidth: 16 }, decoding(['zorba']));
+    expect(r.text).toBe('the zorba sat');
+    expect(r.bonus).toBeCloseTo(5, 6);
+  });
+
+  it('ends on the best whole-word transcript, or the best one at all if speech stops mid-word', () => {
+    const spec = [...'the ca'].flatMap(say);
+    const lp = frames(spec);
+    // "ca" is no word: the search ends on whole words ("a" costs the "c" frame's few blanks)…
+    expect(beamSearch(lp, spec.length, alphabet, null, { beamWidth: 16 }, decoding()).text).toBe('the a');
+    // …and when the beam holds nothing but the unfinished word, it is given as it stands.
+    expect(beamSearch(lp, spec.length, alphabet, null, { beamWidth: 1 }, decoding()).text).toBe('the ca');
   });
 });

@@ -7,21 +7,31 @@ import { readLibriSpeech } from '../../training/librispeech.js';
 import { prepareFeatures } from '../../training/prepare.js';
 import { evaluate } from '../../training/evaluate.js';
 import { progressBar } from '../progress.js';
+import { beamSearch, DEFAULT_BEAM_SEARCH } from '../../speech/beam-search.js';
+import { addLmOptions, beamWidthOption, languageModelFor, type LmOption } from './lm-option.js';
 import { openModel } from './model-option.js';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 export function registerEval(program: Command): void {
-  program
+  const command = program
     .command('eval')
     .description('measure WER and CER on a LibriSpeech-layout folder (last line: one JSON object)')
     .argument('<dir>', 'corpus or split folder with *.trans.txt transcripts')
     .option('--model <dir>', 'model folder (default: the shipped base model)')
     .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
     .option('--jobs <n>', 'parallel audio decoders', '2')
-    .option('--json', 'print only the JSON result (with per-speaker and per-utterance detail)')
-    .action(async (dir: string, o: { model?: string; backend: string; jobs: string; json?: boolean }) => {
+    .option('--json', 'print only the JSON result (with per-speaker and per-utterance detail)');
+  // Greedy unless --lm: eval measures the acoustic model unless asked to measure decoding with an LM.
+  addLmOptions(command, false).action(
+    async (
+      dir: string,
+      o: { model?: string; backend: string; jobs: string; json?: boolean; lm: LmOption; beamWidth: string },
+    ) => {
+      const beamWidth = beamWidthOption(o.beamWidth);
       const { loaded } = await openModel(o.model, o.backend);
+      const lm = languageModelFor(o.lm, false, loaded.alphabet);
+      const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth };
       const corpus = await readLibriSpeech(dir);
       // Features are cached per folder so repeated evaluations of the same set are quick.
       const key = createHash('sha1')
@@ -45,7 +55,9 @@ export function registerEval(program: Command): void {
         .map((it, i) => ({ ...it, features: () => cache.features(i) }))
         .filter((it) => wanted.has(it.id));
       const t0 = performance.now();
-      const r = evaluate(loaded.model, loaded.alphabet, items);
+      const r = evaluate(loaded.model, loaded.alphabet, items, {
+        decode: lm ? (rows, T) => beamSearch(rows, T, loaded.alphabet, null, beam, lm).text : null,
+      });
       const seconds = (performance.now() - t0) / 1000;
       const audioSeconds =
         (items.reduce((s, it) => s + it.frames, 0) * loaded.features.hopLength) / loaded.features.sampleRate;
@@ -74,9 +86,11 @@ export function registerEval(program: Command): void {
         words: { ...r.words },
         chars: { ...r.chars },
         speakers: r.speakers,
+        decoding: lm ? { languageModel: lm.lm.source, beamWidth } : 'greedy',
         realTimeFactor: audioSeconds > 0 ? seconds / audioSeconds : 0,
         ...(o.json ? { hypotheses: r.hypotheses } : {}),
       };
       process.stdout.write(JSON.stringify(summary) + '\n');
-    });
+    },
+  );
 }

@@ -6,6 +6,7 @@ import { registerExport } from './export.js';
 import { registerFinetune } from './finetune.js';
 import { registerTestdata } from './testdata.js';
 import { registerInfo } from './info.js';
+import { registerLm } from './lm.js';
 import { registerServe } from './serve.js';
 import { registerTrain } from './train.js';
 import { registerTranscribe } from './transcribe.js';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerExport(program);
   registerFinetune(program);
   registerTestdata(program);
+  registerLm(program);
 }

@@ -1,21 +1,28 @@
 import type { Command } from 'commander';
 import { transcribeFile } from '../../engine/transcribe-file.js';
+import { addLmOptions, beamWidthOption, languageModelFor, type LmOption } from './lm-option.js';
 import { openModel } from './model-option.js';
 
 export function registerTranscribe(program: Command): void {
-  program
+  const command = program
     .command('transcribe')
     .description('transcribe audio files (WAV, FLAC, MP3, OGG, …) with word times and confidences')
     .argument('<files...>', 'audio files')
     .option('--model <dir>', 'model folder (default: the shipped base model)')
     .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
-    .option('--json', 'one JSON object per file')
-    .action(async (files: string[], o: { model?: string; backend: string; json?: boolean }) => {
+    .option('--json', 'one JSON object per file');
+  addLmOptions(command, true).action(
+    async (
+      files: string[],
+      o: { model?: string; backend: string; json?: boolean; lm: LmOption; beamWidth: string },
+    ) => {
+      const beamWidth = beamWidthOption(o.beamWidth);
       const { loaded } = await openModel(o.model, o.backend);
+      const lm = languageModelFor(o.lm, true, loaded.alphabet);
       let failed = 0;
       for (const file of files) {
         try {
-          const t = await transcribeFile(file, loaded);
+          const t = await transcribeFile(file, loaded, { lm, beamWidth });
           if (o.json) {
             process.stdout.write(JSON.stringify(t) + '\n');
           } else {
@@ -32,5 +39,6 @@ export function registerTranscribe(program: Command): void {
         }
       }
       if (failed > 0) process.exitCode = 1;
-    });
+    },
+  );
 }

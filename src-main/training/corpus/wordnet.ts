@@ -54,9 +54,9 @@ export class TextSourceError extends Error {
   override readonly name = 'TextSourceError';
 }
 
-/** Every quoted example, in file order (duplicates included; the caller dedupes after normalising). */
-export function readWordNetExamples(dir: string = WORDNET_DIR): string[] {
-  const examples: string[] = [];
+/** The text after " | " of every synset line (gloss and quoted examples), in file order. */
+function glossLines(dir: string): string[] {
+  const out: string[] = [];
   for (const file of DATA_FILES) {
     const path = join(dir, file);
     if (!existsSync(path)) {
@@ -69,10 +69,52 @@ export function readWordNetExamples(dir: string = WORDNET_DIR): string[] {
       // Lines starting with two spaces are the licence header.
       if (line.startsWith('  ') || line === '') continue;
       const bar = line.indexOf(' | ');
-      if (bar < 0) continue;
-      for (const m of line.slice(bar + 3).matchAll(/"([^"]+)"/g)) examples.push(m[1].trim());
+      if (bar >= 0) out.push(line.slice(bar + 3));
     }
+  }
+  return out;
+}
+
+/** Every quoted example, in file order (duplicates included; the caller dedupes after normalising). */
+export function readWordNetExamples(dir: string = WORDNET_DIR): string[] {
+  const examples: string[] = [];
+  for (const text of glossLines(dir)) {
+    for (const m of text.matchAll(/"([^"]+)"/g)) examples.push(m[1].trim());
   }
   if (examples.length === 0) throw new TextSourceError(`no example sentences found in ${dir}`);
   return examples;
+}
+
+/**
+ * The definitions, one phrase per item: each gloss without its quoted examples, split at semicolons,
+ * parenthesised asides removed ("a domestic animal; (informal) a pet" → two phrases).
+ */
+export function readWordNetDefinitions(dir: string = WORDNET_DIR): string[] {
+  const out: string[] = [];
+  for (const text of glossLines(dir)) {
+    for (const part of text.replace(/"[^"]*"/g, ';').split(';')) {
+      const phrase = part
+        .replace(/\([^)]*\)/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+      if (phrase !== '') out.push(phrase);
+    }
+  }
+  return out;
+}
+
+/** Single-word lemmas of every part of speech (from the index files), lower case, sorted. */
+export function readWordNetLemmas(dir: string = WORDNET_DIR): string[] {
+  const words = new Set<string>();
+  for (const file of ['index.noun', 'index.verb', 'index.adj', 'index.adv']) {
+    const path = join(dir, file);
+    if (!existsSync(path))
+      throw new TextSourceError(`WordNet index file ${path} not found (install ${WORDNET_PACKAGE})`);
+    for (const line of readFileSync(path, 'latin1').split('\n')) {
+      if (line.startsWith('  ') || line === '') continue;
+      const lemma = line.slice(0, line.indexOf(' '));
+      if (/^[a-z]+(?:'[a-z]+)?$/.test(lemma)) words.add(lemma);
+    }
+  }
+  return [...words].sort();
 }

@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { BASE_LM_PATH } from '../../model/paths.js';
+import type { Alphabet } from '../../speech/alphabet.js';
+import type { LmDecoding } from '../../speech/beam-search.js';
+import { vocabularyTrie, WordLm } from '../../speech/word-lm.js';
+
+/** `--lm [file]` and `--no-lm` on a command that decodes: the value commander gives is one of these. */
+export type LmOption = string | boolean | undefined;
+
+export function addLmOptions(command: Command, byDefault: boolean): Command {
+  return command
+    .option(
+      '--lm [file]',
+      `decode with a word language model (ARPA file; alone: the shipped one)${byDefault ? ' (default)' : ''}`,
+    )
+    .option('--no-lm', 'decode without a language model (greedy: what the acoustic model alone hears)')
+    .option('--beam-width <n>', 'beam width of the language-model search', '32');
+}
+
+/**
+ * The language model an --lm option asks for, with its vocabulary over the model's alphabet; null for
+ * none. Without the option, the shipped model when `byDefault` (and it is installed).
+ */
+export function languageModelFor(
+  option: LmOption,
+  byDefault: boolean,
+  alphabet: Alphabet,
+): LmDecoding | null {
+  if (option === false) return null;
+  let path: string | null;
+  if (typeof option === 'string') path = resolve(option);
+  else if (option === true) {
+    if (!existsSync(BASE_LM_PATH)) {
+      throw new Error(
+        `the shipped language model ${BASE_LM_PATH} is missing; build it with ` +
+          '`attune lm --wordnet --out models/lm/english.arpa.gz` or give a file: --lm FILE',
+      );
+    }
+    path = BASE_LM_PATH;
+  } else path = byDefault && existsSync(BASE_LM_PATH) ? BASE_LM_PATH : null;
+  if (path === null) return null;
+  const lm = WordLm.load(path);
+  return { lm, vocabulary: vocabularyTrie(lm, alphabet) };
+}
+
+export function beamWidthOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024)
+    throw new Error(`--beam-width must be a whole number from 1 to 1024, got ${value}`);
+  return n;
+}

@@ -1,0 +1,197 @@
+import { type ArpaModel, ArpaError, readArpa } from './arpa.js';
+import type { Alphabet } from './alphabet.js';
+
+/**
+ * A word n-gram language model ready for decoding: an ARPA model's n-grams in hash maps keyed by numbers
+ * (no strings on the hot path), scored with the ARPA back-off rule in natural-log units:
+ *
+ *   log P(w | h) = log p(h w)                        if the n-gram h w is listed
+ *                = log bow(h) + log P(w | h minus its oldest word)   otherwise
+ */
+
+/** Entry ids and word ids share one key space: an n-gram's key is (its prefix's entry id) × WORDS + word. */
+const WORDS = 2 ** 21;
+const LN10 = Math.LN10;
+
+export const SENTENCE_START = '<s>';
+export const SENTENCE_END = '</s>';
+export const UNKNOWN_WORD = '<unk>';
+
+export class WordLm {
+  readonly order: number;
+  /** Word strings by id (ids are the unigram entries' ids). */
+  readonly words: readonly string[];
+  private readonly ids = new Map<string, number>();
+  /** Entry id of each n-gram (n ≥ 2) by its key. */
+  private readonly entries = new Map<number, number>();
+  /** Natural-log probability and back-off weight by entry id. */
+  private readonly logProb: Float64Array;
+  private readonly backoff: Float64Array;
+  readonly bos: number;
+  readonly eos: number;
+  /** Log-probability given to a word the model does not know (its <unk>, else its rarest word's). */
+  readonly unknownLogProb: number;
+  /** N-grams left out because a shorter n-gram they extend is missing (pruned files can have these). */
+  readonly orphans: number;
+
+  constructor(
+    model: ArpaModel,
+    /** Where the model came from (its file), for messages and reports. */
+    readonly source = 'language model',
+  ) {
+    if (model.entries.length === 0 || model.entries[0].length === 0) {
+      throw new ArpaError(`${source}: has no unigrams`);
+    }
+    this.order = model.entries.length;
+    const total = model.entries.reduce((s, l) => s + l.length, 0);
+    this.logProb = new Float64Array(total);
+    this.backoff = new Float64Array(total);
+    const words: string[] = [];
+    for (const e of model.entries[0]) {
+      const w = e.words[0];
+      if (this.ids.has(w))
+        throw new ArpaError(`${source}: the word "${w}" is listed twice among the unigrams`);
+      this.ids.set(w, words.length);
+      this.logProb[words.length] = e.logProb * LN10;
+      this.backoff[words.length] = e.backoff * LN10;
+      words.push(w);
+    }
+    if (words.length >= WORDS)
+      throw new ArpaError(`${source}: ${words.length} words; at most ${WORDS - 1} are supported`);
+    this.words = words;
+    let next = words.length;
+    let orphans = 0;
+    for (let n = 2; n <= this.order; n++) {
+      for (const e of model.entries[n - 1]) {
+        const prefix = this.entryOf(e.words.slice(0, -1));
+        const w = this.ids.get(e.words[n - 1]);
+        if (prefix < 0 || w === undefined) {
+          orphans++;
+          continue;
+        }
+        const key = prefix * WORDS + w;
+        if (this.entries.has(key))
+          throw new ArpaError(`${source}: the ${n}-gram "${e.words.join(' ')}" is listed twice`);
+        this.entries.set(key, next);
+        this.logProb[next] = e.logProb * LN10;
+        this.backoff[next] = e.backoff * LN10;
+        next++;
+      }
+    }
+    this.orphans = orphans;
+    const bos = this.ids.get(SENTENCE_START);
+    const eos = this.ids.get(SENTENCE_END);
+    if (bos === undefined || eos === undefined) {
+      throw new ArpaError(
+        `${source}: needs the sentence markers ${SENTENCE_START} and ${SENTENCE_END} among its unigrams`,
+      );
+    }
+    this.bos = bos;
+    this.eos = eos;
+    const unk = this.ids.get(UNKNOWN_WORD);
+    let rarest = 0;
+    for (let w = 0; w < words.length; w++)
+      if (w !== bos && this.logProb[w] < rarest) rarest = this.logProb[w];
+    this.unknownLogProb = unk !== undefined && this.logProb[unk] > -99 * LN10 ? this.logProb[unk] : rarest;
+  }
+
+  /** Loads an ARPA file (plain or gzipped). */
+  static load(path: string): WordLm {
+    return new WordLm(readArpa(path), path);
+  }
+
+  /** Word id, or -1 for a word the model does not know. */
+  id(word: string): number {
+    return this.ids.get(word) ?? -1;
+  }
+
+  /** Natural-log unigram probability of a word id. */
+  unigram(w: number): number {
+    return this.logProb[w];
+  }
+
+  /**
+   * log P(w | context), natural log. `context` holds word ids, oldest first (only the last order − 1
+   * matter); -1 (an unknown word) ends the usable history there. w = -1 scores an unknown word.
+   */
+  score(context: readonly number[], w: number): number {
+    if (w < 0) return this.unknownLogProb;
+    let k = Math.min(context.length, this.order - 1);
+    for (let j = context.length - k; j < context.length; j++) if (context[j] < 0) k = context.length - j - 1;
+    let acc = 0;
+    for (; k > 0; k--) {
+      const ctx = this.entryOfIds(context, context.length - k);
+      if (ctx < 0) continue; // an unlisted context backs off with weight 1
+      const e = this.entries.get(ctx * WORDS + w);
+      if (e !== undefined) return acc + this.logProb[e];
+      acc += this.backoff[ctx];
+    }
+    return acc + this.logProb[w];
+  }
+
+  /** The words a beam search's history needs to keep: the last order − 1 (the state of the model). */
+  advance(context: readonly number[], w: number): number[] {
+    const keep = this.order - 1;
+    const next = [...context, w];
+    return next.length > keep ? next.slice(next.length - keep) : next;
+  }
+
+  private entryOf(words: readonly string[]): number {
+    const ids = words.map((w) => this.ids.get(w) ?? -1);
+    return ids.includes(-1) ? -1 : this.entryOfIds(ids, 0);
+  }
+
+  /** Entry id of the n-gram context[from…], or -1 if it is not listed. */
+  private entryOfIds(context: readonly number[], from: number): number {
+    let id = context[from];
+    for (let j = from + 1; j < context.length && id >= 0; j++)
+      id = this.entries.get(id * WORDS + context[j]) ?? -1;
+    return id;
+  }
+}
+
+/** A node of a decoding vocabulary's character trie. */
+export interface VocabularyNode {
+  readonly children: Map<number, VocabularyNode>;
+  /** The word ending here (its LM id, -1 if the LM does not know it), or null if no word ends here. */
+  word: { text: string; id: number } | null;
+  /** Best natural-log unigram probability of any word below: the look-ahead score of a partial word. */
+  lookAhead: number;
+}
+
+/**
+ * The words a language-model beam search may spell, as a trie over the alphabet's classes: the LM's
+ * vocabulary (words the alphabet cannot spell are left out) plus `extraWords` (the user's lexicon),
+ * which the LM scores as unknown words unless it knows them.
+ */
+export function vocabularyTrie(
+  lm: WordLm,
+  alphabet: Alphabet,
+  extraWords: readonly string[] = [],
+): VocabularyNode {
+  const root: VocabularyNode = { children: new Map(), word: null, lookAhead: 0 };
+  const add = (text: string, id: number) => {
+    const lp = id >= 0 ? lm.unigram(id) : lm.unknownLogProb;
+    const classes = [...text].map((ch) => alphabet.index.get(ch) ?? -1);
+    if (classes.some((c) => c < 0 || c === alphabet.blank || c === alphabet.space)) return;
+    let node = root;
+    const path: VocabularyNode[] = [];
+    for (const c of classes) {
+      let next = node.children.get(c);
+      if (!next) {
+        next = { children: new Map(), word: null, lookAhead: -Infinity };
+        node.children.set(c, next);
+      }
+      path.push(next);
+      node = next;
+    }
+    if (node === root || node.word) return;
+    node.word = { text, id };
+    for (const n of path) if (lp > n.lookAhead) n.lookAhead = lp;
+  };
+  lm.words.forEach((w, id) => {
+    if (w !== SENTENCE_START && w !== SENTENCE_END && w !== UNKNOWN_WORD) add(w, id);
+  });
+  for (const w of extraWords) add(w, lm.id(w));
+  return root;
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { parseArpa } from '../../src-main/speech/arpa.js';
+import { type VocabularyNode, vocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
+import { alphabet } from './log-prob-frames.js';
+import { TINY_ARPA } from './lm-fixtures.js';
+
+const lm = new WordLm(parseArpa(TINY_ARPA));
+const id = (w: string) => lm.id(w);
+
+describe('WordLm', () => {
+  it('scores listed n-grams directly and others by backing off (natural log)', () => {
+    expect(lm.order).toBe(2);
+    // Listed: P(the | <s>) = 10^-0.30103.
+    expect(lm.score([lm.bos], id('the'))).toBeCloseTo(Math.log(0.5), 5);
+    // "the the" is not listed: bow(the) × P(the) = 10^(-0.17609 - 0.52288) = 0.2.
+    expect(lm.score([id('the')], id('the'))).toBeCloseTo(Math.log(0.2), 5);
+    // "cat" has no back-off weight (1): P(cat | cat) = P(cat).
+    expect(lm.score([id('cat')], id('cat'))).toBeCloseTo(Math.log(0.2), 5);
+    // Only the last order − 1 words matter.
+    expect(lm.score([id('cat'), id('the')], id('cat'))).toBeCloseTo(Math.log(10 ** -0.09691), 5);
+  });
+
+  it('gives unknown words the <unk> probability and forgets the history across them', () => {
+    expect(lm.id('dog')).toBe(-1);
+    expect(lm.score([id('the')], -1)).toBeCloseTo(Math.log(0.1), 5);
+    // After an unknown word, "cat" is scored without "the" before it: its unigram.
+    expect(lm.score([id('the'), -1], id('cat'))).toBeCloseTo(Math.log(0.2), 5);
+    expect(lm.advance([lm.bos], id('the'))).toEqual([id('the')]);
+  });
+
+  it('rejects models it cannot use, naming the problem', () => {
+    const noEnd = TINY_ARPA.replace('-0.69897\t</s>\n', '')
+      .replace('ngram 1=5', 'ngram 1=4')
+      .replace('-0.04576\tcat </s>\n', '')
+      .replace('ngram 2=3', 'ngram 2=2');
+    expect(() => new WordLm(parseArpa(noEnd), 'x.arpa')).toThrow(
+      /x\.arpa: needs the sentence markers <s> and <\/s>/,
+    );
+    const twice = TINY_ARPA.replace('-1\t<unk>', '-1\tcat').replace('ngram 1=5', 'ngram 1=5');
+    expect(() => new WordLm(parseArpa(twice), 'x.arpa')).toThrow(/"cat" is listed twice/);
+  });
+
+  it('counts n-grams whose shorter n-gram is missing instead of failing', () => {
+    const orphan = TINY_ARPA.replace('-0.04576\tcat </s>', '-0.04576\tdog </s>');
+    expect(new WordLm(parseArpa(orphan)).orphans).toBe(1);
+  });
+
+  it('builds a vocabulary trie with look-ahead scores and extra words', () => {
+    const root = vocabularyTrie(lm, alphabet, ['catalogue']);
+    const c = alphabet.index.get('c')!;
+    const t = alphabet.index.get('t')!;
+    const node = (word: string) =>
+      [...word].reduce<VocabularyNode | undefined>((n, ch) => n?.children.get(alphabet.index.get(ch)!), root);
+    expect(node('the')?.word).toEqual({ text: 'the', id: id('the') });
+    expect(node('cat')?.word).toEqual({ text: 'cat', id: id('cat') });
+    // The lexicon's word the LM does not know: spellable, scored as unknown.
+    expect(node('catalogue')?.word).toEqual({ text: 'catalogue', id: -1 });
+    // Look-ahead: the best unigram below ("cat" 0.2 beats "catalogue" as <unk> 0.1).
+    expect(root.children.get(c)!.lookAhead).toBeCloseTo(Math.log(0.2), 5);
+    expect(root.children.get(t)!.lookAhead).toBeCloseTo(Math.log(10 ** -0.52288), 5);
+    // Sentence markers and <unk> are not words to spell.
+    expect(node('<s>')).toBeUndefined();
+  });
+});
