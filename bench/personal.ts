@@ -9,12 +9,13 @@
  * Prints the table rows and notes, then the whole result as one JSON line.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadModelFolder } from '../src-main/model/checkpoint.js';
+import { BASE_LM_PATH } from '../src-main/model/paths.js';
 import type { Augmentation } from '../src-main/training/corpus/augment.js';
 import { DEFAULT_CORPUS_CONFIG } from '../src-main/training/corpus/config.js';
 import { toolVersions } from '../src-main/training/corpus/manifest.js';
@@ -171,6 +172,8 @@ export interface PersonalRun {
   /** The model in use on the user's test utterances and on the other voice's. */
   user: EvalJson;
   other: EvalJson;
+  /** The user's test utterances as dictation writes them: decoded with the shipped language model. */
+  userLm: EvalJson | null;
 }
 
 export interface PersonalBenchResult {
@@ -180,8 +183,8 @@ export interface PersonalBenchResult {
   /** Transcripts of the training utterances (in correction order) and of the test utterances. */
   sentences: { train: string[]; test: string[]; pool: number; failed: number; textSha256: string };
   tools: Record<string, string>;
-  /** The starting model on the user's test utterances and on the other voice's. */
-  base: { user: EvalJson; other: EvalJson };
+  /** The starting model on the user's test utterances and on the other voice's (and with the LM). */
+  base: { user: EvalJson; other: EvalJson; userLm: EvalJson | null };
   runs: PersonalRun[];
   elapsedSeconds: number;
 }
@@ -360,12 +363,12 @@ export async function benchPersonal(
 
     // ── Children: the real CLI, one process per command ──────────────────────────────────────────
     const env = { ATTUNE_WASM_THREADS: String(cfg.threads) };
-    const evaluate = async (data: string, m: string): Promise<EvalJson> => {
+    const evaluate = async (data: string, m: string, lm = false): Promise<EvalJson> => {
       // The evaluation caches features under TMPDIR: here, inside the working folder, so they go with it.
       // Fine-tuning keeps the usual TMPDIR (and so tsx's warm compile cache): its wall time is measured.
       const r = await runTsChild<EvalJson>(
         CLI,
-        ['eval', data, '--model', m, '--json', '--backend', cfg.backend],
+        ['eval', data, '--model', m, '--json', '--backend', cfg.backend, ...(lm ? ['--lm'] : [])],
         { timeoutMs: cfg.evalTimeoutMs, env: { ...env, TMPDIR: dir } },
       );
       // Only the totals, so the result stays small (`--keep` and `attune eval` give the hypotheses).
@@ -374,6 +377,8 @@ export async function benchPersonal(
     const evalBoth = async (m: string) => ({
       user: await evaluate(userTestDir, m),
       other: await evaluate(otherTestDir, m),
+      // What the user reads: finals are decoded with the shipped language model when it is installed.
+      userLm: existsSync(BASE_LM_PATH) ? await evaluate(userTestDir, m, true) : null,
     });
     log('scoring the starting model …');
     const base = await evalBoth(model);
@@ -473,6 +478,20 @@ export function personalSection(r: PersonalBenchResult): Section {
       { name: `user CER after ${run.corrections} corrections`, value: percent(run.user.cer), unit: '%' },
     );
   }
+  if (r.base.userLm) {
+    rows.push({
+      name: 'user WER as dictation writes it (with the language model), starting model',
+      value: percent(r.base.userLm.wer),
+      unit: '%',
+    });
+    for (const run of r.runs) {
+      rows.push({
+        name: `user WER with the language model after ${run.corrections} corrections`,
+        value: run.userLm ? percent(run.userLm.wer) : null,
+        unit: '%',
+      });
+    }
+  }
   const replay = last?.finetune.replay ?? null;
   // The model in use: the candidate's replay score if it was promoted, else the starting model's.
   const replayInUse = replay && last ? (last.inUse === 'fine-tuned' ? replay.after : replay.before) : null;
@@ -482,6 +501,11 @@ export function personalSection(r: PersonalBenchResult): Section {
       value: last ? -relativeChange(r.base.user.wer, last.user.wer) : null,
       unit: '%',
       target: PERSONAL_TARGETS.userWerDrop,
+    },
+    {
+      name: `relative WER drop for the user after ${n} corrections, with the language model`,
+      value: last?.userLm && r.base.userLm ? -relativeChange(r.base.userLm.wer, last.userLm.wer) : null,
+      unit: '%',
     },
     {
       // A weak model's WER hides progress inside words; the CER shows it.

@@ -1,6 +1,6 @@
 import type { Alphabet } from './alphabet.js';
 import type { Lexicon, LexiconNode } from './lexicon.js';
-import type { VocabularyNode, WordLm } from './word-lm.js';
+import { VocabularyTrie, type WordLm } from './word-lm.js';
 
 /**
  * CTC prefix beam search with word boosting. Greedy decoding takes each frame's best class; the beam
@@ -42,7 +42,7 @@ export const DEFAULT_BEAM_SEARCH: BeamSearchConfig = {
 /** A language model for the search and the words it may spell (see vocabularyTrie). */
 export interface LmDecoding {
   lm: WordLm;
-  vocabulary: VocabularyNode;
+  vocabulary: VocabularyTrie;
 }
 
 export interface BeamSearchResult {
@@ -69,7 +69,7 @@ interface Prefix {
    *  its vocabulary trie node (the root between words) and the LM's history (last words' ids). */
   lmScore: number;
   look: number;
-  vocab: VocabularyNode | null;
+  vocab: number;
   history: number[];
 }
 
@@ -98,27 +98,29 @@ export function beamSearch(
   const boost = lexicon && lexicon.size > 0 ? cfg.boostPerChar : 0;
   const root = lexicon?.root ?? null;
   const lm = lmDecoding?.lm ?? null;
-  const vocabRoot = lmDecoding?.vocabulary ?? null;
+  const vocab = lmDecoding?.vocabulary ?? null;
+  const ROOT = VocabularyTrie.ROOT;
   const wordScore = (history: readonly number[], id: number) =>
     cfg.lmWeight * lm!.score(history, id) + cfg.wordBonus;
 
   /** The language-model state after appending class c to a prefix; null where no vocabulary word goes on. */
   const extendLm = (p: Prefix, c: number): Pick<Prefix, 'lmScore' | 'look' | 'vocab' | 'history'> | null => {
-    if (!lm || !p.vocab) return { lmScore: 0, look: 0, vocab: null, history: [] };
+    if (!lm || !vocab) return { lmScore: 0, look: 0, vocab: -1, history: [] };
     if (c === alphabet.space) {
-      if (p.vocab === vocabRoot) return { lmScore: p.lmScore, look: 0, vocab: p.vocab, history: p.history }; // a space between words, or before the first
-      const word = p.vocab.word;
+      // A space between words, or before the first, changes nothing.
+      if (p.vocab === ROOT) return { lmScore: p.lmScore, look: 0, vocab: ROOT, history: p.history };
+      const word = vocab.word(p.vocab);
       if (!word) return null;
       return {
         lmScore: p.lmScore + wordScore(p.history, word.id),
         look: 0,
-        vocab: vocabRoot,
+        vocab: ROOT,
         history: lm.advance(p.history, word.id),
       };
     }
-    const next = p.vocab.children.get(c);
-    return next
-      ? { lmScore: p.lmScore, look: cfg.lmWeight * next.lookAhead, vocab: next, history: p.history }
+    const next = vocab.child(p.vocab, c);
+    return next >= 0
+      ? { lmScore: p.lmScore, look: cfg.lmWeight * vocab.lookAhead(next), vocab: next, history: p.history }
       : null;
   };
 
@@ -147,7 +149,7 @@ export function beamSearch(
         node: root,
         lmScore: 0,
         look: 0,
-        vocab: vocabRoot,
+        vocab: vocab ? ROOT : -1,
         history: lm ? [lm.bos] : [],
       },
     ],
@@ -212,13 +214,14 @@ export function beamSearch(
   for (const p of beams.values()) {
     const bonus = p.node && !p.node.word ? p.bonus - p.partial : p.bonus;
     let lmScore = 0;
-    if (lm && p.vocab) {
+    if (lm && vocab) {
       let history = p.history;
       lmScore = p.lmScore;
-      if (p.vocab !== vocabRoot) {
-        if (!p.vocab.word) continue;
-        lmScore += wordScore(history, p.vocab.word.id);
-        history = lm.advance(history, p.vocab.word.id);
+      if (p.vocab !== ROOT) {
+        const word = vocab.word(p.vocab);
+        if (!word) continue;
+        lmScore += wordScore(history, word.id);
+        history = lm.advance(history, word.id);
       }
       lmScore += cfg.lmWeight * lm.score(history, lm.eos);
     }

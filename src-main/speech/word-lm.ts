@@ -150,48 +150,103 @@ export class WordLm {
   }
 }
 
-/** A node of a decoding vocabulary's character trie. */
-export interface VocabularyNode {
-  readonly children: Map<number, VocabularyNode>;
-  /** The word ending here (its LM id, -1 if the LM does not know it), or null if no word ends here. */
-  word: { text: string; id: number } | null;
+/**
+ * The words a language-model beam search may spell, as a character trie over the alphabet's classes.
+ * Nodes are numbers (the root is 0) and live in typed arrays: a hundred thousand words make some
+ * 250,000 nodes, which as objects with child maps would take ~70 MB; here they take a few.
+ */
+export class VocabularyTrie {
+  static readonly ROOT = 0;
+  private firstChild = new Int32Array(1024).fill(-1);
+  private nextSibling = new Int32Array(1024).fill(-1);
+  private label = new Int32Array(1024);
+  private wordAt = new Int32Array(1024).fill(-1);
+  private best = new Float32Array(1024).fill(-Infinity);
+  private nodes = 1;
+  private readonly words: { text: string; id: number }[] = [];
+
+  /** The node after class c from `node`, or -1 if no word goes on that way. */
+  child(node: number, c: number): number {
+    for (let k = this.firstChild[node]; k >= 0; k = this.nextSibling[k]) if (this.label[k] === c) return k;
+    return -1;
+  }
+
+  /** The word ending at `node` (its LM id, -1 if the LM does not know it), or null. */
+  word(node: number): { text: string; id: number } | null {
+    const w = this.wordAt[node];
+    return w >= 0 ? this.words[w] : null;
+  }
+
   /** Best natural-log unigram probability of any word below: the look-ahead score of a partial word. */
-  lookAhead: number;
+  lookAhead(node: number): number {
+    return node === VocabularyTrie.ROOT ? 0 : this.best[node];
+  }
+
+  get size(): number {
+    return this.nodes;
+  }
+
+  get wordCount(): number {
+    return this.words.length;
+  }
+
+  /** Adds a word spelled by `classes` with its LM id and unigram log-probability (once per word). */
+  add(text: string, classes: readonly number[], id: number, logProb: number): void {
+    let node = VocabularyTrie.ROOT;
+    const path: number[] = [];
+    for (const c of classes) {
+      let next = this.child(node, c);
+      if (next < 0) {
+        next = this.newNode(c);
+        this.nextSibling[next] = this.firstChild[node];
+        this.firstChild[node] = next;
+      }
+      path.push(next);
+      node = next;
+    }
+    if (node === VocabularyTrie.ROOT || this.wordAt[node] >= 0) return;
+    this.wordAt[node] = this.words.length;
+    this.words.push({ text, id });
+    for (const n of path) if (logProb > this.best[n]) this.best[n] = logProb;
+  }
+
+  private newNode(c: number): number {
+    if (this.nodes === this.label.length) {
+      const grow = <T extends Int32Array | Float32Array>(a: T, fill: number): T => {
+        const b = new (a.constructor as { new (n: number): T })(a.length * 2);
+        b.fill(fill);
+        b.set(a);
+        return b;
+      };
+      this.firstChild = grow(this.firstChild, -1);
+      this.nextSibling = grow(this.nextSibling, -1);
+      this.label = grow(this.label, 0);
+      this.wordAt = grow(this.wordAt, -1);
+      this.best = grow(this.best, -Infinity);
+    }
+    this.label[this.nodes] = c;
+    return this.nodes++;
+  }
 }
 
 /**
- * The words a language-model beam search may spell, as a trie over the alphabet's classes: the LM's
- * vocabulary (words the alphabet cannot spell are left out) plus `extraWords` (the user's lexicon),
- * which the LM scores as unknown words unless it knows them.
+ * The decoding vocabulary: the LM's words (those the alphabet can spell) plus `extraWords` (the user's
+ * lexicon), which the LM scores as unknown words unless it knows them.
  */
 export function vocabularyTrie(
   lm: WordLm,
   alphabet: Alphabet,
   extraWords: readonly string[] = [],
-): VocabularyNode {
-  const root: VocabularyNode = { children: new Map(), word: null, lookAhead: 0 };
+): VocabularyTrie {
+  const trie = new VocabularyTrie();
   const add = (text: string, id: number) => {
-    const lp = id >= 0 ? lm.unigram(id) : lm.unknownLogProb;
     const classes = [...text].map((ch) => alphabet.index.get(ch) ?? -1);
     if (classes.some((c) => c < 0 || c === alphabet.blank || c === alphabet.space)) return;
-    let node = root;
-    const path: VocabularyNode[] = [];
-    for (const c of classes) {
-      let next = node.children.get(c);
-      if (!next) {
-        next = { children: new Map(), word: null, lookAhead: -Infinity };
-        node.children.set(c, next);
-      }
-      path.push(next);
-      node = next;
-    }
-    if (node === root || node.word) return;
-    node.word = { text, id };
-    for (const n of path) if (lp > n.lookAhead) n.lookAhead = lp;
+    trie.add(text, classes, id, id >= 0 ? lm.unigram(id) : lm.unknownLogProb);
   };
   lm.words.forEach((w, id) => {
     if (w !== SENTENCE_START && w !== SENTENCE_END && w !== UNKNOWN_WORD) add(w, id);
   });
   for (const w of extraWords) add(w, lm.id(w));
-  return root;
+  return trie;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseArpa } from '../../src-main/speech/arpa.js';
-import { type VocabularyNode, vocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
+import { vocabularyTrie, VocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
 import { alphabet } from './log-prob-frames.js';
 import { TINY_ARPA } from './lm-fixtures.js';
 
@@ -46,19 +46,24 @@ describe('WordLm', () => {
   });
 
   it('builds a vocabulary trie with look-ahead scores and extra words', () => {
-    const root = vocabularyTrie(lm, alphabet, ['catalogue']);
-    const c = alphabet.index.get('c')!;
-    const t = alphabet.index.get('t')!;
+    const trie = vocabularyTrie(lm, alphabet, ['catalogue']);
     const node = (word: string) =>
-      [...word].reduce<VocabularyNode | undefined>((n, ch) => n?.children.get(alphabet.index.get(ch)!), root);
-    expect(node('the')?.word).toEqual({ text: 'the', id: id('the') });
-    expect(node('cat')?.word).toEqual({ text: 'cat', id: id('cat') });
+      [...word].reduce(
+        (n, ch) => (n < 0 ? n : trie.child(n, alphabet.index.get(ch) ?? -1)),
+        VocabularyTrie.ROOT,
+      );
+    expect(trie.word(node('the'))).toEqual({ text: 'the', id: id('the') });
+    expect(trie.word(node('cat'))).toEqual({ text: 'cat', id: id('cat') });
+    expect(trie.word(node('ca'))).toBeNull();
     // The lexicon's word the LM does not know: spellable, scored as unknown.
-    expect(node('catalogue')?.word).toEqual({ text: 'catalogue', id: -1 });
+    expect(trie.word(node('catalogue'))).toEqual({ text: 'catalogue', id: -1 });
+    expect(trie.wordCount).toBe(3);
     // Look-ahead: the best unigram below ("cat" 0.2 beats "catalogue" as <unk> 0.1).
-    expect(root.children.get(c)!.lookAhead).toBeCloseTo(Math.log(0.2), 5);
-    expect(root.children.get(t)!.lookAhead).toBeCloseTo(Math.log(10 ** -0.52288), 5);
+    expect(trie.lookAhead(node('c'))).toBeCloseTo(Math.log(0.2), 5);
+    expect(trie.lookAhead(node('catal'))).toBeCloseTo(Math.log(0.1), 5);
+    expect(trie.lookAhead(node('t'))).toBeCloseTo(Math.log(10 ** -0.52288), 5);
+    expect(node('dog')).toBe(-1);
     // Sentence markers and <unk> are not words to spell.
-    expect(node('<s>')).toBeUndefined();
+    expect(node('<s>')).toBe(-1);
   });
 });
