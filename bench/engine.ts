@@ -1,17 +1,20 @@
 /**
  * Dictation engine benchmark: the real engine process fed speech in real time, as a microphone
  * would. Measures, per phrase, the delay from the start of speech to the first partial text and
- * from the end of speech to the final text, plus the engine's CPU load and peak memory.
+ * from the end of speech to the final text, the word error rate of the finals, plus the engine's CPU
+ * load and peak memory. Finals are decoded with the shipped language model, as the app does.
  *
- *   npx tsx bench/engine.ts [modelDir]
+ *   npx tsx bench/engine.ts [modelDir] [--no-lm]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineClient } from '../src-main/engine/engine-client.js';
+import { BASE_LM_PATH } from '../src-main/model/paths.js';
 import { readAudio } from '../src-main/speech/audio.js';
+import { CorpusScorer } from '../src-main/speech/metrics.js';
 
 export interface BenchRow {
   name: string;
@@ -46,7 +49,10 @@ function peakRss(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-export async function benchEngine(modelDir: string): Promise<BenchRow[]> {
+export async function benchEngine(
+  modelDir: string,
+  languageModel: string | null = existsSync(BASE_LM_PATH) ? BASE_LM_PATH : null,
+): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'attune-bench-engine-'));
   try {
     // Phrases from a voice the model never trained on, with pauses between them.
@@ -73,7 +79,11 @@ export async function benchEngine(modelDir: string): Promise<BenchRow[]> {
       o += c.length + pause;
     }
 
-    const engine = await EngineClient.start({ modelDir, backend: 'wasm' });
+    const engine = await EngineClient.start({ modelDir, backend: 'wasm', languageModel });
+    if (languageModel && !engine.ready?.languageModel) {
+      engine.close();
+      throw new Error(`the engine did not load ${languageModel}: ${engine.ready?.languageModelError}`);
+    }
     const pid = engine.pid!;
     // Every event with its wall-clock arrival (ms since the first audio was due) and its audio span.
     const events: { kind: 'partial' | 'final'; at: number; endMs: number; text: string }[] = [];
@@ -111,6 +121,15 @@ export async function benchEngine(modelDir: string): Promise<BenchRow[]> {
       if (f && f.at < next) finalDelay.push(f.at - span.end);
     });
     const ok = (xs: number[]) => xs.filter((x) => Number.isFinite(x));
+    // Accuracy of what dictation wrote: every final against every phrase, in order.
+    const scored = new CorpusScorer();
+    scored.add(
+      PHRASES.join(' '),
+      events
+        .filter((e) => e.kind === 'final')
+        .map((e) => e.text)
+        .join(' '),
+    );
     return [
       { name: 'phrases finalised', value: finalDelay.length, unit: `of ${PHRASES.length}` },
       {
@@ -121,6 +140,11 @@ export async function benchEngine(modelDir: string): Promise<BenchRow[]> {
       { name: 'first partial after speech starts (worst)', value: Math.max(...ok(firstPartial)), unit: 'ms' },
       { name: 'final after speech ends (median)', value: percentile(finalDelay, 0.5), unit: 'ms' },
       { name: 'final after speech ends (worst)', value: Math.max(...finalDelay), unit: 'ms' },
+      {
+        name: `word error rate of the finals (${languageModel ? 'with the language model' : 'greedy'})`,
+        value: scored.wer.rate * 100,
+        unit: '%',
+      },
       { name: 'engine CPU while dictating', value: (cpu / wall) * 100, unit: '% of one core' },
       { name: 'engine peak RSS', value: rss / 1e6, unit: 'MB' },
     ];
@@ -130,6 +154,9 @@ export async function benchEngine(modelDir: string): Promise<BenchRow[]> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const model = process.argv[2] ?? fileURLToPath(new URL('../models/base', import.meta.url));
-  for (const r of await benchEngine(model)) console.log(`${r.name}: ${r.value.toFixed(1)} ${r.unit}`);
+  const args = process.argv.slice(2);
+  const model =
+    args.find((a) => !a.startsWith('--')) ?? fileURLToPath(new URL('../models/base', import.meta.url));
+  const rows = await benchEngine(model, args.includes('--no-lm') ? null : undefined);
+  for (const r of rows) console.log(`${r.name}: ${r.value.toFixed(1)} ${r.unit}`);
 }

@@ -31,7 +31,7 @@ export interface FinalDecoderConfig {
   /**
    * Beam width when a language model is used: it needs more room than boosting alone, as prefixes that
    * are only word beginnings compete. Width 32 cut the base model's dev WER from 70% to 31% (16: 35%,
-   * 64: 30% at twice the time) at about 10 ms per second of audio on one core: 150 ms for a 15 s segment.
+   * 64: 30% at twice the time) at about 6–7 ms per second of audio on one core: 100 ms for a 15 s segment.
    */
   lmBeamWidth: number; // 32
 }
@@ -49,7 +49,7 @@ export class FinalDecoder {
   private lexicon: Lexicon | null = null;
   private lm: WordLm | null = null;
   /** The LM's vocabulary with the lexicon's words, over the current alphabet (rebuilt when any changes). */
-  private lmDecoding: (LmDecoding & { alphabet: Alphabet }) | null = null;
+  private lmDecoding: (LmDecoding & { tokens: string }) | null = null;
 
   constructor(config: Partial<Omit<FinalDecoderConfig, 'beam'>> & { beam?: Partial<BeamSearchConfig> } = {}) {
     this.cfg = {
@@ -109,14 +109,22 @@ export class FinalDecoder {
     return alignTranscript(logProbs, T, alphabet, text, frameMs);
   }
 
+  /**
+   * Builds what finals will need for this alphabet now (the vocabulary trie takes ~90 ms for the shipped
+   * LM), so the first final after a start, a new lexicon or a new model does not wait for it.
+   */
+  prepare(alphabet: Alphabet): void {
+    this.lexiconFor(alphabet);
+    this.lmDecodingFor(alphabet);
+  }
+
   private lmDecodingFor(alphabet: Alphabet): LmDecoding | null {
     if (!this.lm) return null;
-    if (this.lmDecoding?.alphabet !== alphabet || this.lmDecoding.lm !== this.lm) {
-      this.lmDecoding = {
-        lm: this.lm,
-        vocabulary: vocabularyTrie(this.lm, alphabet, this.lexiconFor(alphabet).words),
-        alphabet,
-      };
+    // By the alphabet's tokens, not its object: a swapped-in model of the same alphabet keeps the trie.
+    const tokens = alphabet.tokens.join('\n');
+    if (this.lmDecoding?.tokens !== tokens || this.lmDecoding.lm !== this.lm) {
+      const words = this.lexiconFor(alphabet).words;
+      this.lmDecoding = { lm: this.lm, vocabulary: vocabularyTrie(this.lm, alphabet, words), tokens };
     }
     return this.lmDecoding;
   }

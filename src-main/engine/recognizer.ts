@@ -89,6 +89,7 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     this.finalDecoder = new FinalDecoder(this.cfg.final);
     this.finalDecoder.setWords(this.cfg.lexicon);
     this.finalDecoder.setLanguageModel(this.cfg.languageModel);
+    this.finalDecoder.prepare(model.alphabet);
     this.segmentLogProbs = new FrameBuffer(model.alphabet.size);
     this.endpointer = new Endpointer({ ...this.cfg.endpoint, hopMs: this.hopMs });
   }
@@ -99,11 +100,13 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
    */
   setLexicon(words: readonly string[]): void {
     this.finalDecoder.setWords(words);
+    this.finalDecoder.prepare(this.model.alphabet);
   }
 
   /** Replaces the word language model finals are decoded with (null: none), from the next final on. */
   setLanguageModel(lm: WordLm | null): void {
     this.finalDecoder.setLanguageModel(lm);
+    this.finalDecoder.prepare(this.model.alphabet);
   }
 
   /** Switches lexicon boosting of finals. */

@@ -56,7 +56,9 @@ export interface BeamSearchResult {
 }
 
 interface Prefix {
-  ids: number[];
+  /** The prefix's node in the search's prefix tree (its identity), and its last class (-1: empty). */
+  id: number;
+  last: number;
   /** Log-probability of the prefix with its last frame blank / non-blank. */
   pb: number;
   pnb: number;
@@ -137,11 +139,28 @@ export function beamSearch(
     return { bonus: p.bonus - p.partial, partial: 0, node: null };
   };
 
-  let beams = new Map<string, Prefix>([
+  // Every prefix ever extended, as a tree: a prefix is (its parent, its last class), found by number.
+  const parent: number[] = [-1];
+  const label: number[] = [-1];
+  const children = new Map<number, number>();
+  const childOf = (id: number, c: number): number => {
+    const key = id * V + c;
+    let k = children.get(key);
+    if (k === undefined) {
+      k = parent.length;
+      parent.push(id);
+      label.push(c);
+      children.set(key, k);
+    }
+    return k;
+  };
+
+  let beams = new Map<number, Prefix>([
     [
-      '',
+      0,
       {
-        ids: [],
+        id: 0,
+        last: -1,
         pb: 0,
         pnb: -Infinity,
         bonus: 0,
@@ -166,43 +185,39 @@ export function beamSearch(
     // (with a language model, every prefix may be a word these characters do not continue).
     if (!candidates.includes(alphabet.blank)) candidates.push(alphabet.blank);
 
-    const next = new Map<string, Prefix>();
-    const at = (key: string, make: () => Prefix): Prefix => {
-      let p = next.get(key);
-      if (!p) {
-        p = make();
-        next.set(key, p);
+    const next = new Map<number, Prefix>();
+    /** The prefix itself in the next frame's beam. */
+    const stay = (p: Prefix): Prefix => {
+      let q = next.get(p.id);
+      if (!q) {
+        q = { ...p, pb: -Infinity, pnb: -Infinity };
+        next.set(p.id, q);
       }
-      return p;
+      return q;
     };
-    for (const [key, p] of beams) {
-      const last = p.ids.length > 0 ? p.ids[p.ids.length - 1] : -1;
+    for (const p of beams.values()) {
       for (const c of candidates) {
         const lp = row[c];
         if (c === alphabet.blank) {
-          const q = at(key, () => ({ ...p, pb: -Infinity, pnb: -Infinity }));
+          const q = stay(p);
           q.pb = logAdd(q.pb, logAdd(p.pb, p.pnb) + lp);
           continue;
         }
-        if (c === last) {
-          // A repeat merges into the same character unless a blank came between.
-          const same = at(key, () => ({ ...p, pb: -Infinity, pnb: -Infinity }));
-          same.pnb = logAdd(same.pnb, p.pnb + lp);
+        // A repeat merges into the same character unless a blank came between.
+        if (c === p.last) {
+          const q = stay(p);
+          q.pnb = logAdd(q.pnb, p.pnb + lp);
         }
-        const lmState = extendLm(p, c);
-        if (!lmState) continue; // no vocabulary word goes on this way
-        const child = () => ({
-          ids: [...p.ids, c],
-          pb: -Infinity,
-          pnb: -Infinity,
-          ...extend(p, c),
-          ...lmState,
-        });
-        const q = at(`${key},${c}`, child);
-        if (c === last) q.pnb = logAdd(q.pnb, p.pb + lp);
-        else {
-          q.pnb = logAdd(q.pnb, logAdd(p.pb, p.pnb) + lp);
+        const known = children.get(p.id * V + c);
+        let q = known !== undefined ? next.get(known) : undefined;
+        if (!q) {
+          const lmState = extendLm(p, c);
+          if (!lmState) continue; // no vocabulary word goes on this way
+          const id = known ?? childOf(p.id, c);
+          q = { id, last: c, pb: -Infinity, pnb: -Infinity, ...extend(p, c), ...lmState };
+          next.set(id, q);
         }
+        q.pnb = logAdd(q.pnb, (c === p.last ? p.pb : logAdd(p.pb, p.pnb)) + lp);
       }
     }
     beams = new Map([...next.entries()].sort((a, b) => total(b[1]) - total(a[1])).slice(0, cfg.beamWidth));
@@ -230,8 +245,11 @@ export function beamSearch(
   }
   // Every prefix stopped inside a non-word (speech cut off mid-word): the best of them as it stands.
   winner ??= [...beams.values()].map((p) => ({ p, score: total(p), bonus: p.bonus, lmScore: p.lmScore }))[0];
-  const text = winner.p.ids
-    .map((id) => alphabet.tokens[id])
+  const classes: number[] = [];
+  for (let k = winner.p.id; k > 0; k = parent[k]) classes.push(label[k]);
+  const text = classes
+    .reverse()
+    .map((c) => alphabet.tokens[c])
     .join('')
     .replace(/\s+/g, ' ')
     .trim();

@@ -1,4 +1,4 @@
-import { type ArpaModel, ArpaError, readArpa } from './arpa.js';
+import { type ArpaModel, ArpaError, type ArpaSource, arpaSource, readArpaText, scanArpa } from './arpa.js';
 import type { Alphabet } from './alphabet.js';
 
 /**
@@ -35,49 +35,45 @@ export class WordLm {
   readonly orphans: number;
 
   constructor(
-    model: ArpaModel,
+    model: ArpaModel | ArpaSource,
     /** Where the model came from (its file), for messages and reports. */
     readonly source = 'language model',
   ) {
-    if (model.entries.length === 0 || model.entries[0].length === 0) {
-      throw new ArpaError(`${source}: has no unigrams`);
-    }
-    this.order = model.entries.length;
-    const total = model.entries.reduce((s, l) => s + l.length, 0);
+    const src = 'entries' in model ? arpaSource(model) : model;
+    if (src.counts.length === 0 || src.counts[0] === 0) throw new ArpaError(`${source}: has no unigrams`);
+    this.order = src.counts.length;
+    const total = src.counts.reduce((s, n) => s + n, 0);
     this.logProb = new Float64Array(total);
     this.backoff = new Float64Array(total);
     const words: string[] = [];
-    for (const e of model.entries[0]) {
-      const w = e.words[0];
-      if (this.ids.has(w))
-        throw new ArpaError(`${source}: the word "${w}" is listed twice among the unigrams`);
-      this.ids.set(w, words.length);
-      this.logProb[words.length] = e.logProb * LN10;
-      this.backoff[words.length] = e.backoff * LN10;
-      words.push(w);
-    }
-    if (words.length >= WORDS)
-      throw new ArpaError(`${source}: ${words.length} words; at most ${WORDS - 1} are supported`);
-    this.words = words;
-    let next = words.length;
+    let next = 0;
     let orphans = 0;
-    for (let n = 2; n <= this.order; n++) {
-      for (const e of model.entries[n - 1]) {
-        const prefix = this.entryOf(e.words.slice(0, -1));
-        const w = this.ids.get(e.words[n - 1]);
+    src.forEach((n, ngram, logProb, backoff) => {
+      if (n === 1) {
+        const w = ngram[0];
+        if (this.ids.has(w))
+          throw new ArpaError(`${source}: the word "${w}" is listed twice among the unigrams`);
+        if (words.length === WORDS - 1)
+          throw new ArpaError(`${source}: more than ${WORDS - 1} words are not supported`);
+        this.ids.set(w, words.length);
+        words.push(w);
+      } else {
+        const prefix = this.entryOf(ngram.slice(0, -1));
+        const w = this.ids.get(ngram[n - 1]);
         if (prefix < 0 || w === undefined) {
           orphans++;
-          continue;
+          return;
         }
         const key = prefix * WORDS + w;
         if (this.entries.has(key))
-          throw new ArpaError(`${source}: the ${n}-gram "${e.words.join(' ')}" is listed twice`);
+          throw new ArpaError(`${source}: the ${n}-gram "${ngram.join(' ')}" is listed twice`);
         this.entries.set(key, next);
-        this.logProb[next] = e.logProb * LN10;
-        this.backoff[next] = e.backoff * LN10;
-        next++;
       }
-    }
+      this.logProb[next] = logProb * LN10;
+      this.backoff[next] = backoff * LN10;
+      next++;
+    });
+    this.words = words;
     this.orphans = orphans;
     const bos = this.ids.get(SENTENCE_START);
     const eos = this.ids.get(SENTENCE_END);
@@ -97,7 +93,8 @@ export class WordLm {
 
   /** Loads an ARPA file (plain or gzipped). */
   static load(path: string): WordLm {
-    return new WordLm(readArpa(path), path);
+    // Visited line by line: a parsed copy of every n-gram would triple the memory loading takes.
+    return new WordLm(scanArpa(readArpaText(path), path), path);
   }
 
   /** Word id, or -1 for a word the model does not know. */
