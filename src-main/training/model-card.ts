@@ -9,6 +9,8 @@ export interface CardEval {
   wer: number;
   cer: number;
   speakers: { speaker: string; utterances: number; wer: number; cer: number }[];
+  /** The same set decoded with the language model (beam search), when one was given. */
+  withLm?: { wer: number; cer: number };
 }
 
 export interface CardInput {
@@ -38,6 +40,8 @@ export interface CardInput {
     restridedFrom?: [number, number];
   };
   evals: CardEval[];
+  /** The word language model the app decodes finals with, as the evaluations with it used it. */
+  languageModel?: { name: string; words: number; order: number; beamWidth: number };
   /** Names for speaker ids in the per-speaker tables (e.g. voice names). */
   speakerNames?: Record<string, string>;
   limitations: string[];
@@ -79,7 +83,9 @@ export function renderModelCard(c: CardInput): string {
     `- Streaming CTC character model: log-mel (${a.featureBins} bins, ${a.hopMs} ms hop) → 2 subsampling convolutions (strides ${a.subsampleStrides.join(', ')}) → ${a.blocks} depthwise-separable residual blocks (${a.channels} channels, kernel ${a.kernel}, layer norm) → ${a.vocabSize} classes.`,
     `- ${c.parameters.toLocaleString('en')} parameters, ${(c.weightsBytes / 1e6).toFixed(1)} MB of float32 weights (safetensors).`,
     `- Output frame ${outputFrameMs(a)} ms; look-ahead ${lookAheadMs(a)} ms (the only delay the model adds when streaming).`,
-    '- Greedy decoding, no language model.',
+    c.languageModel
+      ? `- Decoding: greedy for live partials; finals with a CTC prefix beam search (width ${c.languageModel.beamWidth}) and the word language model \`${c.languageModel.name}\` (${c.languageModel.words.toLocaleString('en')} words, ${c.languageModel.order}-grams). The accuracy table gives both.`
+      : '- Greedy decoding, no language model.',
     '',
     '## Training data',
     '',
@@ -104,11 +110,22 @@ export function renderModelCard(c: CardInput): string {
     '',
     '## Accuracy',
     '',
-    '| set | utterances | WER | CER |',
-    '|---|---:|---:|---:|',
-    ...c.evals.map(
-      (e) => `| ${e.name} — ${e.description} | ${e.utterances} | ${pct(e.wer)} | ${pct(e.cer)} |`,
-    ),
+    ...(c.languageModel
+      ? [
+          '| set | utterances | WER | CER | WER with the LM | CER with the LM |',
+          '|---|---:|---:|---:|---:|---:|',
+          ...c.evals.map(
+            (e) =>
+              `| ${e.name} — ${e.description} | ${e.utterances} | ${pct(e.wer)} | ${pct(e.cer)} | ${e.withLm ? pct(e.withLm.wer) : '–'} | ${e.withLm ? pct(e.withLm.cer) : '–'} |`,
+          ),
+        ]
+      : [
+          '| set | utterances | WER | CER |',
+          '|---|---:|---:|---:|',
+          ...c.evals.map(
+            (e) => `| ${e.name} — ${e.description} | ${e.utterances} | ${pct(e.wer)} | ${pct(e.cer)} |`,
+          ),
+        ]),
     '',
   );
   for (const e of c.evals) {

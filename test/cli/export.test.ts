@@ -105,5 +105,9 @@ describe('attune export', () => {
     expect(card).toContain('### test-unseen by voice');
     expect(card).toContain('| espeak-en-us+m3 (4) | 1 |');
     expect(card).toMatch(/\| human — real recordings .* \| 2 \|/);
+    // Scored as the app decodes finals too: with the shipped language model.
+    expect(card).toContain('| set | utterances | WER | CER | WER with the LM | CER with the LM |');
+    for (const m of Object.values(folder.info.metrics as Record<string, { withLm?: { wer: number } }>))
+      expect(m.withLm!.wer).toBeGreaterThanOrEqual(0);
   }, 240_000);
 });

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../model/backend.js';
+import { beamSearch, DEFAULT_BEAM_SEARCH } from '../../speech/beam-search.js';
 import { loadModelFolder, saveModelFolder } from '../../model/checkpoint.js';
 import { loadCheckpointModel } from '../../model/model-io.js';
 import { evaluate } from '../../training/evaluate.js';
@@ -10,6 +11,7 @@ import { readLibriSpeech } from '../../training/librispeech.js';
 import { type CardEval, renderModelCard } from '../../training/model-card.js';
 import { prepareFeatures } from '../../training/prepare.js';
 import { buildReplaySet, DEFAULT_REPLAY_BUILD } from '../../training/replay.js';
+import { addLmOptions, beamWidthOption, languageModelFor, type LmOption } from './lm-option.js';
 
 interface Manifest {
   hours?: number;
@@ -45,7 +47,7 @@ function restridedFrom(training: Record<string, unknown> | undefined): [number, 
 }
 
 export function registerExport(program: Command): void {
-  program
+  const command = program
     .command('export')
     .description(
       "evaluate a training run's best model on every test set and write it as a model folder with its model card",
@@ -67,131 +69,158 @@ export function registerExport(program: Command): void {
       '--replay-mb <n>',
       'size budget of the replay set in MB',
       String(DEFAULT_REPLAY_BUILD.maxBytes / 1e6),
-    )
-    .action(
-      async (o: {
-        run: string;
-        corpus: string;
-        human?: string;
-        out: string;
-        command?: string[];
-        note?: string;
-        replay?: string;
-        replayMb: string;
-      }) => {
-        const replayBytes = Number(o.replayMb) * 1e6;
-        if (!(replayBytes > 0)) throw new Error(`--replay-mb must be a positive number, got ${o.replayMb}`);
-        const info = await initBackend({});
-        const run = resolve(o.run);
-        const folder = loadModelFolder(join(run, 'best'));
-        const model = loadCheckpointModel(folder);
-        const evals: CardEval[] = [];
-        const score = async (dir: string, name: string, description: string) => {
-          const corpus = await readLibriSpeech(dir);
-          const cachePath = join(run, 'features', `${name}.feats`);
-          await prepareFeatures(corpus.utterances, cachePath, { features: folder.features });
-          const cache = FeatureCache.load(cachePath);
-          const items = cache.items.map((it, i) => ({ ...it, features: () => cache.features(i) }));
-          const r = evaluate(model, folder.alphabet, items);
-          process.stderr.write(
-            `${name}: WER ${(r.wer * 100).toFixed(2)}%, CER ${(r.cer * 100).toFixed(2)}% (${r.utterances} utterances)\n`,
-          );
-          evals.push({
-            name,
-            description,
-            utterances: r.utterances,
-            wer: r.wer,
-            cer: r.cer,
-            speakers: r.speakers,
-          });
-        };
-        for (const s of SETS) {
-          const dir = join(resolve(o.corpus), s.split);
-          if (existsSync(dir)) await score(dir, s.split, s.description);
-        }
-        if (o.human)
-          await score(
-            resolve(o.human),
-            'human',
-            'real recordings (pocketsphinx-testdata: LibriVox reading, card names)',
-          );
-
-        const manifestPath = join(resolve(o.corpus), 'manifest.json');
-        const manifest: Manifest = existsSync(manifestPath)
-          ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest)
-          : {};
-        const speakerNames: Record<string, string> = {};
-        for (const v of manifest.voices ?? []) {
-          const id = String(v.speaker ?? v.id ?? '');
-          if (id) speakerNames[id] = String(v.name ?? v.voice ?? id);
-        }
-        const trainer = JSON.parse(readFileSync(join(run, 'checkpoint', 'trainer.json'), 'utf8')) as {
-          step: number;
-          bestStep: number;
-        };
-        const parameters = [...folder.weights.values()].reduce((s, w) => s + w.length, 0);
-        const metrics = Object.fromEntries(
-          evals.map((e) => [e.name, { wer: e.wer, cer: e.cer, utterances: e.utterances }]),
-        );
-        const card = renderModelCard({
-          title: 'Attune base model (English)',
-          summary:
-            "The model Attune ships: a small streaming CTC acoustic model that recognises English speech as characters. It is the starting point that Attune fine-tunes on each user's own voice.",
-          acoustic: folder.acoustic,
-          parameters,
-          weightsBytes: parameters * 4,
-          commands: o.command ?? [],
-          corpus: {
-            description:
-              'Synthetic speech made on this machine by `attune corpus` from open text, with every installed English voice of espeak-ng, flite and festival, and SoX augmentation (pitch, tempo, reverb, noise, EQ). Held-out voices and held-out sentences never appear in training.',
-            hours: manifest.splits?.train?.hours,
-            utterances: manifest.splits?.train?.utterances,
-            trainVoices: manifest.splits?.train?.speakers,
-            heldOutVoices: (manifest.voices ?? [])
-              .filter((v) => (v as { role?: string }).role === 'held-out')
-              .map((v) => String(v.name)),
-            licence: manifest.source?.licence ?? manifest.source?.license,
-          },
-          training: {
-            steps: trainer.step,
-            bestStep: trainer.bestStep,
-            backend: info.name,
-            deepenedFrom: deepenedFrom(folder.info.training),
-            restridedFrom: restridedFrom(folder.info.training),
-          },
-          evals,
-          speakerNames,
-          limitations: [
-            'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
-            'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',
-            'English only (the tokens are a–z, apostrophe and space).',
-            ...(o.note ? [o.note] : []),
-          ],
-        });
-        // `parent` is a folder on the machine that trained it: the card's commands say where it came from.
-        const { parent: _parent, ...shipped } = folder.info;
-        saveModelFolder(resolve(o.out), {
-          ...folder,
-          info: {
-            ...shipped,
-            metrics,
-            training: { ...(folder.info.training ?? {}), steps: trainer.step, bestStep: trainer.bestStep },
-          },
-          modelCard: card,
-        });
-        const size = statSync(join(resolve(o.out), 'model.safetensors')).size;
-        // After the folder is saved (saving replaces the whole folder).
-        const replay = o.replay
-          ? await buildReplaySet(resolve(o.replay), resolve(o.out), {
-              maxBytes: replayBytes,
-              features: folder.features,
+    );
+  // Every set is also scored as the app decodes finals: with the shipped language model, unless --no-lm.
+  addLmOptions(command, true).action(
+    async (o: {
+      run: string;
+      corpus: string;
+      human?: string;
+      out: string;
+      command?: string[];
+      note?: string;
+      replay?: string;
+      replayMb: string;
+      lm: LmOption;
+      beamWidth: string;
+    }) => {
+      const replayBytes = Number(o.replayMb) * 1e6;
+      if (!(replayBytes > 0)) throw new Error(`--replay-mb must be a positive number, got ${o.replayMb}`);
+      const info = await initBackend({});
+      const run = resolve(o.run);
+      const folder = loadModelFolder(join(run, 'best'));
+      const model = loadCheckpointModel(folder);
+      const lm = languageModelFor(o.lm, true, folder.alphabet);
+      const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth: beamWidthOption(o.beamWidth) };
+      const evals: CardEval[] = [];
+      const score = async (dir: string, name: string, description: string) => {
+        const corpus = await readLibriSpeech(dir);
+        const cachePath = join(run, 'features', `${name}.feats`);
+        await prepareFeatures(corpus.utterances, cachePath, { features: folder.features });
+        const cache = FeatureCache.load(cachePath);
+        const items = cache.items.map((it, i) => ({ ...it, features: () => cache.features(i) }));
+        const r = evaluate(model, folder.alphabet, items);
+        const withLm = lm
+          ? evaluate(model, folder.alphabet, items, {
+              decode: (rows, T) => beamSearch(rows, T, folder.alphabet, null, beam, lm).text,
             })
           : null;
-        if (replay)
-          process.stderr.write(
-            `replay set: ${replay.utterances} utterances of ${replay.speakers} speakers, ${replay.audioSeconds.toFixed(0)} s, ${(replay.bytes / 1e6).toFixed(2)} MB → ${replay.path}\n`,
-          );
-        process.stdout.write(JSON.stringify({ out: resolve(o.out), bytes: size, metrics, replay }) + '\n');
-      },
-    );
+        const pc = (x: number) => `${(x * 100).toFixed(2)}%`;
+        process.stderr.write(
+          `${name}: WER ${pc(r.wer)}, CER ${pc(r.cer)}${withLm ? `; with the LM ${pc(withLm.wer)}, ${pc(withLm.cer)}` : ''} (${r.utterances} utterances)\n`,
+        );
+        evals.push({
+          name,
+          description,
+          utterances: r.utterances,
+          wer: r.wer,
+          cer: r.cer,
+          speakers: r.speakers,
+          ...(withLm ? { withLm: { wer: withLm.wer, cer: withLm.cer } } : {}),
+        });
+      };
+      for (const s of SETS) {
+        const dir = join(resolve(o.corpus), s.split);
+        if (existsSync(dir)) await score(dir, s.split, s.description);
+      }
+      if (o.human)
+        await score(
+          resolve(o.human),
+          'human',
+          'real recordings (pocketsphinx-testdata: LibriVox reading, card names)',
+        );
+
+      const manifestPath = join(resolve(o.corpus), 'manifest.json');
+      const manifest: Manifest = existsSync(manifestPath)
+        ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest)
+        : {};
+      const speakerNames: Record<string, string> = {};
+      for (const v of manifest.voices ?? []) {
+        const id = String(v.speaker ?? v.id ?? '');
+        if (id) speakerNames[id] = String(v.name ?? v.voice ?? id);
+      }
+      const trainer = JSON.parse(readFileSync(join(run, 'checkpoint', 'trainer.json'), 'utf8')) as {
+        step: number;
+        bestStep: number;
+      };
+      const parameters = [...folder.weights.values()].reduce((s, w) => s + w.length, 0);
+      const metrics = Object.fromEntries(
+        evals.map((e) => [
+          e.name,
+          { wer: e.wer, cer: e.cer, utterances: e.utterances, ...(e.withLm ? { withLm: e.withLm } : {}) },
+        ]),
+      );
+      const card = renderModelCard({
+        title: 'Attune base model (English)',
+        summary:
+          "The model Attune ships: a small streaming CTC acoustic model that recognises English speech as characters. It is the starting point that Attune fine-tunes on each user's own voice.",
+        acoustic: folder.acoustic,
+        parameters,
+        weightsBytes: parameters * 4,
+        commands: o.command ?? [],
+        corpus: {
+          description:
+            'Synthetic speech made on this machine by `attune corpus` from open text, with every installed English voice of espeak-ng, flite and festival, and SoX augmentation (pitch, tempo, reverb, noise, EQ). Held-out voices and held-out sentences never appear in training.',
+          hours: manifest.splits?.train?.hours,
+          utterances: manifest.splits?.train?.utterances,
+          trainVoices: manifest.splits?.train?.speakers,
+          heldOutVoices: (manifest.voices ?? [])
+            .filter((v) => (v as { role?: string }).role === 'held-out')
+            .map((v) => String(v.name)),
+          licence: manifest.source?.licence ?? manifest.source?.license,
+        },
+        training: {
+          steps: trainer.step,
+          bestStep: trainer.bestStep,
+          backend: info.name,
+          deepenedFrom: deepenedFrom(folder.info.training),
+          restridedFrom: restridedFrom(folder.info.training),
+        },
+        evals,
+        ...(lm
+          ? {
+              languageModel: {
+                name: basename(lm.lm.source),
+                words: lm.lm.words.length,
+                order: lm.lm.order,
+                beamWidth: beam.beamWidth,
+              },
+            }
+          : {}),
+        speakerNames,
+        limitations: [
+          'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
+          lm
+            ? 'Characters: without the language model rare words are spelled phonetically; with it, finals can only use its words and the user’s lexicon, and its text (WordNet definitions and examples) is close to the synthetic test sentences, so the synthetic sets flatter it (the human row less so).'
+            : 'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',
+          'English only (the tokens are a–z, apostrophe and space).',
+          ...(o.note ? [o.note] : []),
+        ],
+      });
+      // `parent` is a folder on the machine that trained it: the card's commands say where it came from.
+      const { parent: _parent, ...shipped } = folder.info;
+      saveModelFolder(resolve(o.out), {
+        ...folder,
+        info: {
+          ...shipped,
+          metrics,
+          training: { ...(folder.info.training ?? {}), steps: trainer.step, bestStep: trainer.bestStep },
+        },
+        modelCard: card,
+      });
+      const size = statSync(join(resolve(o.out), 'model.safetensors')).size;
+      // After the folder is saved (saving replaces the whole folder).
+      const replay = o.replay
+        ? await buildReplaySet(resolve(o.replay), resolve(o.out), {
+            maxBytes: replayBytes,
+            features: folder.features,
+          })
+        : null;
+      if (replay)
+        process.stderr.write(
+          `replay set: ${replay.utterances} utterances of ${replay.speakers} speakers, ${replay.audioSeconds.toFixed(0)} s, ${(replay.bytes / 1e6).toFixed(2)} MB → ${replay.path}\n`,
+        );
+      process.stdout.write(JSON.stringify({ out: resolve(o.out), bytes: size, metrics, replay }) + '\n');
+    },
+  );
 }
