@@ -31,7 +31,10 @@ export interface StartAppOptions {
   baseModelDir?: string; // BASE_MODEL_DIR
   /** Compute backend preference for the engine: auto, gpu, node, wasm, cpu. */
   backend?: string; // 'auto'
-  /** Word language model for finals (ARPA file); null: none. Default: the shipped one, if installed. */
+  /**
+   * Word language model for finals (ARPA file), used while the languageModel setting is on; null: none.
+   * Default: the shipped one, if installed.
+   */
   languageModel?: string | null;
   /** Capture device used when dictation.start names none. */
   device?: string; // 'default'
@@ -75,6 +78,8 @@ export interface AppContext {
   hotkey?: { use(accelerator: string): string | null };
   /** The model the engine runs now; replaced when another is activated. */
   model: EngineModelInfo;
+  /** The word language model finals use while the languageModel setting is on (null: none installed). */
+  readonly languageModelPath: string | null;
   audioUrl(segmentId: number): string | null;
   /** Sends an event to every renderer. */
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
@@ -95,6 +100,8 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
   const version = readVersion();
   const store = Store.open({ dataDir });
   let engine: EngineClient;
+  const languageModelPath =
+    opts.languageModel !== undefined ? opts.languageModel : existsSync(BASE_LM_PATH) ? BASE_LM_PATH : null;
   try {
     const modelDir = chooseModel(store, opts.modelDir, baseModelDir);
     engine = await EngineClient.start({
@@ -104,12 +111,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
       // them in this file, which the engine watches, so a new word counts from the next phrase on.
       lexicon: { path: lexiconPath(dataDir), boost: store.settings.get('lexiconBoost') },
       // Finals are spelled with real words in likely order (the partials stay greedy: instant).
-      languageModel:
-        opts.languageModel !== undefined
-          ? opts.languageModel
-          : existsSync(BASE_LM_PATH)
-            ? BASE_LM_PATH
-            : null,
+      languageModel: store.settings.get('languageModel') ? languageModelPath : null,
       launcher: opts.launcher,
       startTimeoutMs: opts.engineStartTimeoutMs,
     });
@@ -152,6 +154,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     capture,
     version,
     model: engine.ready!.model,
+    languageModelPath,
     audioUrl: (segmentId) => opts.audioUrl?.(segmentId) ?? null,
     emit,
   };

@@ -164,6 +164,7 @@ export function createHandlers(app: AppContext): Handlers {
         if (problem !== null) throw new AppError('INVALID_STATE', problem);
       }
       const boostBefore = store.settings.get('lexiconBoost');
+      const lmBefore = store.settings.get('languageModel');
       for (const [key, value] of Object.entries(patch)) store.settings.set(key as SettingKey, value as never);
       const boost = store.settings.get('lexiconBoost');
       if (boost !== boostBefore) {
@@ -171,6 +172,8 @@ export function createHandlers(app: AppContext): Handlers {
         // reports its own errors, and the stored setting applies at its next start anyway.
         app.engine.setLexicon({ boost }).catch(() => {});
       }
+      const lm = store.settings.get('languageModel');
+      if (lm !== lmBefore) app.engine.setLanguageModel(lm ? app.languageModelPath : null).catch(() => {});
       return store.settings.all();
     },
 

@@ -1,7 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { type ChildLink, entryBeside, forkNode } from './child-process.js';
 import type { EndpointConfig } from '../speech/endpoint.js';
-import type { EngineLexiconInfo, EngineModelInfo, FromEngine, LexiconSource, ToEngine } from './protocol.js';
+import type {
+  EngineLanguageModelInfo,
+  EngineLexiconInfo,
+  EngineModelInfo,
+  FromEngine,
+  LexiconSource,
+  ToEngine,
+} from './protocol.js';
 import type { FinalEvent, PartialEvent } from './recognizer.js';
 
 /** The engine child process: Node's fork here, Electron's utilityProcess in the app. */
@@ -53,6 +60,8 @@ export interface EngineEvents {
   'model-swapped': [EngineModelInfo];
   /** The lexicon the engine now uses: after start-up, setLexicon, or a change of the lexicon file. */
   lexicon: [EngineLexiconInfo];
+  /** The language model finals now use (after setLanguageModel), and why the one asked for is not. */
+  'language-model': [{ languageModel: EngineLanguageModelInfo | null; error?: string }];
 }
 
 /**
@@ -140,6 +149,19 @@ export class EngineClient extends EventEmitter<EngineEvents> {
             this.lexicon = msg.lexicon;
             this.emit('lexicon', msg.lexicon);
             break;
+          case 'language-model': {
+            if (this.ready) {
+              const { languageModelError: _e, ...rest } = this.ready;
+              this.ready = {
+                ...rest,
+                languageModel: msg.languageModel,
+                ...(msg.error ? { languageModelError: msg.error } : {}),
+              };
+            }
+            const { type: _t, ...e } = msg;
+            this.emit('language-model', e);
+            break;
+          }
           case 'stats': {
             const { type: _t, ...s } = msg;
             this.emit('stats', s);
@@ -253,6 +275,29 @@ export class EngineClient extends EventEmitter<EngineEvents> {
       this.once('lexicon', onLexicon);
       this.once('error', onErr);
       this.child!.send({ type: 'lexicon', lexicon });
+    });
+  }
+
+  /**
+   * Decodes finals with another word language model (an ARPA file), or none (null), without stopping
+   * dictation; resolves with the model the engine then uses and, if the file could not be used, why.
+   */
+  setLanguageModel(
+    path: string | null,
+  ): Promise<{ languageModel: EngineLanguageModelInfo | null; error?: string }> {
+    return new Promise((resolve, reject) => {
+      const onModel = (m: { languageModel: EngineLanguageModelInfo | null; error?: string }) => {
+        this.off('error', onErr);
+        this.current = { ...this.current, languageModel: path }; // what a restarted engine starts with
+        resolve(m);
+      };
+      const onErr = (e: { message: string }) => {
+        this.off('language-model', onModel);
+        reject(new Error(e.message));
+      };
+      this.once('language-model', onModel);
+      this.once('error', onErr);
+      this.child!.send({ type: 'language-model', path });
     });
   }
 

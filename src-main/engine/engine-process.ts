@@ -129,6 +129,32 @@ export function runEngine(port: Port = openPort()): void {
     }
   };
 
+  /** Files loaded before, kept so switching the language model off and on again does not reload it. */
+  const loadedModels = new Map<string, WordLm>();
+  /**
+   * Makes `path` the language model for finals (null: none). Dictation works without one (greedy or
+   * lexicon-boosted finals), so a file that cannot be used is reported and finals go on without a model.
+   */
+  const useLanguageModel = (path: string | null): { error?: string } => {
+    languageModel = null;
+    let error: string | undefined;
+    if (path !== null) {
+      try {
+        let lm = loadedModels.get(path);
+        if (!lm) {
+          lm = WordLm.load(path);
+          loadedModels.clear(); // one model in memory at a time
+          loadedModels.set(path, lm);
+        }
+        languageModel = { lm, info: { path, words: lm.words.length, order: lm.order } };
+      } catch (err) {
+        error = (err as Error).message;
+      }
+    }
+    recognizer?.setLanguageModel(languageModel?.lm ?? null);
+    return error ? { error } : {};
+  };
+
   // Messages are handled strictly in order: audio that arrives while the model loads waits for it.
   let queue: Promise<void> = Promise.resolve();
   port.onMessage((msg) => {
@@ -141,20 +167,7 @@ export function runEngine(port: Port = openPort()): void {
             recognizer?.dispose();
             endpoint = msg.endpoint;
             if (msg.lexicon) useLexicon(msg.lexicon);
-            languageModel = null;
-            let languageModelError: string | undefined;
-            if (msg.languageModel) {
-              // Dictation works without it (greedy or lexicon-boosted finals): a bad file is reported, not fatal.
-              try {
-                const lm = WordLm.load(msg.languageModel);
-                languageModel = {
-                  lm,
-                  info: { path: msg.languageModel, words: lm.words.length, order: lm.order },
-                };
-              } catch (err) {
-                languageModelError = (err as Error).message;
-              }
-            }
+            const lm = useLanguageModel(msg.languageModel ?? null);
             recognizer = newRecognizer(model);
             port.send({
               type: 'ready',
@@ -166,7 +179,7 @@ export function runEngine(port: Port = openPort()): void {
               model: modelInfo(model),
               lexicon: lexiconInfo(recognizer),
               languageModel: languageModel?.info ?? null,
-              ...(languageModelError ? { languageModelError } : {}),
+              ...(lm.error ? { languageModelError: lm.error } : {}),
             });
             break;
           }
@@ -198,6 +211,16 @@ export function runEngine(port: Port = openPort()): void {
             useLexicon(msg.lexicon);
             reportLexicon();
             break;
+          case 'language-model': {
+            if (!recognizer) throw new Error('language-model before init');
+            const { error } = useLanguageModel(msg.path);
+            port.send({
+              type: 'language-model',
+              languageModel: languageModel?.info ?? null,
+              ...(error ? { error } : {}),
+            });
+            break;
+          }
           case 'swap-model': {
             const next = loadModel(msg.modelDir);
             if (!recognizer) throw new Error('swap-model before init');

@@ -40,6 +40,8 @@ export type ToEngine =
   | { type: 'swap-model'; modelDir: string }
   /** Replace the personal lexicon or switch its boosting; answered with 'lexicon'. */
   | { type: 'lexicon'; lexicon: LexiconSource }
+  /** Use another word language model for finals, or none (null); answered with 'language-model'. */
+  | { type: 'language-model'; path: string | null }
   | { type: 'shutdown' };
 
 export interface EngineModelInfo {
@@ -80,5 +82,7 @@ export type FromEngine =
   | { type: 'model-swapped'; model: EngineModelInfo }
   /** The lexicon finals now use (after a 'lexicon' message or a change of its file). */
   | { type: 'lexicon'; lexicon: EngineLexiconInfo }
+  /** The language model finals now use, and why the one asked for is not (finals then use none). */
+  | { type: 'language-model'; languageModel: EngineLanguageModelInfo | null; error?: string }
   | { type: 'stats'; audioMs: number; computeMs: number; rssBytes: number }
   | { type: 'error'; message: string; fatal: boolean };

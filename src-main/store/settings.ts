@@ -28,6 +28,8 @@ export const SETTING_SCHEMAS = {
   autoTrainAfter: z.number().int().min(1).max(10_000),
   /** Collect the words corrections introduce into a personal lexicon that biases decoding towards them. */
   lexiconBoost: z.boolean(),
+  /** Decode each phrase's final text with the word language model (real words in likely order). */
+  languageModel: z.boolean(),
 } as const;
 
 export type Settings = { [K in keyof typeof SETTING_SCHEMAS]: z.infer<(typeof SETTING_SCHEMAS)[K]> };
@@ -44,6 +46,7 @@ export function defaultSettings(config: Pick<StoreConfig, 'keepAudio'>): Setting
     autoTrain: true,
     autoTrainAfter: 20,
     lexiconBoost: true,
+    languageModel: true,
   };
 }
 

@@ -7,6 +7,8 @@ import WebSocket from 'ws';
 import { type App, startApp, type StartAppOptions } from '../../src-main/app/app.js';
 import { startWebShell, type WebShell } from '../../src-main/app/web-shell.js';
 import { initBackend } from '../../src-main/model/backend.js';
+import { writeArpa } from '../../src-main/speech/arpa.js';
+import { buildLanguageModel } from '../../src-main/training/language-model.js';
 import { saveBiasedModel } from '../model/tiny-model.js';
 
 /** A small untrained model folder (see test/model/tiny-model.ts). */
@@ -31,12 +33,19 @@ export async function startTestApp(
   const dir = mkdtempSync(join(tmpdir(), 'attune-app-'));
   const baseModelDir = join(dir, 'base');
   await saveTinyModel(baseModelDir, 1);
+  // A small language model of its own: loads in no time, and finals go through the LM search as in the app.
+  const languageModel = join(dir, 'lm.arpa');
+  writeArpa(
+    languageModel,
+    buildLanguageModel(['hello there', 'the cat sat on the mat'], [], { order: 2, minCount: [1] }).arpa,
+  );
   const dataDir = join(dir, 'data');
   let shell: WebShell | null = null;
   const app = await startApp({
     dataDir,
     baseModelDir,
     backend: 'wasm',
+    languageModel,
     audioUrl: (id) => shell?.audioUrl(id) ?? null,
     ...opts,
   });

@@ -234,6 +234,7 @@ describe('app handlers on the real store and engine', () => {
       autoTrain: true,
       autoTrainAfter: 20,
       lexiconBoost: true,
+      languageModel: true,
     });
 
     const set = await call('settings.set', { patch: { trashRetentionDays: 7, exportFormat: 'srt' } });
@@ -248,7 +249,7 @@ describe('app handlers on the real store and engine', () => {
     expect(await failure('settings.set', { patch: { fontSize: 12 } })).toEqual({
       code: 'BAD_ARGUMENT',
       message:
-        'unknown setting "fontSize"; known settings: keepAudio, trashRetentionDays, exportFormat, hotkey, device, disabledCommands, autoTrain, autoTrainAfter, lexiconBoost',
+        'unknown setting "fontSize"; known settings: keepAudio, trashRetentionDays, exportFormat, hotkey, device, disabledCommands, autoTrain, autoTrainAfter, lexiconBoost, languageModel',
     });
     const bad = await failure('settings.set', { patch: { trashRetentionDays: 1, keepAudio: 'yes' } });
     expect(bad.code).toBe('BAD_ARGUMENT');
@@ -274,6 +275,18 @@ describe('app handlers on the real store and engine', () => {
     expect(t.app.engine.lexicon).toMatchObject({ boost: false });
     await call('settings.set', { patch: { lexiconBoost: true } });
     await expect.poll(() => t.app.engine.lexicon?.boost).toBe(true);
+  });
+
+  it('switches the language model of the running engine as soon as the setting is stored', async () => {
+    const path = t.app.languageModelPath!;
+    expect(t.app.engine.ready?.languageModel).toMatchObject({ path, order: 2 });
+    expect((await call('system.info', {})).languageModel).toMatchObject({ path });
+    const off = new Promise((resolve) => t.app.engine.once('language-model', resolve));
+    await call('settings.set', { patch: { languageModel: false } });
+    expect(await off).toEqual({ languageModel: null });
+    expect((await call('system.info', {})).languageModel).toBeNull();
+    await call('settings.set', { patch: { languageModel: true } });
+    await expect.poll(() => t.app.engine.ready?.languageModel?.path).toBe(path);
   });
 
   it('stores a hotkey in canonical spelling, refusing malformed ones and ones another app holds', async () => {

@@ -85,6 +85,16 @@ describe('EngineClient', () => {
       for (let i = 0; i < speech.length; i += 1600) engine.sendAudio(speech.slice(i, i + 1600));
       await engine.finish();
       expect(finals.length).toBeGreaterThanOrEqual(1);
+      // Switched at run time: the shipped model now, then a bad file again (reported; finals go on without).
+      expect(await engine.setLanguageModel(BASE_LM_PATH)).toEqual({
+        languageModel: { path: BASE_LM_PATH, words: 92_501, order: 3 },
+      });
+      expect(engine.ready?.languageModelError).toBeUndefined();
+      const bad = await engine.setLanguageModel(join(dir, 'missing.arpa'));
+      expect(bad.languageModel).toBeNull();
+      expect(bad.error).toMatch(/cannot read language model/);
+      expect(engine.ready?.languageModel).toBeNull();
+      expect(await engine.setLanguageModel(null)).toEqual({ languageModel: null });
     } finally {
       engine.close();
     }

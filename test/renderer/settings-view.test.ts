@@ -89,9 +89,25 @@ describe('SettingsView', () => {
     expect(patches()).toEqual([{ patch: { device: 'hw:1,0' } }]);
   });
 
+  it('switches the language model and the personal words off and on', async () => {
+    const { patches } = setup();
+    const lm = (await vi.waitFor(() =>
+      screen.getByLabelText('Write whole words, in likely order'),
+    )) as HTMLInputElement;
+    const boost = screen.getByLabelText('Prefer the words my corrections taught it') as HTMLInputElement;
+    // Not stored yet: both on, as the app's defaults are.
+    expect(lm.checked).toBe(true);
+    expect(boost.checked).toBe(true);
+    await fireEvent.click(lm);
+    await vi.waitFor(() => expect(patches()).toEqual([{ patch: { languageModel: false } }]));
+    await fireEvent.click(boost);
+    await vi.waitFor(() => expect(patches().at(-1)).toEqual({ patch: { lexiconBoost: false } }));
+    await vi.waitFor(() => expect(lm.checked).toBe(false));
+  });
+
   it('switches keeping audio off and spoken commands on and off', async () => {
     const { patches } = setup();
-    const keep = (await vi.waitFor(() => screen.getByRole('switch'))) as HTMLInputElement;
+    const keep = (await vi.waitFor(() => screen.getByTestId('keep-audio'))) as HTMLInputElement;
     expect(keep.checked).toBe(true);
     await fireEvent.click(keep);
     await vi.waitFor(() => expect(patches()).toEqual([{ patch: { keepAudio: false } }]));

@@ -18,6 +18,7 @@ describe('settings', () => {
       autoTrain: true,
       autoTrainAfter: 20,
       lexiconBoost: true,
+      languageModel: true,
     });
     t.store.settings.set('keepAudio', false);
     t.store.settings.set('exportFormat', 'srt');
@@ -66,6 +67,7 @@ describe('settings', () => {
       autoTrain: true,
       autoTrainAfter: 20,
       lexiconBoost: true,
+      languageModel: true,
     });
   });
 

@@ -5,6 +5,8 @@ import { messageOf } from './format.js';
 /** The settings this screen edits, as the app stores them (see SETTING_SCHEMAS in the store). */
 export interface EditableSettings {
   keepAudio: boolean;
+  languageModel: boolean;
+  lexiconBoost: boolean;
   hotkey: string;
   device: string;
   disabledCommands: string[];
@@ -34,6 +36,8 @@ export const COMMAND_RULES: Readonly<Record<RuleName, string>> = {
 function pick(s: Settings): EditableSettings {
   return {
     keepAudio: s.keepAudio !== false,
+    languageModel: s.languageModel !== false,
+    lexiconBoost: s.lexiconBoost !== false,
     hotkey: typeof s.hotkey === 'string' ? s.hotkey : '',
     device: typeof s.device === 'string' ? s.device : 'default',
     disabledCommands: Array.isArray(s.disabledCommands)
