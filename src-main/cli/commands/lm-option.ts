@@ -9,37 +9,39 @@ import { vocabularyTrie, WordLm } from '../../speech/word-lm.js';
 /** `--lm [file]` and `--no-lm` on a command that decodes: the value commander gives is one of these. */
 export type LmOption = string | boolean | undefined;
 
-export function addLmOptions(command: Command, byDefault: boolean): Command {
-  return command
+export function addLmOptions(command: Command, byDefault: boolean, beam = true): Command {
+  command
     .option(
       '--lm [file]',
       `decode with a word language model (ARPA file; alone: the shipped one)${byDefault ? ' (default)' : ''}`,
     )
-    .option('--no-lm', 'decode without a language model (greedy: what the acoustic model alone hears)')
-    .option('--beam-width <n>', 'beam width of the language-model search', '32');
+    .option('--no-lm', 'decode without a language model (greedy: what the acoustic model alone hears)');
+  return beam ? command.option('--beam-width <n>', 'beam width of the language-model search', '32') : command;
 }
 
-/**
- * The language model an --lm option asks for, with its vocabulary over the model's alphabet; null for
- * none. Without the option, the shipped model when `byDefault` (and it is installed).
- */
-export function languageModelFor(
-  option: LmOption,
-  byDefault: boolean,
-  alphabet: Alphabet,
-): LmDecoding | null {
+/** The file an --lm option asks for; null for none. Without the option, the shipped one when `byDefault`. */
+export function languageModelPath(option: LmOption, byDefault: boolean): string | null {
   if (option === false) return null;
-  let path: string | null;
-  if (typeof option === 'string') path = resolve(option);
-  else if (option === true) {
+  if (typeof option === 'string') return resolve(option);
+  if (option === true) {
     if (!existsSync(BASE_LM_PATH)) {
       throw new Error(
         `the shipped language model ${BASE_LM_PATH} is missing; build it with ` +
           '`attune lm --wordnet --out models/lm/english.arpa.gz` or give a file: --lm FILE',
       );
     }
-    path = BASE_LM_PATH;
-  } else path = byDefault && existsSync(BASE_LM_PATH) ? BASE_LM_PATH : null;
+    return BASE_LM_PATH;
+  }
+  return byDefault && existsSync(BASE_LM_PATH) ? BASE_LM_PATH : null;
+}
+
+/** The language model an --lm option asks for, loaded, with its vocabulary over the model's alphabet. */
+export function languageModelFor(
+  option: LmOption,
+  byDefault: boolean,
+  alphabet: Alphabet,
+): LmDecoding | null {
+  const path = languageModelPath(option, byDefault);
   if (path === null) return null;
   const lm = WordLm.load(path);
   return { lm, vocabulary: vocabularyTrie(lm, alphabet) };
