@@ -242,62 +242,47 @@ export class EngineClient extends EventEmitter<EngineEvents> {
   }
 
   swapModel(modelDir: string): Promise<EngineModelInfo> {
-    return new Promise((resolve, reject) => {
-      const onSwap = (m: EngineModelInfo) => {
-        this.off('error', onErr);
-        resolve(m);
-      };
-      const onErr = (e: { message: string }) => {
-        this.off('model-swapped', onSwap);
-        reject(new Error(e.message));
-      };
-      this.once('model-swapped', onSwap);
-      this.once('error', onErr);
-      this.child!.send({ type: 'swap-model', modelDir });
-    });
+    return this.request({ type: 'swap-model', modelDir }, 'model-swapped');
   }
 
   /**
    * Replaces the personal lexicon (words, or a file to watch) or switches boosting, without stopping
    * dictation; resolves with what the engine then uses.
    */
-  setLexicon(lexicon: LexiconSource): Promise<EngineLexiconInfo> {
-    return new Promise((resolve, reject) => {
-      const onLexicon = (l: EngineLexiconInfo) => {
-        this.off('error', onErr);
-        this.current = { ...this.current, lexicon }; // what a restarted engine starts with
-        resolve(l);
-      };
-      const onErr = (e: { message: string }) => {
-        this.off('lexicon', onLexicon);
-        reject(new Error(e.message));
-      };
-      this.once('lexicon', onLexicon);
-      this.once('error', onErr);
-      this.child!.send({ type: 'lexicon', lexicon });
-    });
+  async setLexicon(lexicon: LexiconSource): Promise<EngineLexiconInfo> {
+    const info = await this.request({ type: 'lexicon', lexicon }, 'lexicon');
+    this.current = { ...this.current, lexicon }; // what a restarted engine starts with
+    return info;
   }
 
   /**
    * Decodes finals with another word language model (an ARPA file), or none (null), without stopping
    * dictation; resolves with the model the engine then uses and, if the file could not be used, why.
    */
-  setLanguageModel(
-    path: string | null,
-  ): Promise<{ languageModel: EngineLanguageModelInfo | null; error?: string }> {
+  async setLanguageModel(path: string | null): Promise<EngineEvents['language-model'][0]> {
+    const info = await this.request({ type: 'language-model', path }, 'language-model');
+    this.current = { ...this.current, languageModel: path }; // what a restarted engine starts with
+    return info;
+  }
+
+  /** Sends a message and resolves with the event that answers it, or rejects with the engine's error. */
+  private request<E extends 'model-swapped' | 'lexicon' | 'language-model'>(
+    msg: ToEngine,
+    answer: E,
+  ): Promise<EngineEvents[E][0]> {
     return new Promise((resolve, reject) => {
-      const onModel = (m: { languageModel: EngineLanguageModelInfo | null; error?: string }) => {
+      const onAnswer = (value: EngineEvents[E][0]) => {
         this.off('error', onErr);
-        this.current = { ...this.current, languageModel: path }; // what a restarted engine starts with
-        resolve(m);
+        resolve(value);
       };
       const onErr = (e: { message: string }) => {
-        this.off('language-model', onModel);
+        this.off(answer, onAnswer as never);
         reject(new Error(e.message));
       };
-      this.once('language-model', onModel);
+      // `as never`: TypeScript cannot match a listener to an event name that is still a type parameter.
+      this.once(answer, onAnswer as never);
       this.once('error', onErr);
-      this.child!.send({ type: 'language-model', path });
+      this.child!.send(msg);
     });
   }
 
