@@ -561,6 +561,19 @@ export function personalSection(r: PersonalBenchResult): Section {
         unit: '%',
       },
     );
+    if (lexicon.languageModel)
+      rows.push(
+        {
+          name: `held-back WER at ${n}, language model`,
+          value: percent(lexicon.languageModel.plain.wer),
+          unit: '%',
+        },
+        {
+          name: `held-back WER at ${n}, language model and lexicon (as dictation writes it)`,
+          value: percent(lexicon.languageModel.boosted.wer),
+          unit: '%',
+        },
+      );
   }
   rows.push(
     {
@@ -620,7 +633,8 @@ export function personalSection(r: PersonalBenchResult): Section {
       "guard's, on the replay utterances it holds back.",
     'Relative drop = (starting WER − WER after) ÷ starting WER; relative rise = (after − starting) ÷ starting. ' +
       'Held-back WERs (lexicon rows) are on the few corrections the command held back, greedy against the ' +
-      'personal-lexicon beam search, with the model in use.',
+      'personal-lexicon beam search, with the model in use; then as finals are decoded, with the language model ' +
+      'alone and with the language model and the lexicon.',
     `Tools: ${Object.entries(r.tools)
       .filter(([k]) => k !== 'festival')
       .map(([k, v]) => `${k}: ${v}`)

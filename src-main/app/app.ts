@@ -137,6 +137,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
       currentModelDir: () => context.model.dir,
       activate: (version, reason) => activateVersion(context, version, reason),
       emit: (status) => emit('training.status', status),
+      languageModelPath,
       launcher: opts.trainerLauncher,
     },
     opts.training,

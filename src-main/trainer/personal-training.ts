@@ -72,6 +72,8 @@ export interface PersonalTrainingDeps {
   activate: (version: ModelVersion, reason: string) => Promise<unknown>;
   /** Sends the status to every renderer. */
   emit: (status: TrainingStatus) => void;
+  /** The word language model finals are decoded with (null: none): the lexicon is measured with it. */
+  languageModelPath?: string | null;
   launcher?: TrainerLauncher;
 }
 
@@ -283,6 +285,9 @@ export class PersonalTraining {
       train: [...earlier, ...split.train].map((i) => this.utterance(i)),
       heldOut: heldOut.map((i) => this.utterance(i)),
       lexicon: store.settings.get('lexiconBoost') ? this.lexicon() : [],
+      ...(this.deps.languageModelPath && store.settings.get('languageModel')
+        ? { languageModel: this.deps.languageModelPath }
+        : {}),
       config: { ...this.cfg.personalize, seed: n },
     };
     saveJob(job);

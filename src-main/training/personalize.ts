@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join, resolve } from 'node:path';
 import { loadModelFolder, saveModelFolder } from '../model/checkpoint.js';
 import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
+import { WordLm } from '../speech/word-lm.js';
 import { seededRandom, type BatchConfig } from './batches.js';
 import { type AugmentConfig, DEFAULT_AUGMENT } from './feature-augment.js';
 import { DEFAULT_GUARD, evalItemsOf, guard, type GuardConfig, type GuardMetrics } from './guard.js';
@@ -104,6 +105,8 @@ export interface PersonalizeJob {
   heldOut: SourceUtterance[];
   /** Words of the user's personal lexicon: their effect on decoding is measured apart from the model's. */
   lexicon?: string[];
+  /** The word language model dictation decodes finals with (ARPA file): the lexicon is measured with it too. */
+  languageModel?: string;
   config?: Partial<PersonalizeConfig>;
 }
 
@@ -164,6 +167,17 @@ const JOB_FILE = 'job.json';
 export type AdaptedLayers = Pick<PersonalizeConfig, 'adaptSubsampling' | 'adaptFirstBlocks' | 'adaptBlocks'>;
 
 /** Throws when the choice of layers adapts nothing. */
+/** The job's language model for the lexicon measurement; one that cannot be read is a warning, not a failure. */
+function lmForLexicon(job: PersonalizeJob, warnings: string[]): WordLm | null {
+  if (!job.languageModel) return null;
+  try {
+    return WordLm.load(job.languageModel);
+  } catch (err) {
+    warnings.push(`lexicon measured without the language model: ${(err as Error).message}`);
+    return null;
+  }
+}
+
 export function checkAdaptedLayers({ adaptSubsampling, adaptFirstBlocks, adaptBlocks }: AdaptedLayers): void {
   if (!adaptSubsampling && adaptFirstBlocks <= 0 && adaptBlocks <= 0)
     throw new Error('nothing to adapt: no subsampling, no first blocks and no last blocks were chosen');
@@ -375,7 +389,14 @@ export async function personalize(
       metrics: verdict.metrics,
       lexicon:
         words.length > 0 && userHeld.set.items.length > 0
-          ? lexiconEffect(inUse, parent.alphabet, evalItemsOf(userHeld.set), words)
+          ? lexiconEffect(
+              inUse,
+              parent.alphabet,
+              evalItemsOf(userHeld.set),
+              words,
+              {},
+              lmForLexicon(job, warnings),
+            )
           : null,
       training: trained,
       skipped,

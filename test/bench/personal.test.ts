@@ -116,6 +116,10 @@ describe('personalSection', () => {
       words: 7,
       greedy: { wer: 0.9, cer: 0.5, utterances: 6 },
       boosted: { wer: 0.7, cer: 0.45, utterances: 6 },
+      languageModel: {
+        plain: { wer: 0.6, cer: 0.4, utterances: 6 },
+        boosted: { wer: 0.5, cer: 0.35, utterances: 6 },
+      },
     };
     const s = personalSection(result([run(30, false, 0.8, 0.5, { lexicon })]));
     expect(row(s.rows, 'relative WER drop').value).toBeCloseTo(0);
@@ -124,6 +128,8 @@ describe('personalSection', () => {
     expect(row(s.rows, 'replay WER relative rise').value).toBeCloseTo(0);
     expect(row(s.rows, 'held-back WER at 30, greedy').value).toBeCloseTo(90);
     expect(row(s.rows, 'held-back WER at 30, lexicon-boosted (7 words)').value).toBeCloseTo(70);
+    expect(row(s.rows, 'held-back WER at 30, language model').value).toBeCloseTo(60);
+    expect(row(s.rows, 'held-back WER at 30, language model and lexicon').value).toBeCloseTo(50);
   });
 
   it('leaves replay rows unmeasured when the model has no replay set', () => {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { initBackend } from '../../model/backend.js';
 import { loadModel } from '../../model/model-io.js';
 import { introducedWords } from '../../speech/lexicon.js';
+import { addLmOptions, languageModelPath, type LmOption } from './lm-option.js';
 import { evaluate } from '../../training/evaluate.js';
 import { evalItemsOf, type SetScore } from '../../training/guard.js';
 import { splitHeldOut } from '../../training/holdout.js';
@@ -39,6 +40,7 @@ interface FinetuneOptions {
   backend: string;
   threads: string;
   lexicon: boolean;
+  lm: LmOption;
   json?: boolean;
 }
 
@@ -82,7 +84,7 @@ function nonNegative(value: string, flag: string, integer = false): number {
  * after scores; the last line is one JSON object. Rerunning after an interruption resumes the run.
  */
 export function registerFinetune(program: Command): void {
-  program
+  const command = program
     .command('finetune')
     .description(
       'fine-tune a model on (audio, text) pairs as if they were corrections, and measure it against the original (last line: one JSON object)',
@@ -126,113 +128,117 @@ export function registerFinetune(program: Command): void {
       String(defaultTrainingThreads()),
     )
     .option('--no-lexicon', 'do not measure the personal lexicon (words the transcripts introduce)')
-    .option('--json', 'print only the JSON result')
-    .action(async (o: FinetuneOptions) => {
-      const modelDir = resolve(o.model ?? BASE_MODEL_DIR);
-      const out = resolve(o.out);
-      const workDir = resolve(o.work ?? join(dirname(out), `.${basename(out)}.work`));
-      const heldOutFraction = positive(o.heldOut, 'held-out');
-      if (heldOutFraction >= 1) throw new Error(`--held-out must be below 1, got ${o.heldOut}`);
-      const config: Partial<PersonalizeConfig> = {
-        steps: positive(o.steps, 'steps', true),
-        learningRate: positive(o.lr, 'lr'),
-        adaptBlocks: nonNegative(o.adaptBlocks, 'adapt-blocks', true),
-        adaptFirstBlocks: nonNegative(o.adaptFirstBlocks, 'adapt-first-blocks', true),
-        adaptSubsampling: o.adaptSubsampling,
-        anchorDecay: nonNegative(o.anchorDecay, 'anchor-decay'),
-        holdout: { ...DEFAULT_PERSONALIZE.holdout, heldOutFraction },
-        guard: { ...DEFAULT_PERSONALIZE.guard, replayMarginRelative: Number(o.replayMargin) },
-      };
-      checkAdaptedLayers({ ...DEFAULT_PERSONALIZE, ...config });
-      if (!(config.guard!.replayMarginRelative >= 0))
-        throw new Error(`--replay-margin must be a number ≥ 0, got ${o.replayMargin}`);
+    .option('--json', 'print only the JSON result');
+  // The lexicon is measured as finals are decoded too: with the shipped language model unless --no-lm.
+  addLmOptions(command, true, false).action(async (o: FinetuneOptions) => {
+    const modelDir = resolve(o.model ?? BASE_MODEL_DIR);
+    const out = resolve(o.out);
+    const workDir = resolve(o.work ?? join(dirname(out), `.${basename(out)}.work`));
+    const heldOutFraction = positive(o.heldOut, 'held-out');
+    if (heldOutFraction >= 1) throw new Error(`--held-out must be below 1, got ${o.heldOut}`);
+    const config: Partial<PersonalizeConfig> = {
+      steps: positive(o.steps, 'steps', true),
+      learningRate: positive(o.lr, 'lr'),
+      adaptBlocks: nonNegative(o.adaptBlocks, 'adapt-blocks', true),
+      adaptFirstBlocks: nonNegative(o.adaptFirstBlocks, 'adapt-first-blocks', true),
+      adaptSubsampling: o.adaptSubsampling,
+      anchorDecay: nonNegative(o.anchorDecay, 'anchor-decay'),
+      holdout: { ...DEFAULT_PERSONALIZE.holdout, heldOutFraction },
+      guard: { ...DEFAULT_PERSONALIZE.guard, replayMarginRelative: Number(o.replayMargin) },
+    };
+    checkAdaptedLayers({ ...DEFAULT_PERSONALIZE, ...config });
+    if (!(config.guard!.replayMarginRelative >= 0))
+      throw new Error(`--replay-margin must be a number ≥ 0, got ${o.replayMargin}`);
 
-      const threads = positive(o.threads, 'threads', true);
-      const backend = await initBackend({
-        prefer: o.backend as 'auto',
-        // Threads share the batch, not each op: each runs a single-threaded backend.
-        wasmThreads: 1,
-      });
-      const shared = trainingThreads(backend.name, threads);
-      // An unfinished run of the same command resumes; a different request starts afresh.
-      const corpus = await readLibriSpeech(o.data);
-      const { train, heldOut } = splitHeldOut(corpus.utterances, 0, config.holdout);
-      if (heldOut.length === 0)
-        throw new Error(
-          `${corpus.root}: at least two recordings are needed (one is held back to measure on)`,
-        );
-      const pairs = train.map(({ id, speaker, audioPath, text }) => ({ id, speaker, audioPath, text }));
-      const job: PersonalizeJob = {
-        workDir,
-        parentDir: modelDir,
-        outDir: out,
-        label: basename(out),
-        train: pairs,
-        heldOut: heldOut.map(({ id, speaker, audioPath, text }) => ({ id, speaker, audioPath, text })),
-        lexicon: o.lexicon ? await pairLexicon(modelDir, pairs) : [],
-        config,
-      };
-      const previous = readJob(workDir);
-      if (previous && JSON.stringify(previous) !== JSON.stringify(job))
-        rmSync(workDir, { recursive: true, force: true });
-      saveJob(job);
-      if (!o.json)
-        process.stderr.write(
-          `backend: ${backend.name} (${shared} training thread${shared === 1 ? '' : 's'}); ` +
-            `${train.length} pairs to learn from, ${heldOut.length} held back\n`,
-        );
-
-      const bar = o.json ? null : progressBar('fine-tuning', 'loss {loss}');
-      let barStarted = false;
-      const t0 = performance.now();
-      const result = await personalize(job, {
-        threads,
-        onProgress: (p) => {
-          if (!bar || p.phase !== 'training') return;
-          if (!barStarted) bar.start(p.steps, p.step - 1, { loss: '-' });
-          barStarted = true;
-          bar.update(p.step, { loss: p.loss.toFixed(3) });
-        },
-      });
-      if (barStarted) bar?.stop();
-      const seconds = (performance.now() - t0) / 1000;
-      rmSync(workDir, { recursive: true, force: true });
-
-      if (!o.json) {
-        const row = (name: string, s: { before: SetScore; after: SetScore } | null | undefined) =>
-          s
-            ? `${name.padEnd(22)} ${String(s.before.utterances).padStart(5)} ${pct(s.before.wer).padStart(9)} ${pct(s.after.wer).padStart(9)} ${pct(s.before.cer).padStart(9)} ${pct(s.after.cer).padStart(9)}\n`
-            : `${name.padEnd(22)}     - (no replay set)\n`;
-        process.stdout.write(
-          `${'set'.padEnd(22)} ${'utts'.padStart(5)} ${'WER was'.padStart(9)} ${'WER now'.padStart(9)} ${'CER was'.padStart(9)} ${'CER now'.padStart(9)}\n` +
-            row('held-back pairs', result.metrics?.user) +
-            row('replay (general)', result.metrics?.replay) +
-            (result.lexicon
-              ? `${`lexicon (${result.lexicon.words} words)`.padEnd(22)} ${String(result.lexicon.greedy.utterances).padStart(5)} ${pct(result.lexicon.greedy.wer).padStart(9)} ${pct(result.lexicon.boosted.wer).padStart(9)} ${pct(result.lexicon.greedy.cer).padStart(9)} ${pct(result.lexicon.boosted.cer).padStart(9)}   (greedy → boosted, same model)\n`
-              : '') +
-            `${result.reason}\n` +
-            result.warnings.map((w) => `warning: ${w}\n`).join(''),
-        );
-      }
-      process.stdout.write(
-        JSON.stringify({
-          status: result.status,
-          promoted: result.status === 'promoted',
-          reason: result.reason,
-          model: modelDir,
-          out: result.outDir,
-          user: result.metrics?.user ?? null,
-          replay: result.metrics?.replay ?? null,
-          lexicon: result.lexicon,
-          training: result.training,
-          trainPairs: train.length,
-          heldOutPairs: heldOut.length,
-          skipped: result.skipped,
-          warnings: result.warnings,
-          seconds,
-          // The whole process's high-water mark (maxRSS is in KiB): what fine-tuning costs in memory.
-          peakRssBytes: process.resourceUsage().maxRSS * 1024,
-        }) + '\n',
-      );
+    const languageModel = languageModelPath(o.lm, true);
+    const threads = positive(o.threads, 'threads', true);
+    const backend = await initBackend({
+      prefer: o.backend as 'auto',
+      // Threads share the batch, not each op: each runs a single-threaded backend.
+      wasmThreads: 1,
     });
+    const shared = trainingThreads(backend.name, threads);
+    // An unfinished run of the same command resumes; a different request starts afresh.
+    const corpus = await readLibriSpeech(o.data);
+    const { train, heldOut } = splitHeldOut(corpus.utterances, 0, config.holdout);
+    if (heldOut.length === 0)
+      throw new Error(`${corpus.root}: at least two recordings are needed (one is held back to measure on)`);
+    const pairs = train.map(({ id, speaker, audioPath, text }) => ({ id, speaker, audioPath, text }));
+    const job: PersonalizeJob = {
+      workDir,
+      parentDir: modelDir,
+      outDir: out,
+      label: basename(out),
+      train: pairs,
+      heldOut: heldOut.map(({ id, speaker, audioPath, text }) => ({ id, speaker, audioPath, text })),
+      lexicon: o.lexicon ? await pairLexicon(modelDir, pairs) : [],
+      ...(languageModel ? { languageModel } : {}),
+      config,
+    };
+    const previous = readJob(workDir);
+    if (previous && JSON.stringify(previous) !== JSON.stringify(job))
+      rmSync(workDir, { recursive: true, force: true });
+    saveJob(job);
+    if (!o.json)
+      process.stderr.write(
+        `backend: ${backend.name} (${shared} training thread${shared === 1 ? '' : 's'}); ` +
+          `${train.length} pairs to learn from, ${heldOut.length} held back\n`,
+      );
+
+    const bar = o.json ? null : progressBar('fine-tuning', 'loss {loss}');
+    let barStarted = false;
+    const t0 = performance.now();
+    const result = await personalize(job, {
+      threads,
+      onProgress: (p) => {
+        if (!bar || p.phase !== 'training') return;
+        if (!barStarted) bar.start(p.steps, p.step - 1, { loss: '-' });
+        barStarted = true;
+        bar.update(p.step, { loss: p.loss.toFixed(3) });
+      },
+    });
+    if (barStarted) bar?.stop();
+    const seconds = (performance.now() - t0) / 1000;
+    rmSync(workDir, { recursive: true, force: true });
+
+    if (!o.json) {
+      const row = (name: string, s: { before: SetScore; after: SetScore } | null | undefined) =>
+        s
+          ? `${name.padEnd(22)} ${String(s.before.utterances).padStart(5)} ${pct(s.before.wer).padStart(9)} ${pct(s.after.wer).padStart(9)} ${pct(s.before.cer).padStart(9)} ${pct(s.after.cer).padStart(9)}\n`
+          : `${name.padEnd(22)}     - (no replay set)\n`;
+      process.stdout.write(
+        `${'set'.padEnd(22)} ${'utts'.padStart(5)} ${'WER was'.padStart(9)} ${'WER now'.padStart(9)} ${'CER was'.padStart(9)} ${'CER now'.padStart(9)}\n` +
+          row('held-back pairs', result.metrics?.user) +
+          row('replay (general)', result.metrics?.replay) +
+          (result.lexicon
+            ? `${`lexicon (${result.lexicon.words} words)`.padEnd(22)} ${String(result.lexicon.greedy.utterances).padStart(5)} ${pct(result.lexicon.greedy.wer).padStart(9)} ${pct(result.lexicon.boosted.wer).padStart(9)} ${pct(result.lexicon.greedy.cer).padStart(9)} ${pct(result.lexicon.boosted.cer).padStart(9)}   (greedy → boosted, same model)\n`
+            : '') +
+          (result.lexicon?.languageModel
+            ? `${'  with the LM'.padEnd(22)} ${String(result.lexicon.languageModel.plain.utterances).padStart(5)} ${pct(result.lexicon.languageModel.plain.wer).padStart(9)} ${pct(result.lexicon.languageModel.boosted.wer).padStart(9)} ${pct(result.lexicon.languageModel.plain.cer).padStart(9)} ${pct(result.lexicon.languageModel.boosted.cer).padStart(9)}   (language model → with the lexicon too)\n`
+            : '') +
+          `${result.reason}\n` +
+          result.warnings.map((w) => `warning: ${w}\n`).join(''),
+      );
+    }
+    process.stdout.write(
+      JSON.stringify({
+        status: result.status,
+        promoted: result.status === 'promoted',
+        reason: result.reason,
+        model: modelDir,
+        out: result.outDir,
+        user: result.metrics?.user ?? null,
+        replay: result.metrics?.replay ?? null,
+        lexicon: result.lexicon,
+        training: result.training,
+        trainPairs: train.length,
+        heldOutPairs: heldOut.length,
+        skipped: result.skipped,
+        warnings: result.warnings,
+        seconds,
+        // The whole process's high-water mark (maxRSS is in KiB): what fine-tuning costs in memory.
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      }) + '\n',
+    );
+  });
 }
