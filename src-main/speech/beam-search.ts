@@ -47,7 +47,7 @@ export interface LmDecoding {
 
 export interface BeamSearchResult {
   text: string;
-  /** Log-probability of the transcript (all alignments) plus its lexicon bonus. */
+  /** Log-probability of the transcript (all alignments) plus its lexicon bonus and language-model score. */
   score: number;
   /** Lexicon bonus included in the score. */
   bonus: number;

@@ -1,14 +1,6 @@
 import { type ArpaModel, ArpaError, type ArpaSource, arpaSource, readArpaText, scanArpa } from './arpa.js';
 import type { Alphabet } from './alphabet.js';
 
-/**
- * A word n-gram language model ready for decoding: an ARPA model's n-grams in hash maps keyed by numbers
- * (no strings on the hot path), scored with the ARPA back-off rule in natural-log units:
- *
- *   log P(w | h) = log p(h w)                        if the n-gram h w is listed
- *                = log bow(h) + log P(w | h minus its oldest word)   otherwise
- */
-
 /** Entry ids and word ids share one key space: an n-gram's key is (its prefix's entry id) × WORDS + word. */
 const WORDS = 2 ** 21;
 const LN10 = Math.LN10;
@@ -17,6 +9,13 @@ export const SENTENCE_START = '<s>';
 export const SENTENCE_END = '</s>';
 export const UNKNOWN_WORD = '<unk>';
 
+/**
+ * A word n-gram language model ready for decoding: an ARPA model's n-grams in hash maps keyed by numbers
+ * (no strings on the hot path), scored with the ARPA back-off rule in natural-log units:
+ *
+ *   log P(w | h) = log p(h w)                        if the n-gram h w is listed
+ *                = log bow(h) + log P(w | h minus its oldest word)   otherwise
+ */
 export class WordLm {
   readonly order: number;
   /** Word strings by id (ids are the unigram entries' ids). */
