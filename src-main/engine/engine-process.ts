@@ -129,8 +129,8 @@ export function runEngine(port: Port = openPort()): void {
     }
   };
 
-  /** Files loaded before, kept so switching the language model off and on again does not reload it. */
-  const loadedModels = new Map<string, WordLm>();
+  /** The last file loaded, kept so switching the language model off and on again does not reload it. */
+  let loaded: { path: string; lm: WordLm } | null = null;
   /**
    * Makes `path` the language model for finals (null: none). Dictation works without one (greedy or
    * lexicon-boosted finals), so a file that cannot be used is reported and finals go on without a model.
@@ -140,12 +140,8 @@ export function runEngine(port: Port = openPort()): void {
     let error: string | undefined;
     if (path !== null) {
       try {
-        let lm = loadedModels.get(path);
-        if (!lm) {
-          lm = WordLm.load(path);
-          loadedModels.clear(); // one model in memory at a time
-          loadedModels.set(path, lm);
-        }
+        if (loaded?.path !== path) loaded = { path, lm: WordLm.load(path) };
+        const { lm } = loaded;
         languageModel = { lm, info: { path, words: lm.words.length, order: lm.order } };
       } catch (err) {
         error = (err as Error).message;

@@ -4,11 +4,18 @@ import {
   beamSearch,
   type BeamSearchConfig,
   DEFAULT_BEAM_SEARCH,
+  LM_BEAM_WIDTH,
   type LmDecoding,
 } from '../speech/beam-search.js';
 import type { DecodeResult } from '../speech/decode.js';
 import { Lexicon } from '../speech/lexicon.js';
-import { vocabularyTrie, type WordLm } from '../speech/word-lm.js';
+import { vocabularyTrie, type VocabularyTrie, type WordLm } from '../speech/word-lm.js';
+
+/**
+ * Vocabulary tries by language model, shared by every decoder: the engine makes a new recogniser for each
+ * dictation, and a trie for the shipped LM takes ~90 ms to build.
+ */
+const vocabularies = new WeakMap<WordLm, { key: string; vocabulary: VocabularyTrie }>();
 
 /**
  * How a segment's final text is decoded once its endpoint is reached. Partials stay greedy (instant, and
@@ -28,18 +35,14 @@ export interface FinalDecoderConfig {
    * frames. Width 16 took 60% longer and width 4 recovered fewer lexicon words.
    */
   beam: BeamSearchConfig;
-  /**
-   * Beam width when a language model is used: it needs more room than boosting alone, as prefixes that
-   * are only word beginnings compete. Width 32 cut the base model's dev WER from 70% to 31% (16: 35%,
-   * 64: 30% at twice the time) at about 6–7 ms per second of audio on one core: 100 ms for a 15 s segment.
-   */
+  /** Beam width when a language model is used (see LM_BEAM_WIDTH). */
   lmBeamWidth: number; // 32
 }
 
 export const DEFAULT_FINAL_DECODER: FinalDecoderConfig = {
   lexiconBoost: true,
   beam: DEFAULT_BEAM_SEARCH,
-  lmBeamWidth: 32,
+  lmBeamWidth: LM_BEAM_WIDTH,
 };
 
 export class FinalDecoder {
@@ -48,8 +51,6 @@ export class FinalDecoder {
   /** The words as a trie over the current model's alphabet (rebuilt when either changes). */
   private lexicon: Lexicon | null = null;
   private lm: WordLm | null = null;
-  /** The LM's vocabulary with the lexicon's words, over the current alphabet (rebuilt when any changes). */
-  private lmDecoding: (LmDecoding & { tokens: string }) | null = null;
 
   constructor(config: Partial<Omit<FinalDecoderConfig, 'beam'>> & { beam?: Partial<BeamSearchConfig> } = {}) {
     this.cfg = {
@@ -63,13 +64,11 @@ export class FinalDecoder {
   setWords(words: readonly string[]): void {
     this.words = [...words];
     this.lexicon = null;
-    this.lmDecoding = null;
   }
 
   /** The word language model finals are decoded with; null decodes without one. */
   setLanguageModel(lm: WordLm | null): void {
     this.lm = lm;
-    this.lmDecoding = null;
   }
 
   get languageModel(): WordLm | null {
@@ -118,15 +117,18 @@ export class FinalDecoder {
     this.lmDecodingFor(alphabet);
   }
 
+  /** The LM with its vocabulary and the lexicon's words over this alphabet (built again when any changes). */
   private lmDecodingFor(alphabet: Alphabet): LmDecoding | null {
     if (!this.lm) return null;
+    const words = this.lexiconFor(alphabet).words;
     // By the alphabet's tokens, not its object: a swapped-in model of the same alphabet keeps the trie.
-    const tokens = alphabet.tokens.join('\n');
-    if (this.lmDecoding?.tokens !== tokens || this.lmDecoding.lm !== this.lm) {
-      const words = this.lexiconFor(alphabet).words;
-      this.lmDecoding = { lm: this.lm, vocabulary: vocabularyTrie(this.lm, alphabet, words), tokens };
+    const key = `${alphabet.tokens.join('\n')}\0${words.join('\n')}`;
+    let hit = vocabularies.get(this.lm);
+    if (hit?.key !== key) {
+      hit = { key, vocabulary: vocabularyTrie(this.lm, alphabet, words) };
+      vocabularies.set(this.lm, hit);
     }
-    return this.lmDecoding;
+    return { lm: this.lm, vocabulary: hit.vocabulary };
   }
 
   private lexiconFor(alphabet: Alphabet): Lexicon {

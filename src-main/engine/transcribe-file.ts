@@ -3,7 +3,7 @@ import type { LoadedModel } from '../model/model-io.js';
 import { outputFrameMs } from '../model/config.js';
 import { alignTranscript } from '../speech/align.js';
 import { readAudio } from '../speech/audio.js';
-import { beamSearch, DEFAULT_BEAM_SEARCH, type LmDecoding } from '../speech/beam-search.js';
+import { beamSearch, DEFAULT_BEAM_SEARCH, LM_BEAM_WIDTH, type LmDecoding } from '../speech/beam-search.js';
 import { type DecodedWord, greedyDecode } from '../speech/decode.js';
 import { logMel, minSamples } from '../speech/features.js';
 
@@ -20,14 +20,14 @@ export interface FileTranscript {
 /** How a file's text is decoded: greedy, or with a word language model's beam search. */
 export interface FileDecoding {
   lm: LmDecoding | null;
-  beamWidth: number; // 32, as dictation's finals
+  beamWidth: number; // LM_BEAM_WIDTH, as dictation's finals
 }
 
 /** Offline recognition of one audio file with a loaded model (any format audio.ts reads). */
 export async function transcribeFile(
   file: string,
   m: LoadedModel,
-  decoding: FileDecoding = { lm: null, beamWidth: 32 },
+  decoding: FileDecoding = { lm: null, beamWidth: LM_BEAM_WIDTH },
 ): Promise<FileTranscript> {
   const audio = await readAudio(file, { sampleRate: m.features.sampleRate });
   const t0 = performance.now();

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AcousticModel } from '../model/acoustic.js';
 import { outputFrameMs } from '../model/config.js';
 import { type Alphabet, normalizeText } from '../speech/alphabet.js';
-import { beamSearch, type BeamSearchConfig, DEFAULT_BEAM_SEARCH } from '../speech/beam-search.js';
+import {
+  beamSearch,
+  type BeamSearchConfig,
+  DEFAULT_BEAM_SEARCH,
+  LM_BEAM_WIDTH,
+} from '../speech/beam-search.js';
 import { greedyDecode } from '../speech/decode.js';
 import { Lexicon } from '../speech/lexicon.js';
 import { vocabularyTrie, type WordLm } from '../speech/word-lm.js';
@@ -21,9 +26,6 @@ export interface LexiconEffect {
   boosted: SetScore;
   languageModel?: { plain: SetScore; boosted: SetScore };
 }
-
-/** Beam width with a language model: as the engine's finals (FinalDecoderConfig.lmBeamWidth). */
-const LM_BEAM_WIDTH = 32;
 
 export function lexiconEffect(
   model: AcousticModel,

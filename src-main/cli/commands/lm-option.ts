@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BASE_LM_PATH } from '../../model/paths.js';
 import type { Alphabet } from '../../speech/alphabet.js';
-import type { LmDecoding } from '../../speech/beam-search.js';
+import { LM_BEAM_WIDTH, type LmDecoding } from '../../speech/beam-search.js';
 import { vocabularyTrie, WordLm } from '../../speech/word-lm.js';
 
 /** `--lm [file]` and `--no-lm` on a command that decodes: the value commander gives is one of these. */
@@ -16,7 +16,9 @@ export function addLmOptions(command: Command, byDefault: boolean, beam = true):
       `decode with a word language model (ARPA file; alone: the shipped one)${byDefault ? ' (default)' : ''}`,
     )
     .option('--no-lm', 'decode without a language model (greedy: what the acoustic model alone hears)');
-  return beam ? command.option('--beam-width <n>', 'beam width of the language-model search', '32') : command;
+  return beam
+    ? command.option('--beam-width <n>', 'beam width of the language-model search', String(LM_BEAM_WIDTH))
+    : command;
 }
 
 /** The file an --lm option asks for; null for none. Without the option, the shipped one when `byDefault`. */
