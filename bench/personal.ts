@@ -511,9 +511,11 @@ export function personalSection(r: PersonalBenchResult): Section {
       target: PERSONAL_TARGETS.userWerDrop,
     },
     {
+      // What the user sees: dictation writes finals with the language model.
       name: `relative WER drop for the user after ${n} corrections, with the language model`,
       value: last?.userLm && r.base.userLm ? -relativeChange(r.base.userLm.wer, last.userLm.wer) : null,
       unit: '%',
+      target: PERSONAL_TARGETS.userWerDrop,
     },
     {
       // A weak model's WER hides progress inside words; the CER shows it.
