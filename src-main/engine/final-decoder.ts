@@ -1,7 +1,7 @@
 import { alignTranscript } from '../speech/align.js';
 import type { Alphabet } from '../speech/alphabet.js';
 import {
-  beamSearch,
+  BeamSearch,
   type BeamSearchConfig,
   DEFAULT_BEAM_SEARCH,
   LM_BEAM_WIDTH,
@@ -28,8 +28,10 @@ export interface FinalDecoderConfig {
   /** Boost the personal lexicon's words in finals. Off, or with no words: greedy finals. */
   lexiconBoost: boolean; // true (the setting's default)
   /**
-   * Beam search for finals. It runs once per segment, after the endpoint's trailing silence, so its time
-   * adds to the final's latency and should stay well under that silence (300 ms). At width 8 (8 classes a
+   * Beam search for finals. It follows the segment as it is spoken (FinalDecoder.follow), so at the
+   * endpoint only the frames since the last chunk remain; its whole cost is spread over the segment's
+   * chunks (dictation CPU), and a search begun again after a settings change mid-segment costs a whole
+   * segment's search at once. At width 8 (8 classes a
    * frame) it takes about 3.7 ms per second of audio on one core of a 2-core x86 server — 56 ms for a
    * 15 s segment, the longest, with 40 ms model frames and 210 lexicon words; about twice that with 20 ms
    * frames. Width 16 took 60% longer and width 4 recovered fewer lexicon words.
@@ -45,12 +47,25 @@ export const DEFAULT_FINAL_DECODER: FinalDecoderConfig = {
   lmBeamWidth: LM_BEAM_WIDTH,
 };
 
+/**
+ * A segment's final search, fed while the segment is spoken (see FinalDecoder.follow): at the endpoint only
+ * the last frames remain to search, so the final's latency does not grow with the segment's length.
+ */
+export interface FinalSearch {
+  readonly search: BeamSearch;
+  /** The decoder's settings it was begun under (words, language model, boosting) and its alphabet. */
+  readonly version: number;
+  readonly alphabet: Alphabet;
+}
+
 export class FinalDecoder {
   readonly cfg: FinalDecoderConfig;
   private words: readonly string[] = [];
   /** The words as a trie over the current model's alphabet (rebuilt when either changes). */
   private lexicon: Lexicon | null = null;
   private lm: WordLm | null = null;
+  /** Bumped whenever what finals are searched with changes: searches begun before are begun again. */
+  private version = 0;
 
   constructor(config: Partial<Omit<FinalDecoderConfig, 'beam'>> & { beam?: Partial<BeamSearchConfig> } = {}) {
     this.cfg = {
@@ -64,11 +79,13 @@ export class FinalDecoder {
   setWords(words: readonly string[]): void {
     this.words = [...words];
     this.lexicon = null;
+    this.version++;
   }
 
   /** The word language model finals are decoded with; null decodes without one. */
   setLanguageModel(lm: WordLm | null): void {
     this.lm = lm;
+    this.version++;
   }
 
   get languageModel(): WordLm | null {
@@ -77,6 +94,7 @@ export class FinalDecoder {
 
   setBoost(on: boolean): void {
     this.cfg.lexiconBoost = on;
+    this.version++;
   }
 
   /** Words the lexicon holds for this alphabet (those it can spell). */
@@ -85,9 +103,39 @@ export class FinalDecoder {
   }
 
   /**
+   * Brings a segment's search up to date with its log-probs so far, `logProbs` [T, V]: the frames it has
+   * not seen are searched, and a search begun under other settings (or none yet) is begun again from the
+   * segment's first frame. Null when finals are greedy (neither a language model nor lexicon words).
+   */
+  follow(
+    search: FinalSearch | null,
+    logProbs: Float32Array,
+    T: number,
+    alphabet: Alphabet,
+  ): FinalSearch | null {
+    const lexicon = this.cfg.lexiconBoost ? this.lexiconFor(alphabet) : null;
+    const boost = lexicon !== null && lexicon.size > 0;
+    if (!boost && !this.lm) return null;
+    if (search?.version !== this.version || search.alphabet !== alphabet || search.search.frames > T) {
+      const lm = this.lmDecodingFor(alphabet);
+      const beam = lm ? { ...this.cfg.beam, beamWidth: this.cfg.lmBeamWidth } : this.cfg.beam;
+      search = {
+        search: new BeamSearch(alphabet, boost ? lexicon : null, beam, lm),
+        version: this.version,
+        alphabet,
+      };
+    }
+    const done = search.search.frames;
+    const V = alphabet.size;
+    if (T > done) search.search.push(logProbs.subarray(done * V, T * V), T - done);
+    return search;
+  }
+
+  /**
    * The final result of a segment: `greedy` as it is when there is neither a language model nor a lexicon
-   * to boost; else the beam search's transcript of `logProbs` [T, V], with word times and confidences from
-   * its forced alignment (see align.ts). Where the beam agrees with greedy decoding, greedy's own result is
+   * to boost; else the beam search's transcript of `logProbs` [T, V] (continuing `search` when it was fed
+   * the segment's first frames under the current settings), with word times and confidences from its
+   * forced alignment (see align.ts). Where the beam agrees with greedy decoding, greedy's own result is
    * kept, so the search changes nothing but the words it changes.
    */
   decode(
@@ -96,14 +144,12 @@ export class FinalDecoder {
     alphabet: Alphabet,
     frameMs: number,
     greedy: DecodeResult,
+    search: FinalSearch | null = null,
   ): DecodeResult {
     if (T === 0) return greedy;
-    const lexicon = this.cfg.lexiconBoost ? this.lexiconFor(alphabet) : null;
-    const boost = lexicon !== null && lexicon.size > 0;
-    if (!boost && !this.lm) return greedy;
-    const lm = this.lmDecodingFor(alphabet);
-    const beam = lm ? { ...this.cfg.beam, beamWidth: this.cfg.lmBeamWidth } : this.cfg.beam;
-    const { text } = beamSearch(logProbs, T, alphabet, boost ? lexicon : null, beam, lm);
+    const followed = this.follow(search, logProbs, T, alphabet);
+    if (!followed) return greedy;
+    const { text } = followed.search.result();
     if (text === greedy.text) return greedy;
     return alignTranscript(logProbs, T, alphabet, text, frameMs);
   }

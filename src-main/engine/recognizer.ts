@@ -6,7 +6,12 @@ import { type DecodedWord, StreamingGreedyDecoder } from '../speech/decode.js';
 import { DEFAULT_ENDPOINT, type EndpointConfig, Endpointer, frameEnergy } from '../speech/endpoint.js';
 import { StreamingLogMel } from '../speech/features.js';
 import { FrameBuffer } from '../speech/frame-buffer.js';
-import { DEFAULT_FINAL_DECODER, FinalDecoder, type FinalDecoderConfig } from './final-decoder.js';
+import {
+  DEFAULT_FINAL_DECODER,
+  FinalDecoder,
+  type FinalDecoderConfig,
+  type FinalSearch,
+} from './final-decoder.js';
 import type { WordLm } from '../speech/word-lm.js';
 
 /**
@@ -70,6 +75,8 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
   private readonly finalDecoder: FinalDecoder;
   /** The segment's log-probs so far, [T, V]: what the final is decoded from. */
   private segmentLogProbs: FrameBuffer;
+  /** The final's beam search, fed the segment's log-probs as they come (null: finals are greedy). */
+  private finalSearch: FinalSearch | null = null;
   private endpointer: Endpointer;
   private frameMs: number;
   /** Feature frames consumed since start: the session clock (10 ms each). */
@@ -188,6 +195,12 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
   private decode(logProbs: Float32Array, frames: number): void {
     this.decoder.accept(logProbs, frames);
     this.segmentLogProbs.append(logProbs, frames);
+    this.finalSearch = this.finalDecoder.follow(
+      this.finalSearch,
+      this.segmentLogProbs.view(),
+      this.segmentLogProbs.frames,
+      this.model.alphabet,
+    );
     const r = this.decoder.result();
     const text = [r.committed, r.partial].filter(Boolean).join(' ');
     if (text !== this.lastPartial) {
@@ -213,6 +226,7 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
       this.model.alphabet,
       this.frameMs,
       this.decoder.finalResult(),
+      this.finalSearch,
     );
     // Text decoded from audio that never rose above the room's noise is a hallucination, not
     // dictation: drop it rather than type it.
@@ -248,6 +262,7 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
         this.segmentLogProbs = new FrameBuffer(this.model.alphabet.size);
     }
     this.segmentLogProbs.clear();
+    this.finalSearch = null;
     this.stream = this.model.model.createStream();
     this.decoder = new StreamingGreedyDecoder(this.model.alphabet, { frameMs: this.frameMs });
     this.endpointer.reset();

@@ -92,6 +92,222 @@ function logAdd(a: number, b: number): number {
 
 const total = (p: Prefix) => logAdd(p.pb, p.pnb) + p.bonus + p.lmScore + p.look;
 
+/**
+ * The search as a stream: frames go in as the model produces them (`push`), and `result()` reads the best
+ * transcript so far without ending the search. Dictation feeds a segment's frames while it is spoken, so
+ * the final costs only the frames after the last push instead of a search over the whole segment.
+ */
+export class BeamSearch {
+  private readonly cfg: BeamSearchConfig;
+  private readonly V: number;
+  private readonly boost: number;
+  private readonly root: LexiconNode | null;
+  private readonly lm: WordLm | null;
+  private readonly vocab: VocabularyTrie | null;
+  // Every prefix ever extended, as a tree: a prefix is (its parent, its last class), found by number.
+  private readonly parent: number[] = [-1];
+  private readonly label: number[] = [-1];
+  private readonly children = new Map<number, number>();
+  private beams: Map<number, Prefix>;
+  private readonly order: Int32Array;
+  private pushed = 0;
+
+  constructor(
+    private readonly alphabet: Alphabet,
+    lexicon: Lexicon | null = null,
+    config: Partial<BeamSearchConfig> = {},
+    lmDecoding: LmDecoding | null = null,
+  ) {
+    this.cfg = { ...DEFAULT_BEAM_SEARCH, ...config };
+    this.V = alphabet.size;
+    this.boost = lexicon && lexicon.size > 0 ? this.cfg.boostPerChar : 0;
+    this.root = lexicon?.root ?? null;
+    this.lm = lmDecoding?.lm ?? null;
+    this.vocab = lmDecoding?.vocabulary ?? null;
+    this.order = new Int32Array(this.V);
+    this.beams = new Map([
+      [
+        0,
+        {
+          id: 0,
+          last: -1,
+          pb: 0,
+          pnb: -Infinity,
+          bonus: 0,
+          partial: 0,
+          node: this.root,
+          lmScore: 0,
+          look: 0,
+          vocab: this.vocab ? VocabularyTrie.ROOT : -1,
+          history: this.lm ? [this.lm.bos] : [],
+        },
+      ],
+    ]);
+  }
+
+  /** Frames searched so far. */
+  get frames(): number {
+    return this.pushed;
+  }
+
+  private wordScore(history: readonly number[], id: number): number {
+    return this.cfg.lmWeight * this.lm!.score(history, id) + this.cfg.wordBonus;
+  }
+
+  /** The language-model state after appending class c to a prefix; null where no vocabulary word goes on. */
+  private extendLm(p: Prefix, c: number): Pick<Prefix, 'lmScore' | 'look' | 'vocab' | 'history'> | null {
+    const { lm, vocab } = this;
+    if (!lm || !vocab) return { lmScore: 0, look: 0, vocab: -1, history: [] };
+    const ROOT = VocabularyTrie.ROOT;
+    if (c === this.alphabet.space) {
+      // A space between words, or before the first, changes nothing.
+      if (p.vocab === ROOT) return { lmScore: p.lmScore, look: 0, vocab: ROOT, history: p.history };
+      const word = vocab.word(p.vocab);
+      if (!word) return null;
+      return {
+        lmScore: p.lmScore + this.wordScore(p.history, word.id),
+        look: 0,
+        vocab: ROOT,
+        history: lm.advance(p.history, word.id),
+      };
+    }
+    const next = vocab.child(p.vocab, c);
+    return next >= 0
+      ? {
+          lmScore: p.lmScore,
+          look: this.cfg.lmWeight * vocab.lookAhead(next),
+          vocab: next,
+          history: p.history,
+        }
+      : null;
+  }
+
+  /** The lexicon state after appending class c to a prefix. */
+  private extend(p: Prefix, c: number): Pick<Prefix, 'bonus' | 'partial' | 'node'> {
+    const boost = this.boost;
+    if (boost === 0) return { bonus: 0, partial: 0, node: null };
+    if (c === this.alphabet.space) {
+      // A word ends: its bonus stays only if it is a whole lexicon word.
+      const kept = p.node?.word ? p.bonus : p.bonus - p.partial;
+      return { bonus: kept, partial: 0, node: this.root };
+    }
+    const next = p.node?.children.get(c);
+    if (next) return { bonus: p.bonus + boost, partial: p.partial + boost, node: next };
+    return { bonus: p.bonus - p.partial, partial: 0, node: null };
+  }
+
+  private childOf(id: number, c: number): number {
+    const key = id * this.V + c;
+    let k = this.children.get(key);
+    if (k === undefined) {
+      k = this.parent.length;
+      this.parent.push(id);
+      this.label.push(c);
+      this.children.set(key, k);
+    }
+    return k;
+  }
+
+  /** Searches `frames` more frames of log-probabilities [frames, V] (row-major). */
+  push(logProbs: Float32Array, frames: number): void {
+    const { V, cfg, alphabet, order } = this;
+    if (logProbs.length < frames * V)
+      throw new Error(`beamSearch: ${logProbs.length} values cannot hold ${frames} frames of ${V} classes`);
+    for (let t = 0; t < frames; t++) {
+      const row = logProbs.subarray(t * V, (t + 1) * V);
+      // Candidate classes: the best few of this frame.
+      for (let v = 0; v < V; v++) order[v] = v;
+      const sorted = Array.from(order).sort((a, b) => row[b] - row[a]);
+      const best = row[sorted[0]];
+      const candidates = sorted.slice(0, cfg.topK).filter((v) => row[v] >= best - cfg.pruneLogProb);
+      // The blank always: it is how a prefix waits out a frame whose likely characters cannot extend it
+      // (with a language model, every prefix may be a word these characters do not continue).
+      if (!candidates.includes(alphabet.blank)) candidates.push(alphabet.blank);
+
+      const next = new Map<number, Prefix>();
+      /** The prefix itself in the next frame's beam. */
+      const stay = (p: Prefix): Prefix => {
+        let q = next.get(p.id);
+        if (!q) {
+          q = { ...p, pb: -Infinity, pnb: -Infinity };
+          next.set(p.id, q);
+        }
+        return q;
+      };
+      for (const p of this.beams.values()) {
+        for (const c of candidates) {
+          const lp = row[c];
+          if (c === alphabet.blank) {
+            const q = stay(p);
+            q.pb = logAdd(q.pb, logAdd(p.pb, p.pnb) + lp);
+            continue;
+          }
+          // A repeat merges into the same character unless a blank came between.
+          if (c === p.last) {
+            const q = stay(p);
+            q.pnb = logAdd(q.pnb, p.pnb + lp);
+          }
+          const known = this.children.get(p.id * V + c);
+          let q = known !== undefined ? next.get(known) : undefined;
+          if (!q) {
+            const lmState = this.extendLm(p, c);
+            if (!lmState) continue; // no vocabulary word goes on this way
+            const id = known ?? this.childOf(p.id, c);
+            q = { id, last: c, pb: -Infinity, pnb: -Infinity, ...this.extend(p, c), ...lmState };
+            next.set(id, q);
+          }
+          q.pnb = logAdd(q.pnb, (c === p.last ? p.pb : logAdd(p.pb, p.pnb)) + lp);
+        }
+      }
+      this.beams = new Map(
+        [...next.entries()].sort((a, b) => total(b[1]) - total(a[1])).slice(0, cfg.beamWidth),
+      );
+    }
+    this.pushed += frames;
+  }
+
+  /** The best transcript of the frames so far, as if they were all (the search can go on after it). */
+  result(): BeamSearchResult {
+    const { lm, vocab } = this;
+    // An unfinished lexicon word at the end has not earned its bonus; with a language model the last word
+    // is scored and the sentence end too, and a prefix ending inside a non-word is out.
+    let winner: { p: Prefix; score: number; bonus: number; lmScore: number } | null = null;
+    for (const p of this.beams.values()) {
+      const bonus = p.node && !p.node.word ? p.bonus - p.partial : p.bonus;
+      let lmScore = 0;
+      if (lm && vocab) {
+        let history = p.history;
+        lmScore = p.lmScore;
+        if (p.vocab !== VocabularyTrie.ROOT) {
+          const word = vocab.word(p.vocab);
+          if (!word) continue;
+          lmScore += this.wordScore(history, word.id);
+          history = lm.advance(history, word.id);
+        }
+        lmScore += this.cfg.lmWeight * lm.score(history, lm.eos);
+      }
+      const score = logAdd(p.pb, p.pnb) + bonus + lmScore;
+      if (!winner || score > winner.score) winner = { p, score, bonus, lmScore };
+    }
+    // Every prefix stopped inside a non-word (speech cut off mid-word): the best of them as it stands.
+    winner ??= [...this.beams.values()].map((p) => ({
+      p,
+      score: total(p),
+      bonus: p.bonus,
+      lmScore: p.lmScore,
+    }))[0];
+    const classes: number[] = [];
+    for (let k = winner.p.id; k > 0; k = this.parent[k]) classes.push(this.label[k]);
+    const text = classes
+      .reverse()
+      .map((c) => this.alphabet.tokens[c])
+      .join('')
+      .replace(/\s+/g, ' ')
+      .trim();
+    return { text, score: winner.score, bonus: winner.bonus, lmScore: winner.lmScore };
+  }
+}
+
 /** Decodes log-probabilities [frames, V] (row-major) to text. */
 export function beamSearch(
   logProbs: Float32Array,
@@ -101,165 +317,7 @@ export function beamSearch(
   config: Partial<BeamSearchConfig> = {},
   lmDecoding: LmDecoding | null = null,
 ): BeamSearchResult {
-  const cfg = { ...DEFAULT_BEAM_SEARCH, ...config };
-  const V = alphabet.size;
-  if (logProbs.length < frames * V)
-    throw new Error(`beamSearch: ${logProbs.length} values cannot hold ${frames} frames of ${V} classes`);
-  const boost = lexicon && lexicon.size > 0 ? cfg.boostPerChar : 0;
-  const root = lexicon?.root ?? null;
-  const lm = lmDecoding?.lm ?? null;
-  const vocab = lmDecoding?.vocabulary ?? null;
-  const ROOT = VocabularyTrie.ROOT;
-  const wordScore = (history: readonly number[], id: number) =>
-    cfg.lmWeight * lm!.score(history, id) + cfg.wordBonus;
-
-  /** The language-model state after appending class c to a prefix; null where no vocabulary word goes on. */
-  const extendLm = (p: Prefix, c: number): Pick<Prefix, 'lmScore' | 'look' | 'vocab' | 'history'> | null => {
-    if (!lm || !vocab) return { lmScore: 0, look: 0, vocab: -1, history: [] };
-    if (c === alphabet.space) {
-      // A space between words, or before the first, changes nothing.
-      if (p.vocab === ROOT) return { lmScore: p.lmScore, look: 0, vocab: ROOT, history: p.history };
-      const word = vocab.word(p.vocab);
-      if (!word) return null;
-      return {
-        lmScore: p.lmScore + wordScore(p.history, word.id),
-        look: 0,
-        vocab: ROOT,
-        history: lm.advance(p.history, word.id),
-      };
-    }
-    const next = vocab.child(p.vocab, c);
-    return next >= 0
-      ? { lmScore: p.lmScore, look: cfg.lmWeight * vocab.lookAhead(next), vocab: next, history: p.history }
-      : null;
-  };
-
-  /** The lexicon state after appending class c to a prefix. */
-  const extend = (p: Prefix, c: number): Pick<Prefix, 'bonus' | 'partial' | 'node'> => {
-    if (boost === 0) return { bonus: 0, partial: 0, node: null };
-    if (c === alphabet.space) {
-      // A word ends: its bonus stays only if it is a whole lexicon word.
-      const kept = p.node?.word ? p.bonus : p.bonus - p.partial;
-      return { bonus: kept, partial: 0, node: root };
-    }
-    const next = p.node?.children.get(c);
-    if (next) return { bonus: p.bonus + boost, partial: p.partial + boost, node: next };
-    return { bonus: p.bonus - p.partial, partial: 0, node: null };
-  };
-
-  // Every prefix ever extended, as a tree: a prefix is (its parent, its last class), found by number.
-  const parent: number[] = [-1];
-  const label: number[] = [-1];
-  const children = new Map<number, number>();
-  const childOf = (id: number, c: number): number => {
-    const key = id * V + c;
-    let k = children.get(key);
-    if (k === undefined) {
-      k = parent.length;
-      parent.push(id);
-      label.push(c);
-      children.set(key, k);
-    }
-    return k;
-  };
-
-  let beams = new Map<number, Prefix>([
-    [
-      0,
-      {
-        id: 0,
-        last: -1,
-        pb: 0,
-        pnb: -Infinity,
-        bonus: 0,
-        partial: 0,
-        node: root,
-        lmScore: 0,
-        look: 0,
-        vocab: vocab ? ROOT : -1,
-        history: lm ? [lm.bos] : [],
-      },
-    ],
-  ]);
-  const order = new Int32Array(V);
-  for (let t = 0; t < frames; t++) {
-    const row = logProbs.subarray(t * V, (t + 1) * V);
-    // Candidate classes: the best few of this frame.
-    for (let v = 0; v < V; v++) order[v] = v;
-    const sorted = Array.from(order).sort((a, b) => row[b] - row[a]);
-    const best = row[sorted[0]];
-    const candidates = sorted.slice(0, cfg.topK).filter((v) => row[v] >= best - cfg.pruneLogProb);
-    // The blank always: it is how a prefix waits out a frame whose likely characters cannot extend it
-    // (with a language model, every prefix may be a word these characters do not continue).
-    if (!candidates.includes(alphabet.blank)) candidates.push(alphabet.blank);
-
-    const next = new Map<number, Prefix>();
-    /** The prefix itself in the next frame's beam. */
-    const stay = (p: Prefix): Prefix => {
-      let q = next.get(p.id);
-      if (!q) {
-        q = { ...p, pb: -Infinity, pnb: -Infinity };
-        next.set(p.id, q);
-      }
-      return q;
-    };
-    for (const p of beams.values()) {
-      for (const c of candidates) {
-        const lp = row[c];
-        if (c === alphabet.blank) {
-          const q = stay(p);
-          q.pb = logAdd(q.pb, logAdd(p.pb, p.pnb) + lp);
-          continue;
-        }
-        // A repeat merges into the same character unless a blank came between.
-        if (c === p.last) {
-          const q = stay(p);
-          q.pnb = logAdd(q.pnb, p.pnb + lp);
-        }
-        const known = children.get(p.id * V + c);
-        let q = known !== undefined ? next.get(known) : undefined;
-        if (!q) {
-          const lmState = extendLm(p, c);
-          if (!lmState) continue; // no vocabulary word goes on this way
-          const id = known ?? childOf(p.id, c);
-          q = { id, last: c, pb: -Infinity, pnb: -Infinity, ...extend(p, c), ...lmState };
-          next.set(id, q);
-        }
-        q.pnb = logAdd(q.pnb, (c === p.last ? p.pb : logAdd(p.pb, p.pnb)) + lp);
-      }
-    }
-    beams = new Map([...next.entries()].sort((a, b) => total(b[1]) - total(a[1])).slice(0, cfg.beamWidth));
-  }
-
-  // An unfinished lexicon word at the end has not earned its bonus; with a language model the last word
-  // is scored and the sentence end too, and a prefix ending inside a non-word is out.
-  let winner: { p: Prefix; score: number; bonus: number; lmScore: number } | null = null;
-  for (const p of beams.values()) {
-    const bonus = p.node && !p.node.word ? p.bonus - p.partial : p.bonus;
-    let lmScore = 0;
-    if (lm && vocab) {
-      let history = p.history;
-      lmScore = p.lmScore;
-      if (p.vocab !== ROOT) {
-        const word = vocab.word(p.vocab);
-        if (!word) continue;
-        lmScore += wordScore(history, word.id);
-        history = lm.advance(history, word.id);
-      }
-      lmScore += cfg.lmWeight * lm.score(history, lm.eos);
-    }
-    const score = logAdd(p.pb, p.pnb) + bonus + lmScore;
-    if (!winner || score > winner.score) winner = { p, score, bonus, lmScore };
-  }
-  // Every prefix stopped inside a non-word (speech cut off mid-word): the best of them as it stands.
-  winner ??= [...beams.values()].map((p) => ({ p, score: total(p), bonus: p.bonus, lmScore: p.lmScore }))[0];
-  const classes: number[] = [];
-  for (let k = winner.p.id; k > 0; k = parent[k]) classes.push(label[k]);
-  const text = classes
-    .reverse()
-    .map((c) => alphabet.tokens[c])
-    .join('')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return { text, score: winner.score, bonus: winner.bonus, lmScore: winner.lmScore };
+  const search = new BeamSearch(alphabet, lexicon, config, lmDecoding);
+  search.push(logProbs, frames);
+  return search.result();
 }

@@ -67,4 +67,37 @@ describe('FinalDecoder', () => {
     d.setBoost(false);
     expect(d.decode(lp, T, alphabet, 20, greedy)).toBe(greedy);
   });
+
+  it('follows a segment as it is spoken, and begins again when the words or the LM change midway', () => {
+    const lm = new WordLm(
+      buildLanguageModel(['call me now', 'call home now', 'now call sam'], [], { order: 3, minCount: [1, 1] })
+        .arpa,
+    );
+    const V = alphabet.size;
+    const d = new FinalDecoder();
+    // Greedy finals (no LM, no words): nothing to follow.
+    expect(d.follow(null, lp, 4, alphabet)).toBeNull();
+    d.setWords(['zorba']);
+    let search = d.follow(null, lp, 4, alphabet);
+    expect(search?.search.frames).toBe(4);
+    const first = search!.search;
+    search = d.follow(search, lp, 10, alphabet);
+    expect(search?.search).toBe(first); // the same search, fed the 6 new frames
+    expect(search?.search.frames).toBe(10);
+    // The final searches only what is left, and reads as a search over the whole segment.
+    const whole = d.decode(lp, T, alphabet, 20, greedy);
+    expect(d.decode(lp, T, alphabet, 20, greedy, search)).toEqual(whole);
+    expect(first.frames).toBe(T);
+    // A language model set midway: the search is begun again from the segment's first frame.
+    const before = d.follow(null, lp.subarray(0, 10 * V), 10, alphabet);
+    d.setLanguageModel(lm);
+    const again = d.follow(before, lp, 12, alphabet);
+    expect(again?.search).not.toBe(before?.search);
+    expect(again?.search.frames).toBe(12);
+    expect(d.decode(lp, T, alphabet, 20, greedy, again)).toEqual(d.decode(lp, T, alphabet, 20, greedy));
+    // Boosting off with no LM: greedy again, whatever was followed.
+    d.setLanguageModel(null);
+    d.setBoost(false);
+    expect(d.decode(lp, T, alphabet, 20, greedy, again)).toBe(greedy);
+  });
 });

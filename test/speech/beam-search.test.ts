@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { beamSearch } from '../../src-main/speech/beam-search.js';
+import { BeamSearch, beamSearch } from '../../src-main/speech/beam-search.js';
 import { greedyDecode } from '../../src-main/speech/decode.js';
 import { Lexicon } from '../../src-main/speech/lexicon.js';
 import { vocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
@@ -128,5 +128,26 @@ describe('beamSearch with a word language model', () => {
     expect(beamSearch(lp, spec.length, alphabet, null, { beamWidth: 16 }, decoding()).text).toBe('the a');
     // …and when the beam holds nothing but the unfinished word, it is given as it stands.
     expect(beamSearch(lp, spec.length, alphabet, null, { beamWidth: 1 }, decoding()).text).toBe('the ca');
+  });
+
+  it('searches as a stream: frames pushed in chunks give the same result as one search, at every point', () => {
+    const spec = [...'the ']
+      .flatMap(say)
+      .concat([{ o: 0.5, a: 0.4 }, { _: 0.9 }], [...'t sat on the mat'].flatMap(say));
+    const lp = frames(spec);
+    const V = alphabet.size;
+    const lexicon = new Lexicon(alphabet, ['mat']);
+    const stream = new BeamSearch(alphabet, lexicon, { beamWidth: 16 }, decoding());
+    for (let t = 0; t < spec.length; t += 3) {
+      const n = Math.min(3, spec.length - t);
+      stream.push(lp.subarray(t * V, (t + n) * V), n);
+      expect(stream.frames).toBe(t + n);
+      // A result midway reads the search without ending it.
+      expect(stream.result()).toEqual(
+        beamSearch(lp, t + n, alphabet, lexicon, { beamWidth: 16 }, decoding()),
+      );
+    }
+    expect(stream.result().text).toBe('the cat sat on the mat');
+    expect(() => stream.push(new Float32Array(V), 2)).toThrow(/cannot hold 2 frames/);
   });
 });
