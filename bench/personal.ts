@@ -148,6 +148,8 @@ export interface FinetuneJson {
   reason: string;
   model: string;
   out: string | null;
+  /** How the guard decoded its scores (held-back and replay): as dictation writes finals. */
+  decoding?: 'greedy' | 'language model';
   user: { before: SetScore; after: SetScore } | null;
   replay: { before: SetScore; after: SetScore } | null;
   lexicon: LexiconEffect | null;
@@ -501,6 +503,7 @@ export function personalSection(r: PersonalBenchResult): Section {
     }
   }
   const replay = last?.finetune.replay ?? null;
+  const replayHow = last?.finetune.decoding === 'language model' ? ', with the language model' : '';
   // The model in use: the candidate's replay score if it was promoted, else the starting model's.
   const replayInUse = replay && last ? (last.inUse === 'fine-tuned' ? replay.after : replay.before) : null;
   rows.push(
@@ -524,12 +527,12 @@ export function personalSection(r: PersonalBenchResult): Section {
       unit: '%',
     },
     {
-      name: 'replay WER (general speech), starting model',
+      name: `replay WER (general speech${replayHow}), starting model`,
       value: replay ? percent(replay.before.wer) : null,
       unit: '%',
     },
     {
-      name: `replay WER after ${n} corrections (model in use)`,
+      name: `replay WER${replayHow} after ${n} corrections (model in use)`,
       value: replayInUse ? percent(replayInUse.wer) : null,
       unit: '%',
     },
@@ -632,7 +635,8 @@ export function personalSection(r: PersonalBenchResult): Section {
       `${r.base.user.utterances} user test utterances and the ${r.base.other.utterances} other-voice ones, ` +
       'greedy decoding without the lexicon. The model in use is the fine-tuned one when the guard promoted it, ' +
       "else the starting model (whose scores are then the starting model's own). The replay WERs are the " +
-      "guard's, on the replay utterances it holds back.",
+      "guard's, on the replay utterances it holds back, decoded as the guard decodes (as dictation writes " +
+      `finals: ${last?.finetune.decoding === 'language model' ? 'with the language model' : 'greedy'}).`,
     'Relative drop = (starting WER − WER after) ÷ starting WER; relative rise = (after − starting) ÷ starting. ' +
       'Held-back WERs (lexicon rows) are on the few corrections the command held back, greedy against the ' +
       'personal-lexicon beam search, with the model in use; then as finals are decoded, with the language model ' +

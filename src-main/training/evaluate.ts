@@ -18,8 +18,8 @@ export interface EvalConfig {
   /** Padded frames per forward batch (memory bound). */
   maxBatchFrames: number;
   /**
-   * Turns one utterance's log-probabilities [T, V] into text; null: greedy decoding (what training and
-   * the personal-model guard measure: the acoustic model alone).
+   * Turns one utterance's log-probabilities [T, V] into text; null: greedy decoding (what training
+   * measures: the acoustic model alone).
    */
   decode: ((logProbs: Float32Array, T: number) => string) | null;
 }

@@ -1,6 +1,6 @@
 import type { AcousticModel } from '../model/acoustic.js';
 import type { Alphabet } from '../speech/alphabet.js';
-import { evaluate, type EvalItem, type EvalResult } from './evaluate.js';
+import { type EvalConfig, evaluate, type EvalItem, type EvalResult } from './evaluate.js';
 import type { FeatureSource } from './train.js';
 
 /**
@@ -8,6 +8,8 @@ import type { FeatureSource } from './train.js';
  * scored on the user's held-back corrections (never trained on) and on the replay set (general speech), and
  * the candidate is promoted only if the user's word error rate drops and the replay word error rate stays
  * within a set margin of the base model's. Otherwise the current model stays, and the reason says why.
+ * Words are decoded as dictation writes finals: with the word language model when dictation uses one
+ * (a greedy WER near 90% barely moves when the model gets better; the LM's words show it), else greedy.
  */
 export interface GuardConfig {
   /** The user's WER must fall by more than this (absolute, 0 = any drop). */
@@ -36,6 +38,8 @@ export interface SetScore {
 
 /** Before (the current model) and after (the candidate) on each measuring set. */
 export interface GuardMetrics {
+  /** How the words were decoded (absent: greedy, the acoustic model alone). */
+  decoding?: 'greedy' | 'language model';
   user: { before: SetScore; after: SetScore };
   /** Null when the model has no replay set. `base`: the base model, whose score the margin is counted from. */
   replay: { before: SetScore; after: SetScore; base: SetScore } | null;
@@ -75,7 +79,8 @@ export function judge(
     };
   }
   const gain = user.before.wer - user.after.wer;
-  const on = `on your ${n} held-back correction${n === 1 ? '' : 's'}`;
+  const decoded = metrics.decoding === 'language model' ? ' (decoded with the language model)' : '';
+  const on = `on your ${n} held-back correction${n === 1 ? '' : 's'}${decoded}`;
   if (!(gain > config.minUserWerGain)) {
     const needed = config.minUserWerGain > 0 ? ` by more than ${points(config.minUserWerGain)}` : '';
     return {
@@ -116,6 +121,10 @@ export function evalItemsOf(source: FeatureSource): EvalItem[] {
   }));
 }
 
+/** How the guard decodes: greedy, or a decoder of one utterance's log-probs [T, V] with the language model. */
+export type GuardDecoding =
+  { kind: 'greedy' } | { kind: 'language model'; decode: NonNullable<EvalConfig['decode']> };
+
 /**
  * Scores both models on both sets and judges. `base` is the base model the margin on general speech counts
  * from; null when the current model is the base.
@@ -128,26 +137,30 @@ export function guard(
   replay: FeatureSource | null,
   config: GuardConfig = DEFAULT_GUARD,
   base: AcousticModel | null = null,
+  decoding: GuardDecoding = { kind: 'greedy' },
 ): GuardVerdict {
+  const how = { decode: decoding.kind === 'greedy' ? null : decoding.decode };
+  const scoreOn = (model: AcousticModel, items: EvalItem[]) => score(evaluate(model, alphabet, items, how));
   const user = evalItemsOf(heldOut);
   const general = replay && replay.items.length > 0 ? evalItemsOf(replay) : null;
   const empty: SetScore = { wer: 0, cer: 0, utterances: 0 };
   let replayScores: GuardMetrics['replay'] = null;
   if (general) {
-    const before = score(evaluate(current, alphabet, general));
+    const before = scoreOn(current, general);
     replayScores = {
       before,
-      after: score(evaluate(candidate, alphabet, general)),
-      base: base ? score(evaluate(base, alphabet, general)) : before,
+      after: scoreOn(candidate, general),
+      base: base ? scoreOn(base, general) : before,
     };
   }
   const metrics: GuardMetrics = {
+    decoding: decoding.kind,
     user:
       user.length === 0
         ? { before: empty, after: empty }
         : {
-            before: score(evaluate(current, alphabet, user)),
-            after: score(evaluate(candidate, alphabet, user)),
+            before: scoreOn(current, user),
+            after: scoreOn(candidate, user),
           },
     replay: replayScores,
   };

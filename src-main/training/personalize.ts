@@ -2,10 +2,19 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join, resolve } from 'node:path';
 import { loadModelFolder, saveModelFolder } from '../model/checkpoint.js';
 import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
-import { WordLm } from '../speech/word-lm.js';
+import type { Alphabet } from '../speech/alphabet.js';
+import { beamSearch, DEFAULT_BEAM_SEARCH, LM_BEAM_WIDTH } from '../speech/beam-search.js';
+import { vocabularyTrie, WordLm } from '../speech/word-lm.js';
 import { seededRandom, type BatchConfig } from './batches.js';
 import { type AugmentConfig, DEFAULT_AUGMENT } from './feature-augment.js';
-import { DEFAULT_GUARD, evalItemsOf, guard, type GuardConfig, type GuardMetrics } from './guard.js';
+import {
+  DEFAULT_GUARD,
+  evalItemsOf,
+  guard,
+  type GuardConfig,
+  type GuardDecoding,
+  type GuardMetrics,
+} from './guard.js';
 import { DEFAULT_HOLDOUT, type HoldoutConfig } from './holdout.js';
 import { lexiconEffect, type LexiconEffect } from './lexicon-eval.js';
 import { loadUtterances, MemoryFeatures } from './memory-features.js';
@@ -115,7 +124,10 @@ export interface PersonalizeJob {
   heldOut: SourceUtterance[];
   /** Words of the user's personal lexicon: their effect on decoding is measured apart from the model's. */
   lexicon?: string[];
-  /** The word language model dictation decodes finals with (ARPA file): the lexicon is measured with it too. */
+  /**
+   * The word language model dictation decodes finals with (ARPA file; absent: greedy finals): the guard
+   * decodes with it, and the lexicon is measured with it too.
+   */
   languageModel?: string;
   config?: Partial<PersonalizeConfig>;
 }
@@ -176,15 +188,30 @@ const JOB_FILE = 'job.json';
 /** The layers fine-tuning adapts (see PersonalizeConfig). */
 export type AdaptedLayers = Pick<PersonalizeConfig, 'adaptSubsampling' | 'adaptFirstBlocks' | 'adaptBlocks'>;
 
-/** The job's language model for the lexicon measurement; one that cannot be read is a warning, not a failure. */
-function lmForLexicon(job: PersonalizeJob, warnings: string[]): WordLm | null {
+/**
+ * The job's language model, for the guard and the lexicon measurement; one that cannot be read is a
+ * warning, not a failure (both then measure greedy decoding).
+ */
+function jobLanguageModel(job: PersonalizeJob, warnings: string[]): WordLm | null {
   if (!job.languageModel) return null;
   try {
     return WordLm.load(job.languageModel);
   } catch (err) {
-    warnings.push(`lexicon measured without the language model: ${(err as Error).message}`);
+    warnings.push(`measured without the language model: ${(err as Error).message}`);
     return null;
   }
+}
+
+/** The guard decodes as dictation writes finals: with the LM when there is one (without the lexicon,
+ *  whose effect is measured apart). */
+function guardDecoding(lm: WordLm | null, alphabet: Alphabet): GuardDecoding {
+  if (!lm) return { kind: 'greedy' };
+  const lmDecoding = { lm, vocabulary: vocabularyTrie(lm, alphabet) };
+  const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth: LM_BEAM_WIDTH };
+  return {
+    kind: 'language model',
+    decode: (logProbs, T) => beamSearch(logProbs, T, alphabet, null, beam, lmDecoding).text,
+  };
 }
 
 /** Throws when the choice of layers adapts nothing. */
@@ -380,6 +407,7 @@ export async function personalize(
   const base = replay && baseDir ? loadCheckpointModel(loadModelFolder(baseDir)) : null;
   let result: PersonalizeResult;
   try {
+    const lm = jobLanguageModel(job, warnings);
     const verdict = guard(
       current,
       candidate,
@@ -388,6 +416,7 @@ export async function personalize(
       replay?.eval ?? null,
       cfg.guard,
       base,
+      guardDecoding(lm, parent.alphabet),
     );
     const inUse = verdict.promoted ? candidate : current;
     const words = job.lexicon ?? [];
@@ -399,14 +428,7 @@ export async function personalize(
       metrics: verdict.metrics,
       lexicon:
         words.length > 0 && userHeld.set.items.length > 0
-          ? lexiconEffect(
-              inUse,
-              parent.alphabet,
-              evalItemsOf(userHeld.set),
-              words,
-              {},
-              lmForLexicon(job, warnings),
-            )
+          ? lexiconEffect(inUse, parent.alphabet, evalItemsOf(userHeld.set), words, {}, lm)
           : null,
       training: trained,
       skipped,

@@ -69,16 +69,21 @@ describe('attune finetune', () => {
     expect(json.user.after.wer).toBeLessThan(json.user.before.wer);
     expect(json.user.after.cer).toBeLessThan(json.user.before.cer);
     expect(json.replay.before.utterances).toBe(9);
-    // The lexicon is measured apart: the same new model, greedy against boosted decoding.
-    expect(lines[3]).toMatch(/^lexicon \(\d+ words\)\s+4 .*greedy → boosted, same model/);
+    // The guard decoded as dictation writes finals: with the shipped language model.
+    expect(json.decoding).toBe('language model');
+    expect(lines[3]).toMatch(/^\s+\(decoded with the language model\)$/);
+    expect(json.reason).toMatch(/held-back corrections \(decoded with the language model\) fell/);
+    // The lexicon is measured apart: the same new model, greedy against boosted decoding, and with the LM
+    // without the lexicon (the guard's own decoding) against with it.
+    expect(lines[4]).toMatch(/^lexicon \(\d+ words\)\s+4 .*greedy → boosted, same model/);
     expect(json.lexicon.words).toBeGreaterThan(5);
-    expect(json.lexicon.greedy).toEqual(json.user.after);
+    expect(json.lexicon.languageModel.plain).toEqual(json.user.after);
     expect(json.lexicon.boosted.wer).toBeLessThan(json.lexicon.greedy.wer);
     console.log(
       `finetune lexicon: WER ${json.lexicon.greedy.wer.toFixed(3)} → ${json.lexicon.boosted.wer.toFixed(3)}`,
     );
     const saved = loadModelFolder(out);
-    expect(saved.info.metrics).toEqual({ user: json.user, replay: json.replay });
+    expect(saved.info.metrics).toEqual({ decoding: 'language model', user: json.user, replay: json.replay });
     // The work folder is gone once the result is out.
     expect(existsSync(join(root, '.personal.work'))).toBe(false);
   }, 120_000);
@@ -98,13 +103,14 @@ describe('attune finetune', () => {
       '0.5',
       '--steps',
       '20',
+      '--no-lm',
       '--json',
     ]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const json = JSON.parse(lines[0]);
-    expect(json).toMatchObject({ status: 'rejected', promoted: false, out: null });
+    expect(json).toMatchObject({ status: 'rejected', promoted: false, out: null, decoding: 'greedy' });
     expect(json.reason).toMatch(/^kept the current model: /);
     expect(existsSync(out)).toBe(false);
   }, 120_000);

@@ -12,9 +12,12 @@ import {
   type GuardMetrics,
 } from '../../src-main/training/guard.js';
 import { loadUtterances, type MemoryFeatures } from '../../src-main/training/memory-features.js';
+import { beamSearch, LM_BEAM_WIDTH } from '../../src-main/speech/beam-search.js';
+import { vocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
+import { buildLanguageModel } from '../../src-main/training/language-model.js';
 import { loadReplay, type ReplaySet } from '../../src-main/training/replay.js';
 import { seeded, useBackend } from './helpers-tf.js';
-import { personalFixture } from './personal-fixture.js';
+import { personalFixture, SENTENCES } from './personal-fixture.js';
 
 let base: ModelFolder;
 let heldOut: MemoryFeatures;
@@ -143,6 +146,41 @@ describe('guard on real models', () => {
     // Without held-back corrections nothing is promoted, however good.
     const empty = guard(worse, current, base.alphabet, heldOut.pick([]), replay.eval);
     expect(empty.promoted).toBe(false);
+    current.dispose();
+    worse.dispose();
+  });
+
+  it('decodes as dictation writes finals when given the language model, and says so', () => {
+    const current = loadCheckpointModel(base);
+    const worse = damaged(0.15);
+    const lm = new WordLm(buildLanguageModel(SENTENCES, [], { order: 3, minCount: [1, 1] }).arpa);
+    const lmDecoding = { lm, vocabulary: vocabularyTrie(lm, base.alphabet) };
+    const decoded: string[] = [];
+    const decode = (logProbs: Float32Array, T: number) => {
+      const text = beamSearch(
+        logProbs,
+        T,
+        base.alphabet,
+        null,
+        { beamWidth: LM_BEAM_WIDTH },
+        lmDecoding,
+      ).text;
+      decoded.push(text);
+      return text;
+    };
+    const v = guard(current, worse, base.alphabet, heldOut, replay.eval, DEFAULT_GUARD, null, {
+      kind: 'language model',
+      decode,
+    });
+    // Both models, both sets: every utterance went through the LM's decoding, which writes only its words.
+    expect(decoded).toHaveLength(2 * (heldOut.items.length + replay.eval.items.length));
+    for (const w of decoded.join(' ').split(' ').filter(Boolean)) expect(lm.id(w)).toBeGreaterThanOrEqual(0);
+    expect(v.metrics.decoding).toBe('language model');
+    expect(v.promoted).toBe(false);
+    expect(v.reason).toMatch(/held-back corrections \(decoded with the language model\)/);
+    const greedy = guard(current, worse, base.alphabet, heldOut, replay.eval);
+    expect(greedy.metrics.decoding).toBe('greedy');
+    expect(greedy.reason).not.toMatch(/language model/);
     current.dispose();
     worse.dispose();
   });

@@ -129,7 +129,7 @@ export function registerFinetune(program: Command): void {
     )
     .option('--no-lexicon', 'do not measure the personal lexicon (words the transcripts introduce)')
     .option('--json', 'print only the JSON result');
-  // The lexicon is measured as finals are decoded too: with the shipped language model unless --no-lm.
+  // The guard and the lexicon decode as finals are decoded: with the shipped language model unless --no-lm.
   addLmOptions(command, true, false).action(async (o: FinetuneOptions) => {
     const modelDir = resolve(o.model ?? BASE_MODEL_DIR);
     const out = resolve(o.out);
@@ -210,6 +210,7 @@ export function registerFinetune(program: Command): void {
         `${'set'.padEnd(22)} ${'utts'.padStart(5)} ${'WER was'.padStart(9)} ${'WER now'.padStart(9)} ${'CER was'.padStart(9)} ${'CER now'.padStart(9)}\n` +
           row('held-back pairs', result.metrics?.user) +
           row('replay (general)', result.metrics?.replay) +
+          `${''.padEnd(22)} (decoded ${result.metrics?.decoding === 'language model' ? 'with the language model' : 'greedy'})\n` +
           (result.lexicon
             ? `${`lexicon (${result.lexicon.words} words)`.padEnd(22)} ${String(result.lexicon.greedy.utterances).padStart(5)} ${pct(result.lexicon.greedy.wer).padStart(9)} ${pct(result.lexicon.boosted.wer).padStart(9)} ${pct(result.lexicon.greedy.cer).padStart(9)} ${pct(result.lexicon.boosted.cer).padStart(9)}   (greedy → boosted, same model)\n`
             : '') +
@@ -227,6 +228,8 @@ export function registerFinetune(program: Command): void {
         reason: result.reason,
         model: modelDir,
         out: result.outDir,
+        // How the scores below were decoded: with the language model unless --no-lm.
+        decoding: result.metrics?.decoding ?? 'greedy',
         user: result.metrics?.user ?? null,
         replay: result.metrics?.replay ?? null,
         lexicon: result.lexicon,
