@@ -184,6 +184,8 @@ export interface PersonalRun {
   other: EvalJson;
   /** The user's test utterances as dictation writes them: decoded with the shipped language model. */
   userLm: EvalJson | null;
+  /** The other voice's, decoded the same way (absent in results made before it was measured). */
+  otherLm?: EvalJson | null;
 }
 
 export interface PersonalBenchResult {
@@ -194,7 +196,7 @@ export interface PersonalBenchResult {
   sentences: { train: string[]; test: string[]; pool: number; failed: number; textSha256: string };
   tools: Record<string, string>;
   /** The starting model on the user's test utterances and on the other voice's (and with the LM). */
-  base: { user: EvalJson; other: EvalJson; userLm: EvalJson | null };
+  base: { user: EvalJson; other: EvalJson; userLm: EvalJson | null; otherLm?: EvalJson | null };
   runs: PersonalRun[];
   elapsedSeconds: number;
 }
@@ -389,6 +391,7 @@ export async function benchPersonal(
       other: await evaluate(otherTestDir, m),
       // What the user reads: finals are decoded with the shipped language model when it is installed.
       userLm: existsSync(BASE_LM_PATH) ? await evaluate(userTestDir, m, true) : null,
+      otherLm: existsSync(BASE_LM_PATH) ? await evaluate(otherTestDir, m, true) : null,
     });
     log('scoring the starting model …');
     const base = await evalBoth(model);
@@ -555,6 +558,26 @@ export function personalSection(r: PersonalBenchResult): Section {
       target: PERSONAL_TARGETS.otherWerRise,
     },
   );
+  if (r.base.otherLm && last?.otherLm) {
+    rows.push(
+      {
+        name: 'other-voice WER with the language model, starting model',
+        value: percent(r.base.otherLm.wer),
+        unit: '%',
+      },
+      {
+        name: `other-voice WER with the language model after ${n} corrections (model in use)`,
+        value: percent(last.otherLm.wer),
+        unit: '%',
+      },
+      {
+        name: 'other-voice WER relative rise, with the language model',
+        value: relativeChange(r.base.otherLm.wer, last.otherLm.wer),
+        unit: '%',
+        target: PERSONAL_TARGETS.otherWerRise,
+      },
+    );
+  }
   const lexicon = last?.finetune.lexicon ?? null;
   if (lexicon) {
     const on = `${lexicon.greedy.utterances} held-back corrections`;
