@@ -656,7 +656,8 @@ export function personalSection(r: PersonalBenchResult): Section {
     }),
     `Scores: \`attune eval <folder> --model <model in use> --json --backend ${c.backend}\` on the ` +
       `${r.base.user.utterances} user test utterances and the ${r.base.other.utterances} other-voice ones, ` +
-      'greedy decoding without the lexicon. The model in use is the fine-tuned one when the guard promoted it, ' +
+      'greedy decoding without the lexicon, and the same with `--lm` (the shipped language model, as ' +
+      'dictation writes finals) for the rows "with the language model". The model in use is the fine-tuned one when the guard promoted it, ' +
       "else the starting model (whose scores are then the starting model's own). The replay WERs are the " +
       "guard's, on the replay utterances it holds back, decoded as the guard decodes (as dictation writes " +
       `finals: ${last?.finetune.decoding === 'language model' ? 'with the language model' : 'greedy'}).`,
