@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, startApp } from '../../src-main/app/app.js';
 import type { MethodArgs, MethodName, MethodResults, TrainingStatus } from '../../src-main/ipc/contract.js';
+import { BASE_LM_PATH } from '../../src-main/model/paths.js';
 import { readAudio } from '../../src-main/speech/audio.js';
 import { readJob } from '../../src-main/training/personalize.js';
 import type { SourceUtterance } from '../../src-main/training/prepare.js';
@@ -76,7 +77,14 @@ async function correct(ids: number[], clips: SourceUtterance[]): Promise<void> {
 beforeAll(async () => {
   f = await personalFixture();
   mic = startFifoMic();
-  t = await startTestApp({ baseModelDir: f.baseDir, training: TRAINING, capture: { env: mic.env } });
+  // The shipped English language model: the guard decodes as dictation does, and the test app's own tiny LM
+  // knows none of the user's words.
+  t = await startTestApp({
+    baseModelDir: f.baseDir,
+    training: TRAINING,
+    capture: { env: mic.env },
+    languageModel: BASE_LM_PATH,
+  });
   app = t.app;
   listen(app);
 }, 120_000);
