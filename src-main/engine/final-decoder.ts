@@ -29,10 +29,9 @@ export interface FinalDecoderConfig {
   lexiconBoost: boolean; // true (the setting's default)
   /**
    * Beam search for finals. It follows the segment as it is spoken (FinalDecoder.follow), so at the
-   * endpoint only the frames since the last chunk remain; its whole cost is spread over the segment's
-   * chunks (dictation CPU), and a search begun again after a settings change mid-segment costs a whole
-   * segment's search at once. At width 8 (8 classes a
-   * frame) it takes about 3.7 ms per second of audio on one core of a 2-core x86 server — 56 ms for a
+   * endpoint only the frames since the last chunk remain: its cost is spread over the segment's chunks,
+   * and only a settings change mid-segment costs a whole segment's search at once. At width 8 (8 classes
+   * a frame) it takes about 3.7 ms per second of audio on one core of a 2-core x86 server — 56 ms for a
    * 15 s segment, the longest, with 40 ms model frames and 210 lexicon words; about twice that with 20 ms
    * frames. Width 16 took 60% longer and width 4 recovered fewer lexicon words.
    */
