@@ -196,6 +196,14 @@ describe('personalize', () => {
     expect(r.training.replayUtterances).toBe(0);
   }, 60_000);
 
+  it('mixes in replay clips per correction, and at least minReplay of them', async () => {
+    const few = { ...TINY_PERSONALIZE, steps: 5, evalEvery: 5, replayRatio: 0.25 };
+    const ratio = await personalize(job('replay-ratio', { config: { ...few, minReplay: 0 } }));
+    expect(ratio.training).toMatchObject({ userUtterances: 12, replayUtterances: 3 }); // ⌈0.25 × 12⌉
+    const floor = await personalize(job('replay-floor', { config: { ...few, minReplay: 6 } }));
+    expect(floor.training.replayUtterances).toBe(6);
+  }, 60_000);
+
   it('is cancelled without a model and resumes from its checkpoint to the same result', async () => {
     const j = job('resume', { config: LENIENT });
     saveJob(j);
