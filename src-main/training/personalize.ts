@@ -25,8 +25,9 @@ import { train, type TrainEvent } from './train.js';
 
 /**
  * Personal fine-tuning: the user's corrected clips (plus replay utterances of general speech) train the
- * last blocks of the current model with a small learning rate and early stopping, through the same loop
- * as base training; the guard then decides whether the result replaces the current model. One job is one
+ * chosen layers of the current model (by default its front: the subsampling and the first blocks) with a
+ * small learning rate, an anchor to its weights and early stopping, through the same loop as base
+ * training; the guard then decides whether the result replaces the current model. One job is one
  * folder (`workDir`): a killed run resumes from its checkpoint there, and a finished one leaves its
  * result there until the caller has recorded it, so every step can be repeated safely.
  */
