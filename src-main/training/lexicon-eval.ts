@@ -7,10 +7,11 @@ import {
   type BeamSearchConfig,
   DEFAULT_BEAM_SEARCH,
   LM_BEAM_WIDTH,
+  type LmDecoding,
 } from '../speech/beam-search.js';
 import { greedyDecode } from '../speech/decode.js';
 import { Lexicon } from '../speech/lexicon.js';
-import { vocabularyTrie, type WordLm } from '../speech/word-lm.js';
+import { vocabularyTrie } from '../speech/word-lm.js';
 import { CorpusScorer } from '../speech/metrics.js';
 import type { EvalItem } from './evaluate.js';
 import type { SetScore } from './guard.js';
@@ -33,7 +34,8 @@ export function lexiconEffect(
   items: readonly EvalItem[],
   words: readonly string[],
   config: Partial<BeamSearchConfig> = {},
-  lm: WordLm | null = null,
+  /** The LM with its own vocabulary (as the caller may already decode with it); the lexicon's is added here. */
+  lm: LmDecoding | null = null,
 ): LexiconEffect {
   const lexicon = new Lexicon(alphabet, words);
   const cfg = { ...DEFAULT_BEAM_SEARCH, ...config };
@@ -42,10 +44,10 @@ export function lexiconEffect(
   const boosted = new CorpusScorer();
   const withLm = lm
     ? {
-        plain: { scorer: new CorpusScorer(), decoding: { lm, vocabulary: vocabularyTrie(lm, alphabet) } },
+        plain: { scorer: new CorpusScorer(), decoding: lm },
         boosted: {
           scorer: new CorpusScorer(),
-          decoding: { lm, vocabulary: vocabularyTrie(lm, alphabet, lexicon.words) },
+          decoding: { lm: lm.lm, vocabulary: vocabularyTrie(lm.lm, alphabet, lexicon.words) },
         },
       }
     : null;

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { loadModelFolder, saveModelFolder } from '../model/checkpoint.js';
 import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
 import type { Alphabet } from '../speech/alphabet.js';
-import { beamSearch, DEFAULT_BEAM_SEARCH, LM_BEAM_WIDTH } from '../speech/beam-search.js';
+import { beamSearch, DEFAULT_BEAM_SEARCH, LM_BEAM_WIDTH, type LmDecoding } from '../speech/beam-search.js';
 import { vocabularyTrie, WordLm } from '../speech/word-lm.js';
 import { seededRandom, type BatchConfig } from './batches.js';
 import { type AugmentConfig, DEFAULT_AUGMENT } from './feature-augment.js';
@@ -203,10 +203,11 @@ export type AdaptedLayers = Pick<PersonalizeConfig, 'adaptSubsampling' | 'adaptF
  * The job's language model, for the guard and the lexicon measurement; one that cannot be read is a
  * warning, not a failure (both then measure greedy decoding).
  */
-function jobLanguageModel(job: PersonalizeJob, warnings: string[]): WordLm | null {
+function jobLanguageModel(job: PersonalizeJob, alphabet: Alphabet, warnings: string[]): LmDecoding | null {
   if (!job.languageModel) return null;
   try {
-    return WordLm.load(job.languageModel);
+    const lm = WordLm.load(job.languageModel);
+    return { lm, vocabulary: vocabularyTrie(lm, alphabet) };
   } catch (err) {
     warnings.push(`measured without the language model: ${(err as Error).message}`);
     return null;
@@ -215,9 +216,8 @@ function jobLanguageModel(job: PersonalizeJob, warnings: string[]): WordLm | nul
 
 /** The guard decodes as dictation writes finals: with the LM when there is one (without the lexicon,
  *  whose effect is measured apart). */
-function guardDecoding(lm: WordLm | null, alphabet: Alphabet): GuardDecoding {
-  if (!lm) return { kind: 'greedy' };
-  const lmDecoding = { lm, vocabulary: vocabularyTrie(lm, alphabet) };
+function guardDecoding(lmDecoding: LmDecoding | null, alphabet: Alphabet): GuardDecoding {
+  if (!lmDecoding) return { kind: 'greedy' };
   const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth: LM_BEAM_WIDTH };
   return {
     kind: 'language model',
@@ -421,7 +421,7 @@ export async function personalize(
   const base = replay && baseDir ? loadCheckpointModel(loadModelFolder(baseDir)) : null;
   let result: PersonalizeResult;
   try {
-    const lm = jobLanguageModel(job, warnings);
+    const lm = jobLanguageModel(job, parent.alphabet, warnings);
     const verdict = guard(
       current,
       candidate,

@@ -8,7 +8,7 @@ import { loadModel, type LoadedModel } from '../../src-main/model/model-io.js';
 import { BASE_LM_PATH, BASE_MODEL_DIR } from '../../src-main/model/paths.js';
 import { readAudio } from '../../src-main/speech/audio.js';
 import { logMel } from '../../src-main/speech/features.js';
-import { WordLm } from '../../src-main/speech/word-lm.js';
+import { vocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
 import type { EvalItem } from '../../src-main/training/evaluate.js';
 import { lexiconEffect } from '../../src-main/training/lexicon-eval.js';
 
@@ -37,7 +37,8 @@ describe('lexiconEffect', () => {
     expect(alone.languageModel).toBeUndefined();
     const lm = WordLm.load(BASE_LM_PATH);
     expect(lm.id('zorba')).toBe(-1); // the LM alone cannot write it: only the lexicon can
-    const r = lexiconEffect(base.model, base.alphabet, items, ['Zorba'], {}, lm);
+    const decoding = { lm, vocabulary: vocabularyTrie(lm, base.alphabet) };
+    const r = lexiconEffect(base.model, base.alphabet, items, ['Zorba'], {}, decoding);
     expect(r.greedy).toEqual(alone.greedy);
     expect(r.boosted).toEqual(alone.boosted);
     const { plain, boosted } = r.languageModel!;
