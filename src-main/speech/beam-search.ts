@@ -212,7 +212,9 @@ export class BeamSearch {
   push(logProbs: Float32Array, frames: number): void {
     const { V, cfg, alphabet, order } = this;
     if (logProbs.length < frames * V)
-      throw new Error(`beamSearch: ${logProbs.length} values cannot hold ${frames} frames of ${V} classes`);
+      throw new Error(
+        `beam search: ${logProbs.length} log-probabilities cannot hold ${frames} frames of ${V} classes`,
+      );
     for (let t = 0; t < frames; t++) {
       const row = logProbs.subarray(t * V, (t + 1) * V);
       // Candidate classes: the best few of this frame.
