@@ -63,7 +63,7 @@ export interface PersonalizeConfig {
   adaptBlocks: number;
   /**
    * Replay utterances mixed into training per user utterance (limited by the replay set's size: 37 of
-   * the base model's 74 train, the others measure): general speech in every batch, against forgetting.
+   * the base model's 73 train, the other 36 measure): general speech in every batch, against forgetting.
    */
   replayRatio: number;
   /**
