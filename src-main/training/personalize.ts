@@ -62,14 +62,14 @@ export interface PersonalizeConfig {
   /** The last this-many residual blocks and the output head are adapted (0: neither). */
   adaptBlocks: number;
   /**
-   * Replay utterances mixed into training per user utterance (limited by the replay set's size: 37 of
-   * the base model's 73 train, the other 36 measure): general speech in every batch, against forgetting.
+   * Replay utterances mixed into training per user utterance (limited by the replay set's size: 140 of
+   * the base model's 279 train, the other 139 measure): general speech in every batch, against forgetting.
    */
   replayRatio: number;
   /**
    * …and at least this many (limited by the replay set's size), so a job with few corrections still trains
-   * beside enough general speech: on the benchmark, 16 corrections with 32 replay clips forgot too much to
-   * be promoted (replay WER 19.9% against 19.1% allowed), with all 37 they were (19.0%).
+   * beside enough general speech: with a replay set of 37 training clips, 16 corrections beside 32 of them
+   * forgot too much to be promoted (replay WER 19.9% against 19.1% allowed), beside all 37 they were (19.0%).
    */
   minReplay: number;
   /** Every k-th replay utterance is kept for the guard instead of trained on. */
