@@ -49,6 +49,8 @@ export interface GuardVerdict {
   promoted: boolean;
   /** Why, in plain words, with the numbers. */
   reason: string;
+  /** Rejected only because it forgot too much general speech (the user's WER did drop). */
+  forgot: boolean;
   metrics: GuardMetrics;
 }
 
@@ -68,7 +70,7 @@ function score(r: EvalResult): SetScore {
 export function judge(
   metrics: GuardMetrics,
   config: GuardConfig = DEFAULT_GUARD,
-): { promoted: boolean; reason: string } {
+): { promoted: boolean; reason: string; forgot: boolean } {
   const { user, replay } = metrics;
   const n = user.before.utterances;
   if (n === 0) {
@@ -76,6 +78,7 @@ export function judge(
       promoted: false,
       reason:
         'kept the current model: there are no held-back corrections to measure a new model on yet (correct a few more phrases)',
+      forgot: false,
     };
   }
   const gain = user.before.wer - user.after.wer;
@@ -86,6 +89,7 @@ export function judge(
     return {
       promoted: false,
       reason: `kept the current model: ${on} the new model's word error rate is ${pct(user.after.wer)}, which does not improve${needed} on the current ${pct(user.before.wer)}`,
+      forgot: false,
     };
   }
   const ceiling = replay ? replayCeiling(replay.base.wer, config) : 0;
@@ -99,6 +103,7 @@ export function judge(
     return {
       promoted: false,
       reason: `kept the current model: it got better for you (${pct(user.before.wer)} → ${pct(user.after.wer)} word errors ${on}) but forgot general speech: word errors on the replay set would be ${pct(replay.after.wer)} (now ${pct(replay.before.wer)}; ${allowed})`,
+      forgot: true,
     };
   }
   const general = replay
@@ -107,6 +112,7 @@ export function judge(
   return {
     promoted: true,
     reason: `promoted: word errors ${on} fell from ${pct(user.before.wer)} to ${pct(user.after.wer)}${general}`,
+    forgot: false,
   };
 }
 
@@ -126,6 +132,13 @@ export type GuardDecoding =
   { kind: 'greedy' } | { kind: 'language model'; decode: NonNullable<EvalConfig['decode']> };
 
 /**
+ * Scores already measured, model → measuring set → score: a job that judges several candidates against the
+ * same current model passes one, so the current and base models are scored once. The models must not change
+ * while it is in use.
+ */
+export type GuardScores = Map<AcousticModel, Map<FeatureSource, SetScore>>;
+
+/**
  * Scores both models on both sets and judges. `base` is the base model the margin on general speech counts
  * from; null when the current model is the base.
  */
@@ -138,11 +151,18 @@ export function guard(
   config: GuardConfig = DEFAULT_GUARD,
   base: AcousticModel | null = null,
   decoding: GuardDecoding = { kind: 'greedy' },
+  scores: GuardScores = new Map(),
 ): GuardVerdict {
   const how = { decode: decoding.kind === 'greedy' ? null : decoding.decode };
-  const scoreOn = (model: AcousticModel, items: EvalItem[]) => score(evaluate(model, alphabet, items, how));
-  const user = evalItemsOf(heldOut);
-  const general = replay && replay.items.length > 0 ? evalItemsOf(replay) : null;
+  const scoreOn = (model: AcousticModel, source: FeatureSource): SetScore => {
+    let byModel = scores.get(model);
+    if (!byModel) scores.set(model, (byModel = new Map()));
+    let s = byModel.get(source);
+    if (!s) byModel.set(source, (s = score(evaluate(model, alphabet, evalItemsOf(source), how))));
+    return s;
+  };
+  const user = heldOut.items.length;
+  const general = replay && replay.items.length > 0 ? replay : null;
   const empty: SetScore = { wer: 0, cer: 0, utterances: 0 };
   let replayScores: GuardMetrics['replay'] = null;
   if (general) {
@@ -156,11 +176,11 @@ export function guard(
   const metrics: GuardMetrics = {
     decoding: decoding.kind,
     user:
-      user.length === 0
+      user === 0
         ? { before: empty, after: empty }
         : {
-            before: scoreOn(current, user),
-            after: scoreOn(candidate, user),
+            before: scoreOn(current, heldOut),
+            after: scoreOn(candidate, heldOut),
           },
     replay: replayScores,
   };

@@ -139,6 +139,11 @@ describe('attune finetune', () => {
     const nothing = await attune([...base, '--adapt-first-blocks', '0', '--no-adapt-subsampling']);
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toMatch(/nothing to adapt/);
+    const rising = await attune([...base, '--back-off', '0.8,1']);
+    expect(rising.code).toBe(1);
+    expect(rising.stderr).toMatch(/^attune: --back-off must be shares in \(0, 1\], largest first.*got 0.8,1/);
+    const empty = await attune([...base, '--back-off', '1,,0.5']);
+    expect(empty.stderr).toMatch(/^attune: --back-off must be shares .*got 1,,0.5/);
     expect(existsSync(join(root, 'y'))).toBe(false);
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import {
   judge,
   replayCeiling,
   type GuardMetrics,
+  type GuardScores,
 } from '../../src-main/training/guard.js';
 import { loadUtterances, type MemoryFeatures } from '../../src-main/training/memory-features.js';
 import { beamSearch, LM_BEAM_WIDTH } from '../../src-main/speech/beam-search.js';
@@ -96,6 +97,9 @@ describe('judge', () => {
   });
 
   it('says why, with the numbers, in plain words', () => {
+    expect(judge(metrics(0.4, 0.3)).forgot).toBe(true);
+    expect(judge(metrics(0.6, 0.3)).forgot).toBe(false); // no gain for the user: forgetting is not why
+    expect(judge(metrics(0.4, 0.2)).forgot).toBe(false);
     expect(judge(metrics(0.6, 0.2)).reason).toBe(
       "kept the current model: on your 6 held-back corrections the new model's word error rate is 60.0%, which does not improve on the current 50.0%",
     );
@@ -111,6 +115,7 @@ describe('judge', () => {
     expect(judge(none)).toEqual({
       promoted: false,
       reason: expect.stringMatching(/no held-back corrections to measure/),
+      forgot: false,
     });
   });
 });
@@ -168,20 +173,38 @@ describe('guard on real models', () => {
       decoded.push(text);
       return text;
     };
-    const v = guard(current, worse, base.alphabet, heldOut, replay.eval, DEFAULT_GUARD, null, {
-      kind: 'language model',
-      decode,
-    });
+    const how = { kind: 'language model', decode } as const;
+    const scores: GuardScores = new Map();
+    const v = guard(current, worse, base.alphabet, heldOut, replay.eval, DEFAULT_GUARD, null, how, scores);
     // Both models, both sets: every utterance went through the LM's decoding, which writes only its words.
-    expect(decoded).toHaveLength(2 * (heldOut.items.length + replay.eval.items.length));
+    const perModel = heldOut.items.length + replay.eval.items.length;
+    expect(decoded).toHaveLength(2 * perModel);
     for (const w of decoded.join(' ').split(' ').filter(Boolean)) expect(lm.id(w)).toBeGreaterThanOrEqual(0);
     expect(v.metrics.decoding).toBe('language model');
     expect(v.promoted).toBe(false);
     expect(v.reason).toMatch(/held-back corrections \(decoded with the language model\)/);
+    // A second candidate judged with the same scores: only it is decoded; the current model's scores are reused.
+    const slightly = damaged(0.05);
+    const second = guard(
+      current,
+      slightly,
+      base.alphabet,
+      heldOut,
+      replay.eval,
+      DEFAULT_GUARD,
+      null,
+      how,
+      scores,
+    );
+    expect(decoded).toHaveLength(3 * perModel);
+    expect(second.metrics.user.before).toEqual(v.metrics.user.before);
+    expect(second.metrics.replay!.before).toEqual(v.metrics.replay!.before);
+    expect(scores.size).toBe(3);
     const greedy = guard(current, worse, base.alphabet, heldOut, replay.eval);
     expect(greedy.metrics.decoding).toBe('greedy');
     expect(greedy.reason).not.toMatch(/language model/);
     current.dispose();
     worse.dispose();
+    slightly.dispose();
   });
 });

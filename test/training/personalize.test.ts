@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFolder } from '../../src-main/model/checkpoint.js';
+import { interpolateWeights } from '../../src-main/model/interpolate.js';
 import { judge, replayCeiling } from '../../src-main/training/guard.js';
 import {
   adaptedParameters,
@@ -171,6 +172,61 @@ describe('personalize', () => {
     const lines = logOf(j.workDir).length;
     expect(await personalize(j)).toEqual(first);
     expect(logOf(j.workDir)).toHaveLength(lines);
+  });
+
+  it('steps back towards the current model while the trained one forgets too much general speech', async () => {
+    // The trained model of the first job, judged again with a margin half of what it forgot: the whole
+    // change fails, so smaller shares are tried (training is not repeated: the job folder has its result).
+    const m = first.metrics!.replay!;
+    expect(m.after.wer).toBeGreaterThan(m.before.wer);
+    const margin = (m.after.wer - m.before.wer) / 2;
+    const j = job('back-off', {
+      config: {
+        ...LENIENT,
+        guard: { minUserWerGain: 0, replayMarginRelative: 0, replayMarginWer: margin },
+        backOff: [1, 0.5, 0.2],
+      },
+    });
+    cpSync(job('learn').workDir, j.workDir, { recursive: true });
+    rmSync(join(j.workDir, 'result.json'));
+    const r = await personalize(j);
+    console.log(`back-off: ${r.reason}`);
+    // All of it and half of it forget too much here; a fifth of it is within the margin and still better
+    // for the user, so that is what is promoted.
+    expect(r.status).toBe('promoted');
+    expect(r.training.kept).toBe(0.2);
+    expect(r.training.steps).toBe(first.training.steps);
+    const whole = `${(m.after.wer * 100).toFixed(1).replace(/\.0$/, '')}%`;
+    expect(r.reason).toMatch(
+      new RegExp(
+        `^promoted: .*\\(with 20% of the fine-tuning's change; more of it forgot too much general speech, ` +
+          `replay word errors with 100%: ${whole.replace('.', '\\.')}, 50%: [\\d.]+%\\)$`,
+      ),
+    );
+    // The current model's numbers are the first job's; a smaller share forgets less and gains less.
+    expect(r.metrics!.replay!.before).toEqual(m.before);
+    expect(r.metrics!.user.before).toEqual(first.metrics!.user.before);
+    expect(r.metrics!.replay!.after.wer).toBeLessThan(m.after.wer);
+    expect(r.metrics!.user.after.wer).toBeLessThan(r.metrics!.user.before.wer);
+    expect(r.metrics!.user.after.wer).toBeGreaterThanOrEqual(first.metrics!.user.after.wer);
+    // What is saved is exactly that point between the parent and the trained model.
+    const fifth = interpolateWeights(
+      loadModelFolder(f.baseDir),
+      loadModelFolder(join(j.workDir, 'run', 'best')),
+      0.2,
+    );
+    const saved = loadModelFolder(j.outDir);
+    for (const [name, w] of fifth.weights) expect(saved.weights.get(name), name).toEqual(w);
+    expect(saved.info.training).toMatchObject({ kind: 'personal', kept: 0.2 });
+    expect(saved.info.metrics).toEqual(JSON.parse(JSON.stringify(r.metrics)));
+  }, 120_000);
+
+  it('refuses back-off shares that are not in (0, 1], largest first', async () => {
+    for (const backOff of [[], [0.8, 1], [1, 0], [1.2]]) {
+      await expect(
+        personalize(job('bad-back-off', { config: { ...TINY_PERSONALIZE, backOff } })),
+      ).rejects.toThrow(/needs at least one share of the trained change, each in \(0, 1\], largest first/);
+    }
   });
 
   it('never promotes a model made worse by a reckless learning rate', async () => {

@@ -12,6 +12,7 @@ import { readLibriSpeech } from '../../training/librispeech.js';
 import { loadUtterances } from '../../training/memory-features.js';
 import {
   checkAdaptedLayers,
+  checkBackOff,
   DEFAULT_PERSONALIZE,
   personalize,
   type PersonalizeConfig,
@@ -37,6 +38,7 @@ interface FinetuneOptions {
   anchorDecay: string;
   heldOut: string;
   replayMargin: string;
+  backOff: string;
   backend: string;
   threads: string;
   lexicon: boolean;
@@ -121,6 +123,11 @@ export function registerFinetune(program: Command): void {
       "largest allowed rise of the replay WER over the base model's, as a fraction of it (0.1 = 10%, at least 2 points)",
       String(DEFAULT_PERSONALIZE.guard.replayMarginRelative),
     )
+    .option(
+      '--back-off <shares>',
+      'shares of the trained change tried in turn while the new model forgets too much general speech (1: all of it)',
+      DEFAULT_PERSONALIZE.backOff.join(','),
+    )
     .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
     .option(
       '--threads <n>',
@@ -145,8 +152,16 @@ export function registerFinetune(program: Command): void {
       anchorDecay: nonNegative(o.anchorDecay, 'anchor-decay'),
       holdout: { ...DEFAULT_PERSONALIZE.holdout, heldOutFraction },
       guard: { ...DEFAULT_PERSONALIZE.guard, replayMarginRelative: Number(o.replayMargin) },
+      backOff: o.backOff.split(',').map((x) => (x.trim() === '' ? NaN : Number(x))),
     };
     checkAdaptedLayers({ ...DEFAULT_PERSONALIZE, ...config });
+    try {
+      checkBackOff(config.backOff!);
+    } catch {
+      throw new Error(
+        `--back-off must be shares in (0, 1], largest first, separated by commas; got ${o.backOff}`,
+      );
+    }
     if (!(config.guard!.replayMarginRelative >= 0))
       throw new Error(`--replay-margin must be a number ≥ 0, got ${o.replayMargin}`);
 
