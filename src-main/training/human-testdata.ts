@@ -30,6 +30,22 @@ export function parseSphinxTranscription(text: string): { id: string; text: stri
   return out;
 }
 
+/** Every recording with its transcript: `speaker` is the folder's voice (librivox, cards). */
+export function pocketsphinxTestdataItems(
+  root = POCKETSPHINX_TESTDATA,
+): { speaker: string; index: number; path: string; text: string }[] {
+  return SOURCES.flatMap((s) =>
+    parseSphinxTranscription(readFileSync(join(root, s.folder, s.transcription), 'utf8')).map(
+      (it, index) => ({
+        speaker: s.speaker,
+        index,
+        path: join(root, s.folder, `${it.id}.wav`),
+        text: it.text,
+      }),
+    ),
+  );
+}
+
 /** Copies the recordings into `outDir/<speaker>/1/<speaker>-1-<n>.wav` with `.trans.txt` files. */
 export function importPocketsphinxTestdata(
   outDir: string,

@@ -5,6 +5,7 @@ import { registerEval } from './eval.js';
 import { registerExport } from './export.js';
 import { registerFinetune } from './finetune.js';
 import { registerTestdata } from './testdata.js';
+import { registerImport } from './import.js';
 import { registerInfo } from './info.js';
 import { registerLm } from './lm.js';
 import { registerServe } from './serve.js';
@@ -23,5 +24,6 @@ export function registerCommands(program: Command): void {
   registerExport(program);
   registerFinetune(program);
   registerTestdata(program);
+  registerImport(program);
   registerLm(program);
 }
