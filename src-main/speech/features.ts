@@ -248,6 +248,17 @@ export class StreamingLogMel {
   }
 }
 
+/** Centre frequency in Hz of each mel bin of `melFilterbank`. */
+export function melCentresHz(config: FeatureConfig = DEFAULT_FEATURES): number[] {
+  const hzToMel = (hz: number): number => 2595 * Math.log10(1 + hz / 700);
+  const melToHz = (mel: number): number => 700 * (10 ** (mel / 2595) - 1);
+  const lo = hzToMel(config.fMin);
+  const hi = hzToMel(config.fMax);
+  return Array.from({ length: config.nMels }, (_, m) =>
+    melToHz(lo + ((hi - lo) * (m + 1)) / (config.nMels + 1)),
+  );
+}
+
 /**
  * HTK mel filterbank as torchaudio.functional.melscale_fbanks(n_freqs=nFft/2+1, ..., norm=None, mel_scale='htk')
  * builds it: triangles between mel-spaced points, evaluated at the FFT bin frequencies. [nFreqs, nMels]

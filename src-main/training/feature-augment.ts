@@ -1,8 +1,13 @@
+import { DEFAULT_FEATURES, melCentresHz } from '../speech/features.js';
+
 /**
  * Training-time augmentation on log-mel features: speed and pitch perturbation by resampling the
  * time and frequency axes, then SpecAugment masks. Working on features (not audio) keeps every
  * epoch's perturbation nearly free, so the corpus is decoded once.
  */
+
+/** Log-mel of the high band of 8-11 kHz speech resampled to 16 kHz with SoX (16-bit, dithered). */
+const BAND_FLOOR_LOG = -17;
 
 export interface AugmentConfig {
   /** Speed factors drawn uniformly from this range (time axis resampled by 1/factor). 1 = off. */
@@ -19,6 +24,14 @@ export interface AugmentConfig {
   maxTimeMaskFraction: number;
   /** Frames per second of the features (for timeMasksPerSecond). */
   framesPerSecond: number;
+  /**
+   * Band limiting: a share of utterances is heard as if recorded at a low sample rate (games at 11 kHz,
+   * telephones at 8 kHz), every mel bin above a cut-off drawn from `cutoffHz` set to `floorLog` (the
+   * log-mel of the dither a resampler leaves there), so a muffled recording is not a cue for "real voice".
+   */
+  bandLimit: { probability: number; cutoffHz: [number, number]; floorLog: number };
+  /** Centre frequency of each mel bin in Hz (from the feature config), to find the cut-off bin. */
+  binCentresHz: readonly number[];
 }
 
 export const DEFAULT_AUGMENT: AugmentConfig = {
@@ -30,6 +43,8 @@ export const DEFAULT_AUGMENT: AugmentConfig = {
   timeMaskFrames: 20,
   maxTimeMaskFraction: 0.2,
   framesPerSecond: 100,
+  bandLimit: { probability: 0, cutoffHz: [3800, 5500], floorLog: BAND_FLOOR_LOG },
+  binCentresHz: melCentresHz(DEFAULT_FEATURES),
 };
 
 export type Random = () => number;
@@ -88,6 +103,20 @@ export function specAugment(x: Float32Array, T: number, F: number, cfg: AugmentC
   }
 }
 
+/** Sets every bin centred above `cutoffHz` to `floorLog` in every frame (in place). */
+export function limitBand(
+  x: Float32Array,
+  T: number,
+  F: number,
+  cutoffHz: number,
+  floorLog: number,
+  centresHz: readonly number[],
+): void {
+  const first = centresHz.findIndex((hz) => hz > cutoffHz);
+  if (first < 0) return;
+  for (let t = 0; t < T; t++) x.fill(floorLog, t * F + first, (t + 1) * F);
+}
+
 /** All augmentations for one training utterance. */
 export function augment(
   x: Float32Array,
@@ -100,6 +129,10 @@ export function augment(
   const sped = changeSpeed(x, T, F, u(cfg.speed));
   const warped = warpFrequency(sped.data, sped.frames, F, u(cfg.warp));
   const data = warped === x ? x.slice() : warped;
+  // Drawn before the masks so a run without band limiting draws the same masks as before it existed.
+  const band = cfg.bandLimit.probability > 0 && rand() < cfg.bandLimit.probability;
+  if (band)
+    limitBand(data, sped.frames, F, u(cfg.bandLimit.cutoffHz), cfg.bandLimit.floorLog, cfg.binCentresHz);
   specAugment(data, sped.frames, F, cfg, rand);
   return { data, frames: sped.frames };
 }

@@ -6,9 +6,11 @@ import {
   type AugmentConfig,
   changeSpeed,
   DEFAULT_AUGMENT,
+  limitBand,
   specAugment,
   warpFrequency,
 } from '../../src-main/training/feature-augment.js';
+import { DEFAULT_FEATURES, melCentresHz } from '../../src-main/speech/features.js';
 import { maxAbsDiff, randomFeatures, seeded } from './helpers-tf.js';
 
 /** [T, F] with x[t, f] = t + f / 100: both axes readable from the value. */
@@ -168,5 +170,39 @@ describe('augment', () => {
     expect(r.frames).toBe(50);
     expect(r.data).not.toBe(x);
     expect(maxAbsDiff(r.data, x)).toBe(0);
+  });
+});
+
+describe('limitBand', () => {
+  it('sets every bin above the cut-off to the floor, in every frame, and leaves the rest', () => {
+    const [T, F] = [4, 80];
+    const x = randomFeatures(T, F, 3);
+    const before = x.slice();
+    const centres = melCentresHz(DEFAULT_FEATURES);
+    limitBand(x, T, F, 4000, -17, centres);
+    const first = centres.findIndex((hz) => hz > 4000);
+    expect(first).toBeGreaterThan(50);
+    for (let t = 0; t < T; t++)
+      for (let f = 0; f < F; f++) expect(x[t * F + f]).toBe(f >= first ? -17 : before[t * F + f]);
+  });
+
+  it('is drawn for about the share of utterances asked, and not at all when the share is 0', () => {
+    const [T, F] = [20, 80];
+    const cfg: AugmentConfig = {
+      ...DEFAULT_AUGMENT,
+      speed: [1, 1],
+      warp: [1, 1],
+      freqMasks: 0,
+      timeMasksPerSecond: 0,
+      bandLimit: { probability: 0.3, cutoffHz: [4000, 5000], floorLog: -17 },
+    };
+    const limited = (c: AugmentConfig, seed: number) =>
+      augment(randomFeatures(T, F, seed), T, F, c, seeded(seed)).data[F - 1] === -17;
+    const seeds = Array.from({ length: 400 }, (_, i) => i + 1);
+    const share = seeds.filter((s) => limited(cfg, s)).length / seeds.length;
+    expect(share).toBeGreaterThan(0.22);
+    expect(share).toBeLessThan(0.38);
+    const off = { ...cfg, bandLimit: { ...cfg.bandLimit, probability: 0 } };
+    expect(seeds.some((s) => limited(off, s))).toBe(false);
   });
 });

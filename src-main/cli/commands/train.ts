@@ -10,6 +10,7 @@ import { DEFAULT_TRAIN, train, type TrainEvent } from '../../training/train.js';
 import { defaultTrainingThreads, trainingThreads } from '../../training/shard-workers.js';
 import { DEFAULT_OPTIMIZER } from '../../training/optimizer.js';
 import { type AugmentConfig, DEFAULT_AUGMENT } from '../../training/feature-augment.js';
+import { type MixPart, MixedFeatures } from '../../training/mixed-features.js';
 import { progressBar } from '../progress.js';
 
 /** Split folder names tried, in order, for training and for dev evaluation. */
@@ -39,6 +40,27 @@ async function prepareSplit(
     );
   }
   return FeatureCache.load(cachePath);
+}
+
+/**
+ * `--mix dir:repeat` folders, each prepared into the run's feature cache under a name derived from its
+ * path (so a run resumed with the same mix reuses them).
+ */
+async function prepareMix(specs: readonly string[], runDir: string, jobs: number): Promise<MixPart[]> {
+  const parts: MixPart[] = [];
+  for (const spec of specs) {
+    const m = /^(.*?)(?::(\d+))?$/.exec(spec)!;
+    const dir = resolve(m[1]);
+    const repeat = m[2] === undefined ? 1 : Number(m[2]);
+    if (!existsSync(dir)) throw new Error(`--mix ${spec}: folder ${dir} does not exist`);
+    if (!(repeat >= 1)) throw new Error(`--mix ${spec}: the repeat count must be a whole number ≥ 1`);
+    const name = dir.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+/, '');
+    parts.push({
+      source: await prepareSplit(dir, join(runDir, 'features', `mix-${name}.feats`), `mix ${m[1]}`, jobs),
+      repeat,
+    });
+  }
+  return parts;
 }
 
 /**
@@ -94,6 +116,18 @@ export function registerTrain(program: Command): void {
     )
     .option('--dropout <p>', "dropout while training (default: the model config's); applies on resume too")
     .option('--init <model>', 'start from this model folder (fine-tuning)')
+    .option(
+      '--mix <dir[:repeat]>',
+      'another LibriSpeech-layout folder trained on beside the corpus, each utterance seen `repeat` times an epoch (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--dev <dir>', "dev set that picks the best weights, instead of the corpus's dev split")
+    .option(
+      '--band-limit <p>',
+      'share of training utterances heard as if recorded at 8-11 kHz (nothing above 4-5.5 kHz), so band-limited real voices are not a cue',
+      '0',
+    )
     .option('--seed <n>', 'seed for initialisation and data order', String(DEFAULT_TRAIN.seed))
     .option('--jobs <n>', 'parallel audio decoders for the prepare stage', '2')
     .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
@@ -149,12 +183,16 @@ export function registerTrain(program: Command): void {
         'train',
         num('jobs'),
       );
+      const mix = await prepareMix(o.mix as unknown as string[], runDir, num('jobs'));
       const devCache = await prepareSplit(
-        splitDir(corpus, DEV_SPLITS, 'dev'),
-        join(runDir, 'features', 'dev.feats'),
+        o.dev ? resolve(String(o.dev)) : splitDir(corpus, DEV_SPLITS, 'dev'),
+        join(runDir, 'features', o.dev ? 'dev-set.feats' : 'dev.feats'),
         'dev',
         num('jobs'),
       );
+      const bandLimit = Number(o.bandLimit);
+      if (!(bandLimit >= 0 && bandLimit <= 1))
+        throw new Error(`--band-limit must be a share from 0 to 1, got ${String(o.bandLimit)}`);
       const steps = Math.round(num('steps'));
       const channels = Math.round(num('channels'));
       const bar = o.json ? null : progressBar('training', '| loss {loss} | dev CER {cer}');
@@ -181,7 +219,10 @@ export function registerTrain(program: Command): void {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
       const result = await train(
-        { train: trainCache, dev: devCache },
+        {
+          train: mix.length > 0 ? new MixedFeatures([{ source: trainCache, repeat: 1 }, ...mix]) : trainCache,
+          dev: devCache,
+        },
         {
           runDir,
           acoustic: {
@@ -207,7 +248,7 @@ export function registerTrain(program: Command): void {
             totalSteps: steps,
           },
           batches: { ...DEFAULT_TRAIN.batches, maxFrames: Math.round(num('batchSeconds') * 100) },
-          augment,
+          augment: augment && { ...augment, bandLimit: { ...augment.bandLimit, probability: bandLimit } },
           dropout,
           threads,
         },
