@@ -1,0 +1,200 @@
+// The model definition (mdef): the context-independent (CI) phones, and for every phone (CI and triphone) its
+// transition matrix and the senones of its emitting states. Two encodings exist and both are read here:
+// - text ("0.3" on the first line, counts such as "42 n_base", then one line per phone:
+//   base lc rc wpos attrib tmat state-ids... N), as sphinxtrain writes it;
+// - pocketsphinx's binary "BMDF" (what the Debian en-us model ships): magic, version, a skipped format
+//   description, ten int32 counts, the NUL-terminated CI phone names padded to 4 bytes, the CD lookup tree
+//   (8 bytes a node, skipped), per phone {int32 ssid, int32 tmat, 4 attribute bytes}, then int32 n and n int16
+//   senone ids forming the senone sequences (ssid indexes a sequence of nEmittingStates ids).
+// Only what the phone scorer needs is kept: the CI phones, their states' senones and transition matrices.
+
+import { ByteReader } from './s3-model.js';
+
+export interface ModelDefinition {
+  readonly ciPhones: readonly string[]; // [nCiPhones]
+  readonly filler: readonly boolean[]; // [nCiPhones] noise/silence phones (SIL, +NSN+, ...)
+  /** CI index of SIL, or -1 if the model has none. */
+  readonly silence: number;
+  readonly nEmittingStates: number;
+  readonly nCiSenones: number;
+  readonly nSenones: number;
+  readonly nTmat: number;
+  /** CI phones plus triphones. */
+  readonly nPhones: number;
+  readonly ciSenones: Int32Array; // [nCiPhones, nEmittingStates] senone of each CI phone's emitting states
+  readonly ciTmat: Int32Array; // [nCiPhones]
+}
+
+/** Parses an mdef in either encoding (binary files start with "BMDF" or its byte-swapped "FDMB"). */
+export function parseMdef(bytes: Uint8Array, file: string): ModelDefinition {
+  const magic = new TextDecoder('latin1').decode(bytes.subarray(0, 4));
+  const mdef =
+    magic === 'BMDF' || magic === 'FDMB' ? parseBinaryMdef(bytes, file) : parseTextMdef(bytes, file);
+  checkMdef(mdef, file);
+  return mdef;
+}
+
+function parseBinaryMdef(bytes: Uint8Array, file: string): ModelDefinition {
+  const r = new ByteReader(bytes, file);
+  r.littleEndian = new TextDecoder('latin1').decode(bytes.subarray(0, 4)) === 'BMDF';
+  r.pos = 4;
+  const version = r.int32('the format version');
+  if (version !== 1) r.fail(`binary mdef format version ${version} is not supported (expected 1)`);
+  r.take(r.int32('the description length'), 'the format description');
+  const names = [
+    'nCiPhones',
+    'nPhones',
+    'nEmittingStates',
+    'nCiSenones',
+    'nSenones',
+    'nTmat',
+    'nSseq',
+    'nCtx',
+    'nCdTree',
+  ];
+  const h: Record<string, number> = {};
+  for (const name of names) {
+    h[name] = r.int32(name);
+    if (!(h[name] >= 0 && h[name] < 1 << 24)) r.fail(`implausible ${name}: ${h[name]}`);
+  }
+  const silence = r.int32('the silence phone');
+  if (h.nEmittingStates === 0) r.fail('phones with differing numbers of states are not supported');
+
+  const nameStart = r.pos;
+  const ciPhones: string[] = [];
+  for (let i = 0; i < h.nCiPhones; i++) {
+    const end = bytes.indexOf(0, r.pos);
+    if (end < 0) r.fail(`truncated: CI phone name ${i} has no end`);
+    ciPhones.push(new TextDecoder('latin1').decode(bytes.subarray(r.pos, end)));
+    r.pos = end + 1;
+  }
+  r.pos = nameStart + ((r.pos - nameStart + 3) & ~3);
+  r.take(8 * h.nCdTree, 'the context tree');
+
+  const ssid = new Int32Array(h.nPhones);
+  const tmat = new Int32Array(h.nPhones);
+  const filler: boolean[] = [];
+  for (let p = 0; p < h.nPhones; p++) {
+    ssid[p] = r.int32('a phone entry');
+    tmat[p] = r.int32('a phone entry');
+    const attr = r.take(4, 'a phone entry');
+    if (p < h.nCiPhones) filler.push(attr[0] !== 0);
+  }
+  const nIds = r.int32('the senone sequence size');
+  if (nIds !== h.nSseq * h.nEmittingStates)
+    r.fail(`${nIds} senone ids do not make ${h.nSseq} sequences of ${h.nEmittingStates} states`);
+  r.need(2 * nIds, 'the senone sequences');
+  const ciSenones = new Int32Array(h.nCiPhones * h.nEmittingStates);
+  for (let c = 0; c < h.nCiPhones; c++) {
+    if (!(ssid[c] >= 0 && ssid[c] < h.nSseq))
+      r.fail(`CI phone ${ciPhones[c]} has bad senone sequence ${ssid[c]}`);
+    for (let s = 0; s < h.nEmittingStates; s++) {
+      ciSenones[c * h.nEmittingStates + s] = r.view.getInt16(
+        r.pos + 2 * (ssid[c] * h.nEmittingStates + s),
+        r.littleEndian,
+      );
+    }
+  }
+  r.pos += 2 * nIds;
+  r.end('the senone sequences');
+  return {
+    ciPhones,
+    filler,
+    silence,
+    nEmittingStates: h.nEmittingStates,
+    nCiSenones: h.nCiSenones,
+    nSenones: h.nSenones,
+    nTmat: h.nTmat,
+    nPhones: h.nPhones,
+    ciSenones,
+    ciTmat: tmat.slice(0, h.nCiPhones),
+  };
+}
+
+const TEXT_COUNTS = [
+  'n_base',
+  'n_tri',
+  'n_state_map',
+  'n_tied_state',
+  'n_tied_ci_state',
+  'n_tied_tmat',
+] as const;
+
+function parseTextMdef(bytes: Uint8Array, file: string): ModelDefinition {
+  const lines = new TextDecoder('latin1').decode(bytes).split('\n');
+  let i = 0;
+  const fail = (why: string): never => {
+    throw new Error(`${file}:${i + 1}: ${why}`);
+  };
+  const next = (what: string): string[] => {
+    for (; i < lines.length; i++) {
+      const t = lines[i].trim();
+      if (t !== '' && !t.startsWith('#')) return t.split(/\s+/);
+    }
+    return fail(`truncated: expected ${what}`);
+  };
+  if (next('the version').join(' ') !== '0.3') fail('not an mdef: expected "0.3" (text) or "BMDF" (binary)');
+  i++;
+  const n: Record<string, number> = {};
+  for (const key of TEXT_COUNTS) {
+    const [value, name] = next(`"<count> ${key}"`);
+    if (name !== key || !/^\d+$/.test(value)) fail(`expected "<count> ${key}"`);
+    n[key] = Number(value);
+    i++;
+  }
+  const nPhones = n.n_base + n.n_tri;
+  const nStates = nPhones > 0 ? n.n_state_map / nPhones - 1 : 0;
+  if (!(Number.isInteger(nStates) && nStates > 0))
+    fail(`n_state_map ${n.n_state_map} is not a whole number of states a phone`);
+  const ciPhones: string[] = [];
+  const filler: boolean[] = [];
+  const ciSenones = new Int32Array(n.n_base * nStates);
+  const ciTmat = new Int32Array(n.n_base);
+  for (let p = 0; p < nPhones; p++, i++) {
+    const t = next(`phone ${p + 1} of ${nPhones}`);
+    if (t.length !== 6 + nStates + 1) fail(`expected base lc rc wpos attrib tmat, ${nStates} states and N`);
+    const ids = t.slice(6, 6 + nStates).map(Number);
+    if (ids.some((s) => !(Number.isInteger(s) && s >= 0 && s < n.n_tied_state)))
+      fail('senone id out of range');
+    const tm = Number(t[5]);
+    if (!(Number.isInteger(tm) && tm >= 0 && tm < n.n_tied_tmat))
+      fail(`transition matrix "${t[5]}" out of range`);
+    if (p >= n.n_base) continue;
+    if (t[1] !== '-' || t[2] !== '-' || t[3] !== '-')
+      fail('the first n_base phones must be CI phones (lc rc wpos "-")');
+    ciPhones.push(t[0]);
+    filler.push(t[4] === 'filler');
+    ciTmat[p] = tm;
+    ciSenones.set(ids, p * nStates);
+  }
+  return {
+    ciPhones,
+    filler,
+    silence: ciPhones.indexOf('SIL'),
+    nEmittingStates: nStates,
+    nCiSenones: n.n_tied_ci_state,
+    nSenones: n.n_tied_state,
+    nTmat: n.n_tied_tmat,
+    nPhones,
+    ciSenones,
+    ciTmat,
+  };
+}
+
+function checkMdef(m: ModelDefinition, file: string): void {
+  const problems: string[] = [];
+  if (m.ciPhones.length === 0) problems.push('no CI phones');
+  if (new Set(m.ciPhones).size !== m.ciPhones.length) problems.push('duplicate CI phone names');
+  if (m.silence >= m.ciPhones.length) problems.push(`silence phone ${m.silence} is out of range`);
+  for (let k = 0; k < m.ciSenones.length; k++) {
+    if (!(m.ciSenones[k] >= 0 && m.ciSenones[k] < m.nCiSenones)) {
+      problems.push(
+        `CI phone ${m.ciPhones[Math.floor(k / m.nEmittingStates)]} uses senone ${m.ciSenones[k]}, not a CI senone`,
+      );
+      break;
+    }
+  }
+  if (m.ciTmat.some((t) => t < 0 || t >= m.nTmat))
+    problems.push('a CI phone has an out-of-range transition matrix');
+  if (problems.length > 0) throw new Error(`${file}: ${problems.join('; ')}`);
+}
