@@ -3,7 +3,8 @@
 // running as root; otherwise stops with one error naming exactly what to install. Never skips.
 //
 //   node scripts/system-deps.mjs app    # what the app needs to record and read audio
-//   node scripts/system-deps.mjs test   # plus speech synthesis and a browser for the test suite
+//   node scripts/system-deps.mjs real   # the real speech `attune import` reads, and the pocketsphinx peer
+//   node scripts/system-deps.mjs test   # all of it, plus speech synthesis and a browser for the test suite
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -26,6 +27,19 @@ const PROFILES = {
     'wordnet-base': '/usr/share/wordnet/data.noun',
     'pocketsphinx-testdata': '/usr/share/pocketsphinx/test/data/librivox/transcription',
   },
+  real: {
+    ffmpeg: '/usr/bin/ffmpeg',
+    'asterisk-core-sounds-en': '/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz',
+    'asterisk-core-sounds-en-g722': '/usr/share/asterisk/sounds/en_US_f_Allison/agent-pass.g722',
+    drascula: '/usr/share/scummvm/drascula.dat',
+    'flight-of-the-amazon-queen': '/usr/share/scummvm/flight-of-the-amazon-queen/queen.1c',
+    'beneath-a-steel-sky': '/usr/share/scummvm/beneath-a-steel-sky/sky.dsk',
+    'pocketsphinx-testdata': '/usr/share/pocketsphinx/test/data/librivox/transcription',
+    'pocketsphinx-en-us': '/usr/share/pocketsphinx/model/en-us/en-us/means',
+    'sphinxbase-utils': '/usr/bin/sphinx_fe',
+    'python3-pocketsphinx': null,
+    'python3-numpy': null,
+  },
 };
 
 const profile = process.argv[2] ?? 'app';
@@ -33,7 +47,10 @@ if (!(profile in PROFILES)) {
   console.error(`system-deps: unknown profile "${profile}" (use: ${Object.keys(PROFILES).join(', ')})`);
   process.exit(2);
 }
-const wanted = profile === 'test' ? { ...PROFILES.app, ...PROFILES.test } : PROFILES.app;
+const wanted =
+  profile === 'test'
+    ? { ...PROFILES.app, ...PROFILES.real, ...PROFILES.test }
+    : { ...PROFILES.app, ...(profile === 'real' ? PROFILES.real : {}) };
 
 if (process.platform !== 'linux') {
   // macOS / Windows: only sox is needed at run time (it records and decodes audio there).
