@@ -1,0 +1,289 @@
+// The real-voice A/B: which training data and features make the base model hear people. Each arm trains
+// the same proxy model (same size, steps, batch and seed) with `attune train`, its best weights picked on
+// real-dev; then every arm, the shipped model and Debian's pocketsphinx are scored on the same real sets
+// (per source) and on the synthetic unseen voices, greedy and with the shipped language model. Writes
+// bench/REAL-AB.md; trained runs and scores are kept in runs/ab/ so a stopped run resumes and a finished
+// arm is not trained again.
+//
+//   npx tsx bench/real-ab.ts [--arms a,b] [--steps 3000] [--only-report]
+//
+// Needs the sets first: `attune import --out corpora/real` and `attune corpus --out corpora/synth-5h
+// --hours 5 --seed 1`.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, runJsonChild } from './child.js';
+import { normalizeText } from '../src-main/speech/alphabet.js';
+import { readLibriSpeech } from '../src-main/training/librispeech.js';
+import { hasPocketsphinx, pocketsphinxScores } from './peer-score.js';
+
+export interface AbConfig {
+  /** Synthetic corpus with train/, dev/ and test-unseen/. */
+  synth: string;
+  /** Output of `attune import`: real-train/, real-dev/, real-test/. */
+  real: string;
+  /** Where runs and cached scores go. */
+  runs: string;
+  /** Steps every arm trains for. */
+  steps: number;
+  /** The proxy model and recipe every arm shares. */
+  common: string[];
+}
+
+export const DEFAULT_AB: AbConfig = {
+  synth: 'corpora/synth-5h',
+  real: 'corpora/real',
+  runs: 'runs/ab',
+  steps: 4000,
+  common: [
+    ...['--channels', '128', '--blocks', '10', '--batch-seconds', '32', '--lr', '2e-3', '--warmup', '300'],
+    ...[
+      '--augment',
+      'perturb',
+      '--dropout',
+      '0',
+      '--seed',
+      '1',
+      '--eval-every',
+      '500',
+      '--checkpoint-every',
+      '250',
+    ],
+  ],
+};
+
+/** One arm: what it adds to the shared recipe. */
+interface Arm {
+  name: string;
+  title: string;
+  args: (cfg: AbConfig) => string[];
+}
+
+export const ARMS: Arm[] = [
+  { name: 'a', title: 'synthetic speech only (the recipe so far)', args: () => [] },
+  {
+    name: 'b',
+    title: 'synthetic + real speech, band limiting on 30%',
+    args: (cfg) => ['--mix', join(cfg.real, 'real-train'), '--band-limit', '0.3'],
+  },
+  {
+    name: 'c1',
+    title: "pocketsphinx's phone posteriors alone (42 per frame), synthetic speech",
+    args: () => ['--features', 'phones'],
+  },
+  {
+    name: 'c2',
+    title: "pocketsphinx's phone posteriors beside log-mel, synthetic speech",
+    args: () => ['--features', 'logmel+phones'],
+  },
+  {
+    name: 'd',
+    title: '(b) and (c2): real speech mixed in, phone posteriors beside log-mel',
+    args: (cfg) => [
+      '--mix',
+      join(cfg.real, 'real-train'),
+      '--band-limit',
+      '0.3',
+      '--features',
+      'logmel+phones',
+    ],
+  },
+];
+
+/** The arms run when none are named: those whose options this checkout's `attune train` has. */
+const DEFAULT_ARMS = ['a', 'b'];
+
+/** Whether an arm's run reached this step budget. */
+function isTrained(arm: Arm, cfg: AbConfig): boolean {
+  const done = join(cfg.runs, arm.name, 'done.json');
+  return (
+    existsSync(done) && (JSON.parse(readFileSync(done, 'utf8')) as { steps: number }).steps === cfg.steps
+  );
+}
+
+/** Trains an arm unless its run already reached the step budget. */
+async function trainArm(arm: Arm, cfg: AbConfig): Promise<string> {
+  const run = join(cfg.runs, arm.name);
+  const done = join(run, 'done.json');
+  if (isTrained(arm, cfg)) return join(run, 'best');
+  const args = ['train', '--corpus', cfg.synth, '--dev', join(cfg.real, 'real-dev'), '--run', run];
+  args.push('--steps', String(cfg.steps), ...cfg.common, ...arm.args(cfg), '--json');
+  process.stderr.write(`arm ${arm.name}: attune ${args.join(' ')}\n`);
+  await new Promise<void>((ok, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/main.ts', ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('close', (code) =>
+      code === 0 ? ok() : fail(new Error(`arm ${arm.name}: train exited ${code}`)),
+    );
+  });
+  writeFileSync(done, JSON.stringify({ steps: cfg.steps }) + '\n');
+  return join(run, 'best');
+}
+
+/** Scores of one system on one set. */
+interface Score {
+  wer: number;
+  cer: number;
+  utterances: number;
+}
+
+/** `attune eval` on one set, cached by model, set and decoding. */
+async function attuneScore(cfg: AbConfig, model: string, set: string, lm: boolean): Promise<Score> {
+  return cached(cfg, `${model}|${set}|${lm ? 'lm' : 'greedy'}`, async () => {
+    const args = ['--import', 'tsx', 'src-main/cli/main.ts', 'eval', set, '--model', model, '--json'];
+    const r = await runJsonChild<Score>(process.execPath, [...args, lm ? '--lm' : '--no-lm'], {
+      timeoutMs: 3_600_000,
+    });
+    return { wer: r.wer, cer: r.cer, utterances: r.utterances };
+  });
+}
+
+/** Debian's pocketsphinx on one set, cached. */
+async function peerScore(cfg: AbConfig, set: string): Promise<Score> {
+  return cached(cfg, `pocketsphinx|${set}`, async () => {
+    const r = await pocketsphinxScores(set);
+    return { wer: r.wer, cer: r.cer, utterances: r.utterances };
+  });
+}
+
+function cached<T>(cfg: AbConfig, key: string, compute: () => Promise<T>): Promise<T> {
+  const path = join(cfg.runs, 'scores.json');
+  const all = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, T>) : {};
+  if (key in all) return Promise.resolve(all[key]);
+  return compute().then((v) => {
+    const now = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, T>) : {};
+    mkdirSync(cfg.runs, { recursive: true });
+    writeFileSync(path, JSON.stringify({ ...now, [key]: v }, null, 1) + '\n');
+    return v;
+  });
+}
+
+/** The sets every system is scored on: real-dev and real-test by source, and the synthetic unseen voices. */
+function evalSets(cfg: AbConfig): { label: string; dir: string }[] {
+  const bySource = (split: string) =>
+    readdirSync(join(cfg.real, split))
+      .filter((s) => !s.startsWith('.'))
+      .sort()
+      .map((s) => ({ label: `${split} ${s}`, dir: join(cfg.real, split, s) }));
+  return [
+    ...bySource('real-dev'),
+    ...bySource('real-test'),
+    { label: 'synthetic test-unseen', dir: join(cfg.synth, 'test-unseen') },
+  ];
+}
+
+/** Reference words and characters of a set: the weights that pool per-source rates into one. */
+async function referenceLengths(dir: string): Promise<{ words: number; chars: number }> {
+  const corpus = await readLibriSpeech(dir);
+  const texts = corpus.utterances.map((u) => normalizeText(u.text));
+  return {
+    words: texts.reduce((n, t) => n + t.split(' ').filter(Boolean).length, 0),
+    chars: texts.reduce((n, t) => n + t.length, 0),
+  };
+}
+
+/** A system as a row of the table: its name and how it scores a set (greedy or with the LM). */
+interface System {
+  name: string;
+  score: (dir: string, lm: boolean) => Promise<Score | null>;
+}
+
+const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
+
+/** One table: a row per system, a column per set (WER / CER), plus real-test pooled over its sources. */
+async function table(cfg: AbConfig, systems: System[], lm: boolean): Promise<string[]> {
+  const sets = evalSets(cfg);
+  const lengths = await Promise.all(sets.map((s) => referenceLengths(s.dir)));
+  const header = ['system', ...sets.map((s) => s.label), 'real-test, all sources'];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const sys of systems) {
+    const cells: string[] = [];
+    const pooled = { w: 0, c: 0, W: 0, C: 0 };
+    for (let i = 0; i < sets.length; i++) {
+      const r = await sys.score(sets[i].dir, lm);
+      cells.push(r ? `${pct(r.wer)} / ${pct(r.cer)}` : '–');
+      if (r && sets[i].label.startsWith('real-test')) {
+        pooled.w += r.wer * lengths[i].words;
+        pooled.c += r.cer * lengths[i].chars;
+        pooled.W += lengths[i].words;
+        pooled.C += lengths[i].chars;
+      }
+    }
+    cells.push(pooled.W > 0 ? `${pct(pooled.w / pooled.W)} / ${pct(pooled.c / pooled.C)}` : '–');
+    lines.push(`| ${sys.name} | ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+function parseArgs(argv: string[]): { cfg: AbConfig; arms: Arm[] } {
+  const cfg = { ...DEFAULT_AB };
+  let arms = ARMS.filter((a) => DEFAULT_ARMS.includes(a.name));
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--steps') cfg.steps = Number(argv[++i]);
+    else if (argv[i] === '--arms') {
+      const names = argv[++i].split(',');
+      arms = ARMS.filter((a) => names.includes(a.name));
+      if (arms.length !== names.length)
+        throw new Error(`--arms: known arms are ${ARMS.map((a) => a.name).join(', ')}`);
+    } else throw new Error(`unknown option ${argv[i]} (--arms a,b; --steps N)`);
+  }
+  if (!(Number.isInteger(cfg.steps) && cfg.steps > 0)) throw new Error('--steps must be a whole number > 0');
+  return { cfg, arms };
+}
+
+async function main(): Promise<void> {
+  const { cfg, arms } = parseArgs(process.argv.slice(2));
+  for (const need of [join(cfg.real, 'real-dev'), join(cfg.real, 'real-test'), join(cfg.synth, 'train')])
+    if (!existsSync(need))
+      throw new Error(`${need} is missing: make the sets first (see the top of bench/real-ab.ts)`);
+  for (const arm of arms) await trainArm(arm, cfg);
+  // The table holds every arm trained to this budget, whether this run or an earlier one trained it.
+  const trained: System[] = ARMS.filter((arm) => isTrained(arm, cfg)).map((arm) => ({
+    name: `(${arm.name}) ${arm.title}`,
+    score: (dir, lm) => attuneScore(cfg, join(cfg.runs, arm.name, 'best'), dir, lm),
+  }));
+  const systems: System[] = [
+    { name: 'shipped model (models/base)', score: (dir, lm) => attuneScore(cfg, 'models/base', dir, lm) },
+    ...trained,
+  ];
+  const peer: System[] = hasPocketsphinx()
+    ? [
+        {
+          name: "pocketsphinx (Debian's en-us model, its own LM)",
+          // The peer is the target on real-test; elsewhere it would only cost time (it decodes ~3× real time).
+          score: (dir: string) => (dir.includes('real-test') ? peerScore(cfg, dir) : Promise.resolve(null)),
+        },
+      ]
+    : [];
+  const out = [
+    '# Real voices A/B',
+    '',
+    `Regenerate: \`npx tsx bench/real-ab.ts --arms ${ARMS.filter((a) => isTrained(a, cfg))
+      .map((a) => a.name)
+      .join(',')}\` (${cfg.steps} steps each; a trained arm is not trained again).`,
+    `Every arm: \`attune train --corpus ${cfg.synth} --dev ${cfg.real}/real-dev --steps ${cfg.steps} ${cfg.common.join(' ')}\` plus its own options; best weights by real-dev CER.`,
+    '',
+    'Cells are WER / CER. Real sets are by source; a voice in real-dev or real-test is never trained on.',
+    '',
+    '## Greedy (what the acoustic model alone hears)',
+    '',
+    ...(await table(cfg, systems, false)),
+    '',
+    '## As dictation writes finals (shipped language model; pocketsphinx with its own)',
+    '',
+    ...(await table(cfg, [...systems, ...peer], true)),
+    '',
+    '## Arms',
+    '',
+    ...ARMS.filter((a) => isTrained(a, cfg)).map(
+      (a) => `- (${a.name}) ${a.title}: \`${a.args(cfg).join(' ') || '(nothing added)'}\``,
+    ),
+    '',
+  ];
+  writeFileSync(join(repoRoot, 'bench', 'REAL-AB.md'), out.join('\n'));
+  process.stderr.write('wrote bench/REAL-AB.md\n');
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();
