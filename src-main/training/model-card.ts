@@ -39,6 +39,17 @@ export interface CardInput {
     /** Subsampling strides of the trained model this run started from, when it changed them. */
     restridedFrom?: [number, number];
   };
+  /**
+   * Real speech the model trained on or was measured on (`attune import`'s sources), each with its
+   * credit and licence: the card is where a model's debts are paid.
+   */
+  realSpeech?: {
+    name: string;
+    credit: string;
+    licence: string;
+    trainMinutes: number;
+    heldOutMinutes: number;
+  }[];
   evals: CardEval[];
   /** The word language model the app decodes finals with, as the evaluations with it used it. */
   languageModel?: { name: string; words: number; order: number; beamWidth: number };
@@ -70,6 +81,21 @@ function trainingSentence(c: CardInput): string {
   return `${grown} for ${t.steps} steps on the ${t.backend} backend${wall}; the weights are those of step ${t.bestStep}, the best on the dev set.`;
 }
 
+/** The real-speech sources: what trained the model, what only measured it, and whose they are. */
+function realSpeechLines(sources: NonNullable<CardInput['realSpeech']>): string[] {
+  const trained = sources.reduce((m, s) => m + s.trainMinutes, 0);
+  return [
+    `Real speech (\`attune import\`, split by voice: no voice in the dev or test sets is trained on): ${(trained / 60).toFixed(1)} hours trained on.`,
+    '',
+    '| source | trained on (min) | dev + test only (min) | licence | credit |',
+    '|---|---:|---:|---|---|',
+    ...sources.map(
+      (s) =>
+        `| ${s.name} | ${s.trainMinutes.toFixed(1)} | ${s.heldOutMinutes.toFixed(1)} | ${s.licence} | ${s.credit} |`,
+    ),
+  ];
+}
+
 /** Renders MODEL_CARD.md: what the model is, how to remake it, and how well it does where. */
 export function renderModelCard(c: CardInput): string {
   const a = c.acoustic;
@@ -98,6 +124,7 @@ export function renderModelCard(c: CardInput): string {
   if (c.corpus.heldOutVoices?.length)
     lines.push(`- Held-out voices (the test-unseen set): ${c.corpus.heldOutVoices.join(', ')}.`);
   if (c.corpus.licence) lines.push(`- Text licence: ${c.corpus.licence}`);
+  if (c.realSpeech?.length) lines.push('', ...realSpeechLines(c.realSpeech));
   lines.push(
     '',
     '## How it was made',

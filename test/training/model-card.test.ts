@@ -77,6 +77,32 @@ describe('renderModelCard', () => {
     );
   });
 
+  it('credits every real-speech source with its licence, and says what trained the model and what only measured it', () => {
+    const card = renderModelCard({
+      ...input,
+      realSpeech: [
+        {
+          name: 'allison',
+          credit: 'Allison Smith',
+          licence: 'CC-BY-SA-3.0',
+          trainMinutes: 0,
+          heldOutMinutes: 20.6,
+        },
+        {
+          name: 'queen',
+          credit: 'Flight of the Amazon Queen',
+          licence: 'freeware',
+          trainMinutes: 226.9,
+          heldOutMinutes: 39.1,
+        },
+      ],
+    });
+    expect(card).toContain('3.8 hours trained on');
+    expect(card).toContain('| allison | 0.0 | 20.6 | CC-BY-SA-3.0 | Allison Smith |');
+    expect(card).toContain('| queen | 226.9 | 39.1 | freeware | Flight of the Amazon Queen |');
+    expect(renderModelCard(input)).not.toContain('Real speech');
+  });
+
   it('tabulates accuracy overall and per voice', () => {
     expect(card).toContain('| test-unseen — held-out voices | 2 | 12.5% | 5.0% |');
     expect(card).toContain('| flite-rms (103) | 1 | 25.0% | 10.0% |');

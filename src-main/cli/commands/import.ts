@@ -1,8 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { appRoot } from '../../app-root.js';
-import { DEFAULT_IMPORT, importSource, type SourceReport } from '../../training/real/import.js';
+import {
+  DEFAULT_IMPORT,
+  importedReports,
+  importSource,
+  type SourceReport,
+} from '../../training/real/import.js';
 import { realSources } from '../../training/real/sources.js';
 import { REAL_SPLITS } from '../../training/real/split.js';
 import { progressBar } from '../progress.js';
@@ -72,15 +77,6 @@ export function registerImport(program: Command): void {
         );
       },
     );
-}
-
-/** Every source imported into `out` so far (this run's and earlier ones'), in the order they are known. */
-function importedReports(out: string): SourceReport[] {
-  const order = realSources({ sharedCorpora: '' }).map((s) => s.name);
-  return order
-    .map((name) => join(out, 'sources', `${name}.json`))
-    .filter((p) => existsSync(p))
-    .map((p) => JSON.parse(readFileSync(p, 'utf8')) as SourceReport);
 }
 
 function summary(r: SourceReport): string {

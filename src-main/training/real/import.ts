@@ -2,6 +2,7 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -102,6 +103,18 @@ export async function importSource(
 /** The speaker id of a source's voice: the source's name, then the voice's label unless they are the same. */
 export function speakerFolder(source: string, speaker: string): string {
   return (speaker === source ? source : `${source}${speaker}`).replace(/[^a-z0-9]/g, '');
+}
+
+/** Every source imported into `out` so far, in the order `realSources` knows them (unknown ones last). */
+export function importedReports(out: string): SourceReport[] {
+  const dir = join(out, 'sources');
+  if (!existsSync(dir)) return [];
+  const order = ['allison', 'librivox', 'vctk', 'fsdd', 'drascula', 'queen', 'sky'];
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as SourceReport)
+    .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
 
 /** One `.trans.txt` per speaker folder, lines sorted by utterance id. */
