@@ -5,7 +5,7 @@
 // bench/REAL-AB.md; trained runs and scores are kept in runs/ab/ so a stopped run resumes and a finished
 // arm is not trained again.
 //
-//   npx tsx bench/real-ab.ts [--arms a,b] [--steps 3000] [--only-report]
+//   npx tsx bench/real-ab.ts [--arms a,b] [--steps 4000] [--peer-only]
 //
 // Needs the sets first: `attune import --out corpora/real` and `attune corpus --out corpora/synth-5h
 // --hours 5 --seed 1`.
@@ -217,24 +217,36 @@ async function table(cfg: AbConfig, systems: System[], lm: boolean): Promise<str
   return lines;
 }
 
-function parseArgs(argv: string[]): { cfg: AbConfig; arms: Arm[] } {
+function parseArgs(argv: string[]): { cfg: AbConfig; arms: Arm[]; peerOnly: boolean } {
   const cfg = { ...DEFAULT_AB };
   let arms = ARMS.filter((a) => DEFAULT_ARMS.includes(a.name));
+  let peerOnly = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--steps') cfg.steps = Number(argv[++i]);
+    else if (argv[i] === '--peer-only') peerOnly = true;
     else if (argv[i] === '--arms') {
       const names = argv[++i].split(',');
       arms = ARMS.filter((a) => names.includes(a.name));
       if (arms.length !== names.length)
         throw new Error(`--arms: known arms are ${ARMS.map((a) => a.name).join(', ')}`);
-    } else throw new Error(`unknown option ${argv[i]} (--arms a,b; --steps N)`);
+    } else throw new Error(`unknown option ${argv[i]} (--arms a,b; --steps N; --peer-only)`);
   }
   if (!(Number.isInteger(cfg.steps) && cfg.steps > 0)) throw new Error('--steps must be a whole number > 0');
-  return { cfg, arms };
+  return { cfg, arms, peerOnly };
 }
 
 async function main(): Promise<void> {
-  const { cfg, arms } = parseArgs(process.argv.slice(2));
+  const { cfg, arms, peerOnly } = parseArgs(process.argv.slice(2));
+  if (peerOnly) {
+    // The peer's scores alone (it decodes at ~3× real time: worth running while an arm trains).
+    for (const s of evalSets(cfg).filter((s) => s.label.startsWith('real-test'))) {
+      const r = await peerScore(cfg, s.dir);
+      process.stderr.write(
+        `${s.label}: pocketsphinx WER ${(r.wer * 100).toFixed(1)}%, CER ${(r.cer * 100).toFixed(1)}%\n`,
+      );
+    }
+    return;
+  }
   for (const need of [join(cfg.real, 'real-dev'), join(cfg.real, 'real-test'), join(cfg.synth, 'train')])
     if (!existsSync(need))
       throw new Error(`${need} is missing: make the sets first (see the top of bench/real-ab.ts)`);
