@@ -3,8 +3,8 @@ import type { ModelStream } from '../model/acoustic.js';
 import { outputFrameMs } from '../model/config.js';
 import type { LoadedModel } from '../model/model-io.js';
 import { type DecodedWord, StreamingGreedyDecoder } from '../speech/decode.js';
-import { DEFAULT_ENDPOINT, type EndpointConfig, Endpointer, frameEnergy } from '../speech/endpoint.js';
-import { StreamingLogMel } from '../speech/features.js';
+import { DEFAULT_ENDPOINT, type EndpointConfig, Endpointer } from '../speech/endpoint.js';
+import { frontEndMismatch, StreamingFeatures } from '../speech/front-end.js';
 import { FrameBuffer } from '../speech/frame-buffer.js';
 import {
   DEFAULT_FINAL_DECODER,
@@ -16,7 +16,7 @@ import type { WordLm } from '../speech/word-lm.js';
 
 /**
  * The streaming recogniser: PCM in, text out. Reads like the algorithm:
- *   accept audio → log-mel frames → model stream → greedy decoder → partial text
+ *   accept audio → feature frames (front-end.ts) → model stream → greedy decoder → partial text
  *   → endpoint? → flush the model, final segment (decoded again over the segment's log-probs, with the
  *     personal lexicon when there is one), reset for the next phrase.
  * Times are milliseconds of audio since the recogniser started (the session timeline), so the
@@ -69,7 +69,9 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
   private readonly cfg: RecognizerConfig;
   private model: LoadedModel;
   private pendingModel: LoadedModel | null = null;
-  private features: StreamingLogMel;
+  /** The pending model's front end when its features differ from the current model's. */
+  private pendingFeatures: StreamingFeatures | null = null;
+  private features: StreamingFeatures;
   private stream: ModelStream;
   private decoder: StreamingGreedyDecoder;
   private readonly finalDecoder: FinalDecoder;
@@ -90,7 +92,7 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     this.cfg = { ...DEFAULT_RECOGNIZER, ...config, endpoint: { ...DEFAULT_ENDPOINT, ...config.endpoint } };
     this.model = model;
     this.frameMs = outputFrameMs(model.model.config);
-    this.features = new StreamingLogMel(model.features);
+    this.features = frontEndFor(model);
     this.stream = model.model.createStream();
     this.decoder = new StreamingGreedyDecoder(model.alphabet, { frameMs: this.frameMs });
     this.finalDecoder = new FinalDecoder(this.cfg.final);
@@ -140,6 +142,8 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
    * boundary so a phrase is never decoded by two models; dictation does not stop.
    */
   swapModel(next: LoadedModel): void {
+    this.pendingFeatures =
+      JSON.stringify(next.features) !== JSON.stringify(this.model.features) ? frontEndFor(next) : null;
     this.pendingModel = next;
     if (!this.decoder.hasSpeech && !this.endpointer.inSpeech) this.startSegment();
   }
@@ -158,7 +162,7 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     let from = 0;
     for (let t = 0; t < mel.frames; t++) {
       this.frameClock++;
-      const decision = this.endpointer.accept(frameEnergy(mel.data, t * bins, bins), {
+      const decision = this.endpointer.accept(mel.energy[t], {
         hasText: this.decoder.hasSpeech,
         trailingBlankMs: this.decoder.trailingBlankFrames * this.frameMs,
       });
@@ -255,6 +259,10 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
   private startSegment(): void {
     this.stream.dispose();
     if (this.pendingModel) {
+      // Other features start a fresh front end here, between phrases: the few ms of audio the old one still
+      // held back are dropped.
+      if (this.pendingFeatures) this.features = this.pendingFeatures;
+      this.pendingFeatures = null;
       this.model = this.pendingModel;
       this.pendingModel = null;
       this.frameMs = outputFrameMs(this.model.model.config);
@@ -273,4 +281,11 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
   dispose(): void {
     this.stream.dispose();
   }
+}
+
+/** The streaming front end of a model, refused when its features cannot feed the model. */
+function frontEndFor(m: LoadedModel): StreamingFeatures {
+  const mismatch = frontEndMismatch(m.features, m.model.config.featureBins, m.dir);
+  if (mismatch) throw new Error(`model ${m.dir}: ${mismatch}`);
+  return new StreamingFeatures(m.features, m.dir);
 }

@@ -5,7 +5,8 @@ import { alignTranscript } from '../speech/align.js';
 import { readAudio } from '../speech/audio.js';
 import { beamSearch, DEFAULT_BEAM_SEARCH, LM_BEAM_WIDTH, type LmDecoding } from '../speech/beam-search.js';
 import { type DecodedWord, greedyDecode } from '../speech/decode.js';
-import { logMel, minSamples } from '../speech/features.js';
+import { minSamples } from '../speech/features.js';
+import { computeFeatures } from '../speech/front-end.js';
 
 export interface FileTranscript {
   file: string;
@@ -42,7 +43,7 @@ export async function transcribeFile(
       warnings: [...warnings, 'too short to contain speech'],
     };
   }
-  const feats = logMel(audio.samples, m.features.sampleRate, m.features);
+  const feats = computeFeatures(audio.samples, m.features, m.dir); // [T, F]
   const x = tf.tensor3d(feats.data, [1, feats.frames, feats.bins]); // [1, T, F]
   const { logProbs, lengths } = m.model.logProbs(x, [feats.frames]);
   x.dispose();

@@ -13,6 +13,8 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { type Alphabet, formatTokens, parseTokens } from '../speech/alphabet.js';
 import { DEFAULT_FEATURES, type FeatureConfig } from '../speech/features.js';
+import { frontEndMismatch, resolveFrontEnd, sphinxModelDir } from '../speech/front-end.js';
+import { copySphinxModel, hasSphinxModel, SPHINX_MODEL_FILES } from '../speech/sphinx/load-model.js';
 import { type AcousticConfig, configProblems } from './config.js';
 import { parameterShapes, type FeatureStats } from './acoustic.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
@@ -24,6 +26,12 @@ import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safete
  *   config.json         { format, version, acoustic, features, stats, metrics?, training? }
  *   tokens.txt          output alphabet, one token per line
  *   MODEL_CARD.md       what it is, how it was trained, how well it does
+ *   sphinx/             with phone features only: the sphinx acoustic model they come from (feat.params,
+ *                       mdef, means, variances, sendump or mixture_weights, README), so the folder needs
+ *                       nothing installed; config.json's features.phones.model says "sphinx"
+ *
+ * In memory (ModelFolder.features, LoadedModel.features) features.phones.model is an absolute path; saving
+ * copies that folder in.
  *
  * Folders are written to a temporary sibling and renamed into place, so a crash never leaves a
  * half-written model where a good one was.
@@ -39,6 +47,7 @@ const READABLE_VERSIONS = [1, MODEL_FORMAT_VERSION];
 
 export interface ModelFolder {
   acoustic: AcousticConfig;
+  /** The front end; with phones, phones.model is absolute (resolved against the folder when loaded). */
   features: FeatureConfig;
   stats: FeatureStats;
   alphabet: Alphabet;
@@ -108,7 +117,7 @@ export function saveModelFolder(dir: string, m: ModelFolder): void {
       format: MODEL_FORMAT,
       version: MODEL_FORMAT_VERSION,
       acoustic: m.acoustic,
-      features: { ...m.features },
+      features: m.features.phones ? saveSphinxModel(dir, tmp, m.features) : { ...m.features },
       stats: { mean: [...m.stats.mean], std: [...m.stats.std] },
       info: m.info,
     };
@@ -124,6 +133,61 @@ export function saveModelFolder(dir: string, m: ModelFolder): void {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The folder inside a model folder that holds the sphinx model of its phone features. */
+export const SPHINX_FOLDER = 'sphinx';
+
+/**
+ * Copies the sphinx model of phone features into the folder being written (tmp, to become dir), so the
+ * model folder is self-contained; returns the features as config.json records them.
+ */
+function saveSphinxModel(dir: string, tmp: string, features: FeatureConfig): FeatureConfig {
+  const from = sphinxModelDir(features)!;
+  try {
+    copySphinxModel(from, join(tmp, SPHINX_FOLDER));
+  } catch (err) {
+    throw new ModelFolderError(
+      dir,
+      `cannot save the phone features' sphinx model: ${(err as Error).message}`,
+    );
+  }
+  return { ...features, phones: { ...features.phones!, model: SPHINX_FOLDER } };
+}
+
+/** config.json's features, phones.model resolved against the folder and its sphinx model checked. */
+function readFeatures(dir: string, config: ConfigJson): FeatureConfig {
+  const features: FeatureConfig = { ...DEFAULT_FEATURES, ...(config.features ?? {}) };
+  const F = config.acoustic.featureBins;
+  if (!features.phones) {
+    if (features.nMels !== F)
+      throw new ModelFolderError(
+        dir,
+        `config.json: features.nMels (${features.nMels}) ≠ acoustic.featureBins (${F})`,
+      );
+    return features;
+  }
+  const { model, withLogMel } = features.phones;
+  if (typeof model !== 'string' || model === '' || typeof withLogMel !== 'boolean')
+    throw new ModelFolderError(
+      dir,
+      'config.json: features.phones needs "model" (the sphinx model folder) and "withLogMel" (true or false)',
+    );
+  const resolved = resolveFrontEnd(features, dir);
+  const sphinx = resolved.phones!.model;
+  if (!hasSphinxModel(sphinx))
+    throw new ModelFolderError(
+      dir,
+      `the sphinx model of its phone features, ${sphinx}, is missing or incomplete (needs ${SPHINX_MODEL_FILES})`,
+    );
+  let mismatch: string | null;
+  try {
+    mismatch = frontEndMismatch(resolved, F);
+  } catch (err) {
+    throw new ModelFolderError(dir, `cannot load the sphinx model ${sphinx}: ${(err as Error).message}`);
+  }
+  if (mismatch) throw new ModelFolderError(dir, `config.json: ${mismatch}`);
+  return resolved;
 }
 
 function readText(dir: string, name: string): string {
@@ -165,13 +229,7 @@ export function loadModelFolder(dir: string): ModelFolder {
     config.acoustic = { ...config.acoustic, subsampleStrides: [2, 2] };
   const problems = configProblems(config.acoustic);
   if (problems.length > 0) throw new ModelFolderError(dir, `config.json: ${problems.join('; ')}`);
-  const features: FeatureConfig = { ...DEFAULT_FEATURES, ...(config.features ?? {}) };
-  if (features.nMels !== config.acoustic.featureBins) {
-    throw new ModelFolderError(
-      dir,
-      `config.json: features.nMels (${features.nMels}) ≠ acoustic.featureBins (${config.acoustic.featureBins})`,
-    );
-  }
+  const features = readFeatures(dir, config);
   const F = config.acoustic.featureBins;
   const mean = config.stats?.mean;
   const std = config.stats?.std;

@@ -5,7 +5,7 @@ import { convOutputFrames } from './layers.js';
  * checkpoint always says how to rebuild itself.
  */
 export interface AcousticConfig {
-  /** Log-mel bins per input frame (the feature front end's nMels). */
+  /** Values per input frame: the front end's bins (speech/front-end.ts frontEndBins; 80 log-mel by default). */
   featureBins: number;
   /** Input frame hop in ms (the feature front end's hop). */
   hopMs: number;

@@ -8,6 +8,7 @@ export interface LoadedModel {
   dir: string;
   model: AcousticModel;
   alphabet: Alphabet;
+  /** The front end the model takes (with phones, phones.model is absolute: the folder's sphinx/). */
   features: FeatureConfig;
   info: ModelInfo;
   modelCard?: string;

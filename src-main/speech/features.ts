@@ -32,6 +32,22 @@ export interface FeatureConfig {
   readonly fMax: number;
   /** Mel power is clamped to at least this before the natural log: silence maps to ln(1e-10) ≈ -23.03. */
   readonly logFloor: number;
+  /**
+   * Phone posteriors from a sphinx acoustic model as (part of) the model input (front-end.ts). Absent: log-mel
+   * only, the nMels bins above; every model, cache and config from before phone features is of this kind.
+   */
+  readonly phones?: PhoneFeatureConfig;
+}
+
+/** Phone log-posteriors per frame (sphinx/sphinx-features.ts), beside or instead of log-mel. */
+export interface PhoneFeatureConfig {
+  /**
+   * The sphinx acoustic model folder (feat.params, mdef, means, variances, sendump or mixture_weights):
+   * absolute, or relative to the Attune model folder whose config carries it (saved models say "sphinx").
+   */
+  readonly model: string;
+  /** true: each frame is the nMels log-mel bins, then the phone bins (80 + 42); false: the phone bins alone. */
+  readonly withLogMel: boolean;
 }
 
 export const DEFAULT_FEATURES: Readonly<FeatureConfig> = Object.freeze({

@@ -4,6 +4,10 @@ import { DEFAULT_FEATURES, melCentresHz } from '../speech/features.js';
  * Training-time augmentation on log-mel features: speed and pitch perturbation by resampling the
  * time and frequency axes, then SpecAugment masks. Working on features (not audio) keeps every
  * epoch's perturbation nearly free, so the corpus is decoded once.
+ *
+ * With phone posteriors in the frame (front-end.ts), the frequency-axis operations (warp, band limit,
+ * frequency masks) act on the leading log-mel bins only (`melBins`), none with phones alone: phones have no
+ * frequency axis. Speed perturbation and time masks cover every bin, so the two parts stay in step.
  */
 
 /** Log-mel of the high band of 8-11 kHz speech resampled to 16 kHz with SoX (16-bit, dithered). */
@@ -69,41 +73,73 @@ export function changeSpeed(
   return { data: out, frames: Tn };
 }
 
-/** Warps the mel axis of every frame by `factor` (>1 raises formants), in place on a copy. */
-export function warpFrequency(x: Float32Array, T: number, F: number, factor: number): Float32Array {
-  if (factor === 1) return x;
-  const out = new Float32Array(x.length);
-  for (let f = 0; f < F; f++) {
-    const src = Math.min(F - 1, f / factor);
+/**
+ * Warps the mel axis (bins 0..melBins-1) of every frame by `factor` (>1 raises formants) into a copy; bins
+ * past melBins are copied as they are. [T, F]
+ */
+export function warpFrequency(
+  x: Float32Array,
+  T: number,
+  F: number,
+  factor: number,
+  melBins = F,
+): Float32Array {
+  if (factor === 1 || melBins === 0) return x;
+  const out = melBins < F ? x.slice() : new Float32Array(x.length);
+  for (let f = 0; f < melBins; f++) {
+    const src = Math.min(melBins - 1, f / factor);
     const i0 = Math.floor(src);
-    const i1 = Math.min(F - 1, i0 + 1);
+    const i1 = Math.min(melBins - 1, i0 + 1);
     const w = src - i0;
     for (let t = 0; t < T; t++) out[t * F + f] = (1 - w) * x[t * F + i0] + w * x[t * F + i1];
   }
   return out;
 }
 
-/** SpecAugment: frequency and time masks set to the utterance mean (in place). */
-export function specAugment(x: Float32Array, T: number, F: number, cfg: AugmentConfig, rand: Random): void {
-  let mean = 0;
-  for (let i = 0; i < x.length; i++) mean += x[i];
-  mean /= Math.max(1, x.length);
-  for (let m = 0; m < cfg.freqMasks; m++) {
+/** Mean of bins lo..hi-1 over all T frames of [T, F]. */
+function binMean(x: Float32Array, T: number, F: number, lo: number, hi: number): number {
+  let sum = 0;
+  if (lo === 0 && hi === F) for (let i = 0; i < x.length; i++) sum += x[i];
+  else for (let t = 0; t < T; t++) for (let f = lo; f < hi; f++) sum += x[t * F + f];
+  return sum / Math.max(1, lo === 0 && hi === F ? x.length : T * (hi - lo));
+}
+
+/**
+ * SpecAugment (in place): frequency masks within the mel bins (0..melBins-1), set to their utterance mean;
+ * time masks across every bin, the mel bins set to their mean and the others (phones) to theirs.
+ */
+export function specAugment(
+  x: Float32Array,
+  T: number,
+  F: number,
+  cfg: AugmentConfig,
+  rand: Random,
+  melBins = F,
+): void {
+  const mean = binMean(x, T, F, 0, melBins);
+  const restMean = melBins < F ? binMean(x, T, F, melBins, F) : 0;
+  for (let m = 0; melBins > 0 && m < cfg.freqMasks; m++) {
     const w = Math.floor(rand() * (cfg.freqMaskBins + 1));
-    const f0 = Math.floor(rand() * Math.max(1, F - w));
-    for (let t = 0; t < T; t++) x.fill(mean, t * F + f0, t * F + f0 + w);
+    const f0 = Math.floor(rand() * Math.max(1, melBins - w));
+    const f1 = melBins < F ? Math.min(f0 + w, melBins) : f0 + w;
+    for (let t = 0; t < T; t++) x.fill(mean, t * F + f0, t * F + f1);
   }
   const masks = Math.round((T / cfg.framesPerSecond) * cfg.timeMasksPerSecond);
   let budget = Math.floor(T * cfg.maxTimeMaskFraction);
   for (let m = 0; m < masks && budget > 0; m++) {
     const w = Math.min(budget, Math.floor(rand() * (cfg.timeMaskFrames + 1)));
     const t0 = Math.floor(rand() * Math.max(1, T - w));
-    x.fill(mean, t0 * F, (t0 + w) * F);
+    if (melBins === F) x.fill(mean, t0 * F, (t0 + w) * F);
+    else
+      for (let t = t0; t < t0 + w; t++) {
+        x.fill(mean, t * F, t * F + melBins);
+        x.fill(restMean, t * F + melBins, (t + 1) * F);
+      }
     budget -= w;
   }
 }
 
-/** Sets every bin centred above `cutoffHz` to `floorLog` in every frame (in place). */
+/** Sets every mel bin (of 0..melBins-1) centred above `cutoffHz` to `floorLog` in every frame (in place). */
 export function limitBand(
   x: Float32Array,
   T: number,
@@ -111,28 +147,35 @@ export function limitBand(
   cutoffHz: number,
   floorLog: number,
   centresHz: readonly number[],
+  melBins = F,
 ): void {
   const first = centresHz.findIndex((hz) => hz > cutoffHz);
-  if (first < 0) return;
-  for (let t = 0; t < T; t++) x.fill(floorLog, t * F + first, (t + 1) * F);
+  if (first < 0 || first >= melBins) return;
+  for (let t = 0; t < T; t++) x.fill(floorLog, t * F + first, t * F + melBins);
 }
 
-/** All augmentations for one training utterance. */
+/**
+ * All augmentations for one training utterance, [T, F] → [T', F]. melBins: the leading log-mel bins of each
+ * frame (front-end.ts logMelBins), all of them by default; the frequency-axis operations touch only those.
+ */
 export function augment(
   x: Float32Array,
   T: number,
   F: number,
   cfg: AugmentConfig,
   rand: Random,
+  melBins = F,
 ): { data: Float32Array; frames: number } {
   const u = (r: [number, number]) => r[0] + rand() * (r[1] - r[0]);
   const sped = changeSpeed(x, T, F, u(cfg.speed));
-  const warped = warpFrequency(sped.data, sped.frames, F, u(cfg.warp));
+  const warped = warpFrequency(sped.data, sped.frames, F, u(cfg.warp), melBins);
   const data = warped === x ? x.slice() : warped;
   // Drawn before the masks so a run without band limiting draws the same masks as before it existed.
   const band = cfg.bandLimit.probability > 0 && rand() < cfg.bandLimit.probability;
-  if (band)
-    limitBand(data, sped.frames, F, u(cfg.bandLimit.cutoffHz), cfg.bandLimit.floorLog, cfg.binCentresHz);
-  specAugment(data, sped.frames, F, cfg, rand);
+  if (band) {
+    const cutoffHz = u(cfg.bandLimit.cutoffHz);
+    limitBand(data, sped.frames, F, cutoffHz, cfg.bandLimit.floorLog, cfg.binCentresHz, melBins);
+  }
+  specAugment(data, sped.frames, F, cfg, rand, melBins);
   return { data, frames: sped.frames };
 }

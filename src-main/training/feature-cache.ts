@@ -14,15 +14,16 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { AUDIO_READER_VERSION } from '../speech/audio.js';
 import { type FeatureConfig } from '../speech/features.js';
+import { frontEndBins } from '../speech/front-end.js';
 
 /**
- * Log-mel features of a whole corpus split in one file, computed once by the prepare stage and
+ * Features (front-end.ts) of a whole corpus split in one file, computed once by the prepare stage and
  * read by every training epoch. Values are stored as int16 at 1/1000 resolution (log-mel lies in
- * about [-23, 15]; 0.001 is far below what the model can resolve), half the size of float32, so a
- * 25-hour corpus fits in ~1.5 GB of memory.
+ * about [-23, 15], phone log-posteriors in [-30, 0]; 0.001 is far below what the model can resolve),
+ * half the size of float32, so a 25-hour corpus of log-mel fits in ~1.5 GB of memory.
  *
  * File: "ATTFEAT1", u32 header length, JSON header
- * { features, items: [{ id, speaker, text, frames, offset }], skipped: [{ id, reason }], audioReader },
+ * { features, bins, items: [{ id, speaker, text, frames, offset }], skipped: [{ id, reason }], audioReader },
  * then int16 little-endian values; item i's frames start at byte (dataStart + 2·offset).
  */
 
@@ -41,6 +42,8 @@ export interface CachedUtterance {
 
 export interface FeatureCacheHeader {
   features: FeatureConfig;
+  /** Values per frame (absent in caches from before phone features, which hold features.nMels). */
+  bins?: number;
   items: CachedUtterance[];
   /** Utterances the prepare stage could not use, with why, so a rerun need not retry them. */
   skipped?: { id: string; reason: string }[];
@@ -61,7 +64,7 @@ export class FeatureCache {
   }
 
   get bins(): number {
-    return this.header.features.nMels;
+    return this.header.bins ?? this.header.features.nMels;
   }
 
   /** Total audio frames in the cache. */
@@ -111,10 +114,8 @@ export class FeatureCache {
       }
       const dataStart = 12 + hl;
       const values = Math.floor((size - dataStart) / 2);
-      const need = header.items.reduce(
-        (m, it) => Math.max(m, it.offset + it.frames * header.features.nMels),
-        0,
-      );
+      const bins = header.bins ?? header.features.nMels;
+      const need = header.items.reduce((m, it) => Math.max(m, it.offset + it.frames * bins), 0);
       if (values < need) throw new Error(`${path}: truncated data (${values} values, index needs ${need})`);
       return new FeatureCache(header, path, fd, dataStart);
     } catch (err) {
@@ -135,9 +136,11 @@ export class FeatureCacheWriter {
   private readonly dataPath: string;
   private dataFd: number | null;
 
+  /** bins: values per frame, frontEndBins(features) unless given (features whose sphinx folder is relative). */
   constructor(
     private readonly path: string,
     private readonly features: FeatureConfig,
+    private readonly bins: number = frontEndBins(features),
   ) {
     mkdirSync(dirname(path), { recursive: true });
     removeLeftovers(path);
@@ -147,8 +150,7 @@ export class FeatureCacheWriter {
 
   add(item: Omit<CachedUtterance, 'offset'>, data: Float32Array): void {
     if (this.dataFd === null) throw new Error(`feature cache ${this.path} is already finished`);
-    if (data.length !== item.frames * this.features.nMels)
-      throw new Error(`cache item ${item.id}: wrong feature size`);
+    if (data.length !== item.frames * this.bins) throw new Error(`cache item ${item.id}: wrong feature size`);
     const q = new Int16Array(data.length);
     for (let k = 0; k < data.length; k++)
       q[k] = Math.max(-32767, Math.min(32767, Math.round(data[k] * SCALE)));
@@ -165,6 +167,7 @@ export class FeatureCacheWriter {
     const header = Buffer.from(
       JSON.stringify({
         features: this.features,
+        bins: this.bins,
         items: this.items,
         skipped,
         audioReader: AUDIO_READER_VERSION,

@@ -1,10 +1,11 @@
 import { readAudio } from '../speech/audio.js';
-import { DEFAULT_FEATURES, type FeatureConfig, logMel, minSamples } from '../speech/features.js';
+import { DEFAULT_FEATURES, type FeatureConfig, minSamples } from '../speech/features.js';
+import { computeFeatures, frontEndBins } from '../speech/front-end.js';
 import type { FeatureCache } from './feature-cache.js';
 import type { SourceUtterance } from './prepare.js';
 import type { FeatureSource } from './train.js';
 
-/** One utterance held in memory with its log-mel features. */
+/** One utterance held in memory with its features (front-end.ts). */
 export interface MemoryUtterance {
   id: string;
   speaker: string;
@@ -84,11 +85,11 @@ export async function loadUtterances(
     try {
       const audio = await readAudio(u.audioPath, { sampleRate: features.sampleRate });
       if (audio.samples.length < minSamples(features)) throw new Error(`${u.audioPath}: too short`);
-      const m = logMel(audio.samples, features.sampleRate, features);
+      const m = computeFeatures(audio.samples, features);
       items.push({ id: u.id, speaker: u.speaker, text: u.text, frames: m.frames, data: m.data });
     } catch (err) {
       skipped.push({ id: u.id, reason: (err as Error).message });
     }
   }
-  return { set: new MemoryFeatures(features.nMels, items), skipped };
+  return { set: new MemoryFeatures(frontEndBins(features), items), skipped };
 }

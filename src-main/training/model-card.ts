@@ -1,3 +1,4 @@
+import type { FrontEndKind } from '../speech/front-end.js';
 import type { AcousticConfig } from '../model/config.js';
 import { lookAheadMs, outputFrameMs } from '../model/config.js';
 
@@ -17,6 +18,8 @@ export interface CardInput {
   title: string;
   summary: string;
   acoustic: AcousticConfig;
+  /** The model's input features (default log-mel). */
+  frontEnd?: FrontEndKind;
   parameters: number;
   weightsBytes: number;
   /** Commands that reproduce the model, in order. */
@@ -81,6 +84,14 @@ function trainingSentence(c: CardInput): string {
   return `${grown} for ${t.steps} steps on the ${t.backend} backend${wall}; the weights are those of step ${t.bestStep}, the best on the dev set.`;
 }
 
+/** What the model hears, in words: the feature kinds of front-end.ts. */
+function inputDescription(kind: FrontEndKind, a: AcousticConfig): string {
+  const phones = "pocketsphinx-en-us's phone posteriors (its context-independent senones' Gaussians)";
+  if (kind === 'logmel') return `log-mel (${a.featureBins} bins, ${a.hopMs} ms hop)`;
+  if (kind === 'phones') return `${phones}, ${a.featureBins} per ${a.hopMs} ms frame`;
+  return `log-mel beside ${phones}, ${a.featureBins} values per ${a.hopMs} ms frame`;
+}
+
 /** The real-speech sources: what trained the model, what only measured it, and whose they are. */
 function realSpeechLines(sources: NonNullable<CardInput['realSpeech']>): string[] {
   const trained = sources.reduce((m, s) => m + s.trainMinutes, 0);
@@ -106,7 +117,7 @@ export function renderModelCard(c: CardInput): string {
     '',
     '## Model',
     '',
-    `- Streaming CTC character model: log-mel (${a.featureBins} bins, ${a.hopMs} ms hop) → 2 subsampling convolutions (strides ${a.subsampleStrides.join(', ')}) → ${a.blocks} depthwise-separable residual blocks (${a.channels} channels, kernel ${a.kernel}, layer norm) → ${a.vocabSize} classes.`,
+    `- Streaming CTC character model: ${inputDescription(c.frontEnd ?? 'logmel', a)} → 2 subsampling convolutions (strides ${a.subsampleStrides.join(', ')}) → ${a.blocks} depthwise-separable residual blocks (${a.channels} channels, kernel ${a.kernel}, layer norm) → ${a.vocabSize} classes.`,
     `- ${c.parameters.toLocaleString('en')} parameters, ${(c.weightsBytes / 1e6).toFixed(1)} MB of float32 weights (safetensors).`,
     `- Output frame ${outputFrameMs(a)} ms; look-ahead ${lookAheadMs(a)} ms (the only delay the model adds when streaming).`,
     c.languageModel

@@ -7,6 +7,7 @@ import type { AcousticModel } from '../model/acoustic.js';
 import type { Alphabet } from '../speech/alphabet.js';
 import { beamSearch, DEFAULT_BEAM_SEARCH, LM_BEAM_WIDTH, type LmDecoding } from '../speech/beam-search.js';
 import { vocabularyTrie, WordLm } from '../speech/word-lm.js';
+import { frontEndBins } from '../speech/front-end.js';
 import { seededRandom, type BatchConfig } from './batches.js';
 import { type AugmentConfig, DEFAULT_AUGMENT } from './feature-augment.js';
 import {
@@ -337,7 +338,7 @@ export async function personalize(
     evalEvery: cfg.replayEvalEvery,
   });
   if (warning) warnings.push(warning);
-  let replayTrain = new MemoryFeatures(parent.features.nMels, []);
+  let replayTrain = new MemoryFeatures(frontEndBins(parent.features), []);
   if (replay) {
     // A seeded choice, so a resumed run trains on the same mixture.
     const want = Math.min(

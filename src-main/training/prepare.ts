@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { AUDIO_READER_VERSION, readAudio } from '../speech/audio.js';
-import { DEFAULT_FEATURES, type FeatureConfig, logMel, minSamples } from '../speech/features.js';
+import { DEFAULT_FEATURES, type FeatureConfig, minSamples } from '../speech/features.js';
+import { computeFeatures } from '../speech/front-end.js';
 import { FeatureCache, FeatureCacheWriter } from './feature-cache.js';
 
 /** What the prepare stage needs of an utterance (the corpus reader gives this). */
@@ -32,8 +33,9 @@ export interface PrepareReport {
 }
 
 /**
- * Computes log-mel features for every utterance and writes them to one cache file. Idempotent: an
- * existing complete cache with the same utterance ids is reused, so the stage can be rerun freely.
+ * Computes features (front-end.ts) for every utterance and writes them to one cache file. Idempotent: an
+ * existing complete cache of the same utterances and the same FeatureConfig (so log-mel and phone features
+ * never mix) is reused, so the stage can be rerun freely.
  * Unreadable or too-short audio is skipped and reported, not fatal: one bad file in a user's
  * folder should not stop training.
  */
@@ -94,7 +96,7 @@ export async function prepareFeatures(
         const audio = await readAudio(u.audioPath, { sampleRate: cfg.features.sampleRate });
         if (audio.samples.length < minSamples(cfg.features))
           throw new Error('too short for one feature frame');
-        const m = logMel(audio.samples, cfg.features.sampleRate, cfg.features);
+        const m = computeFeatures(audio.samples, cfg.features);
         pending.set(i, { frames: m.frames, data: m.data });
         audioSeconds += audio.samples.length / cfg.features.sampleRate;
       } catch (err) {

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAudio } from '../speech/audio.js';
-import { DEFAULT_FEATURES, type FeatureConfig, logMel, minSamples } from '../speech/features.js';
+import { DEFAULT_FEATURES, type FeatureConfig, minSamples } from '../speech/features.js';
+import { computeFeatures, frontEndBins, relativeFrontEnd, sameFeatures } from '../speech/front-end.js';
 import { mulberry32 } from '../speech/prng.js';
 import { FeatureCache, FeatureCacheWriter } from './feature-cache.js';
 import { readLibriSpeech } from './librispeech.js';
@@ -74,7 +75,9 @@ export function loadReplay(
     };
   const cache = FeatureCache.load(path);
   try {
-    if (JSON.stringify(cache.header.features) !== JSON.stringify(features))
+    // The set records a sphinx model folder inside the model folder relative to it, so both can move; a
+    // personal model's own copy of its base model's sphinx model gives the same features.
+    if (!sameFeatures(cache.header.features, features, modelDir))
       return {
         replay: null,
         warning: `${path} was made with other feature settings than the model's: not used`,
@@ -122,12 +125,13 @@ export async function buildReplaySet(
     }
     return q;
   });
-  const bytesPerFrame = cfg.features.nMels * 2;
+  const bins = frontEndBins(cfg.features);
+  const bytesPerFrame = bins * 2;
   // The header holds each item's id, speaker, text and offset as JSON: count ~200 bytes an item.
   const headerBytesPerItem = 200;
   mkdirSync(join(modelDir, REPLAY_FOLDER), { recursive: true });
   const path = replayPath(modelDir);
-  const writer = new FeatureCacheWriter(path, cfg.features);
+  const writer = new FeatureCacheWriter(path, relativeFrontEnd(cfg.features, modelDir), bins);
   let bytes = 0;
   let frames = 0;
   let count = 0;
@@ -145,7 +149,7 @@ export async function buildReplaySet(
           continue; // an unreadable file: the next one of the speaker will do
         }
         if (audio.durationSec > cfg.maxSeconds || audio.samples.length < minSamples(cfg.features)) continue;
-        const m = logMel(audio.samples, cfg.features.sampleRate, cfg.features);
+        const m = computeFeatures(audio.samples, cfg.features);
         const cost = m.frames * bytesPerFrame + headerBytesPerItem;
         if (bytes + cost > cfg.maxBytes) {
           full = true;

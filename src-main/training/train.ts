@@ -18,6 +18,8 @@ import { type AcousticConfig, DEFAULT_ACOUSTIC, lookAheadMs, outputFrames } from
 import { loadModelFolder, type ModelInfo, saveModelFolder } from '../model/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../model/safetensors.js';
 import { type Alphabet, encode, englishAlphabet, normalizeText } from '../speech/alphabet.js';
+import { DEFAULT_FEATURES, type FeatureConfig } from '../speech/features.js';
+import { frontEndMismatch, logMelBins } from '../speech/front-end.js';
 import { CtcWorkspace } from '../speech/ctc.js';
 import { type AugmentConfig, augment, DEFAULT_AUGMENT } from './feature-augment.js';
 import { type BatchConfig, DEFAULT_BATCHES, epochOrder, makeBatches, seededRandom } from './batches.js';
@@ -27,6 +29,7 @@ import { AdamW, DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer.js';
 import { batchGradients } from './batch-gradients.js';
 import { type Shard, shardRanges } from './shard-gradients.js';
 import { ShardWorkers, trainingThreads } from './shard-workers.js';
+import { keepModelFeatures } from './run-features.js';
 
 /**
  * The training loop shared by base-model training and personal fine-tuning. Phases per step:
@@ -39,6 +42,12 @@ export interface TrainConfig {
   runDir: string;
   /** Model shape for a fresh run (ignored when starting from `initFrom` or resuming). */
   acoustic: AcousticConfig;
+  /**
+   * The front end the training data was computed with (speech/front-end.ts), saved with every model the
+   * run writes. A fresh run's model takes these (acoustic.featureBins must match); a run from `initFrom` or
+   * resumed keeps its model's and refuses others (run-features.ts keepModelFeatures). Default: log-mel.
+   */
+  features: FeatureConfig;
   /** Start from this model folder's weights instead of random ones (fine-tuning). */
   initFrom?: string;
   /**
@@ -87,6 +96,7 @@ export interface TrainConfig {
 export const DEFAULT_TRAIN: TrainConfig = {
   runDir: 'runs/base',
   acoustic: DEFAULT_ACOUSTIC,
+  features: DEFAULT_FEATURES,
   optimizer: DEFAULT_OPTIMIZER,
   batches: DEFAULT_BATCHES,
   augment: DEFAULT_AUGMENT,
@@ -221,8 +231,14 @@ export async function train(
     renameSync(`${ckptDir}.old`, ckptDir);
   const resumed = existsSync(join(ckptDir, 'model', 'config.json'));
   let info: ModelInfo = {};
+  let features: FeatureConfig;
   if (resumed) {
     const folder = loadModelFolder(join(ckptDir, 'model'));
+    features = keepModelFeatures(
+      folder.features,
+      config.features,
+      `the run's model ${join(ckptDir, 'model')}`,
+    );
     alphabet = folder.alphabet;
     model = loadCheckpointModel(folder);
     // Everything the run recorded carries on, except the date: each model it writes is stamped anew.
@@ -239,6 +255,7 @@ export async function train(
   } else {
     if (cfg.initFrom) {
       let folder = loadModelFolder(cfg.initFrom);
+      features = keepModelFeatures(folder.features, config.features, cfg.initFrom);
       info = { parent: cfg.initFrom };
       if (cfg.deepenTo !== undefined && cfg.deepenTo !== folder.acoustic.blocks) {
         info.training = { deepenedFrom: folder.acoustic.blocks };
@@ -256,6 +273,9 @@ export async function train(
       alphabet = folder.alphabet;
       model = loadCheckpointModel(folder);
     } else {
+      features = cfg.features;
+      const mismatch = frontEndMismatch(features, cfg.acoustic.featureBins);
+      if (mismatch) throw new Error(`cannot train: ${mismatch}`);
       model = new AcousticModel(cfg.acoustic, undefined, featureStats(data.train));
     }
     const { trainable: _t, ...plain } = cfg;
@@ -266,11 +286,21 @@ export async function train(
       bestCer: Infinity,
       bestStep: 0,
       evalsSinceBest: 0,
-      config: plain,
+      config: { ...plain, features },
     };
   }
   if (cfg.dropout !== undefined) model.config.dropout = cfg.dropout;
   const F = model.config.featureBins;
+  for (const [name, source] of [
+    ['training', data.train],
+    ['dev', data.dev],
+  ] as const)
+    if (source.bins !== F)
+      throw new Error(
+        `the ${name} features have ${source.bins} values per frame, the model takes ${F}: compute them with the model's front end`,
+      );
+  // Frequency-axis augmentation touches only log-mel bins (all of them without phones).
+  const melBins = features.phones ? logMelBins(features) : F;
   const trainable = [...model.params.keys()].filter((n) => !cfg.trainable || cfg.trainable(n));
   const vars = trainable.map((n) => model.params.get(n)!);
   // The weights anchorDecay pulls towards are the run's starting ones; a resumed run restored them above.
@@ -306,7 +336,12 @@ export async function train(
     mkdirSync(tmp, { recursive: true });
     saveModelFolder(
       join(tmp, 'model'),
-      checkpointFromModel(model, alphabet, { ...info, training: { ...info.training, step: state.step } }),
+      checkpointFromModel(
+        model,
+        alphabet,
+        { ...info, training: { ...info.training, step: state.step } },
+        features,
+      ),
     );
     const o = opt.state();
     writeFileSync(join(tmp, 'optimizer.safetensors'), encodeSafetensors(o.tensors));
@@ -328,11 +363,16 @@ export async function train(
       state.evalsSinceBest = 0;
       saveModelFolder(
         join(cfg.runDir, 'best'),
-        checkpointFromModel(model, alphabet, {
-          ...info,
-          training: { ...info.training, step: state.step },
-          metrics: { dev: { wer: lastEval.wer, cer: lastEval.cer } },
-        }),
+        checkpointFromModel(
+          model,
+          alphabet,
+          {
+            ...info,
+            training: { ...info.training, step: state.step },
+            metrics: { dev: { wer: lastEval.wer, cer: lastEval.cer } },
+          },
+          features,
+        ),
       );
     } else state.evalsSinceBest++;
     log({ type: 'eval', step: state.step, wer: lastEval.wer, cer: lastEval.cer, best });
@@ -374,7 +414,7 @@ export async function train(
       const feats = idx.map((i) => {
         const x = data.train.features(i);
         const T = data.train.items[i].frames;
-        return cfg.augment ? augment(x, T, F, cfg.augment, rand) : { data: x, frames: T };
+        return cfg.augment ? augment(x, T, F, cfg.augment, rand, melBins) : { data: x, frames: T };
       });
       const lengths = feats.map((f) => f.frames);
       const batchTargets = idx.map((i) => targets[i]);

@@ -1,10 +1,12 @@
 // `attune train` end to end on a tiny espeak-ng corpus in LibriSpeech layout: the prepare stage, JSON
 // events, checkpoints, the best model, resume after a stop, and the recipe options.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FeatureCache } from '../../src-main/training/feature-cache.js';
+import { HAVE_MODEL } from '../speech/sphinx/helpers.js';
 import { attune, attuneCommand, espeakChapter } from './cli-helpers.js';
 
 const SENTENCES = ['good morning', 'open the door', 'see you later', 'thank you very much'];
@@ -127,6 +129,113 @@ describe('attune train', () => {
     expect(tight.stderr).toMatch(/no model fits a look-ahead budget of 10 ms at these strides/);
     expect(existsSync(join(runDir, 'features'))).toBe(false);
   });
+
+  it('refuses unknown features, and phone features without a pocketsphinx model, before doing any work', async () => {
+    const runDir = join(dir, 'never-phones');
+    const kind = await attune(['train', '--corpus', corpus, '--run', runDir, '--features', 'mfcc']);
+    expect(kind.code).toBe(1);
+    expect(kind.stderr).toContain('--features must be one of logmel, phones, logmel+phones, got mfcc');
+    const missing = join(dir, 'no-such-model');
+    const none = await attune([
+      'train',
+      '--corpus',
+      corpus,
+      '--run',
+      runDir,
+      '--features',
+      'phones',
+      '--sphinx-model',
+      missing,
+    ]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(
+      `--features phones needs a pocketsphinx acoustic model, and ${missing} holds none`,
+    );
+    expect(none.stderr).toContain(
+      'install the Debian package pocketsphinx-en-us, or pass --sphinx-model <dir>',
+    );
+    expect(existsSync(join(runDir, 'features'))).toBe(false);
+  });
+
+  // Needs Debian's pocketsphinx-en-us package (the en-us acoustic model); skipped without it.
+  it.skipIf(!HAVE_MODEL)(
+    'trains on log-mel + phones into a self-contained model folder that transcribes; a resumed run keeps its features',
+    async () => {
+      const runDir = join(dir, 'run-phones');
+      const args = (steps: number) => [
+        'train',
+        '--corpus',
+        corpus,
+        '--run',
+        runDir,
+        '--channels',
+        '16',
+        '--batch-seconds',
+        '4',
+        '--steps',
+        String(steps),
+        '--eval-every',
+        '2',
+        '--checkpoint-every',
+        '2',
+        '--backend',
+        'wasm',
+        '--json',
+      ];
+      const first = await attune([...args(2), '--features', 'logmel+phones']);
+      expect(first.code, first.stderr).toBe(0);
+      const trainCache = join(runDir, 'features', 'train.feats');
+      const cache = FeatureCache.load(trainCache);
+      expect(cache.bins).toBe(122);
+      cache.close();
+      const best = join(runDir, 'best');
+      const config = JSON.parse(readFileSync(join(best, 'config.json'), 'utf8'));
+      expect(config.acoustic.featureBins).toBe(122);
+      expect(config.features.phones).toEqual({ model: 'sphinx', withLogMel: true });
+      expect(readdirSync(join(best, 'sphinx')).sort()).toEqual([
+        'README',
+        'feat.params',
+        'mdef',
+        'means',
+        'sendump',
+        'variances',
+      ]);
+
+      // A copy of the folder somewhere else loads and runs on its own.
+      const shipped = join(dir, 'shipped-phones-model');
+      cpSync(best, shipped, { recursive: true });
+      const clip = join(corpus, 'dev', '3', '1', '3-1-0000.wav');
+      const t = await attune([
+        'transcribe',
+        clip,
+        '--model',
+        shipped,
+        '--json',
+        '--no-lm',
+        '--backend',
+        'wasm',
+      ]);
+      expect(t.code, t.stderr).toBe(0);
+      const out = JSON.parse(t.stdout.trim().split('\n').at(-1)!) as { text: unknown; durationSec: number };
+      expect(typeof out.text).toBe('string');
+      expect(out.durationSec).toBeGreaterThan(0.3);
+
+      // Resumed: the model's features, and the caches they were computed into.
+      const cacheTime = statSync(trainCache).mtimeMs;
+      const refused = await attune([...args(3), '--features', 'logmel']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `--features logmel: the run in ${runDir} resumes a model trained on logmel+phones features, and a model keeps the features it was made with`,
+      );
+      const resumed = await attune(args(3));
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(events(resumed.stdout)[0]).toMatchObject({ type: 'start', step: 2, resumed: true });
+      expect(statSync(trainCache).mtimeMs).toBe(cacheTime);
+      const after = JSON.parse(readFileSync(join(runDir, 'checkpoint', 'model', 'config.json'), 'utf8'));
+      expect(after.features.phones).toEqual({ model: 'sphinx', withLogMel: true });
+    },
+    240_000,
+  );
 
   it('stops on Ctrl-C after saving a checkpoint, however many copies of the signal arrive', async () => {
     const runDir = join(dir, 'interrupted');

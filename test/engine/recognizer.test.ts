@@ -11,8 +11,11 @@ import { readAudio } from '../../src-main/speech/audio.js';
 import { englishAlphabet } from '../../src-main/speech/alphabet.js';
 import { greedyDecode } from '../../src-main/speech/decode.js';
 import { DEFAULT_FEATURES, logMel } from '../../src-main/speech/features.js';
+import { computeFeatures, withFrontEnd } from '../../src-main/speech/front-end.js';
 import { type FinalEvent, type PartialEvent, Recognizer } from '../../src-main/engine/recognizer.js';
-import { biasedModel } from '../model/tiny-model.js';
+import { AcousticModel, initParams } from '../../src-main/model/acoustic.js';
+import { biasedModel, TINY_CONFIG } from '../model/tiny-model.js';
+import { HAVE_MODEL, MODEL_DIR } from '../speech/sphinx/helpers.js';
 
 let loaded: LoadedModel;
 let audio: Float32Array;
@@ -48,8 +51,11 @@ beforeAll(async () => {
   };
 });
 
-function run(chunk: () => number): { partials: PartialEvent[]; finals: FinalEvent[] } {
-  const r = new Recognizer(loaded);
+function run(
+  chunk: () => number,
+  model: LoadedModel = loaded,
+): { partials: PartialEvent[]; finals: FinalEvent[] } {
+  const r = new Recognizer(model);
   const partials: PartialEvent[] = [];
   const finals: FinalEvent[] = [];
   r.on('partial', (p) => partials.push(p));
@@ -129,6 +135,68 @@ describe('Recognizer', () => {
     r.finish();
     expect(r.currentModel.dir).toBe('other');
     expect(seen[0]).toBe(loaded.dir);
+    r.dispose();
+  });
+});
+
+// Needs Debian's pocketsphinx-en-us package (the en-us acoustic model); skipped without it.
+describe.skipIf(!HAVE_MODEL)('Recognizer on phone features', () => {
+  const features = withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', MODEL_DIR);
+  let phones: LoadedModel;
+  beforeAll(() => {
+    // biasedModel's leanings, on 80 log-mel + 42 phone bins.
+    const config = { ...TINY_CONFIG, featureBins: 122 };
+    const w = initParams(config, 7);
+    const a = englishAlphabet();
+    const bias = w.get('head.bias')!;
+    for (const ch of 'aeost') bias[a.index.get(ch)!] = 1.5;
+    bias[a.space] = 1.0;
+    bias[a.blank] = 2;
+    const mean = new Float32Array(122);
+    const std = new Float32Array(122).fill(5);
+    mean.fill(-10, 80); // phone log-posteriors lie in [-30, 0]
+    phones = { dir, model: new AcousticModel(config, w, { mean, std }), alphabet: a, features, info: {} };
+  });
+
+  it('streams in chunks to the text offline recognition gives, segment by segment', () => {
+    const all = computeFeatures(audio, features); // [T, 122]
+    let s = 11;
+    const chunks = () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return 1 + (s % 2500);
+    };
+    const { finals } = run(chunks, phones);
+    expect(finals.length).toBe(2);
+    for (const f of finals) {
+      const from = Math.round(f.startMs / 10);
+      const to = Math.round(f.endMs / 10);
+      const x = tf.tensor3d(all.data.subarray(from * 122, to * 122), [1, to - from, 122]);
+      const { logProbs, lengths } = phones.model.logProbs(x, [to - from]);
+      const offline = greedyDecode(logProbs.dataSync() as Float32Array, lengths[0], phones.alphabet, {
+        frameMs: outputFrameMs(phones.model.config),
+      });
+      x.dispose();
+      logProbs.dispose();
+      expect(f.text).toBe(offline.text);
+      expect(f.text.length).toBeGreaterThan(0);
+    }
+    // Endpointing listens to log-mel energy, so the segments are the log-mel model's.
+    const melFinals = run(() => 1600).finals;
+    expect(finals.map((f) => [f.startMs, f.endMs])).toEqual(melFinals.map((f) => [f.startMs, f.endMs]));
+  });
+
+  it('refuses a model whose input does not fit its features, and swaps to another front end between phrases', () => {
+    expect(() => new Recognizer({ ...phones, features: DEFAULT_FEATURES })).toThrow(
+      'the features give 80 values per frame (80 log-mel bins), the model takes 122 (acoustic.featureBins)',
+    );
+    const r = new Recognizer(loaded);
+    const texts: string[] = [];
+    r.on('final', (f) => texts.push(f.text));
+    r.swapModel(phones); // idle: takes effect at once
+    expect(r.currentModel).toBe(phones);
+    r.accept(audio);
+    r.finish();
+    expect(texts).toEqual(run(() => audio.length, phones).finals.map((f) => f.text));
     r.dispose();
   });
 });

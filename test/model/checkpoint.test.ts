@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   unlinkSync,
   writeFileSync,
@@ -27,6 +28,8 @@ import { checkpointFromModel, loadModel } from '../../src-main/model/model-io.js
 import { decodeSafetensors, encodeSafetensors } from '../../src-main/model/safetensors.js';
 import { englishAlphabet, parseTokens } from '../../src-main/speech/alphabet.js';
 import { DEFAULT_FEATURES } from '../../src-main/speech/features.js';
+import { withFrontEnd } from '../../src-main/speech/front-end.js';
+import { HAVE_MODEL, MODEL_DIR } from '../speech/sphinx/helpers.js';
 import {
   maxAbsDiff,
   offlineLogProbs,
@@ -359,6 +362,98 @@ describe('loadModelFolder on a bad folder', () => {
     ],
   ])('names the problem: %s', (_what, damage, message) => {
     expect(damaged(damage).message).toMatch(message);
+  });
+});
+
+// Needs Debian's pocketsphinx-en-us package (the en-us acoustic model); skipped without it.
+describe.skipIf(!HAVE_MODEL)('a model folder with phone features', () => {
+  const PHONES_CFG: AcousticConfig = { ...CFG, featureBins: 122 };
+  function phonesFolder(seed = 1): ModelFolder {
+    const m = folder(seed);
+    return {
+      ...m,
+      acoustic: PHONES_CFG,
+      features: withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', MODEL_DIR),
+      stats: { mean: randomValues(122, seed, -8, -2), std: randomValues(122, seed + 1, 0.5, 3) },
+      weights: initParams(PHONES_CFG, seed),
+    };
+  }
+
+  it('carries the sphinx files it needs in sphinx/, and its config names them relatively', () => {
+    const dir = freshDir();
+    saveModelFolder(dir, phonesFolder());
+    expect(readdirSync(join(dir, 'sphinx')).sort()).toEqual([
+      'README',
+      'feat.params',
+      'mdef',
+      'means',
+      'sendump',
+      'variances',
+    ]);
+    for (const f of ['mdef', 'means', 'sendump'])
+      expect(readFileSync(join(dir, 'sphinx', f)).equals(readFileSync(join(MODEL_DIR, f)))).toBe(true);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(config.features.phones).toEqual({ model: 'sphinx', withLogMel: true });
+    // Loaded, the folder is resolved against the model folder, which may move.
+    const moved = freshDir();
+    renameSync(dir, moved);
+    const loaded = loadModelFolder(moved);
+    expect(loaded.features).toEqual(withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', join(moved, 'sphinx')));
+    expect(loaded.acoustic.featureBins).toBe(122);
+    // Saved again, elsewhere or over itself, it takes its sphinx model along.
+    const again = freshDir();
+    saveModelFolder(again, loaded);
+    saveModelFolder(moved, loaded);
+    for (const d of [again, moved]) {
+      expect(readdirSync(join(d, 'sphinx'))).toHaveLength(6);
+      expect(loadModelFolder(d).features.phones!.model).toBe(join(d, 'sphinx'));
+    }
+  });
+
+  it('names the sphinx folder when it is missing or unreadable, and a bin count that does not fit', () => {
+    const dir = freshDir();
+    saveModelFolder(dir, phonesFolder(2));
+    rmSync(join(dir, 'sphinx', 'means'));
+    expect(() => loadModelFolder(dir)).toThrow(
+      `model folder ${dir}: the sphinx model of its phone features, ${join(dir, 'sphinx')}, is missing or incomplete (needs feat.params, mdef, means, variances, and sendump or mixture_weights)`,
+    );
+    rmSync(join(dir, 'sphinx'), { recursive: true });
+    expect(() => loadModelFolder(dir)).toThrow(`${join(dir, 'sphinx')}, is missing or incomplete`);
+
+    const broken = freshDir();
+    saveModelFolder(broken, phonesFolder(3));
+    writeFileSync(join(broken, 'sphinx', 'means'), 'not a model');
+    expect(() => loadModelFolder(broken)).toThrow(
+      new RegExp(`^model folder ${broken}: cannot load the sphinx model ${join(broken, 'sphinx')}: .*means`),
+    );
+
+    const narrow = freshDir();
+    saveModelFolder(narrow, {
+      ...phonesFolder(4),
+      features: withFrontEnd(DEFAULT_FEATURES, 'phones', MODEL_DIR),
+    });
+    expect(() => loadModelFolder(narrow)).toThrow(
+      `model folder ${narrow}: config.json: the features give 42 values per frame (42 phone bins), the model takes 122 (acoustic.featureBins)`,
+    );
+  });
+
+  it('refuses a phones entry without its fields, and cannot be saved without its sphinx model', () => {
+    const dir = freshDir();
+    saveModelFolder(dir, phonesFolder(5));
+    const path = join(dir, 'config.json');
+    const c = JSON.parse(readFileSync(path, 'utf8'));
+    c.features.phones = { model: 'sphinx' };
+    writeFileSync(path, JSON.stringify(c));
+    expect(() => loadModelFolder(dir)).toThrow(
+      'config.json: features.phones needs "model" (the sphinx model folder) and "withLogMel" (true or false)',
+    );
+    const nowhere = join(root, 'no-sphinx');
+    const m = { ...phonesFolder(6), features: withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', nowhere) };
+    const target = freshDir();
+    expect(() => saveModelFolder(target, m)).toThrow(
+      `model folder ${target}: cannot save the phone features' sphinx model: ${nowhere}: not a sphinx acoustic model folder`,
+    );
+    expect(existsSync(target)).toBe(false);
   });
 });
 

@@ -206,3 +206,110 @@ describe('limitBand', () => {
     expect(seeds.some((s) => limited(off, s))).toBe(false);
   });
 });
+
+describe('augment with phone posteriors beside or instead of log-mel', () => {
+  const T = 150;
+  /** [T, F]: log-mel-like values in the first melBins bins, phone log-posteriors in [-30, 0] after them. */
+  function frames(F: number, melBins: number, seed: number): Float32Array {
+    const rand = seeded(seed);
+    const x = new Float32Array(T * F);
+    for (let t = 0; t < T; t++)
+      for (let f = 0; f < F; f++) x[t * F + f] = f < melBins ? -10 + 15 * rand() : -30 * rand();
+    return x;
+  }
+  /** Bins lo..hi-1 of every frame of [frames, F]. */
+  function bins(x: Float32Array, F: number, lo: number, hi: number): Float32Array {
+    const T = x.length / F;
+    const out = new Float32Array(T * (hi - lo));
+    for (let t = 0; t < T; t++) out.set(x.subarray(t * F + lo, t * F + hi), t * (hi - lo));
+    return out;
+  }
+  const frequencyOnly: AugmentConfig = {
+    ...DEFAULT_AUGMENT,
+    speed: [1, 1],
+    warp: [0.9, 1.1],
+    freqMasks: 2,
+    timeMasksPerSecond: 0,
+    bandLimit: { probability: 1, cutoffHz: [3800, 5500], floorLog: -17 },
+  };
+
+  it('log-mel alone: melBins = F is the default, bit for bit', () => {
+    const F = 80;
+    const x = frames(F, F, 1);
+    const cfg = { ...DEFAULT_AUGMENT, bandLimit: { ...DEFAULT_AUGMENT.bandLimit, probability: 0.5 } };
+    for (let seed = 0; seed < 10; seed++) {
+      const a = augment(x, T, F, cfg, seeded(seed));
+      const b = augment(x, T, F, cfg, seeded(seed), F);
+      expect(b.frames).toBe(a.frames);
+      expect(b.data).toEqual(a.data);
+    }
+  });
+
+  it('log-mel + phones: warp, band limit and frequency masks leave the phone bins alone', () => {
+    const [F, M] = [122, 80];
+    const x = frames(F, M, 2);
+    for (let seed = 0; seed < 10; seed++) {
+      const r = augment(x, T, F, frequencyOnly, seeded(seed), M);
+      expect(r.frames).toBe(T);
+      expect(bins(r.data, F, M, F)).toEqual(bins(x, F, M, F));
+      expect(maxAbsDiff(bins(r.data, F, 0, M), bins(x, F, 0, M))).toBeGreaterThan(0);
+      // The band limit floors the top mel bins, which the phone bins must not be mistaken for.
+      expect(r.data[M - 1]).toBe(-17);
+    }
+  });
+
+  it('phones alone: no frequency-axis operation applies', () => {
+    const F = 42;
+    const x = frames(F, 0, 3);
+    for (let seed = 0; seed < 10; seed++) {
+      const r = augment(x, T, F, frequencyOnly, seeded(seed), 0);
+      expect(r.data).toEqual(x);
+      expect(r.data).not.toBe(x);
+    }
+  });
+
+  it('speed perturbation resamples every bin, phones included', () => {
+    const [F, M] = [122, 80];
+    const x = frames(F, M, 4);
+    const speedOnly = {
+      ...frequencyOnly,
+      speed: [0.9, 1.1] as [number, number],
+      warp: [1, 1] as [number, number],
+    };
+    const noBand = { ...speedOnly, freqMasks: 0, bandLimit: { ...speedOnly.bandLimit, probability: 0 } };
+    const r = augment(x, T, F, noBand, seeded(5), M);
+    const factor = 0.9 + seeded(5)() * 0.2; // the first draw is the speed
+    const want = changeSpeed(x, T, F, factor);
+    expect(r.frames).toBe(want.frames);
+    expect(r.frames).not.toBe(T);
+    expect(maxAbsDiff(r.data, want.data)).toBe(0);
+  });
+
+  it('time masks cover every bin, each part set to its own mean', () => {
+    for (const [F, M] of [
+      [122, 80],
+      [42, 0],
+    ]) {
+      const x = frames(F, M, 6);
+      const cfg: AugmentConfig = { ...DEFAULT_AUGMENT, freqMasks: 0, timeMasksPerSecond: 4 };
+      const data = x.slice();
+      specAugment(data, T, F, cfg, seeded(7), M);
+      const mean = (lo: number, hi: number) => {
+        let s = 0;
+        for (let t = 0; t < T; t++) for (let f = lo; f < hi; f++) s += x[t * F + f];
+        return Math.fround(s / (T * (hi - lo)));
+      };
+      const masked = Array.from({ length: T }, (_, t) => t).filter(
+        (t) => data[t * F + F - 1] !== x[t * F + F - 1],
+      );
+      expect(masked.length).toBeGreaterThan(0);
+      for (const t of masked) {
+        for (let f = 0; f < M; f++) expect(data[t * F + f]).toBe(mean(0, M));
+        for (let f = M; f < F; f++) expect(data[t * F + f]).toBe(mean(M, F));
+      }
+      for (let t = 0; t < T; t++)
+        if (!masked.includes(t))
+          expect(data.subarray(t * F, (t + 1) * F)).toEqual(x.subarray(t * F, (t + 1) * F));
+    }
+  });
+});

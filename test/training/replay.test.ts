@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FEATURES } from '../../src-main/speech/features.js';
+import { withFrontEnd } from '../../src-main/speech/front-end.js';
 import { FeatureCache } from '../../src-main/training/feature-cache.js';
 import { buildReplaySet, loadReplay, replayPath } from '../../src-main/training/replay.js';
+import { HAVE_MODEL, MODEL_DIR } from '../speech/sphinx/helpers.js';
 import { type PersonalFixture, personalFixture } from './personal-fixture.js';
 
 let f: PersonalFixture;
@@ -51,4 +53,32 @@ describe('replay set', () => {
     expect(other.replay).toBeNull();
     expect(other.warning).toMatch(/other feature settings/);
   });
+
+  // Needs Debian's pocketsphinx-en-us package (the en-us acoustic model); skipped without it.
+  it.skipIf(!HAVE_MODEL)(
+    "with phone features, records the model folder's sphinx copy relatively and accepts another copy of it",
+    async () => {
+      const model = join(root, 'phones-model');
+      cpSync(MODEL_DIR, join(model, 'sphinx'), { recursive: true });
+      const features = withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', join(model, 'sphinx'));
+      await buildReplaySet(f.corpusDir, model, { maxBytes: 100_000, features });
+      const cache = FeatureCache.load(replayPath(model));
+      expect(cache.bins).toBe(122);
+      expect(cache.header.features.phones).toEqual({ model: 'sphinx', withLogMel: true });
+      cache.close();
+      // The model folder moved, with its replay set and sphinx model.
+      const moved = join(root, 'phones-moved');
+      renameSync(model, moved);
+      const own = withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', join(moved, 'sphinx'));
+      expect(loadReplay(moved, own).warning).toBeNull();
+      // A personal model of it carries its own copy of the same sphinx model.
+      const personal = join(root, 'personal', 'sphinx');
+      cpSync(MODEL_DIR, personal, { recursive: true });
+      const { replay } = loadReplay(moved, withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', personal));
+      expect(replay!.train.bins).toBe(122);
+      // Other features: not used.
+      expect(loadReplay(moved, DEFAULT_FEATURES).warning).toMatch(/other feature settings/);
+      expect(loadReplay(moved, withFrontEnd(DEFAULT_FEATURES, 'phones', personal)).replay).toBeNull();
+    },
+  );
 });

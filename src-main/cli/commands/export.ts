@@ -11,6 +11,9 @@ import { readLibriSpeech } from '../../training/librispeech.js';
 import { type CardEval, renderModelCard } from '../../training/model-card.js';
 import { prepareFeatures } from '../../training/prepare.js';
 import { buildReplaySet, DEFAULT_REPLAY_BUILD } from '../../training/replay.js';
+import { frontEndKind } from '../../speech/front-end.js';
+import { importedReports, type SourceReport } from '../../training/real/import.js';
+import type { RealSplit } from '../../training/real/split.js';
 import { addLmOptions, beamWidthOption, languageModelFor, type LmOption } from './lm-option.js';
 
 interface Manifest {
@@ -33,6 +36,25 @@ const SETS: { split: string; description: string }[] = [
 ];
 
 /** The block count a run grew its model from (recorded by `attune train --init … --blocks`). */
+const REAL_SET_DESCRIPTIONS = {
+  'real-dev':
+    'real voices that picked the weights, never trained on (VCTK p239, a spoken-digit speaker, held-out game characters)',
+  'real-test':
+    'real voices never trained on or chosen by (Allison, LibriVox, two spoken-digit speakers, held-out game characters)',
+} as const;
+
+/** The card's real-speech credits: each imported source, what of it trained the model and what only measured it. */
+function realSources(dir: string): NonNullable<Parameters<typeof renderModelCard>[0]['realSpeech']> {
+  const minutes = (r: SourceReport, split: RealSplit) => (r.splits[split]?.seconds ?? 0) / 60;
+  return importedReports(dir).map((r) => ({
+    name: r.name,
+    credit: r.credit,
+    licence: r.licence,
+    trainMinutes: minutes(r, 'real-train'),
+    heldOutMinutes: minutes(r, 'real-dev') + minutes(r, 'real-test'),
+  }));
+}
+
 function deepenedFrom(training: Record<string, unknown> | undefined): number | undefined {
   const n = training?.deepenedFrom;
   return typeof n === 'number' ? n : undefined;
@@ -58,6 +80,10 @@ export function registerExport(program: Command): void {
       'the synthetic corpus it was trained on (for dev/test splits and the manifest)',
     )
     .option('--human <dir>', 'real recordings in LibriSpeech layout (see `attune testdata`)')
+    .option(
+      '--real <dir>',
+      'the real speech sets of `attune import`: real-dev and real-test are scored, and every source is credited',
+    )
     .option('--out <dir>', 'model folder to write', 'models/base')
     .option('--command <text...>', 'commands that made the model, recorded in the card')
     .option('--note <text>', 'a line added to the card’s limitations (e.g. that training is still going on)')
@@ -76,6 +102,7 @@ export function registerExport(program: Command): void {
       run: string;
       corpus: string;
       human?: string;
+      real?: string;
       out: string;
       command?: string[];
       note?: string;
@@ -130,6 +157,13 @@ export function registerExport(program: Command): void {
           'real recordings (pocketsphinx-testdata: LibriVox reading, card names)',
         );
 
+      const realSpeech = o.real ? realSources(resolve(o.real)) : undefined;
+      if (o.real)
+        for (const split of ['real-dev', 'real-test'] as const) {
+          const dir = join(resolve(o.real), split);
+          if (existsSync(dir)) await score(dir, split, REAL_SET_DESCRIPTIONS[split]);
+        }
+
       const manifestPath = join(resolve(o.corpus), 'manifest.json');
       const manifest: Manifest = existsSync(manifestPath)
         ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest)
@@ -155,6 +189,7 @@ export function registerExport(program: Command): void {
         summary:
           "The model Attune ships: a small streaming CTC acoustic model that recognises English speech as characters. It is the starting point that Attune fine-tunes on each user's own voice.",
         acoustic: folder.acoustic,
+        frontEnd: frontEndKind(folder.features),
         parameters,
         weightsBytes: parameters * 4,
         commands: o.command ?? [],
@@ -176,6 +211,7 @@ export function registerExport(program: Command): void {
           deepenedFrom: deepenedFrom(folder.info.training),
           restridedFrom: restridedFrom(folder.info.training),
         },
+        ...(realSpeech ? { realSpeech } : {}),
         evals,
         ...(lm
           ? {
@@ -213,7 +249,8 @@ export function registerExport(program: Command): void {
       const replay = o.replay
         ? await buildReplaySet(resolve(o.replay), resolve(o.out), {
             maxBytes: replayBytes,
-            features: folder.features,
+            // The saved folder's: with phone features, its own sphinx/ copy, recorded relative to it.
+            features: loadModelFolder(resolve(o.out)).features,
           })
         : null;
       if (replay)

@@ -2,7 +2,21 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../model/backend.js';
+import { loadModelFolder } from '../../model/checkpoint.js';
 import { blockLayout, DEFAULT_ACOUSTIC, MAX_LOOK_AHEAD_MS } from '../../model/config.js';
+import { DEFAULT_FEATURES, type FeatureConfig } from '../../speech/features.js';
+import {
+  FRONT_END_KINDS,
+  type FrontEndKind,
+  frontEndBins,
+  frontEndKind,
+  withFrontEnd,
+} from '../../speech/front-end.js';
+import {
+  DEBIAN_EN_US_MODEL_DIR,
+  hasSphinxModel,
+  SPHINX_MODEL_FILES,
+} from '../../speech/sphinx/load-model.js';
 import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { prepareFeatures } from '../../training/prepare.js';
@@ -11,6 +25,7 @@ import { defaultTrainingThreads, trainingThreads } from '../../training/shard-wo
 import { DEFAULT_OPTIMIZER } from '../../training/optimizer.js';
 import { type AugmentConfig, DEFAULT_AUGMENT } from '../../training/feature-augment.js';
 import { type MixPart, MixedFeatures } from '../../training/mixed-features.js';
+import { resumedRunFeatures } from '../../training/run-features.js';
 import { progressBar } from '../progress.js';
 
 /** Split folder names tried, in order, for training and for dev evaluation. */
@@ -22,17 +37,23 @@ function splitDir(corpus: string, names: string[], what: string): string {
   throw new Error(`${corpus}: no ${what} split (looked for ${names.join(', ')})`);
 }
 
-/** Prepare stage: features of one split in the run's cache (reused when already complete). */
+/**
+ * Prepare stage: features of one split in the run's cache (reused when complete and computed with the same
+ * FeatureConfig: log-mel and phone caches never mix).
+ */
 async function prepareSplit(
   dir: string,
   cachePath: string,
   label: string,
   jobs: number,
+  features: FeatureConfig,
 ): Promise<FeatureCache> {
   const corpus = await readLibriSpeech(dir);
   const bar = progressBar(`features ${label}`);
   bar.start(corpus.utterances.length, 0);
-  const report = await prepareFeatures(corpus.utterances, cachePath, { jobs }, (done) => bar.update(done));
+  const report = await prepareFeatures(corpus.utterances, cachePath, { jobs, features }, (done) =>
+    bar.update(done),
+  );
   bar.stop();
   if (report.skipped.length > 0) {
     process.stderr.write(
@@ -46,7 +67,12 @@ async function prepareSplit(
  * `--mix dir:repeat` folders, each prepared into the run's feature cache under a name derived from its
  * path (so a run resumed with the same mix reuses them).
  */
-async function prepareMix(specs: readonly string[], runDir: string, jobs: number): Promise<MixPart[]> {
+async function prepareMix(
+  specs: readonly string[],
+  runDir: string,
+  jobs: number,
+  features: FeatureConfig,
+): Promise<MixPart[]> {
   const parts: MixPart[] = [];
   for (const spec of specs) {
     const m = /^(.*?)(?::(\d+))?$/.exec(spec)!;
@@ -56,7 +82,13 @@ async function prepareMix(specs: readonly string[], runDir: string, jobs: number
     if (!(repeat >= 1)) throw new Error(`--mix ${spec}: the repeat count must be a whole number ≥ 1`);
     const name = dir.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+/, '');
     parts.push({
-      source: await prepareSplit(dir, join(runDir, 'features', `mix-${name}.feats`), `mix ${m[1]}`, jobs),
+      source: await prepareSplit(
+        dir,
+        join(runDir, 'features', `mix-${name}.feats`),
+        `mix ${m[1]}`,
+        jobs,
+        features,
+      ),
       repeat,
     });
   }
@@ -72,6 +104,36 @@ const AUGMENT_POLICIES: Record<string, AugmentConfig | null> = {
   perturb: { ...DEFAULT_AUGMENT, freqMasks: 0, timeMasksPerSecond: 0 },
   none: null,
 };
+
+/**
+ * The run's features: a resumed run's or the --init model's (a model keeps its input; --features may only
+ * repeat it), else a fresh run's from --features and --sphinx-model.
+ */
+function runFeatures(o: Record<string, unknown>, asked: boolean, runDir: string): FeatureConfig {
+  const kind = String(o.features) as FrontEndKind;
+  if (!FRONT_END_KINDS.includes(kind))
+    throw new Error(`--features must be one of ${FRONT_END_KINDS.join(', ')}, got ${kind}`);
+  const resumed = resumedRunFeatures(runDir);
+  const kept = resumed ?? (o.init ? loadModelFolder(resolve(String(o.init))).features : null);
+  if (kept) {
+    if (asked && frontEndKind(kept) !== kind) {
+      const whose = resumed
+        ? `the run in ${runDir} resumes a model`
+        : `the --init model ${String(o.init)} was`;
+      throw new Error(
+        `--features ${kind}: ${whose} trained on ${frontEndKind(kept)} features, and a model keeps the features it was made with (start a new --run for ${kind})`,
+      );
+    }
+    return kept;
+  }
+  if (kind === 'logmel') return DEFAULT_FEATURES;
+  const dir = resolve(String(o.sphinxModel));
+  if (!hasSphinxModel(dir))
+    throw new Error(
+      `--features ${kind} needs a pocketsphinx acoustic model, and ${dir} holds none (${SPHINX_MODEL_FILES}): install the Debian package pocketsphinx-en-us, or pass --sphinx-model <dir>`,
+    );
+  return withFrontEnd(DEFAULT_FEATURES, kind, dir);
+}
 
 /** `--subsample-strides 3,1` → [3, 1]; each stride at most the subsampling kernel's width. */
 function parseStrides(text: string): [number, number] {
@@ -115,6 +177,16 @@ export function registerTrain(program: Command): void {
       'full',
     )
     .option('--dropout <p>', "dropout while training (default: the model config's); applies on resume too")
+    .option(
+      '--features <kind>',
+      "model input: logmel, phones (phone posteriors from a pocketsphinx model) or logmel+phones; for a fresh run (a resumed run or --init keeps its model's)",
+      'logmel',
+    )
+    .option(
+      '--sphinx-model <dir>',
+      'the pocketsphinx acoustic model of phone features (copied into every model folder the run saves)',
+      DEBIAN_EN_US_MODEL_DIR,
+    )
     .option('--init <model>', 'start from this model folder (fine-tuning)')
     .option(
       '--mix <dir[:repeat]>',
@@ -165,6 +237,7 @@ export function registerTrain(program: Command): void {
       const layout = blockLayout(blocks ?? DEFAULT_ACOUSTIC.blocks, strides, maxLookAhead);
       const runDir = resolve(String(o.run));
       const corpus = resolve(String(o.corpus));
+      const features = runFeatures(o, command.getOptionValueSource('features') === 'cli', runDir);
       const threads = num('threads');
       if (!Number.isInteger(threads))
         throw new Error(`--threads must be a whole number, got ${String(o.threads)}`);
@@ -182,13 +255,15 @@ export function registerTrain(program: Command): void {
         join(runDir, 'features', 'train.feats'),
         'train',
         num('jobs'),
+        features,
       );
-      const mix = await prepareMix(o.mix as unknown as string[], runDir, num('jobs'));
+      const mix = await prepareMix(o.mix as unknown as string[], runDir, num('jobs'), features);
       const devCache = await prepareSplit(
         o.dev ? resolve(String(o.dev)) : splitDir(corpus, DEV_SPLITS, 'dev'),
         join(runDir, 'features', o.dev ? 'dev-set.feats' : 'dev.feats'),
         'dev',
         num('jobs'),
+        features,
       );
       const bandLimit = Number(o.bandLimit);
       if (!(bandLimit >= 0 && bandLimit <= 1))
@@ -227,10 +302,12 @@ export function registerTrain(program: Command): void {
           runDir,
           acoustic: {
             ...DEFAULT_ACOUSTIC,
+            featureBins: frontEndBins(features),
             channels,
             subsampleStrides: strides,
             ...layout,
           },
+          features,
           initFrom: o.init ? resolve(String(o.init)) : undefined,
           deepenTo: o.init ? blocks : undefined,
           // Only when asked: a model started from keeps its own strides by default.

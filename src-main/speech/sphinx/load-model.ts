@@ -1,8 +1,8 @@
 // Loads a sphinx acoustic model directory (feat.params, mdef, means, variances, and sendump or
 // mixture_weights) and checks that its parts agree with each other.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { readFeatParams, type SphinxFrontEndConfig } from './feat-params.js';
 import { parseMdef, type ModelDefinition } from './mdef.js';
 import {
@@ -25,6 +25,9 @@ export interface SphinxAcousticModel {
   readonly mixtureWeights: MixtureWeights;
 }
 
+/** The files loadSphinxModel reads, for messages. */
+export const SPHINX_MODEL_FILES = 'feat.params, mdef, means, variances, and sendump or mixture_weights';
+
 /** True if dir holds the files loadSphinxModel needs. */
 export function hasSphinxModel(dir: string): boolean {
   const need = ['feat.params', 'mdef', 'means', 'variances'];
@@ -32,6 +35,34 @@ export function hasSphinxModel(dir: string): boolean {
     need.every((f) => existsSync(join(dir, f))) &&
     ['sendump', 'mixture_weights'].some((f) => existsSync(join(dir, f)))
   );
+}
+
+/**
+ * The files of dir that loadSphinxModel reads (the sendump when both mixture weight files are there, as it
+ * prefers), and the README when there is one: the en-us model's licence asks for its notice to travel with it.
+ */
+export function sphinxModelFiles(dir: string): string[] {
+  if (!hasSphinxModel(dir))
+    throw new Error(`${dir}: not a sphinx acoustic model folder (needs ${SPHINX_MODEL_FILES})`);
+  const weights = existsSync(join(dir, 'sendump')) ? 'sendump' : 'mixture_weights';
+  const files = ['feat.params', 'mdef', 'means', 'variances', weights];
+  return existsSync(join(dir, 'README')) ? [...files, 'README'] : files;
+}
+
+/** Copies what loadSphinxModel reads from one folder into another (created if need be). */
+export function copySphinxModel(from: string, to: string): void {
+  const files = sphinxModelFiles(from);
+  mkdirSync(to, { recursive: true });
+  for (const f of files) copyFileSync(join(from, f), join(to, f));
+}
+
+/** True when two folders hold the same model: the files loadSphinxModel reads are byte for byte equal. */
+export function sameSphinxModel(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  const read = (dir: string) => sphinxModelFiles(dir).filter((f) => f !== 'README');
+  const files = read(a);
+  if (files.join() !== read(b).join()) return false;
+  return files.every((f) => readFileSync(join(a, f)).equals(readFileSync(join(b, f))));
 }
 
 export function loadSphinxModel(dir: string): SphinxAcousticModel {

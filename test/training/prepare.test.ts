@@ -1,0 +1,76 @@
+// The prepare stage with phone features: the cache holds what the front end computes, and a cache made with
+// other features (log-mel, phones alone, another sphinx folder) is recomputed, never reused.
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAudio } from '../../src-main/speech/audio.js';
+import { DEFAULT_FEATURES } from '../../src-main/speech/features.js';
+import { computeFeatures, withFrontEnd } from '../../src-main/speech/front-end.js';
+import { FeatureCache } from '../../src-main/training/feature-cache.js';
+import { prepareFeatures, type SourceUtterance } from '../../src-main/training/prepare.js';
+import { HAVE_MODEL, MODEL_DIR } from '../speech/sphinx/helpers.js';
+
+let root: string;
+const utterances: SourceUtterance[] = [];
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'attune-prepare-'));
+  for (const [i, text] of ['Good morning.', 'Open the door.'].entries()) {
+    const audioPath = join(root, `${i}.wav`);
+    await promisify(execFile)('espeak-ng', ['-w', audioPath, text]);
+    utterances.push({ id: `u${i}`, speaker: '1', audioPath, text });
+  }
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// Needs Debian's pocketsphinx-en-us package (the en-us acoustic model); skipped without it.
+describe.skipIf(!HAVE_MODEL)('prepareFeatures with phone features', () => {
+  const both = withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', MODEL_DIR);
+  const alone = withFrontEnd(DEFAULT_FEATURES, 'phones', MODEL_DIR);
+
+  it('caches what the front end computes, 122 values a frame, to the cache resolution', async () => {
+    const path = join(root, 'both.feats');
+    const report = await prepareFeatures(utterances, path, { jobs: 1, features: both });
+    expect(report).toMatchObject({ items: 2, reused: false, skipped: [] });
+    const cache = FeatureCache.load(path);
+    expect(cache.bins).toBe(122);
+    expect(cache.header.features).toEqual(both);
+    for (const [i, u] of utterances.entries()) {
+      const want = computeFeatures((await readAudio(u.audioPath)).samples, both);
+      expect(cache.items[i].frames).toBe(want.frames);
+      const got = cache.features(i);
+      let worst = 0;
+      for (let k = 0; k < got.length; k++) worst = Math.max(worst, Math.abs(got[k] - want.data[k]));
+      expect(worst).toBeLessThanOrEqual(0.0005 + 1e-6); // int16 thousandths: nothing clipped
+    }
+    cache.close();
+    expect((await prepareFeatures(utterances, path, { jobs: 1, features: both })).reused).toBe(true);
+  });
+
+  it('recomputes a cache made with other features, whichever way round', async () => {
+    const path = join(root, 'switch.feats');
+    const bins = () => {
+      const c = FeatureCache.load(path);
+      c.close();
+      return c.bins;
+    };
+    await prepareFeatures(utterances, path, { jobs: 1 });
+    expect(bins()).toBe(80);
+    expect((await prepareFeatures(utterances, path, { jobs: 1, features: both })).reused).toBe(false);
+    expect(bins()).toBe(122);
+    expect((await prepareFeatures(utterances, path, { jobs: 1, features: alone })).reused).toBe(false);
+    expect(bins()).toBe(42);
+    expect((await prepareFeatures(utterances, path, { jobs: 1 })).reused).toBe(false);
+    expect(bins()).toBe(80);
+    expect(FeatureCache.load(path).header.features).toEqual(DEFAULT_FEATURES);
+    // Phones from another sphinx folder are other features too.
+    const other = join(root, 'other-sphinx');
+    cpSync(MODEL_DIR, other, { recursive: true });
+    await prepareFeatures(utterances, path, { jobs: 1, features: both });
+    const moved = withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', other);
+    expect((await prepareFeatures(utterances, path, { jobs: 1, features: moved })).reused).toBe(false);
+  });
+});
