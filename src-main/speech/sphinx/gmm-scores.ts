@@ -2,17 +2,26 @@
 //
 // 1. Gaussian log-likelihoods: every density d of a codebook, for each feature stream s (the -svspec ranges:
 //    cepstra, Δ, ΔΔ for the en-us model), ln N(x_s; μ, diag σ²) = -½ Σ ln(2π σ²_i) - Σ (x_i - μ_i)² / (2σ²_i),
-//    with variances first raised to varianceFloor (sphinx's -varfloor), as sphinx does.
-// 2. Senone scores: a CI senone (one emitting state of a CI phone) is a mixture over its codebook's densities,
-//    independently per stream: ln p(x | senone) = Σ_s ln Σ_d w[senone, s, d] N_d(x_s). Unlike pocketsphinx,
-//    which keeps only the top 4 densities of each codebook, every density is summed. The codebook of a senone
-//    is its CI phone's in a phonetically-tied model (PTM, one codebook per CI phone), the only one in a
-//    semi-continuous model, and its own in a continuous one.
-// 3. Phone log-posteriors: per CI phone, ln Σ over its emitting states of p(x | state) (equal state priors),
+//    with variances first raised to varianceFloor (sphinx's -varfloor), as sphinx does. WebAssembly SIMD
+//    (simd-densities.ts) computes the same numbers as the TypeScript here, to the bit, several times faster.
+// 2. Top N: per codebook and stream, the topN likeliest densities (pocketsphinx's -topn, 4 by default), found
+//    exactly: the previous frame's top N set the bar, and only densities above it are inserted.
+// 3. Senone scores: a CI senone (one emitting state of a CI phone) is a mixture over its codebook's densities,
+//    independently per stream: ln p(x | senone) = Σ_s ln Σ_d w[senone, s, d] N_d(x_s), the sum over the top N
+//    densities as in pocketsphinx (topN 'all': every density). The codebook of a senone is its CI phone's in a
+//    phonetically-tied model (PTM, one codebook per CI phone), the only one in a semi-continuous model, and
+//    its own in a continuous one.
+// 4. Phone log-posteriors: per CI phone, ln Σ over its emitting states of p(x | state) (equal state priors),
 //    then a log-softmax over the phones (equal phone priors). One value per CI phone, fillers included: for
 //    the en-us model 42 = 39 phones + SIL + the noise fillers +NSN+ and +SPN+.
+//
+// Partial-distance elimination (pocketsphinx's way of finding the top N: stop a density's sum once it falls
+// below the N-th best) is not used: V8 compiles its data-dependent exits to jumps the processor often
+// mispredicts, which cost more than the arithmetic they skip, and the SIMD kernel's straight-line evaluation
+// of every density is cheaper still.
 
 import type { SphinxAcousticModel } from './load-model.js';
+import { haveWasmSimd, SimdDensities } from './simd-densities.js';
 
 export interface GmmScoringConfig {
   /** Variances below this are raised to it (sphinx's -varfloor default); the en-us model has zeros. */
@@ -22,11 +31,23 @@ export interface GmmScoringConfig {
    * e^-pruneNats times its weight to a sum holding the best density's weighted term (≥ e^-16 with en-us).
    */
   readonly pruneNats: number;
+  /**
+   * Densities of each codebook and stream a senone's mixture sums: the frame's N likeliest, as pocketsphinx's
+   * -topn (default 4). 'all' (or the codebook's size, 128 for en-us) sums every density: full mixtures.
+   */
+  readonly topN: number | 'all';
+  /**
+   * Evaluate the Gaussians with WebAssembly SIMD where the runtime has it (default true); the numbers are the
+   * same either way.
+   */
+  readonly simd: boolean;
 }
 
 export const DEFAULT_GMM_SCORING: Readonly<GmmScoringConfig> = Object.freeze({
   varianceFloor: 1e-4,
   pruneNats: 50,
+  topN: 4,
+  simd: true,
 });
 
 export class CiPhoneScorer {
@@ -37,22 +58,32 @@ export class CiPhoneScorer {
   readonly nCodebooks: number;
   readonly nStreams: number;
   readonly nDensities: number;
+  /** Densities summed per codebook and stream: config.topN, or nDensities for 'all' (full mixtures). */
+  readonly topN: number;
   readonly featureDim: number;
   private readonly streamStart: Int32Array; // [nStreams + 1] feature index where each stream starts
-  // Per density, its dims' (μ_i, 1 / (2 σ²_i)) pairs side by side, read in one pass:
-  // [nCodebooks][nStreams][nDensities][dims][2]
+  // TypeScript evaluation (empty with SIMD): per density, its dims' (μ_i, 1 / (2 σ²_i)) pairs side by side,
+  // read in one pass: [nCodebooks][nStreams][nDensities][dims][2]
   private readonly params: Float64Array;
+  private readonly simd: SimdDensities | null;
   private readonly logNorm: Float64Array; // [nCodebooks, nStreams, nDensities] -½ Σ ln(2π σ²)
   private readonly blockStart: Int32Array; // [nCodebooks * nStreams] offset of each (codebook, stream) in params
   private readonly stateCodebook: Int32Array; // [nPhones, nStates]
   private readonly neededCodebooks: Int32Array; // codebooks some CI state uses
   private readonly codebookStates: Int32Array[]; // per needed codebook: the CI states (p * nStates + k) using it
   private readonly weights: Float64Array; // linear mixture weights [nPhones, nStates, nStreams, nDensities]
-  // Scratch for score(): [featureDim], [nCodebooks, nStreams, nDensities], [nPhones, nStates]
+  // Top-N lists, best first, of the last frame scored: [nCodebooks, nStreams, topN] density index and
+  // log-likelihood. Each frame's selection starts from the previous frame's, whichever audio stream (the
+  // featurizer is shared) that was: only the speed depends on it.
+  private readonly topIndex: Int32Array;
+  private readonly topLl: Float64Array;
+  // Scratch for score(): [featureDim], [nCodebooks, nStreams, nDensities] (the SIMD kernel's output with
+  // SIMD), [nPhones, nStates], [nDensities] exp(ll - best) of one codebook and stream, [nPhones]
   private readonly x: Float64Array;
   private readonly densityLl: Float64Array;
   private readonly senones: Float64Array;
-  private readonly relative: Float64Array; // [nDensities] exp(ll - best) of one codebook and stream
+  private readonly relative: Float64Array; // [max(nDensities, nStreams * topN)]
+  private readonly phone: Float64Array;
   private readonly exp: NegativeExp;
 
   constructor(model: SphinxAcousticModel, config: GmmScoringConfig = DEFAULT_GMM_SCORING) {
@@ -64,15 +95,17 @@ export class CiPhoneScorer {
     this.nCodebooks = means.nCodebooks;
     this.nStreams = means.nStreams;
     this.nDensities = means.nDensities;
+    this.topN = checkTopN(config.topN, this.nDensities);
     this.streamStart = new Int32Array(this.nStreams + 1);
     for (let s = 0; s < this.nStreams; s++)
       this.streamStart[s + 1] = this.streamStart[s] + means.streamDims[s];
     this.featureDim = this.streamStart[this.nStreams];
 
-    this.params = new Float64Array(2 * means.data.length);
+    const useSimd = config.simd && haveWasmSimd() && this.nDensities % 2 === 0;
+    this.params = new Float64Array(useSimd ? 0 : 2 * means.data.length);
     this.logNorm = new Float64Array(this.nCodebooks * this.nStreams * this.nDensities);
     this.blockStart = new Int32Array(this.nCodebooks * this.nStreams);
-    this.precompute(means.data, variances.data, means.streamDims);
+    this.simd = this.precompute(means.data, variances.data, means.streamDims, useSimd);
 
     this.stateCodebook = new Int32Array(this.nPhones * this.nStates);
     for (let p = 0; p < this.nPhones; p++) {
@@ -89,16 +122,28 @@ export class CiPhoneScorer {
     const logW = mixtureWeights.logWeights(Array.from(mdef.ciSenones));
     this.weights = logW.map(Math.exp);
 
+    // Any N distinct densities start the first selection.
+    const n = this.topN;
+    this.topIndex = Int32Array.from({ length: this.nCodebooks * this.nStreams * n }, (_, i) => i % n);
+    this.topLl = new Float64Array(this.topIndex.length);
     this.x = new Float64Array(this.featureDim);
-    this.densityLl = new Float64Array(this.logNorm.length);
+    this.densityLl = this.simd?.out ?? new Float64Array(this.logNorm.length);
     this.senones = new Float64Array(this.nPhones * this.nStates);
-    this.relative = new Float64Array(this.nDensities);
+    this.relative = new Float64Array(Math.max(this.nDensities, this.nStreams * n));
+    this.phone = new Float64Array(this.nPhones);
     this.exp = new NegativeExp(config.pruneNats);
   }
 
-  private precompute(mean: Float32Array, variance: Float32Array, streamDims: readonly number[]): void {
+  /** Fills logNorm, and params or (returned) the SIMD tables. */
+  private precompute(
+    mean: Float32Array,
+    variance: Float32Array,
+    streamDims: readonly number[],
+    useSimd: boolean,
+  ): SimdDensities | null {
     const { varianceFloor } = this.config;
     const ln2pi = Math.log(2 * Math.PI);
+    const precision = (at: number): number => 1 / (2 * Math.max(variance[at], varianceFloor));
     let at = 0;
     for (let cb = 0; cb < this.nCodebooks; cb++) {
       for (let s = 0; s < this.nStreams; s++) {
@@ -106,16 +151,25 @@ export class CiPhoneScorer {
         for (let d = 0; d < this.nDensities; d++) {
           let logDet = 0;
           for (let i = 0; i < streamDims[s]; i++, at++) {
-            const v = Math.max(variance[at], varianceFloor);
-            logDet += Math.log(v);
+            logDet += Math.log(Math.max(variance[at], varianceFloor));
+            if (useSimd) continue;
             this.params[2 * at] = mean[at];
-            this.params[2 * at + 1] = 1 / (2 * v);
+            this.params[2 * at + 1] = precision(at);
           }
           this.logNorm[(cb * this.nStreams + s) * this.nDensities + d] =
             -0.5 * (logDet + streamDims[s] * ln2pi);
         }
       }
     }
+    if (!useSimd) return null;
+    const { nStreams, nDensities, streamStart, logNorm } = this;
+    const nBlocks = this.nCodebooks * nStreams;
+    return new SimdDensities({ nBlocks, nStreams, nDensities, streamStart, mean, precision, logNorm });
+  }
+
+  /** Whether the Gaussians run on the WebAssembly SIMD kernel. */
+  get usesSimd(): boolean {
+    return this.simd !== null;
   }
 
   /** Gaussian log-likelihoods of every density of every codebook: out is [nCodebooks, nStreams, nDensities]. */
@@ -125,8 +179,22 @@ export class CiPhoneScorer {
   }
 
   /**
+   * The topN likeliest densities of each codebook and stream that CI states use, best first (ties to the lower
+   * index): index and ll are [nCodebooks, nStreams, topN], other codebooks' entries left as they are.
+   */
+  topDensities(feature: ArrayLike<number>, offset: number, index: Int32Array, ll: Float64Array): void {
+    this.load(feature, offset);
+    this.selectTop();
+    const n = this.nStreams * this.topN;
+    for (const cb of this.neededCodebooks) {
+      index.set(this.topIndex.subarray(cb * n, (cb + 1) * n), cb * n);
+      ll.set(this.topLl.subarray(cb * n, (cb + 1) * n), cb * n);
+    }
+  }
+
+  /**
    * CI senone log-likelihoods from density log-likelihoods (as densityLogLikelihoods writes them; only the
-   * codebooks CI states use are read). out is [nPhones, nStates].
+   * codebooks CI states use are read), every density summed. out is [nPhones, nStates].
    */
   senoneScores(densityLl: Float64Array, out: Float64Array): void {
     const { nStreams, nDensities, weights, relative } = this;
@@ -153,26 +221,80 @@ export class CiPhoneScorer {
     }
   }
 
+  /**
+   * CI senone log-likelihoods from each codebook's top-N densities (as topDensities writes them): each
+   * stream's mixture sums only those N. out is [nPhones, nStates].
+   */
+  topSenoneScores(index: Int32Array, ll: Float64Array, out: Float64Array): void {
+    const { nStreams, nDensities, topN, weights, relative } = this;
+    const floor = -this.config.pruneNats;
+    for (let c = 0; c < this.neededCodebooks.length; c++) {
+      // relative: [nStreams, topN] each density's exp(ll - its stream's best), shared by the codebook's states.
+      const t0 = this.neededCodebooks[c] * nStreams * topN;
+      let best = 0;
+      for (let s = 0; s < nStreams; s++) {
+        const t = t0 + s * topN;
+        best += ll[t]; // lists are best first
+        for (let j = 0; j < topN; j++) {
+          const rel = ll[t + j] - ll[t];
+          relative[s * topN + j] = rel > floor ? this.exp.of(rel) : 0;
+        }
+      }
+      const states = this.codebookStates[c];
+      for (let k = 0; k < states.length; k++) {
+        // One log of the streams' product: each factor is at least its best density's weight (≥ e^-16 for
+        // en-us, see pruneNats), so a few of them are far from underflowing.
+        let product = 1;
+        for (let s = 0; s < nStreams; s++) {
+          const w = (states[k] * nStreams + s) * nDensities;
+          let sum = 0;
+          for (let j = 0; j < topN; j++)
+            sum += weights[w + index[t0 + s * topN + j]] * relative[s * topN + j];
+          product *= sum;
+        }
+        out[states[k]] = best + Math.log(product);
+      }
+    }
+  }
+
   /** Log-softmax over phones of each phone's log-sum-exp over its states: out[outOffset, + nPhones). */
   phoneLogPosteriors(senones: Float64Array, out: Float32Array, outOffset: number): void {
-    const { nPhones, nStates } = this;
-    const phone = new Float64Array(nPhones);
+    const { nPhones, nStates, phone } = this;
     for (let p = 0; p < nPhones; p++) phone[p] = logSumExp(senones, p * nStates, nStates);
     const norm = logSumExp(phone, 0, nPhones);
     for (let p = 0; p < nPhones; p++) out[outOffset + p] = phone[p] - norm;
   }
 
-  /** All three steps for one feature vector; writes nPhones log-posteriors to out[outOffset...]. */
+  /** All the steps for one feature vector; writes nPhones log-posteriors to out[outOffset...]. */
   score(feature: ArrayLike<number>, offset: number, out: Float32Array, outOffset: number): void {
     this.load(feature, offset);
-    for (let i = 0; i < this.neededCodebooks.length; i++)
-      this.codebookLl(this.neededCodebooks[i], this.densityLl);
-    this.senoneScores(this.densityLl, this.senones);
+    if (this.topN < this.nDensities) {
+      this.selectTop();
+      this.topSenoneScores(this.topIndex, this.topLl, this.senones);
+    } else {
+      for (let i = 0; i < this.neededCodebooks.length; i++)
+        this.codebookLl(this.neededCodebooks[i], this.densityLl);
+      this.senoneScores(this.densityLl, this.senones);
+    }
     this.phoneLogPosteriors(this.senones, out, outOffset);
   }
 
   private load(feature: ArrayLike<number>, offset: number): void {
     for (let i = 0; i < this.featureDim; i++) this.x[i] = feature[offset + i];
+    this.simd?.load(this.x);
+  }
+
+  /** Evaluates the needed codebooks for the loaded vector and selects each one's top N into topIndex, topLl. */
+  private selectTop(): void {
+    const { nStreams, nDensities, topN, densityLl } = this;
+    for (let c = 0; c < this.neededCodebooks.length; c++) {
+      const cb = this.neededCodebooks[c];
+      this.codebookLl(cb, densityLl);
+      for (let s = 0; s < nStreams; s++) {
+        const b = cb * nStreams + s;
+        selectTop(densityLl, b * nDensities, nDensities, this.topIndex, this.topLl, b * topN, topN);
+      }
+    }
   }
 
   /** Density log-likelihoods of one codebook for the loaded feature vector. */
@@ -183,6 +305,11 @@ export class CiPhoneScorer {
       const dims = this.streamStart[s + 1] - x0;
       const at = this.blockStart[cb * nStreams + s];
       const o = (cb * nStreams + s) * nDensities;
+      if (this.simd) {
+        this.simd.evaluate(cb * nStreams + s);
+        if (out !== this.simd.out) out.set(this.simd.out.subarray(o, o + nDensities), o);
+        continue;
+      }
       if (dims === 13) {
         densities13(x, x0, params, at, logNorm, out, o, nDensities);
         continue;
@@ -236,6 +363,72 @@ function densities13(
     const s3 = e10 * e10 * params[p + 21] + e11 * e11 * params[p + 23] + e12 * e12 * params[p + 25];
     out[o + d] = logNorm[o + d] - (s0 + s1 + (s2 + s3));
   }
+}
+
+/**
+ * The exact top n of one codebook's densities ll[o, o + nDensities) into the list (index, top)[t, t + n), best
+ * first, ties to the lower index. The list holds the previous frame's top n on entry: their new values set the
+ * bar at once (speech changes little in 10 ms), so nearly every density is rejected by one comparison.
+ */
+function selectTop(
+  ll: Float64Array,
+  o: number,
+  nDensities: number,
+  index: Int32Array,
+  top: Float64Array,
+  t: number,
+  n: number,
+): void {
+  for (let j = t; j < t + n; j++) top[j] = ll[o + index[j]];
+  sortTop(index, top, t, n);
+  let worst = top[t + n - 1];
+  for (let d = 0; d < nDensities; d++) {
+    const v = ll[o + d];
+    if (v < worst || !enterTop(index, top, t, n, d, v)) continue;
+    worst = top[t + n - 1];
+  }
+}
+
+/** Whether (v, d) ranks before entry k of a list: likelier, or as likely with a lower index. */
+function ranksBefore(v: number, d: number, index: Int32Array, top: Float64Array, k: number): boolean {
+  return v > top[k] || (v === top[k] && d < index[k]);
+}
+
+/** Insertion sort of the list (index, top)[t, t + n), best first. */
+function sortTop(index: Int32Array, top: Float64Array, t: number, n: number): void {
+  for (let j = t + 1; j < t + n; j++) {
+    const d = index[j];
+    const v = top[j];
+    let k = j;
+    for (; k > t && ranksBefore(v, d, index, top, k - 1); k--) {
+      index[k] = index[k - 1];
+      top[k] = top[k - 1];
+    }
+    index[k] = d;
+    top[k] = v;
+  }
+}
+
+/** Puts density d (log-likelihood v) into the list if it ranks before its last entry and is not in it yet. */
+function enterTop(index: Int32Array, top: Float64Array, t: number, n: number, d: number, v: number): boolean {
+  const end = t + n - 1;
+  if (!ranksBefore(v, d, index, top, end)) return false;
+  for (let j = t; j <= end; j++) if (index[j] === d) return false;
+  let k = end;
+  for (; k > t && ranksBefore(v, d, index, top, k - 1); k--) {
+    index[k] = index[k - 1];
+    top[k] = top[k - 1];
+  }
+  index[k] = d;
+  top[k] = v;
+  return true;
+}
+
+function checkTopN(topN: number | 'all', nDensities: number): number {
+  if (topN === 'all') return nDensities;
+  if (!Number.isInteger(topN) || topN < 1)
+    throw new Error(`GmmScoringConfig: topN ${topN} must be 'all' or a whole number ≥ 1`);
+  return Math.min(topN, nDensities);
 }
 
 /**

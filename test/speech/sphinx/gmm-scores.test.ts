@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GMM_SCORING } from '../../../src-main/speech/sphinx/gmm-scores.js';
 import {
+  DEFAULT_SPHINX_FEATURES,
   SphinxFeaturizer,
   sphinxFeatures,
   type SphinxFrames,
@@ -14,10 +16,14 @@ const REFERENCE = fileURLToPath(new URL('./reference.py', import.meta.url));
 interface Reference {
   phones: string[];
   features: number[][]; // [T][39]
-  posteriors: number[][]; // [T][42]
+  posteriors: number[][]; // [T][42] full mixtures
+  topPosteriors: number[][]; // [T][42] top-4 mixtures
   densityLl: number[][]; // [F][42 * 3 * 128]
   senones: number[][]; // [F][42 * 3]
   detailPosteriors: number[][]; // [F][42]
+  topIndex: number[][]; // [F][42 * 3 * 4] best first
+  topSenones: number[][]; // [F][42 * 3]
+  topDetailPosteriors: number[][]; // [F][42]
 }
 
 /** Largest |a - b| / max(1, |b|). */
@@ -39,19 +45,25 @@ describe.skipIf(!HAVE_MODEL || !HAVE_CLIPS || !HAVE_NUMPY)(
   () => {
     // 7.1 s: long enough for live CMN to have moved far from -cmninit.
     const clip = 'sense_and_sensibility_01_austen_64kb-0870';
-    let featurizer: SphinxFeaturizer;
+    let featurizer: SphinxFeaturizer; // full mixtures
+    let topFeaturizer: SphinxFeaturizer; // the default: top-4 mixtures
     let ours: SphinxFrames;
+    let oursTop: SphinxFrames;
     let ref: Reference;
     const detail = [0, 1, 2, 50, 120, 300, 301, 450, 650, 708, 709, 710];
 
     beforeAll(() => {
-      featurizer = new SphinxFeaturizer(enUsModel());
+      const scoring = { ...DEFAULT_GMM_SCORING, topN: 'all' as const };
+      featurizer = new SphinxFeaturizer(enUsModel(), { ...DEFAULT_SPHINX_FEATURES, scoring });
+      topFeaturizer = new SphinxFeaturizer(enUsModel());
       const x = readClip(clip);
       ours = sphinxFeatures(x, featurizer);
+      oursTop = sphinxFeatures(x, topFeaturizer);
       const cepstra = centredMfcc(x, featurizer.model.frontEnd);
       const input = JSON.stringify({
         modelDir: MODEL_DIR,
         cmn: featurizer.config.cmn,
+        topN: topFeaturizer.scorer.topN,
         cepstra: rows(cepstra.data, 13),
         features: detail.map((t) => Array.from(ours.features.subarray(t * 39, (t + 1) * 39))),
       });
@@ -94,6 +106,26 @@ describe.skipIf(!HAVE_MODEL || !HAVE_CLIPS || !HAVE_NUMPY)(
 
     it('the whole posteriorgram agrees to float32 rounding', () => {
       expect(maxRelError(ours.data, ref.posteriors.flat())).toBeLessThan(1e-6);
+    });
+
+    it('top-4 mixtures: the same densities, senone scores and posteriors', () => {
+      const scorer = topFeaturizer.scorer;
+      expect(scorer.topN).toBe(4);
+      const index = new Int32Array(42 * 3 * 4);
+      const ll = new Float64Array(42 * 3 * 4);
+      const senones = new Float64Array(42 * 3);
+      const post = new Float32Array(42);
+      detail.forEach((t, k) => {
+        scorer.topDensities(oursTop.features, t * 39, index, ll);
+        expect(Array.from(index)).toEqual(ref.topIndex[k]);
+        const want = Array.from(index, (d, j) => ref.densityLl[k][Math.floor(j / 4) * 128 + d]);
+        expect(maxRelError(ll, want)).toBeLessThan(1e-13);
+        scorer.topSenoneScores(index, ll, senones);
+        expect(maxRelError(senones, ref.topSenones[k])).toBeLessThan(1e-12);
+        scorer.phoneLogPosteriors(senones, post, 0);
+        expect(maxRelError(post, ref.topDetailPosteriors[k])).toBeLessThan(1e-6);
+      });
+      expect(maxRelError(oursTop.data, ref.topPosteriors.flat())).toBeLessThan(1e-6);
     });
   },
 );

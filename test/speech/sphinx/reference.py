@@ -7,16 +7,20 @@ numpy, and from MFCC cepstra computes, in float64:
   then scaled back to `window`; frames with c0 < 0 normalised but not counted), 1s_c_d_dd features (the first
   and last frames replicated past the ends),
   per-codebook Gaussian log-likelihoods (variances floored at 1e-4), CI senone scores (full mixtures, every
-  density) and phone log-posteriors (log-softmax of each phone's log-sum-exp over its states).
+  density, and top-N mixtures: per codebook and stream only the N likeliest densities, found by sorting, ties to
+  the lower index) and phone log-posteriors (log-softmax of each phone's log-sum-exp over its states).
 Where the TypeScript stores float32 (CMN'd cepstra, feature vectors) the same values are rounded to float32
 here, so both sides score identical inputs.
 
-stdin: JSON {"modelDir": str, "cmn": {"windowFrames": int, "updateFrames": int},
+stdin: JSON {"modelDir": str, "cmn": {"windowFrames": int, "updateFrames": int}, "topN": int,
              "cepstra": [[13 floats], ...], "features": [[39 floats], ...]}
   cepstra: raw (pre-CMN) MFCC frames; features: feature vectors to score in detail.
-stdout: JSON {"features": [T][39], "posteriors": [T][nPhones] (from the cepstra),
+stdout: JSON {"features": [T][39], "posteriors": [T][nPhones] (from the cepstra, full mixtures),
+  "topPosteriors": [T][nPhones] (top-N mixtures),
   "densityLl": [F][nCodebooks*nStreams*nDensities], "senones": [F][nPhones*nStates],
-  "detailPosteriors": [F][nPhones] (from the given features), "phones": [...]}
+  "detailPosteriors": [F][nPhones], "topIndex": [F][nCodebooks*nStreams*topN] (best first),
+  "topSenones": [F][nPhones*nStates], "topDetailPosteriors": [F][nPhones] (from the given features),
+  "phones": [...]}
 """
 
 import json
@@ -159,6 +163,20 @@ class Model:
         m = a.max(-1, keepdims=True)
         return (m[..., 0] + np.log(np.exp(a - m).sum(-1))).sum(-1)
 
+    def top_n(self, ll, n):
+        """[F, cb, feat, den] → indices [F, cb, feat, n] of the n likeliest densities, best first, ties to the
+        lower index (a stable sort of -ll)."""
+        return np.argsort(-ll, axis=-1, kind='stable')[..., :n]
+
+    def top_senones(self, ll, n):
+        """[F, cb, feat, den] → [F, phone, state]: sum over streams of log sum over the top n of w exp(ll)."""
+        idx = self.top_n(ll, n)
+        top_ll = np.take_along_axis(ll, idx, -1)[:, :, None]  # [F, cb, 1, feat, n], codebook = phone
+        top_w = np.take_along_axis(self.logw[None], idx[:, :, None], -1)  # [F, phone, state, feat, n]
+        a = top_w + top_ll
+        m = a.max(-1, keepdims=True)
+        return (m[..., 0] + np.log(np.exp(a - m).sum(-1))).sum(-1)
+
     def posteriors(self, sen):
         m = sen.max(-1, keepdims=True)
         phone = m[..., 0] + np.log(np.exp(sen - m).sum(-1))
@@ -172,18 +190,28 @@ def main():
     cep = np.array(req['cepstra'], dtype=np.float32).astype(np.float64)
     cmn = req['cmn']
     feats = deltas(live_cmn(cep, model.cmninit, cmn['windowFrames'], cmn['updateFrames']).astype(np.float64))
-    post = np.concatenate([model.posteriors(model.senones(model.density_ll(feats[i:i + 25].astype(np.float64))))
-                           for i in range(0, len(feats), 25)]) if len(feats) else np.zeros((0, len(model.names)))
+    n = req['topN']
+    post, top_post = [], []
+    for i in range(0, len(feats), 25):
+        ll = model.density_ll(feats[i:i + 25].astype(np.float64))
+        post.append(model.posteriors(model.senones(ll)))
+        top_post.append(model.posteriors(model.top_senones(ll, n)))
+    empty = np.zeros((0, len(model.names)))
     x = np.array(req['features'], dtype=np.float64).reshape(-1, model.n_feat * model.width)
     ll = model.density_ll(x)
     sen = model.senones(ll)
+    top_sen = model.top_senones(ll, n)
     json.dump({
         'phones': model.names,
         'features': feats.tolist(),
-        'posteriors': post.tolist(),
+        'posteriors': (np.concatenate(post) if post else empty).tolist(),
+        'topPosteriors': (np.concatenate(top_post) if top_post else empty).tolist(),
         'densityLl': ll.reshape(len(x), -1).tolist(),
         'senones': sen.reshape(len(x), -1).tolist(),
         'detailPosteriors': model.posteriors(sen).tolist(),
+        'topIndex': model.top_n(ll, n).reshape(len(x), -1).tolist(),
+        'topSenones': top_sen.reshape(len(x), -1).tolist(),
+        'topDetailPosteriors': model.posteriors(top_sen).tolist(),
     }, sys.stdout)
 
 
