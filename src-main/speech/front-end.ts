@@ -34,6 +34,12 @@ export const FRONT_END_KINDS: readonly FrontEndKind[] = ['logmel', 'phones', 'lo
  */
 export const PHONE_LOG_FLOOR = -30;
 
+/**
+ * How phone features are scored; feature caches record it and are recomputed when it changes
+ * (1: every density of each codebook; 2: its 4 best, as pocketsphinx scores).
+ */
+export const PHONE_SCORING_VERSION = 2;
+
 export function frontEndKind(config: FeatureConfig): FrontEndKind {
   if (!config.phones) return 'logmel';
   return config.phones.withLogMel ? 'logmel+phones' : 'phones';

@@ -1,3 +1,4 @@
+import { PHONE_SCORING_VERSION } from '../speech/front-end.js';
 import {
   closeSync,
   existsSync,
@@ -49,6 +50,8 @@ export interface FeatureCacheHeader {
   skipped?: { id: string; reason: string }[];
   /** AUDIO_READER_VERSION of the reader that decoded the audio (absent in caches from before 2). */
   audioReader?: number;
+  /** PHONE_SCORING_VERSION of a cache with phone features (absent: before versions were kept, i.e. 1). */
+  phoneScoring?: number;
 }
 
 export class FeatureCache {
@@ -171,6 +174,7 @@ export class FeatureCacheWriter {
         items: this.items,
         skipped,
         audioReader: AUDIO_READER_VERSION,
+        ...(this.features.phones ? { phoneScoring: PHONE_SCORING_VERSION } : {}),
       }),
       'utf8',
     );

@@ -1,3 +1,4 @@
+import { PHONE_SCORING_VERSION } from '../speech/front-end.js';
 import { existsSync } from 'node:fs';
 import { AUDIO_READER_VERSION, readAudio } from '../speech/audio.js';
 import { DEFAULT_FEATURES, type FeatureConfig, minSamples } from '../speech/features.js';
@@ -60,7 +61,9 @@ export async function prepareFeatures(
       utterances.every((u) => texts.get(u.id) === u.text || skippedIds.has(u.id)) &&
       JSON.stringify(cache.header.features) === JSON.stringify(cfg.features) &&
       // Features of audio decoded differently (before FLAC's last block was kept) are recomputed.
-      (cache.header.audioReader ?? 1) === AUDIO_READER_VERSION
+      (cache.header.audioReader ?? 1) === AUDIO_READER_VERSION &&
+      // Phone features scored another way (all densities, before the top-4 scorer) are recomputed.
+      (!cfg.features.phones || (cache.header.phoneScoring ?? 1) === PHONE_SCORING_VERSION)
     ) {
       return {
         path,

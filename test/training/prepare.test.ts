@@ -1,14 +1,14 @@
 // The prepare stage with phone features: the cache holds what the front end computes, and a cache made with
 // other features (log-mel, phones alone, another sphinx folder) is recomputed, never reused.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudio } from '../../src-main/speech/audio.js';
 import { DEFAULT_FEATURES } from '../../src-main/speech/features.js';
-import { computeFeatures, withFrontEnd } from '../../src-main/speech/front-end.js';
+import { computeFeatures, PHONE_SCORING_VERSION, withFrontEnd } from '../../src-main/speech/front-end.js';
 import { FeatureCache } from '../../src-main/training/feature-cache.js';
 import { prepareFeatures, type SourceUtterance } from '../../src-main/training/prepare.js';
 import { HAVE_MODEL, MODEL_DIR } from '../speech/sphinx/helpers.js';
@@ -72,5 +72,21 @@ describe.skipIf(!HAVE_MODEL)('prepareFeatures with phone features', () => {
     await prepareFeatures(utterances, path, { jobs: 1, features: both });
     const moved = withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', other);
     expect((await prepareFeatures(utterances, path, { jobs: 1, features: moved })).reused).toBe(false);
+  });
+
+  it('recomputes phone features scored the old way (a cache without the scoring version)', async () => {
+    const path = join(root, 'old-scoring.feats');
+    await prepareFeatures(utterances, path, { jobs: 1, features: both });
+    expect(FeatureCache.load(path).header.phoneScoring).toBe(PHONE_SCORING_VERSION);
+    // Rewrite the header as a cache made before versions were kept: same length, padded with spaces.
+    const file = readFileSync(path);
+    const length = file.readUInt32LE(8);
+    const header = JSON.parse(file.subarray(12, 12 + length).toString('utf8')) as Record<string, unknown>;
+    delete header.phoneScoring;
+    file.write(JSON.stringify(header).padEnd(length, ' '), 12, length, 'utf8');
+    writeFileSync(path, file);
+    expect(FeatureCache.load(path).header.phoneScoring).toBeUndefined();
+    expect((await prepareFeatures(utterances, path, { jobs: 1, features: both })).reused).toBe(false);
+    expect(FeatureCache.load(path).header.phoneScoring).toBe(PHONE_SCORING_VERSION);
   });
 });
