@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { normalizeText } from '../../speech/alphabet.js';
 import { run } from '../corpus/run.js';
 import type { RealClip } from './clip.js';
-import type { RealSource } from './sources.js';
+import { type RealSource, realSources } from './sources.js';
 import { assignSplits, REAL_SPLITS, type RealSplit } from './split.js';
 
 /**
@@ -109,7 +109,7 @@ export function speakerFolder(source: string, speaker: string): string {
 export function importedReports(out: string): SourceReport[] {
   const dir = join(out, 'sources');
   if (!existsSync(dir)) return [];
-  const order = ['allison', 'librivox', 'vctk', 'fsdd', 'drascula', 'queen', 'sky'];
+  const order = realSources({ sharedCorpora: '' }).map((s) => s.name);
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
