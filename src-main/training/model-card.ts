@@ -41,6 +41,13 @@ export interface CardInput {
     deepenedFrom?: number;
     /** Subsampling strides of the trained model this run started from, when it changed them. */
     restridedFrom?: [number, number];
+    /**
+     * What the run started from when it continued an earlier model (`attune train --init`), in words:
+     * its data and steps, so the card accounts for everything the weights learned from.
+     */
+    continuedFrom?: string;
+    /** The set that picked the best weights (default: the synthetic corpus's dev set). */
+    devSet?: string;
   };
   /**
    * Real speech the model trained on or was measured on (`attune import`'s sources), each with its
@@ -59,6 +66,8 @@ export interface CardInput {
   /** Names for speaker ids in the per-speaker tables (e.g. voice names). */
   speakerNames?: Record<string, string>;
   limitations: string[];
+  /** Further Markdown sections (e.g. a results file's tables), placed before the limitations. */
+  appendix?: string[];
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -78,10 +87,12 @@ function trainingSentence(c: CardInput): string {
   }
   const from = t.deepenedFrom !== undefined ? `a trained ${t.deepenedFrom}-block model` : 'a trained model';
   const grown =
-    changes.length === 0
-      ? 'Trained'
-      : `${t.deepenedFrom !== undefined ? 'Grown' : 'Started'} from ${from} (its weights kept, ${changes.join(', ')}; see the commands above), then trained`;
-  return `${grown} for ${t.steps} steps on the ${t.backend} backend${wall}; the weights are those of step ${t.bestStep}, the best on the dev set.`;
+    changes.length > 0
+      ? `${t.deepenedFrom !== undefined ? 'Grown' : 'Started'} from ${from} (its weights kept, ${changes.join(', ')}; see the commands above), then trained`
+      : t.continuedFrom
+        ? `Continued from ${t.continuedFrom}, then trained`
+        : 'Trained';
+  return `${grown} for ${t.steps} steps on the ${t.backend} backend${wall}; the weights are those of step ${t.bestStep}, the best on ${t.devSet ?? 'the dev set'}.`;
 }
 
 /** What the model hears, in words: the feature kinds of front-end.ts. */
@@ -177,6 +188,7 @@ export function renderModelCard(c: CardInput): string {
     }
     lines.push('');
   }
+  for (const section of c.appendix ?? []) lines.push(section.trim(), '');
   lines.push('## Limitations', '', ...c.limitations.map((l) => `- ${l}`), '');
   return lines.join('\n');
 }

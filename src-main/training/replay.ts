@@ -5,7 +5,7 @@ import { DEFAULT_FEATURES, type FeatureConfig, minSamples } from '../speech/feat
 import { computeFeatures, frontEndBins, relativeFrontEnd, sameFeatures } from '../speech/front-end.js';
 import { mulberry32 } from '../speech/prng.js';
 import { FeatureCache, FeatureCacheWriter } from './feature-cache.js';
-import { readLibriSpeech } from './librispeech.js';
+import { type LibriSpeechUtterance, readLibriSpeech } from './librispeech.js';
 import { MemoryFeatures } from './memory-features.js';
 
 /**
@@ -101,24 +101,30 @@ export interface ReplayBuildReport {
 }
 
 /**
- * Builds `modelDir/replay/replay.feats` from a LibriSpeech-layout corpus: utterances of up to maxSeconds,
- * taken one speaker at a time in turn (so every voice is in it), until the size budget is spent.
+ * Builds `modelDir/replay/replay.feats` from LibriSpeech-layout corpora (those the model trained on, e.g.
+ * synthetic and real speech): utterances of up to maxSeconds, taken one speaker at a time in turn (so
+ * every voice is in it), until the size budget is spent.
  */
 export async function buildReplaySet(
-  corpusDir: string,
+  corpusDirs: string | string[],
   modelDir: string,
   config: Partial<ReplayBuildConfig> = {},
 ): Promise<ReplayBuildReport> {
   const cfg = { ...DEFAULT_REPLAY_BUILD, ...config };
-  const corpus = await readLibriSpeech(corpusDir);
+  const dirs = typeof corpusDirs === 'string' ? [corpusDirs] : corpusDirs;
+  if (dirs.length === 0) throw new Error('a replay set needs at least one corpus');
   const rand = mulberry32(cfg.seed);
-  const bySpeaker = new Map<string, typeof corpus.utterances>();
-  for (const u of corpus.utterances) {
-    if (!bySpeaker.has(u.speaker)) bySpeaker.set(u.speaker, []);
-    bySpeaker.get(u.speaker)!.push(u);
+  const bySpeaker = new Map<string, LibriSpeechUtterance[]>();
+  for (const [k, dir] of dirs.entries()) {
+    // Speaker ids are only unique within a corpus: two corpora may both have a speaker "1".
+    for (const u of (await readLibriSpeech(dir)).utterances) {
+      const key = `${k}/${u.speaker}`;
+      if (!bySpeaker.has(key)) bySpeaker.set(key, []);
+      bySpeaker.get(key)!.push(u);
+    }
   }
-  const queues = [...bySpeaker.values()].map((list) => {
-    const q = [...list];
+  const queues = [...bySpeaker.entries()].map(([key, list]) => {
+    const q = list.map((u) => ({ u, key }));
     for (let i = q.length - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));
       [q[i], q[j]] = [q[j], q[i]];
@@ -140,8 +146,9 @@ export async function buildReplaySet(
     let full = false;
     while (!full && queues.some((q) => q.length > 0)) {
       for (const q of queues) {
-        const u = q.shift();
-        if (!u) continue;
+        const next = q.shift();
+        if (!next) continue;
+        const { u, key } = next;
         let audio;
         try {
           audio = await readAudio(u.audioPath, { sampleRate: cfg.features.sampleRate });
@@ -159,11 +166,11 @@ export async function buildReplaySet(
         bytes += cost;
         frames += m.frames;
         count++;
-        speakers.add(u.speaker);
+        speakers.add(key);
       }
     }
     if (count === 0)
-      throw new Error(`${corpusDir}: no utterance of at most ${cfg.maxSeconds} s could be read`);
+      throw new Error(`${dirs.join(', ')}: no utterance of at most ${cfg.maxSeconds} s could be read`);
     writer.finish();
   } catch (err) {
     writer.discard();

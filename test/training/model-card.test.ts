@@ -103,6 +103,32 @@ describe('renderModelCard', () => {
     expect(renderModelCard(input)).not.toContain('Real speech');
   });
 
+  it('says what a continued model started from and which set picked its weights', () => {
+    const continued = renderModelCard({
+      ...input,
+      training: {
+        ...input.training,
+        continuedFrom: 'the previous base model (7,004 steps on 24.6 h of synthetic speech)',
+        devSet: 'real-dev',
+      },
+    });
+    expect(continued).toContain(
+      'Continued from the previous base model (7,004 steps on 24.6 h of synthetic speech), then trained for 3000 steps on the wasm backend; the weights are those of step 2500, the best on real-dev.',
+    );
+    expect(card).toContain('step 2500, the best on the dev set.');
+  });
+
+  it('adds appendix sections before the limitations', () => {
+    const withAppendix = renderModelCard({
+      ...input,
+      appendix: ['## Which recipe\n\n| arm | CER |\n|---|---:|\n| a | 60% |\n'],
+    });
+    const at = withAppendix.indexOf('## Which recipe');
+    expect(at).toBeGreaterThan(withAppendix.indexOf('## Accuracy'));
+    expect(at).toBeLessThan(withAppendix.indexOf('## Limitations'));
+    expect(withAppendix).toContain('| a | 60% |');
+  });
+
   it('tabulates accuracy overall and per voice', () => {
     expect(card).toContain('| test-unseen — held-out voices | 2 | 12.5% | 5.0% |');
     expect(card).toContain('| flite-rms (103) | 1 | 25.0% | 10.0% |');

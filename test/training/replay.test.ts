@@ -40,6 +40,21 @@ describe('replay set', () => {
     expect(all.utterances).toBe(18);
   });
 
+  it('draws from several corpora in turn, their speakers kept apart even when their ids are the same', async () => {
+    // A second corpus whose speaker ids collide with the first's: a copy of it.
+    const second = join(root, 'second-corpus');
+    cpSync(f.corpusDir, second, { recursive: true });
+    const model = join(root, 'two-corpora');
+    const report = await buildReplaySet([f.corpusDir, second], model);
+    expect(report.speakers).toBe(6);
+    expect(report.utterances).toBe(36);
+    const cache = FeatureCache.load(replayPath(model));
+    // The items keep their own speaker ids (the replay set is scored per speaker by them).
+    expect(new Set(cache.items.map((i) => i.speaker)).size).toBe(3);
+    cache.close();
+    await expect(buildReplaySet([], model)).rejects.toThrow(/at least one corpus/);
+  });
+
   it('loads split into a training part and a measuring part, or says why not', () => {
     const { replay, warning } = loadReplay(f.baseDir, DEFAULT_FEATURES, { evalEvery: 3 });
     expect(warning).toBeNull();

@@ -88,8 +88,14 @@ export function registerExport(program: Command): void {
     .option('--command <text...>', 'commands that made the model, recorded in the card')
     .option('--note <text>', 'a line added to the card’s limitations (e.g. that training is still going on)')
     .option(
-      '--replay <dir>',
-      'LibriSpeech-layout speech the model was trained on (e.g. the corpus train/ split): a small replay set is built from it into <out>/replay for personal fine-tuning',
+      '--continued-from <text>',
+      'what the run started from when it continued a trained model (`train --init`), in words: its data and steps',
+    )
+    .option('--dev-set <name>', 'the set that picked the best weights, as the card names it', 'the dev set')
+    .option('--appendix <file...>', 'Markdown files added to the card as sections (e.g. bench/REAL-AB.md)')
+    .option(
+      '--replay <dir...>',
+      'LibriSpeech-layout speech the model was trained on (e.g. the corpus train/ split and real-train): a small replay set is built from it into <out>/replay for personal fine-tuning',
     )
     .option(
       '--replay-mb <n>',
@@ -106,11 +112,21 @@ export function registerExport(program: Command): void {
       out: string;
       command?: string[];
       note?: string;
-      replay?: string;
+      continuedFrom?: string;
+      devSet: string;
+      appendix?: string[];
+      replay?: string[];
       replayMb: string;
       lm: LmOption;
       beamWidth: string;
     }) => {
+      const appendix = (o.appendix ?? []).map((file) => {
+        try {
+          return readFileSync(resolve(file), 'utf8');
+        } catch (err) {
+          throw new Error(`cannot read --appendix ${file}: ${(err as Error).message}`);
+        }
+      });
       const replayBytes = Number(o.replayMb) * 1e6;
       if (!(replayBytes > 0)) throw new Error(`--replay-mb must be a positive number, got ${o.replayMb}`);
       const info = await initBackend({});
@@ -210,6 +226,8 @@ export function registerExport(program: Command): void {
           backend: info.name,
           deepenedFrom: deepenedFrom(folder.info.training),
           restridedFrom: restridedFrom(folder.info.training),
+          ...(o.continuedFrom ? { continuedFrom: o.continuedFrom } : {}),
+          devSet: o.devSet,
         },
         ...(realSpeech ? { realSpeech } : {}),
         evals,
@@ -224,8 +242,11 @@ export function registerExport(program: Command): void {
             }
           : {}),
         speakerNames,
+        appendix,
         limitations: [
-          'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
+          realSpeech?.some((s) => s.trainMinutes > 0)
+            ? 'Few real voices: the real speech it trained on is hours of game actors and spoken digits, recorded at 11 kHz or less, against the thousands of hours and speakers of recognisers trained on read-speech corpora; new voices, accents and microphones stay hard for it (see the real-test rows). Personal fine-tuning on the user’s own voice is how Attune closes that gap.'
+            : 'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
           lm
             ? 'Characters: without the language model rare words are spelled phonetically; with it, finals can only use its words and the user’s lexicon, and its text (WordNet definitions and examples) is close to the synthetic test sentences, so the synthetic sets flatter it (the human row less so).'
             : 'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',
@@ -247,7 +268,7 @@ export function registerExport(program: Command): void {
       const size = statSync(join(resolve(o.out), 'model.safetensors')).size;
       // After the folder is saved (saving replaces the whole folder).
       const replay = o.replay
-        ? await buildReplaySet(resolve(o.replay), resolve(o.out), {
+        ? await buildReplaySet(o.replay.map((d) => resolve(d)), resolve(o.out), {
             maxBytes: replayBytes,
             // The saved folder's: with phone features, its own sphinx/ copy, recorded relative to it.
             features: loadModelFolder(resolve(o.out)).features,
