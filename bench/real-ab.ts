@@ -88,10 +88,15 @@ export const ARMS: Arm[] = [
       'logmel+phones',
     ],
   },
+  {
+    name: 'e',
+    title: '(b) and room reverberation on 30% (RT60 0.2-0.8 s)',
+    args: (cfg) => ['--mix', join(cfg.real, 'real-train'), '--band-limit', '0.3', '--reverb', '0.3'],
+  },
 ];
 
-/** The arms run when none are named: those whose options this checkout's `attune train` has. */
-const DEFAULT_ARMS = ['a', 'b'];
+/** The arms run when none are named: every one. */
+const DEFAULT_ARMS = ARMS.map((a) => a.name);
 
 /** Whether an arm's run reached this step budget. */
 function isTrained(arm: Arm, cfg: AbConfig): boolean {

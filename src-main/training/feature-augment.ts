@@ -34,6 +34,14 @@ export interface AugmentConfig {
    * log-mel of the dither a resampler leaves there), so a muffled recording is not a cue for "real voice".
    */
   bandLimit: { probability: number; cutoffHz: [number, number]; floorLog: number };
+  /**
+   * Room reverberation: a share of utterances heard in a room, as the late reverberation of a room impulse
+   * response (exponentially decaying energy) added in the power domain of each mel bin: the decay time
+   * RT60 is drawn from `rt60Sec` (high bins decay faster, as air and walls absorb them more), the energy of
+   * the tail against the direct sound from `tailDb`. Real dictation happens in rooms, the synthetic voices
+   * and the close-talking game actors were not recorded in one.
+   */
+  reverb: { probability: number; rt60Sec: [number, number]; tailDb: [number, number] };
   /** Centre frequency of each mel bin in Hz (from the feature config), to find the cut-off bin. */
   binCentresHz: readonly number[];
 }
@@ -48,6 +56,9 @@ export const DEFAULT_AUGMENT: AugmentConfig = {
   maxTimeMaskFraction: 0.2,
   framesPerSecond: 100,
   bandLimit: { probability: 0, cutoffHz: [3800, 5500], floorLog: BAND_FLOOR_LOG },
+  // Offices and living rooms: RT60 0.2-0.8 s; tail from 8 dB below the direct sound (near the mouth) to
+  // 2 dB above it (a laptop microphone across a room).
+  reverb: { probability: 0, rt60Sec: [0.2, 0.8], tailDb: [-8, 2] },
   binCentresHz: melCentresHz(DEFAULT_FEATURES),
 };
 
@@ -155,6 +166,39 @@ export function limitBand(
 }
 
 /**
+ * Adds a room's late reverberation to the log-mel bins 0..melBins-1 (in place): in each bin, the power of
+ * the frames before is carried forward with an exponential decay (60 dB over `rt60Sec`, 40% faster at
+ * 8 kHz than at 0 Hz) and added to the frame's own, scaled so the tail's total energy is `tailDb` against
+ * the direct sound. Causal, like a room: nothing is heard before it is said.
+ */
+export function addReverb(
+  x: Float32Array,
+  T: number,
+  F: number,
+  rt60Sec: number,
+  tailDb: number,
+  frameSec: number,
+  centresHz: readonly number[],
+  melBins = F,
+): void {
+  const tailGain = 10 ** (tailDb / 10);
+  for (let f = 0; f < melBins; f++) {
+    const rt60 = rt60Sec * (1 - 0.4 * Math.min(1, centresHz[f] / 8000));
+    // Power decays by 60 dB (a factor 1e-6) over rt60: per frame by a = 1e-6^(frameSec / rt60).
+    const a = Math.exp((Math.log(1e-6) * frameSec) / rt60);
+    // The tail sum over k ≥ 1 of a^k is a / (1 - a): scaled to tailGain of the direct energy.
+    const scale = (tailGain * (1 - a)) / a;
+    let tail = 0;
+    for (let t = 0; t < T; t++) {
+      const i = t * F + f;
+      const direct = Math.exp(x[i]);
+      x[i] = Math.log(direct + scale * tail);
+      tail = a * (tail + direct);
+    }
+  }
+}
+
+/**
  * All augmentations for one training utterance, [T, F] → [T', F]. melBins: the leading log-mel bins of each
  * frame (front-end.ts logMelBins), all of them by default; the frequency-axis operations touch only those.
  */
@@ -170,7 +214,13 @@ export function augment(
   const sped = changeSpeed(x, T, F, u(cfg.speed));
   const warped = warpFrequency(sped.data, sped.frames, F, u(cfg.warp), melBins);
   const data = warped === x ? x.slice() : warped;
-  // Drawn before the masks so a run without band limiting draws the same masks as before it existed.
+  // Drawn only when on, so a run without reverberation or band limiting draws the same masks as before
+  // they existed. The room comes before the band limit: a room is recorded, then resampled.
+  if (cfg.reverb.probability > 0 && rand() < cfg.reverb.probability) {
+    const rt60 = u(cfg.reverb.rt60Sec);
+    const tailDb = u(cfg.reverb.tailDb);
+    addReverb(data, sped.frames, F, rt60, tailDb, 1 / cfg.framesPerSecond, cfg.binCentresHz, melBins);
+  }
   const band = cfg.bandLimit.probability > 0 && rand() < cfg.bandLimit.probability;
   if (band) {
     const cutoffHz = u(cfg.bandLimit.cutoffHz);

@@ -2,6 +2,7 @@
 // reproducibility from a seeded random source.
 import { describe, expect, it } from 'vitest';
 import {
+  addReverb,
   augment,
   type AugmentConfig,
   changeSpeed,
@@ -204,6 +205,80 @@ describe('limitBand', () => {
     expect(share).toBeLessThan(0.38);
     const off = { ...cfg, bandLimit: { ...cfg.bandLimit, probability: 0 } };
     expect(seeds.some((s) => limited(off, s))).toBe(false);
+  });
+});
+
+describe('addReverb', () => {
+  const centres = melCentresHz(DEFAULT_FEATURES);
+  /** One impulse at frame 10 in every bin over a silent floor, [T, F]. */
+  function impulse(T: number, F: number): Float32Array {
+    const x = new Float32Array(T * F).fill(Math.log(1e-9));
+    for (let f = 0; f < F; f++) x[10 * F + f] = 0;
+    return x;
+  }
+
+  it("an impulse keeps its direct sound and rings on with the tail's energy, decaying 60 dB over RT60", () => {
+    const [T, F] = [200, 80];
+    const x = impulse(T, F);
+    addReverb(x, T, F, 0.5, 0, 0.01, centres);
+    for (let f = 0; f < F; f += 13) {
+      const at = (t: number) => Math.exp(x[t * F + f]);
+      // Nothing before the sound (causal): before it, only the floor and its own reverberation (at most
+      // as much again, tailDb 0); the direct sound unchanged.
+      expect(at(0) / 1e-9).toBeCloseTo(1, 5);
+      expect(at(9)).toBeLessThan(2.0001e-9);
+      expect(at(10)).toBeCloseTo(1, 6);
+      // The tail's energy equals the direct sound's (tailDb 0), within what the 200 frames cut off.
+      let tail = 0;
+      for (let t = 11; t < T; t++) tail += at(t) - 2e-9;
+      expect(tail).toBeGreaterThan(0.97);
+      expect(tail).toBeLessThan(1.0001);
+      // Decay rate: 60 dB over this bin's RT60 (0.5 s at 0 Hz, 40% shorter at 8 kHz).
+      const rt60 = 0.5 * (1 - 0.4 * Math.min(1, centres[f] / 8000));
+      const dbPerFrame = 10 * Math.log10(at(20) / at(21));
+      expect(dbPerFrame).toBeCloseTo((60 * 0.01) / rt60, 3);
+    }
+    // High bins die away faster than low ones.
+    expect(x[60 * F + 79]).toBeLessThan(x[60 * F + 0]);
+  });
+
+  it('a louder tail for a higher tailDb, only the log-mel bins touched', () => {
+    const [T, F, M] = [100, 122, 80];
+    const quiet = impulse(T, F);
+    const loud = impulse(T, F);
+    addReverb(quiet, T, F, 0.4, -8, 0.01, centres, M);
+    addReverb(loud, T, F, 0.4, 2, 0.01, centres, M);
+    // 10 dB more tail energy: every tail frame is 10 dB louder.
+    expect(10 * Math.log10(Math.exp(loud[30 * F] - quiet[30 * F]))).toBeCloseTo(10, 3);
+    const untouched = impulse(T, F);
+    for (let t = 0; t < T; t++)
+      for (let f = M; f < F; f++) expect(loud[t * F + f]).toBe(untouched[t * F + f]);
+  });
+
+  it('is drawn for the share asked, and a run without it draws the same as before it existed', () => {
+    const [T, F] = [40, 80];
+    const cfg: AugmentConfig = {
+      ...DEFAULT_AUGMENT,
+      reverb: { ...DEFAULT_AUGMENT.reverb, probability: 0.5 },
+    };
+    const seeds = Array.from({ length: 200 }, (_, i) => i + 1);
+    const plain = { ...DEFAULT_AUGMENT, speed: [1, 1] as [number, number], warp: [1, 1] as [number, number] };
+    const noMasks = { ...plain, freqMasks: 0, timeMasksPerSecond: 0 };
+    const reverbed = seeds.filter((s) => {
+      const x = randomFeatures(T, F, s);
+      const r = augment(x, T, F, { ...noMasks, reverb: cfg.reverb }, seeded(s));
+      return maxAbsDiff(r.data, x) > 0;
+    }).length;
+    expect(reverbed / seeds.length).toBeGreaterThan(0.38);
+    expect(reverbed / seeds.length).toBeLessThan(0.62);
+    // Off (the default), it draws nothing: the result is speed, warp and masks from the same draws.
+    const x = randomFeatures(T, F, 9);
+    const rand = seeded(3);
+    const u = (r: [number, number]) => r[0] + rand() * (r[1] - r[0]);
+    const sped = changeSpeed(x, T, F, u(DEFAULT_AUGMENT.speed));
+    const want = warpFrequency(sped.data, sped.frames, F, u(DEFAULT_AUGMENT.warp));
+    specAugment(want, sped.frames, F, DEFAULT_AUGMENT, rand);
+    expect(augment(x, T, F, DEFAULT_AUGMENT, seeded(3)).data).toEqual(want);
   });
 });
 

@@ -200,6 +200,11 @@ export function registerTrain(program: Command): void {
       'share of training utterances heard as if recorded at 8-11 kHz (nothing above 4-5.5 kHz), so band-limited real voices are not a cue',
       '0',
     )
+    .option(
+      '--reverb <p>',
+      "share of training utterances heard in a room (late reverberation, RT60 0.2-0.8 s), as a laptop's microphone hears its user",
+      '0',
+    )
     .option('--seed <n>', 'seed for initialisation and data order', String(DEFAULT_TRAIN.seed))
     .option('--jobs <n>', 'parallel audio decoders for the prepare stage', '2')
     .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
@@ -268,6 +273,9 @@ export function registerTrain(program: Command): void {
       const bandLimit = Number(o.bandLimit);
       if (!(bandLimit >= 0 && bandLimit <= 1))
         throw new Error(`--band-limit must be a share from 0 to 1, got ${String(o.bandLimit)}`);
+      const reverb = Number(o.reverb);
+      if (!(reverb >= 0 && reverb <= 1))
+        throw new Error(`--reverb must be a share from 0 to 1, got ${String(o.reverb)}`);
       const steps = Math.round(num('steps'));
       const channels = Math.round(num('channels'));
       const bar = o.json ? null : progressBar('training', '| loss {loss} | dev CER {cer}');
@@ -325,7 +333,11 @@ export function registerTrain(program: Command): void {
             totalSteps: steps,
           },
           batches: { ...DEFAULT_TRAIN.batches, maxFrames: Math.round(num('batchSeconds') * 100) },
-          augment: augment && { ...augment, bandLimit: { ...augment.bandLimit, probability: bandLimit } },
+          augment: augment && {
+            ...augment,
+            bandLimit: { ...augment.bandLimit, probability: bandLimit },
+            reverb: { ...augment.reverb, probability: reverb },
+          },
           dropout,
           threads,
         },
