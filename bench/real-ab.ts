@@ -5,13 +5,19 @@
 // bench/REAL-AB.md; trained runs and scores are kept in runs/ab/ so a stopped run resumes and a finished
 // arm is not trained again.
 //
-//   npx tsx bench/real-ab.ts [--arms a,b] [--steps 4000] [--peer-only]
+//   npx tsx bench/real-ab.ts [--arms a,b] [--steps 4000] [--peer-only] [--model "name=DIR" …]
+//
+// --model adds another model folder as a row (e.g. an earlier base model, or a long run's best weights).
+// Scores are cached by the weights' and the language model's content, so a model folder trained again or
+// replaced (models/base) is scored again.
 //
 // Needs the sets first: `attune import --out corpora/real` and `attune corpus --out corpora/synth-5h
 // --hours 5 --seed 1`.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { BASE_LM_PATH } from '../src-main/model/paths.js';
 import { repoRoot, runJsonChild } from './child.js';
 import { normalizeText } from '../src-main/speech/alphabet.js';
 import { readLibriSpeech } from '../src-main/training/librispeech.js';
@@ -134,9 +140,19 @@ interface Score {
   utterances: number;
 }
 
-/** `attune eval` on one set, cached by model, set and decoding. */
+/** The first 12 hex digits of a file's SHA-1: cache keys that change when the file does. */
+const digests = new Map<string, string>();
+function digest(path: string): string {
+  if (!digests.has(path))
+    digests.set(path, createHash('sha1').update(readFileSync(path)).digest('hex').slice(0, 12));
+  return digests.get(path)!;
+}
+
+/** `attune eval` on one set, cached by the model's weights, the set and the decoding (and its LM). */
 async function attuneScore(cfg: AbConfig, model: string, set: string, lm: boolean): Promise<Score> {
-  return cached(cfg, `${model}|${set}|${lm ? 'lm' : 'greedy'}`, async () => {
+  const weights = digest(join(model, 'model.safetensors'));
+  const decoding = lm ? `lm:${basename(BASE_LM_PATH)}@${digest(BASE_LM_PATH)}` : 'greedy';
+  return cached(cfg, `${model}@${weights}|${set}|${decoding}`, async () => {
     const args = ['--import', 'tsx', 'src-main/cli/main.ts', 'eval', set, '--model', model, '--json'];
     const r = await runJsonChild<Score>(process.execPath, [...args, lm ? '--lm' : '--no-lm'], {
       timeoutMs: 3_600_000,
@@ -222,26 +238,41 @@ async function table(cfg: AbConfig, systems: System[], lm: boolean): Promise<str
   return lines;
 }
 
-function parseArgs(argv: string[]): { cfg: AbConfig; arms: Arm[]; peerOnly: boolean } {
+interface AbArgs {
+  cfg: AbConfig;
+  arms: Arm[];
+  peerOnly: boolean;
+  /** Further model folders, each a row: [name, folder]. */
+  models: [string, string][];
+}
+
+function parseArgs(argv: string[]): AbArgs {
   const cfg = { ...DEFAULT_AB };
   let arms = ARMS.filter((a) => DEFAULT_ARMS.includes(a.name));
   let peerOnly = false;
+  const models: [string, string][] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--steps') cfg.steps = Number(argv[++i]);
     else if (argv[i] === '--peer-only') peerOnly = true;
-    else if (argv[i] === '--arms') {
+    else if (argv[i] === '--model') {
+      const m = /^(.+)=(.+)$/.exec(argv[++i] ?? '');
+      if (!m || !existsSync(join(m[2], 'model.safetensors')))
+        throw new Error(`--model wants "name=DIR" with a model folder, got ${argv[i]}`);
+      models.push([m[1], m[2]]);
+    } else if (argv[i] === '--arms') {
       const names = argv[++i].split(',');
       arms = ARMS.filter((a) => names.includes(a.name));
       if (arms.length !== names.length)
         throw new Error(`--arms: known arms are ${ARMS.map((a) => a.name).join(', ')}`);
-    } else throw new Error(`unknown option ${argv[i]} (--arms a,b; --steps N; --peer-only)`);
+    } else
+      throw new Error(`unknown option ${argv[i]} (--arms a,b; --steps N; --peer-only; --model name=DIR)`);
   }
   if (!(Number.isInteger(cfg.steps) && cfg.steps > 0)) throw new Error('--steps must be a whole number > 0');
-  return { cfg, arms, peerOnly };
+  return { cfg, arms, peerOnly, models };
 }
 
 async function main(): Promise<void> {
-  const { cfg, arms, peerOnly } = parseArgs(process.argv.slice(2));
+  const { cfg, arms, peerOnly, models } = parseArgs(process.argv.slice(2));
   if (peerOnly) {
     // The peer's scores alone (it decodes at ~3× real time: worth running while an arm trains).
     for (const s of evalSets(cfg).filter((s) => s.label.startsWith('real-test'))) {
@@ -263,6 +294,10 @@ async function main(): Promise<void> {
   }));
   const systems: System[] = [
     { name: 'shipped model (models/base)', score: (dir, lm) => attuneScore(cfg, 'models/base', dir, lm) },
+    ...models.map(([name, dir]) => ({
+      name,
+      score: (set: string, lm: boolean) => attuneScore(cfg, dir, set, lm),
+    })),
     ...trained,
   ];
   const peer: System[] = hasPocketsphinx()
@@ -279,7 +314,9 @@ async function main(): Promise<void> {
     '',
     `Regenerate: \`npx tsx bench/real-ab.ts --arms ${ARMS.filter((a) => isTrained(a, cfg))
       .map((a) => a.name)
-      .join(',')}\` (${cfg.steps} steps each; a trained arm is not trained again).`,
+      .join(
+        ',',
+      )}${models.map(([name, dir]) => ` --model "${name}=${dir}"`).join('')}\` (${cfg.steps} steps each; a trained arm is not trained again).`,
     `Every arm: \`attune train --corpus ${cfg.synth} --dev ${cfg.real}/real-dev --steps ${cfg.steps} ${cfg.common.join(' ')}\` plus its own options; best weights by real-dev CER.`,
     '',
     'Cells are WER / CER. Real sets are by source; a voice in real-dev or real-test is never trained on.',
