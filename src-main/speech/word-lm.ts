@@ -1,8 +1,8 @@
-import { type ArpaModel, ArpaError, type ArpaSource, arpaSource, readArpaText, scanArpa } from './arpa.js';
+import { type ArpaModel, ArpaError, type ArpaSource, arpaSource } from './arpa.js';
 import type { Alphabet } from './alphabet.js';
+import { NgramIndex, WORDS } from './ngram-index.js';
+import { openLanguageModel } from './lm-file.js';
 
-/** Entry ids and word ids share one key space: an n-gram's key is (its prefix's entry id) × WORDS + word. */
-const WORDS = 2 ** 21;
 const LN10 = Math.LN10;
 
 export const SENTENCE_START = '<s>';
@@ -21,8 +21,8 @@ export class WordLm {
   /** Word strings by id (ids are the unigram entries' ids). */
   readonly words: readonly string[];
   private readonly ids = new Map<string, number>();
-  /** Entry id of each n-gram (n ≥ 2) by its key. */
-  private readonly entries = new Map<number, number>();
+  /** Entry id of each n-gram (n ≥ 2) by (its prefix's entry id, its last word); unigrams' entry ids are their word ids. */
+  private readonly entries: NgramIndex;
   /** Natural-log probability and back-off weight by entry id. */
   private readonly logProb: Float64Array;
   private readonly backoff: Float64Array;
@@ -44,34 +44,50 @@ export class WordLm {
     const total = src.counts.reduce((s, n) => s + n, 0);
     this.logProb = new Float64Array(total);
     this.backoff = new Float64Array(total);
+    this.entries = new NgramIndex(total - src.counts[0]);
     const words: string[] = [];
     let next = 0;
     let orphans = 0;
-    src.forEach((n, ngram, logProb, backoff) => {
-      if (n === 1) {
-        const w = ngram[0];
-        if (this.ids.has(w))
-          throw new ArpaError(`${source}: the word "${w}" is listed twice among the unigrams`);
-        if (words.length === WORDS - 1)
-          throw new ArpaError(`${source}: more than ${WORDS - 1} words are not supported`);
-        this.ids.set(w, words.length);
-        words.push(w);
-      } else {
-        const prefix = this.entryOf(ngram.slice(0, -1));
-        const w = this.ids.get(ngram[n - 1]);
-        if (prefix < 0 || w === undefined) {
-          orphans++;
-          return;
-        }
-        const key = prefix * WORDS + w;
-        if (this.entries.has(key))
-          throw new ArpaError(`${source}: the ${n}-gram "${ngram.join(' ')}" is listed twice`);
-        this.entries.set(key, next);
-      }
+    const addWord = (w: string, logProb: number, backoff: number) => {
+      if (this.ids.has(w))
+        throw new ArpaError(`${source}: the word "${w}" is listed twice among the unigrams`);
+      if (words.length === WORDS - 1)
+        throw new ArpaError(`${source}: more than ${WORDS - 1} words are not supported`);
+      this.ids.set(w, words.length);
+      words.push(w);
       this.logProb[next] = logProb * LN10;
-      this.backoff[next] = backoff * LN10;
-      next++;
-    });
+      this.backoff[next++] = backoff * LN10;
+    };
+    /** An n-gram (n ≥ 2) by its prefix's entry id (-1: not listed) and last word id (-1: unknown); false if listed twice. */
+    const addNgram = (prefix: number, w: number, logProb: number, backoff: number): boolean => {
+      if (prefix < 0 || w < 0) {
+        orphans++;
+        return true;
+      }
+      if (!this.entries.add(prefix, w, next)) return false;
+      this.logProb[next] = logProb * LN10;
+      this.backoff[next++] = backoff * LN10;
+      return true;
+    };
+    const twice = (n: number, ngram: readonly string[]) =>
+      new ArpaError(`${source}: the ${n}-gram "${ngram.join(' ')}" is listed twice`);
+    if (isWordIdSource(src)) {
+      // Word ids are the unigrams' places, as here (a word listed twice throws): no string lookups.
+      src.forEachIds((n, ngram, logProb, backoff) => {
+        if (n === 1) addWord(src.words[ngram[0]], logProb, backoff);
+        else if (!addNgram(this.entryOfIds(ngram, 0, n - 1), ngram[n - 1], logProb, backoff))
+          throw twice(
+            n,
+            Array.from(ngram, (w) => src.words[w]),
+          );
+      });
+    } else {
+      src.forEach((n, ngram, logProb, backoff) => {
+        if (n === 1) addWord(ngram[0], logProb, backoff);
+        else if (!addNgram(this.entryOf(ngram.slice(0, -1)), this.id(ngram[n - 1]), logProb, backoff))
+          throw twice(n, ngram);
+      });
+    }
     this.words = words;
     this.orphans = orphans;
     const bos = this.ids.get(SENTENCE_START);
@@ -90,10 +106,12 @@ export class WordLm {
     this.unknownLogProb = unk !== undefined && this.logProb[unk] > -99 * LN10 ? this.logProb[unk] : rarest;
   }
 
-  /** Loads an ARPA file (plain or gzipped). */
+  /**
+   * Loads an ARPA file (plain or gzipped) or a sphinx trie model (`.lm.bin`), told apart by their first
+   * bytes, not their names.
+   */
   static load(path: string): WordLm {
-    // Visited line by line: a parsed copy of every n-gram would triple the memory loading takes.
-    return new WordLm(scanArpa(readArpaText(path), path), path);
+    return new WordLm(openLanguageModel(path).source, path);
   }
 
   /** Word id, or -1 for a word the model does not know. */
@@ -118,8 +136,8 @@ export class WordLm {
     for (; k > 0; k--) {
       const ctx = this.entryOfIds(context, context.length - k);
       if (ctx < 0) continue; // an unlisted context backs off with weight 1
-      const e = this.entries.get(ctx * WORDS + w);
-      if (e !== undefined) return acc + this.logProb[e];
+      const e = this.entries.get(ctx, w);
+      if (e >= 0) return acc + this.logProb[e];
       acc += this.backoff[ctx];
     }
     return acc + this.logProb[w];
@@ -137,13 +155,26 @@ export class WordLm {
     return ids.includes(-1) ? -1 : this.entryOfIds(ids, 0);
   }
 
-  /** Entry id of the n-gram context[from…], or -1 if it is not listed. */
-  private entryOfIds(context: readonly number[], from: number): number {
+  /** Entry id of the n-gram context[from…to), or -1 if it is not listed. */
+  private entryOfIds(context: ArrayLike<number>, from: number, to = context.length): number {
     let id = context[from];
-    for (let j = from + 1; j < context.length && id >= 0; j++)
-      id = this.entries.get(id * WORDS + context[j]) ?? -1;
+    for (let j = from + 1; j < to && id >= 0; j++) id = this.entries.get(id, context[j]);
     return id;
   }
+}
+
+/**
+ * A source that also gives its n-grams as word ids, a word's id being its place among the unigrams
+ * (`words[id]`): a model read from a binary file has them already, and building from ids skips a string
+ * lookup per word. `ids` may be reused between calls.
+ */
+export interface WordIdSource extends ArpaSource {
+  readonly words: readonly string[];
+  forEachIds(visit: (n: number, ids: ArrayLike<number>, logProb: number, backoff: number) => void): void;
+}
+
+function isWordIdSource(src: ArpaSource): src is WordIdSource {
+  return 'forEachIds' in src && 'words' in src;
 }
 
 /**

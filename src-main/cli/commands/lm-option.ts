@@ -13,7 +13,7 @@ export function addLmOptions(command: Command, byDefault: boolean, beam = true):
   command
     .option(
       '--lm [file]',
-      `decode with a word language model (ARPA file; alone: the shipped one)${byDefault ? ' (default)' : ''}`,
+      `decode with a word language model (ARPA or sphinx .lm.bin file; alone: the shipped one)${byDefault ? ' (default)' : ''}`,
     )
     .option('--no-lm', 'decode without a language model (greedy: what the acoustic model alone hears)');
   return beam
