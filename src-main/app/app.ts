@@ -11,6 +11,7 @@ import { lexiconPath, PersonalTraining, type PersonalTrainingConfig } from '../t
 import type { TrainerLauncher } from '../trainer/trainer-client.js';
 import { DictationService, type DictationConfig } from './dictation-service.js';
 import { activateVersion, createHandlers } from './handlers.js';
+import { type HousekeepingConfig, Housekeeper } from './housekeeping.js';
 import { MicTest } from './mic-test.js';
 import { defaultDataDir, PACKAGE_JSON } from './paths.js';
 import { Router } from './router.js';
@@ -49,6 +50,8 @@ export interface StartAppOptions {
   trainerLauncher?: TrainerLauncher;
   /** Personal training settings (fine-tuning config, trainer backend and threads). */
   training?: Partial<PersonalTrainingConfig>;
+  /** How often the trash is emptied and crash leftovers swept while the app runs. */
+  housekeeping?: Partial<HousekeepingConfig>;
   /**
    * Where the renderer can fetch a segment's clip: the web shell serves it over HTTP, Electron through
    * its own protocol. Called only for segments that have a clip. Default: clips cannot be fetched.
@@ -169,6 +172,17 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
   );
   // A job a killed app left behind goes on where it stopped.
   training.resumeUnfinished();
+  // The trash empties itself as trashRetentionDays says, and crash leftovers go: now, then every hour.
+  const housekeeper = new Housekeeper(
+    store,
+    (report, error) => {
+      if (error)
+        console.error(`attune: tidying the data folder failed (tried again later): ${error.message}`);
+      else if (report!.purgedSessions.length > 0) emit('sessions.changed', { id: null });
+    },
+    opts.housekeeping,
+  );
+  void housekeeper.start();
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -177,6 +191,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
         await micTest.stop();
         await dictation.stop();
       } finally {
+        await housekeeper.stop();
         await training.close();
         await stopEngine(engine);
         store.close();

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { deviceNameProblem } from '../engine/device-name.js';
 import { Capture, type CaptureConfig } from '../engine/capture.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { Postprocessor, type PostprocessConfig } from '../engine/postprocess.js';
@@ -131,6 +132,12 @@ export class DictationService extends EventEmitter<Events> {
       this.status.state === 'starting' ||
       this.status.state === 'thinking'
     ) {
+      return this.getStatus();
+    }
+    // Refused before a session is opened: the recorder would misread such a name (device-name.ts).
+    const problem = deviceNameProblem(device);
+    if (problem) {
+      this.setStatus({ state: 'error', error: `microphone: ${problem}`, device });
       return this.getStatus();
     }
     this.setStatus({ state: 'starting', error: null, device });

@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { Pcm16ChunkDecoder } from '../speech/wav.js';
+import { deviceNameProblem } from './device-name.js';
 
 /** Which program records: 'auto' picks arecord on Linux and sox on macOS and Windows. */
 export type RecorderChoice = 'auto' | RecorderKind;
@@ -193,6 +194,8 @@ export function recorderCommand(
 ): RecorderCommand {
   const recorder = resolveRecorder(config.recorder, platform);
   const { sampleRate, channels, device } = config;
+  const problem = deviceNameProblem(device);
+  if (problem) throw new CaptureError('BAD_CONFIG', problem);
   if (recorder === 'arecord') {
     const require = createRequire(import.meta.url);
     const build = require('node-record-lpcm16/recorders/arecord.js') as LibraryArgBuilder;

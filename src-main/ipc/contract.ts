@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEVICE_NAME_RULE, deviceNameProblem } from '../engine/device-name.js';
 import type { Correction, ModelVersion, Page, Segment, Session, SessionSummary } from '../store/types.js';
 
 /**
@@ -10,11 +11,16 @@ import type { Correction, ModelVersion, Page, Segment, Session, SessionSummary }
 
 const id = z.number().int().positive();
 const text = (max: number) => z.string().max(max);
+/** A capture device, never one the recorder would read as an option or a command (device-name.ts). */
+const device = text(200).refine(
+  (name) => deviceNameProblem(name) === null,
+  `a capture device name ${DEVICE_NAME_RULE}`,
+);
 
 /** Argument schemas, by method name. */
 export const methodArgs = {
   'system.info': z.object({}).strict(),
-  'dictation.start': z.object({ device: text(200).optional() }).strict(),
+  'dictation.start': z.object({ device: device.optional() }).strict(),
   'dictation.stop': z.object({}).strict(),
   'dictation.status': z.object({}).strict(),
   'sessions.list': z
@@ -45,7 +51,7 @@ export const methodArgs = {
   'settings.set': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
   'devices.list': z.object({}).strict(),
   'devices.test': z
-    .object({ device: text(200).optional(), seconds: z.number().min(0.5).max(30).optional() })
+    .object({ device: device.optional(), seconds: z.number().min(0.5).max(30).optional() })
     .strict(),
   'training.status': z.object({}).strict(),
   'training.start': z.object({}).strict(),

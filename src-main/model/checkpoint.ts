@@ -18,6 +18,8 @@ import { copySphinxModel, hasSphinxModel, SPHINX_MODEL_FILES } from '../speech/s
 import { type AcousticConfig, configProblems } from './config.js';
 import { parameterShapes, type FeatureStats } from './acoustic.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
+import { recoverModelFolders } from './folder-recovery.js';
+import { killPoint } from './kill-point.js';
 
 /**
  * A model folder, the unit Attune ships, trains and swaps:
@@ -101,6 +103,8 @@ function writeFileSynced(path: string, data: string | Buffer): void {
 export function saveModelFolder(dir: string, m: ModelFolder): void {
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
+  // Saves of this folder a killed process left half done go first (folder-recovery.ts).
+  recoverModelFolders(parent, basename(dir));
   const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
@@ -124,9 +128,11 @@ export function saveModelFolder(dir: string, m: ModelFolder): void {
     writeFileSynced(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     writeFileSynced(join(tmp, 'tokens.txt'), formatTokens(m.alphabet));
     if (m.modelCard !== undefined) writeFileSynced(join(tmp, 'MODEL_CARD.md'), m.modelCard);
+    killPoint(`save-model:written:${basename(dir)}`);
     // Swap: move the old folder aside, move the new one in, then delete the old one.
     const old = existsSync(dir) ? `${tmp}.old` : null;
     if (old) renameSync(dir, old);
+    killPoint(`save-model:swapping:${basename(dir)}`);
     renameSync(tmp, dir);
     if (old) rmSync(old, { recursive: true, force: true });
   } catch (err) {

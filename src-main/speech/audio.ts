@@ -62,7 +62,7 @@ const SOX_INSTALL_HINT = 'install it with `apt-get install sox libsox-fmt-all` (
 /** Extensions that are audio even when this sox build has no handler for them. */
 const AUDIO_EXTENSIONS = new Set(['.aac', '.m4a', '.mp4', '.opus', '.wma', '.webm', '.mka', '.ape', '.alac']);
 /** sox's raw output (and raw input for resampling): mono 32-bit little-endian float. */
-const RAW_F32 = ['-t', 'raw', '-L', '-e', 'floating-point', '-b', '32', '-c', '1'];
+export const RAW_F32 = ['-t', 'raw', '-L', '-e', 'floating-point', '-b', '32', '-c', '1'];
 
 /**
  * Reads an audio file as mono float samples at `sampleRate` (16 kHz by default). WAV is decoded natively;
@@ -71,14 +71,7 @@ const RAW_F32 = ['-t', 'raw', '-L', '-e', 'floating-point', '-b', '32', '-c', '1
  */
 export async function readAudio(path: string, opts: Partial<AudioReadConfig> = {}): Promise<AudioData> {
   const config = resolveConfig(opts);
-  const file = resolve(path);
-  const info = await stat(file).catch((err: unknown) => {
-    throw fsError(err, path, 'read');
-  });
-  if (info.isDirectory()) throw new AudioError('EISDIR', `${path}: is a folder, not an audio file`, path);
-  if (!info.isFile()) throw new AudioError('IO_ERROR', `${path}: not a regular file`, path);
-  if (info.size === 0) throw new AudioError('EMPTY', `${path}: the file is empty (0 bytes)`, path);
-
+  const { file } = await statAudioFile(path);
   const decodeFile = (unsupported?: AudioError) => decodeWithSox(file, path, config, unsupported);
   const head = await readHead(file, 12, path);
   if (isFlac(head)) {
@@ -137,7 +130,19 @@ export async function writeWav(
   await writeFileAtomic(resolve(path), bytes, path);
 }
 
-function resolveConfig(opts: Partial<AudioReadConfig>): AudioReadConfig {
+/** The absolute path and size of an audio file to read; refuses a missing, empty or non-regular one. */
+export async function statAudioFile(path: string): Promise<{ file: string; size: number }> {
+  const file = resolve(path);
+  const info = await stat(file).catch((err: unknown) => {
+    throw fsError(err, path, 'read');
+  });
+  if (info.isDirectory()) throw new AudioError('EISDIR', `${path}: is a folder, not an audio file`, path);
+  if (!info.isFile()) throw new AudioError('IO_ERROR', `${path}: not a regular file`, path);
+  if (info.size === 0) throw new AudioError('EMPTY', `${path}: the file is empty (0 bytes)`, path);
+  return { file, size: info.size };
+}
+
+export function resolveConfig(opts: Partial<AudioReadConfig>): AudioReadConfig {
   const config = { ...DEFAULT_AUDIO_READ_CONFIG, ...opts };
   if (!Number.isInteger(config.sampleRate) || config.sampleRate <= 0) {
     throw new AudioError(
@@ -149,7 +154,7 @@ function resolveConfig(opts: Partial<AudioReadConfig>): AudioReadConfig {
 }
 
 /** RIFF/WAVE, or a file too short to tell that starts like one (parseWav then reports it truncated). */
-function looksLikeWav(head: Buffer): boolean {
+export function looksLikeWav(head: Buffer): boolean {
   return isRiffWave(head) || (head.length < 12 && 'RIFF'.startsWith(head.toString('latin1', 0, 4)));
 }
 
@@ -329,16 +334,7 @@ function runSox(
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT' || e.code === 'EACCES') {
-        const msg = `${name}: ${needs} needs the sox program, which was not found (${config.soxPath}): ${SOX_INSTALL_HINT}`;
-        reject(new AudioError('NO_SOX', msg, name, { cause: e }));
-      } else {
-        reject(
-          new AudioError('DECODE_FAILED', `${name}: could not run sox: ${e.message}`, name, { cause: e }),
-        );
-      }
-    });
+    child.on('error', (e: NodeJS.ErrnoException) => reject(soxSpawnError(e, config, name, needs)));
     child.on('close', (code) => {
       resolvePromise({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
     });
@@ -348,8 +344,22 @@ function runSox(
   });
 }
 
+/** Why sox could not be started, as an AudioError: NO_SOX when it is not installed. */
+export function soxSpawnError(
+  e: NodeJS.ErrnoException,
+  config: AudioReadConfig,
+  name: string,
+  needs: string,
+): AudioError {
+  if (e.code === 'ENOENT' || e.code === 'EACCES') {
+    const msg = `${name}: ${needs} needs the sox program, which was not found (${config.soxPath}): ${SOX_INSTALL_HINT}`;
+    return new AudioError('NO_SOX', msg, name, { cause: e });
+  }
+  return new AudioError('DECODE_FAILED', `${name}: could not run sox: ${e.message}`, name, { cause: e });
+}
+
 /** sox's own one-line reason from its last "sox FAIL <component>: ..." line. */
-function soxFailure(stderr: string): string | undefined {
+export function soxFailure(stderr: string): string | undefined {
   const lines = stderr.split('\n').filter((l) => l.startsWith('sox FAIL'));
   return lines
     .at(-1)
@@ -357,16 +367,18 @@ function soxFailure(stderr: string): string | undefined {
     .trim();
 }
 
-interface SoxInput {
+export interface SoxInput {
   type?: string; // present when sox detected it from the content rather than the extension
   channels: number;
   sampleRate: number;
   bitsPerSample?: number;
   encoding: string;
+  /** Duration in seconds, when the header gives it (sox's "Duration : … = N samples"). */
+  durationSec?: number;
 }
 
 /** The "Input File" block that `sox -V3` prints once it has opened the input. */
-function parseSoxInput(stderr: string): SoxInput | undefined {
+export function parseSoxInput(stderr: string): SoxInput | undefined {
   const start = stderr.indexOf('Input File');
   if (start < 0) return undefined;
   const end = stderr.indexOf('Output File', start);
@@ -376,30 +388,32 @@ function parseSoxInput(stderr: string): SoxInput | undefined {
   const sampleRate = Number(field('Sample Rate'));
   if (!(channels > 0) || !(sampleRate > 0)) return undefined;
   const precision = /^(\d+)-bit/.exec(field('Precision') ?? '');
+  const samples = /=\s*(\d+) samples/.exec(field('Duration') ?? '');
   return {
     type: /^Input File\s*:\s*'.*' \((\w+)\)\s*$/m.exec(block)?.[1],
     channels,
     sampleRate,
     ...(precision && { bitsPerSample: Number(precision[1]) }),
     encoding: field('Sample Encoding') ?? 'unknown',
+    ...(samples && { durationSec: Number(samples[1]) / sampleRate }),
   };
 }
 
-function rawToFloat32(raw: Buffer): Float32Array {
+export function rawToFloat32(raw: Buffer): Float32Array {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float32Array(Math.floor(raw.length / 4)); // [N]
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
   return out;
 }
 
-function float32ToRaw(samples: Float32Array): Buffer {
+export function float32ToRaw(samples: Float32Array): Buffer {
   const raw = Buffer.alloc(samples.length * 4);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   for (let i = 0; i < samples.length; i++) view.setFloat32(i * 4, samples[i], true);
   return raw;
 }
 
-async function readHead(file: string, bytes: number, name: string): Promise<Buffer> {
+export async function readHead(file: string, bytes: number, name: string): Promise<Buffer> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(file, 'r');
@@ -458,7 +472,7 @@ async function syncFolder(dir: string): Promise<void> {
   }
 }
 
-function fsError(err: unknown, name: string, action: 'read' | 'write'): AudioError {
+export function fsError(err: unknown, name: string, action: 'read' | 'write'): AudioError {
   const e = err as NodeJS.ErrnoException;
   const verb = action === 'read' ? 'cannot read' : 'cannot write';
   switch (e.code) {

@@ -78,9 +78,37 @@ interface FmtChunk {
   formatTag: number;
   channels: number;
   sampleRate: number;
+  /** Declared bytes per second (rate × blockAlign for PCM and float). */
+  byteRate: number;
   blockAlign: number;
   bitsPerSample: number;
   extensible: boolean;
+}
+
+/**
+ * Float data may hold a stray NaN or infinity (a glitch in whoever wrote it): those frames are set to 0 with a
+ * warning. More than this many frames, plus this share of all frames, means the data is not the floats the
+ * header says (e.g. a header edited to claim 32-bit float over 16-bit samples): the file is refused rather than
+ * transcribed from noise.
+ */
+const NON_FINITE_ALLOWANCE = 64;
+const NON_FINITE_SHARE = 0.001;
+
+/** Where a WAV file's audio lies and how it is encoded: what parseWavHeader reads before any sample. */
+export interface WavLayout {
+  sampleRate: number; // Hz, as stored in the file
+  channels: number;
+  bitsPerSample: number; // container size of one sample
+  blockAlign: number; // bytes per frame (all channels)
+  encoding: SampleEncoding;
+  formatTag: number;
+  extensible: boolean;
+  /** Byte offset of the first frame in the file. */
+  dataStart: number;
+  /** Complete frames of audio (what the data chunk holds, or the file still has when it was cut off). */
+  frames: number;
+  /** Things that were repaired or tolerated in the layout, e.g. a data chunk shorter than declared. */
+  warnings: string[];
 }
 
 /**
@@ -90,14 +118,32 @@ interface FmtChunk {
  * Tolerates what real recordings contain: unknown chunks (LIST, bext, ...), missing pad bytes after
  * odd-sized chunks, and a data chunk whose declared size is unknown (0xFFFFFFFF), too large, or 0 from a
  * writer that never came back to fill it in; in those cases the audio runs to the last complete frame and a
- * warning says so. A header that ends before the data chunk is a TRUNCATED error.
+ * warning says so. A header that ends before the data chunk is a TRUNCATED error; a header that contradicts
+ * itself or its data (a byte rate that is not rate × frame size, float data that is mostly NaN) is BAD_HEADER.
  *
  * Other sample formats (A-law, µ-law, ADPCM, 12-bit, ...) throw UNSUPPORTED_FORMAT; audio.ts then hands
  * the file to sox. `name` is used in error messages only.
  */
 export function parseWav(buf: Buffer, name: string): WavData {
+  const layout = parseWavHeader(buf, name)!; // the whole file is here: never null
+  const { mono, nonFinite } = decodeWavFrames(buf.subarray(layout.dataStart), layout, layout.frames);
+  checkNonFinite(nonFinite, layout.frames, layout, name);
+  const warnings = [...layout.warnings];
+  if (nonFinite > 0) warnings.push(nonFiniteWarning(nonFinite));
+  const { sampleRate, channels, bitsPerSample, encoding, formatTag, extensible } = layout;
+  return { mono, sampleRate, channels, bitsPerSample, encoding, formatTag, extensible, warnings };
+}
+
+/**
+ * Reads a WAV file's header from `buf`, the file's first bytes (the whole file, or a prefix of a file of
+ * fileBytes bytes that is read piece by piece): where the audio starts, how many frames it holds, how they
+ * are encoded. Returns null when the header goes on past the prefix (read more and call again). Errors as
+ * parseWav's.
+ */
+export function parseWavHeader(buf: Buffer, name: string, fileBytes = buf.length): WavLayout | null {
   if (buf.length === 0) throw new AudioError('EMPTY', `${name}: the file is empty (0 bytes)`, name);
   if (buf.length < 12) {
+    if (buf.length < fileBytes) return null;
     if ('RIFF'.startsWith(buf.toString('latin1', 0, Math.min(4, buf.length))))
       throw new AudioError('TRUNCATED', `${name}: WAV file cut off inside its 12-byte RIFF header`, name);
     throw new AudioError('NOT_AUDIO', `${name}: not a WAV file (${buf.length} bytes, no RIFF header)`, name);
@@ -107,6 +153,8 @@ export function parseWav(buf: Buffer, name: string): WavData {
 
   const warnings: string[] = [];
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  // True when bytes up to `end` are needed but only a prefix of the file is here.
+  const beyondPrefix = (end: number) => end > buf.length && buf.length < fileBytes;
   let fmt: FmtChunk | undefined;
   let dataStart = -1;
   let dataBytes = 0;
@@ -114,6 +162,7 @@ export function parseWav(buf: Buffer, name: string): WavData {
   let pos = 12;
 
   while (dataStart < 0 || !fmt) {
+    if (beyondPrefix(pos + 8)) return null;
     if (pos + 8 > buf.length) {
       const missing = !fmt ? 'fmt chunk' : 'data chunk';
       throw new AudioError(
@@ -125,7 +174,7 @@ export function parseWav(buf: Buffer, name: string): WavData {
     const id = buf.toString('latin1', pos, pos + 4);
     const size = view.getUint32(pos + 4, true);
     const bodyStart = pos + 8;
-    const available = buf.length - bodyStart;
+    const available = fileBytes - bodyStart;
 
     if (id === 'data') {
       if (dataStart >= 0) throw new AudioError('BAD_HEADER', `${name}: WAV file has two data chunks`, name);
@@ -136,10 +185,13 @@ export function parseWav(buf: Buffer, name: string): WavData {
       } else if (size > available) {
         dataNote = `data chunk declares ${size} bytes but only ${available} are present (file cut off)`;
         dataBytes = available;
-      } else if (size === 0 && fmt && available >= fmt.blockAlign && !looksLikeChunk(buf, bodyStart)) {
-        // Some recorders write 0 and never come back to fix the header; the audio follows regardless.
-        dataNote = 'data size written as 0 but audio follows (unfinished recording)';
-        dataBytes = available;
+      } else if (size === 0 && fmt && available >= fmt.blockAlign) {
+        if (beyondPrefix(bodyStart + 8)) return null;
+        if (!looksLikeChunk(buf, bodyStart)) {
+          // Some recorders write 0 and never come back to fix the header; the audio follows regardless.
+          dataNote = 'data size written as 0 but audio follows (unfinished recording)';
+          dataBytes = available;
+        }
       } else {
         dataBytes = size;
       }
@@ -147,6 +199,7 @@ export function parseWav(buf: Buffer, name: string): WavData {
     } else if (id === 'fmt ') {
       if (size > available)
         throw new AudioError('TRUNCATED', `${name}: WAV file cut off inside its fmt chunk`, name);
+      if (beyondPrefix(bodyStart + size)) return null;
       fmt = readFmt(buf, view, bodyStart, size, name);
     } else if (!/^[\x20-\x7e]{4}$/.test(id)) {
       if (dataStart >= 0) break; // trailing junk after the audio: ignore it
@@ -158,10 +211,24 @@ export function parseWav(buf: Buffer, name: string): WavData {
     }
     // Chunks are word-aligned: odd sizes are followed by a pad byte, which some writers forget.
     pos = bodyStart + size;
-    if (size % 2 === 1 && !(looksLikeChunk(buf, pos) && !looksLikeChunk(buf, pos + 1))) pos += 1;
+    if (size % 2 === 1) {
+      if (beyondPrefix(pos + 9)) return null;
+      if (!(looksLikeChunk(buf, pos) && !looksLikeChunk(buf, pos + 1))) pos += 1;
+    }
   }
   if (!fmt) throw new AudioError('BAD_HEADER', `${name}: WAV file has no fmt chunk before its audio`, name);
+  return layoutOf(fmt, dataStart, dataBytes, dataNote, warnings, name);
+}
 
+/** The layout of the audio once fmt and data are found; refuses formats and headers that cannot be read. */
+function layoutOf(
+  fmt: FmtChunk,
+  dataStart: number,
+  dataBytes: number,
+  dataNote: string,
+  warnings: string[],
+  name: string,
+): WavLayout {
   const { channels, sampleRate, bitsPerSample, blockAlign } = fmt;
   const described = describeFormat(fmt);
   const bytesPerSample = bitsPerSample / 8;
@@ -171,6 +238,16 @@ export function parseWav(buf: Buffer, name: string): WavData {
       'UNSUPPORTED_FORMAT',
       `${name}: unsupported WAV sample format (${described}); supported natively: ` +
         'PCM 8/16/24/32-bit integer and 32/64-bit float',
+      name,
+    );
+  }
+  // For PCM and float the byte rate is rate × frame size by definition: a header that says otherwise was
+  // edited or written wrong, and its channels, rate or format cannot be trusted to match the data.
+  if (fmt.byteRate !== sampleRate * blockAlign) {
+    throw new AudioError(
+      'BAD_HEADER',
+      `${name}: the WAV header contradicts itself: ${channels} channel(s) of ${described} at ${sampleRate} Hz ` +
+        `make ${sampleRate * blockAlign} bytes a second, but it declares ${fmt.byteRate}`,
       name,
     );
   }
@@ -186,11 +263,37 @@ export function parseWav(buf: Buffer, name: string): WavData {
     const dropped = partial ? `, dropped ${partial} bytes of an incomplete frame` : '';
     warnings.push(`${dataNote || 'data ends mid-frame'}: read ${frames} complete frames${dropped}`);
   }
+  const { formatTag, extensible } = fmt;
+  return {
+    sampleRate,
+    channels,
+    bitsPerSample,
+    blockAlign,
+    encoding,
+    formatTag,
+    extensible,
+    dataStart,
+    frames,
+    warnings,
+  };
+}
 
+/**
+ * Decodes `frames` frames from `bytes` (starting at a frame boundary) to their channel average in [-1, 1].
+ * NaN and infinite frames become 0 and are counted.
+ */
+export function decodeWavFrames(
+  bytes: Buffer,
+  layout: Pick<WavLayout, 'channels' | 'bitsPerSample' | 'encoding'>,
+  frames: number,
+): { mono: Float32Array; nonFinite: number } {
+  const { channels, bitsPerSample, encoding } = layout;
+  const bytesPerSample = bitsPerSample / 8;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const mono = new Float32Array(frames); // [frames]
   const read = sampleReader(view, encoding, bitsPerSample);
   let nonFinite = 0;
-  for (let f = 0, at = dataStart; f < frames; f++) {
+  for (let f = 0, at = 0; f < frames; f++) {
     let sum = 0;
     for (let c = 0; c < channels; c++, at += bytesPerSample) sum += read(at);
     let v = sum / channels;
@@ -201,18 +304,27 @@ export function parseWav(buf: Buffer, name: string): WavData {
     // Float files may exceed full scale; everything downstream expects [-1, 1].
     mono[f] = v > 1 ? 1 : v < -1 ? -1 : v;
   }
-  if (nonFinite > 0) warnings.push(`${nonFinite} frames held NaN or infinite samples and were set to 0`);
+  return { mono, nonFinite };
+}
 
-  return {
-    mono,
-    sampleRate,
-    channels,
-    bitsPerSample,
-    encoding,
-    formatTag: fmt.formatTag,
-    extensible: fmt.extensible,
-    warnings,
-  };
+/** Refuses float data with more NaN or infinite frames than a glitch explains (see NON_FINITE_ALLOWANCE). */
+export function checkNonFinite(
+  nonFinite: number,
+  frames: number,
+  layout: Pick<WavLayout, 'channels' | 'bitsPerSample'>,
+  name: string,
+): void {
+  if (nonFinite <= NON_FINITE_ALLOWANCE + NON_FINITE_SHARE * frames) return;
+  throw new AudioError(
+    'BAD_HEADER',
+    `${name}: ${nonFinite} of ${frames} frames decode to NaN or infinity: the data is not the ` +
+      `${layout.channels}-channel ${layout.bitsPerSample}-bit float audio its header declares`,
+    name,
+  );
+}
+
+export function nonFiniteWarning(nonFinite: number): string {
+  return `${nonFinite} frames held NaN or infinite samples and were set to 0`;
 }
 
 /** True when 8 bytes at `pos` plausibly start a RIFF chunk (printable id). */
@@ -227,6 +339,7 @@ function readFmt(buf: Buffer, view: DataView, at: number, size: number, name: st
   let formatTag = view.getUint16(at, true);
   const channels = view.getUint16(at + 2, true);
   const sampleRate = view.getUint32(at + 4, true);
+  const byteRate = view.getUint32(at + 8, true);
   const blockAlign = view.getUint16(at + 12, true);
   const bitsPerSample = view.getUint16(at + 14, true);
   if (channels === 0) throw new AudioError('BAD_HEADER', `${name}: WAV header declares 0 channels`, name);
@@ -248,7 +361,7 @@ function readFmt(buf: Buffer, view: DataView, at: number, size: number, name: st
     // Not a KSDATAFORMAT_SUBTYPE GUID: keep 0xFFFE so the format reads as unsupported.
     if (guid.subarray(2).equals(KSDATAFORMAT_SUBTYPE_TAIL)) formatTag = guid.readUInt16LE(0);
   }
-  return { formatTag, channels, sampleRate, blockAlign, bitsPerSample, extensible };
+  return { formatTag, channels, sampleRate, byteRate, blockAlign, bitsPerSample, extensible };
 }
 
 function nativeEncoding({ formatTag, bitsPerSample }: FmtChunk): SampleEncoding | undefined {

@@ -5,6 +5,7 @@
 
 import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isProcessRunning } from '../model/folder-recovery.js';
 import { AudioError, readAudio, writeWav } from '../speech/audio.js';
 import { AUDIO_DIR_NAME } from './config.js';
 import { describeFsError, StoreError } from './errors.js';
@@ -23,8 +24,15 @@ export interface RemovedAudio {
 
 /** The only shape a stored clip path may have; anything else is refused before touching the disk. */
 const CLIP_PATH = /^audio\/([1-9]\d*)\/([1-9]\d*)\.wav$/;
-/** writeWav's temporary files (".<name>.<pid>-<random>.tmp"), left behind only by a killed process. */
-const TEMP_FILE = /^\..*\.tmp$/;
+/**
+ * writeWav's temporary files (".<name>.<pid>-<random>.tmp"): left behind by a killed process, or being written
+ * right now by a running one (this app, while the sweep runs during dictation), which must keep it.
+ */
+const TEMP_FILE = /^\..*\.(\d+)-[0-9a-f]+\.tmp$/;
+const isLeftoverTemp = (name: string) => {
+  const m = TEMP_FILE.exec(name);
+  return m !== null && !isProcessRunning(Number(m[1]));
+};
 
 export class ClipStore {
   /** dataDir/audio */
@@ -133,7 +141,8 @@ export class ClipStore {
 
   /**
    * Removes clip files no row refers to (`keep` says which are referenced) and temporary files left by a
-   * killed write, then empty session folders. Returns the relative paths removed.
+   * killed write (not those of a running process), then empty session folders. Returns the relative paths
+   * removed.
    */
   async sweep(keep: (relative: string) => boolean): Promise<string[]> {
     const removed: string[] = [];
@@ -145,7 +154,7 @@ export class ClipStore {
       for (const name of names) {
         const relative = `${AUDIO_DIR_NAME}/${session}/${name}`;
         const orphan = CLIP_PATH.test(relative) && !keep(relative);
-        if (orphan || TEMP_FILE.test(name)) {
+        if (orphan || isLeftoverTemp(name)) {
           await rm(join(dir, name), { force: true });
           removed.push(relative);
           left--;

@@ -4,11 +4,13 @@
 // as file managers do; ifExists 'fail' reports EXISTS instead, 'replace' overwrites. Every write is atomic:
 // the content goes to a temporary file in the target folder, is flushed, then linked (which cannot
 // replace an existing file, so two exports racing for a name cannot clobber each other) or renamed into
-// place. A failed export leaves no partial file behind.
+// place. A failed export leaves no partial file behind; the hidden temporary file of an export a crash cut short
+// is removed by the next export into that folder (removeExportLeftovers).
 
 import { randomBytes } from 'node:crypto';
-import { link, lstat, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, lstat, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { isProcessRunning } from '../model/folder-recovery.js';
 import { describeFsError, StoreError } from './errors.js';
 import { numberedName, safeFileStem } from './filenames.js';
 import type { Store } from './store.js';
@@ -49,6 +51,10 @@ export interface ExportData {
 
 /** Highest "(n)" tried before giving up on finding a free name. */
 const MAX_NUMBERED = 9999;
+/** writeExportFile's temporary files: ".<stem>.<pid>-<12 hex>.tmp". */
+const EXPORT_TEMP = /^\..+\.(\d+)-[0-9a-f]{12}\.tmp$/;
+/** A temporary file of a dead process this old is a crash's leftover: an export takes milliseconds. */
+const LEFTOVER_AGE_MS = 60_000;
 /** Errors from link() that mean "this file system has no hard links": fall back to rename. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
@@ -187,6 +193,8 @@ export async function writeExportFile(
   if (!info.isDirectory())
     throw new StoreError('UNWRITABLE', `cannot export to ${folder}: it is not a folder`, folder);
 
+  // Leftovers of exports into this folder that a crash interrupted go first.
+  await removeExportLeftovers(folder);
   const temp = join(folder, `.${stem}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   await writeDurably(temp, content, folder);
   try {
@@ -220,6 +228,28 @@ export async function writeExportFile(
   } finally {
     await rm(temp, { force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * Removes the hidden temporary files of exports into `dir` that a crash interrupted (".<name>.<pid>-<12 hex>
+ * .tmp", writeExportFile's own): those whose process is gone and that are older than any export takes. A
+ * folder is cleaned the next time something is exported into it. Returns the paths removed.
+ */
+export async function removeExportLeftovers(dir: string): Promise<string[]> {
+  const folder = resolve(dir);
+  const removed: string[] = [];
+  const names = await readdir(folder).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = EXPORT_TEMP.exec(name);
+    if (!m || isProcessRunning(Number(m[1]))) continue;
+    const path = join(folder, name);
+    const info = await lstat(path).catch(() => null);
+    // Not too young: on a shared folder, a process of the same number on another machine may be writing it.
+    if (!info?.isFile() || Date.now() - info.mtimeMs < LEFTOVER_AGE_MS) continue;
+    await rm(path, { force: true });
+    removed.push(path);
+  }
+  return removed;
 }
 
 /** Puts temp at target unless target exists; false when it does. */

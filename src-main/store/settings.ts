@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEVICE_NAME_RULE, deviceNameProblem } from '../engine/device-name.js';
 import type { StoreConfig } from './config.js';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
@@ -18,8 +19,13 @@ export const SETTING_SCHEMAS = {
   exportFormat: z.enum(EXPORT_FORMATS),
   /** Global shortcut that starts and stops dictation (Electron accelerator syntax). */
   hotkey: z.string().trim().min(1).max(100),
-  /** Microphone to dictate from ('default': the system's choice). */
-  device: z.string().trim().min(1).max(200),
+  /** Microphone to dictate from ('default': the system's choice); never a name the recorder would misread. */
+  device: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .refine((name) => deviceNameProblem(name) === null, `a capture device name ${DEVICE_NAME_RULE}`),
   /** Spoken-command rules switched off by the user (rule names from the post-processor). */
   disabledCommands: z.array(z.string().max(50)).max(50),
   /** Fine-tune the personal model by itself once enough new corrections have come in. */

@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LossPoint, TrainingStatus } from '../ipc/contract.js';
+import { recoverModelFolders, removeFolder, removeFolderLeftovers } from '../model/folder-recovery.js';
+import { killPoint } from '../model/kill-point.js';
 import type { Store } from '../store/store.js';
 import type { Correction, ModelVersion, TrainingItem } from '../store/types.js';
 import { englishAlphabet, loadTokens } from '../speech/alphabet.js';
@@ -8,6 +10,7 @@ import { introducedWords } from '../speech/lexicon.js';
 import { splitHeldOut } from '../training/holdout.js';
 import {
   DEFAULT_PERSONALIZE,
+  jobFolderProblem,
   type PersonalizeConfig,
   type PersonalizeJob,
   type PersonalizeProgress,
@@ -168,10 +171,20 @@ export class PersonalTraining {
 
   /** Resumes a job a killed app left behind (called once at start-up). */
   resumeUnfinished(): void {
-    this.sweepTemporaryFolders();
-    if (this.busy || !existsSync(join(this.workDir, 'job.json'))) return;
+    if (this.busy) return;
     try {
-      this.launch();
+      // What a killed app or trainer left half done is finished first (folder-recovery.ts).
+      recoverModelFolders(this.modelsDir);
+      removeFolderLeftovers(this.workDir);
+      const problem = jobFolderProblem(this.workDir);
+      if (problem) {
+        removeFolder(this.workDir);
+        throw new Error(
+          `an interrupted training job could not be resumed (${problem}) and was discarded; ` +
+            'your corrections are kept for the next training',
+        );
+      }
+      if (existsSync(join(this.workDir, 'job.json'))) this.launch();
     } catch (err) {
       this.fail(err);
     }
@@ -344,7 +357,7 @@ export class PersonalTraining {
       if (result) this.finish(result);
       else if (failure !== null) {
         // The job cannot run (e.g. its clips or parent model are gone): drop it, say why.
-        rmSync(this.workDir, { recursive: true, force: true });
+        removeFolder(this.workDir);
         this.fail(new Error(failure));
       } else if (this.state === 'cancelling') {
         this.discardJob();
@@ -392,14 +405,20 @@ export class PersonalTraining {
           warnings: result.warnings,
           lossCurve: this.curve,
         };
+        // A result is recorded once: if the app was killed after recording it but before forgetting the job,
+        // the version it created is found again (by label and folder) instead of being created twice.
+        const recorded = (dir: string) =>
+          store.models.list().find((v) => v.label === result.label && v.dir === dir) ?? null;
         if (result.status === 'promoted' && result.outDir) {
-          const version = store.models.create({
-            label: result.label,
-            dir: result.outDir,
-            parentId: parent?.id ?? null,
-            metrics,
-            reason: result.reason,
-          });
+          const version =
+            recorded(result.outDir) ??
+            store.models.create({
+              label: result.label,
+              dir: result.outDir,
+              parentId: parent?.id ?? null,
+              metrics,
+              reason: result.reason,
+            });
           await this.deps.activate(version, result.reason);
           const trained = new Set((job?.train ?? []).map((u) => u.id));
           const ids = store.corrections
@@ -408,14 +427,16 @@ export class PersonalTraining {
             .flatMap((i) => i.correctionIds);
           if (ids.length > 0) store.corrections.markTrained(ids, version.id);
         } else {
-          store.models.create({
-            label: result.label,
-            dir: job?.outDir ?? join(this.modelsDir, result.label.replace(' ', '-')),
-            parentId: parent?.id ?? null,
-            metrics,
-            status: 'rejected',
-            reason: result.reason,
-          });
+          const dir = job?.outDir ?? join(this.modelsDir, result.label.replace(' ', '-'));
+          if (!recorded(dir))
+            store.models.create({
+              label: result.label,
+              dir,
+              parentId: parent?.id ?? null,
+              metrics,
+              status: 'rejected',
+              reason: result.reason,
+            });
         }
         const user = result.metrics?.user;
         this.save({
@@ -428,7 +449,8 @@ export class PersonalTraining {
           },
           lossCurve: this.curve,
         });
-        rmSync(this.workDir, { recursive: true, force: true });
+        killPoint('personal-training:recorded');
+        removeFolder(this.workDir);
         this.progress = null;
         this.error = null;
         this.setState('idle');
@@ -476,15 +498,7 @@ export class PersonalTraining {
    */
   private discardJob(): void {
     const job = readJob(this.workDir);
-    if (job && !this.deps.store.models.list().some((v) => v.dir === job.outDir))
-      rmSync(job.outDir, { recursive: true, force: true });
-    rmSync(this.workDir, { recursive: true, force: true });
-  }
-
-  /** Half-written model folders of a killed run (saveModelFolder's temporaries) are removed. */
-  private sweepTemporaryFolders(): void {
-    if (!existsSync(this.modelsDir)) return;
-    for (const name of readdirSync(this.modelsDir))
-      if (/^\..*\.tmp-/.test(name)) rmSync(join(this.modelsDir, name), { recursive: true, force: true });
+    if (job && !this.deps.store.models.list().some((v) => v.dir === job.outDir)) removeFolder(job.outDir);
+    removeFolder(this.workDir);
   }
 }

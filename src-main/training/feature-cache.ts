@@ -52,6 +52,21 @@ export interface FeatureCacheHeader {
   audioReader?: number;
   /** PHONE_SCORING_VERSION of a cache with phone features (absent: before versions were kept, i.e. 1). */
   phoneScoring?: number;
+  /**
+   * What each utterance's features were computed from, by id: its audio file's stamp (prepare.ts audioStamp),
+   * so features of a clip replaced since are not reused (absent in caches from before stamps were kept).
+   */
+  audio?: Record<string, string>;
+  /** What reading the audio tolerated, by utterance (e.g. a FLAC file that ends early). */
+  warnings?: { id: string; file: string; warning: string }[];
+}
+
+/** What finish() records besides the items. */
+export interface FeatureCacheExtras {
+  /** Utterances left out, and why. */
+  skipped?: { id: string; reason: string }[];
+  audio?: Record<string, string>;
+  warnings?: { id: string; file: string; warning: string }[];
 }
 
 export class FeatureCache {
@@ -162,8 +177,8 @@ export class FeatureCacheWriter {
     this.offset += q.length;
   }
 
-  /** Writes the file; `skipped` records the utterances that were left out and why. */
-  finish(skipped: { id: string; reason: string }[] = []): void {
+  /** Writes the file, with what `extras` records of its making (see FeatureCacheHeader). */
+  finish(extras: FeatureCacheExtras = {}): void {
     if (this.dataFd === null) throw new Error(`feature cache ${this.path} is already finished`);
     closeSync(this.dataFd);
     this.dataFd = null;
@@ -172,7 +187,9 @@ export class FeatureCacheWriter {
         features: this.features,
         bins: this.bins,
         items: this.items,
-        skipped,
+        skipped: extras.skipped ?? [],
+        ...(extras.audio ? { audio: extras.audio } : {}),
+        ...(extras.warnings?.length ? { warnings: extras.warnings } : {}),
         audioReader: AUDIO_READER_VERSION,
         ...(this.features.phones ? { phoneScoring: PHONE_SCORING_VERSION } : {}),
       }),

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadModelFolder, saveModelFolder } from '../model/checkpoint.js';
+import { isModelFolder, loadModelFolder, saveModelFolder } from '../model/checkpoint.js';
 import { interpolateWeights } from '../model/interpolate.js';
 import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
 import type { AcousticModel } from '../model/acoustic.js';
@@ -303,10 +303,45 @@ export function readJob(workDir: string): PersonalizeJob | null {
   }
 }
 
+/**
+ * Why a job folder cannot be resumed, or null when it can (or there is none). A job folder that was being
+ * deleted when the process was killed (older versions deleted it in place), or that was edited by hand, can
+ * hold any part of a job: e.g. its trained.json without the run/best model that says training is done. Such a
+ * folder is not resumable; the caller removes it and starts afresh.
+ */
+export function jobFolderProblem(workDir: string): string | null {
+  if (!existsSync(workDir)) return null;
+  if (!existsSync(join(workDir, JOB_FILE))) return `${JOB_FILE} is missing`;
+  try {
+    readJob(workDir);
+    if (readResult(workDir)) return null; // finished: only the result is needed
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const runDir = join(workDir, 'run');
+  if (existsSync(join(workDir, TRAINED_FILE)) && !isModelFolder(join(runDir, 'best')))
+    return `${TRAINED_FILE} says training finished, but its best model (run/best) is missing`;
+  const checkpoint = join(runDir, 'checkpoint');
+  const parts = [
+    'trainer.json',
+    'optimizer.safetensors',
+    join('model', 'config.json'),
+    join('model', 'model.safetensors'),
+  ];
+  if (existsSync(checkpoint) && !parts.every((p) => existsSync(join(checkpoint, p))))
+    return 'its training checkpoint (run/checkpoint) is incomplete';
+  return null;
+}
+
 /** The finished result in a job folder, or null. */
 export function readResult(workDir: string): PersonalizeResult | null {
   const path = join(workDir, RESULT_FILE);
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as PersonalizeResult) : null;
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as PersonalizeResult;
+  } catch (err) {
+    throw new Error(`${path}: not a readable training result (${(err as Error).message})`, { cause: err });
+  }
 }
 
 /** Runs (or resumes, or just reports) one personal fine-tuning job. */

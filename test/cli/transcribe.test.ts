@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -86,6 +86,25 @@ describe('attune transcribe', () => {
       expect(r.stderr).toContain(name);
     // The good file was still transcribed (one line on stdout for it).
     expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('refuses a WAV whose header lies about its format, naming the problem, instead of transcribing noise', async () => {
+    // Real 16-bit speech under a header claiming 8 channels of 32-bit float at 96 kHz (byte rate to match).
+    const lie = Buffer.from(readFileSync(speech));
+    lie.writeUInt16LE(3, 20);
+    lie.writeUInt16LE(8, 22);
+    lie.writeUInt32LE(96000, 24);
+    lie.writeUInt32LE(96000 * 32, 28);
+    lie.writeUInt16LE(32, 32);
+    lie.writeUInt16LE(32, 34);
+    const file = join(dir, 'lying.wav');
+    writeFileSync(file, lie);
+    const r = await attune(['transcribe', file, '--model', modelDir, '--backend', 'cpu', '--no-lm']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /attune: .*lying\.wav: \d+ of \d+ frames decode to NaN or infinity: the data is not the 8-channel 32-bit float audio its header declares/,
+    );
   });
 
   it('explains a bad model folder', async () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -130,23 +131,29 @@ describe('audio clips', () => {
     }
   });
 
-  it('sweeps files no row refers to and temporary files from killed writes, sparing referenced clips', async () => {
+  it('sweeps files no row refers to and temporary files from killed writes, sparing referenced clips and live writes', async () => {
     const kept = await t.store.appendSegment(sessionId, seg(), at16k(tone(0.1)));
     const dir = join(t.dir, 'audio', String(sessionId));
     writeFileSync(join(dir, '999.wav'), 'orphan'); // a crash between clip and row update
-    writeFileSync(join(dir, `.${kept.id}.wav.1234-abcdef.tmp`), 'partial');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid; // a writer killed before its rename
+    writeFileSync(join(dir, `.${kept.id}.wav.${dead}-abcdef.tmp`), 'partial');
+    // A write of a running process (this one, mid-dictation) keeps its temporary file.
+    writeFileSync(join(dir, `.${kept.id + 1}.wav.${process.pid}-abcdef.tmp`), 'being written');
     mkdirSync(join(t.dir, 'audio', '777'));
     writeFileSync(join(t.dir, 'audio', '777', '778.wav'), 'orphan of a purged session');
 
     const removed = await t.store.sweepAudio();
     expect(removed.sort()).toEqual(
       [
-        `audio/${sessionId}/.${kept.id}.wav.1234-abcdef.tmp`,
+        `audio/${sessionId}/.${kept.id}.wav.${dead}-abcdef.tmp`,
         `audio/${sessionId}/999.wav`,
         'audio/777/778.wav',
       ].sort(),
     );
-    expect(filesUnder(join(t.dir, 'audio'))).toEqual([`${sessionId}/${kept.id}.wav`]);
+    expect(filesUnder(join(t.dir, 'audio'))).toEqual([
+      `${sessionId}/.${kept.id + 1}.wav.${process.pid}-abcdef.tmp`,
+      `${sessionId}/${kept.id}.wav`,
+    ]);
     expect(existsSync(join(t.dir, 'audio', '777'))).toBe(false);
     expect((await t.store.segmentAudio(kept.id)).status).toBe('ok');
   });

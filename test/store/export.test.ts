@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportSession, renderSession, writeExportFile } from '../../src-main/store/export.js';
@@ -144,6 +145,27 @@ describe('exportSession', () => {
     expect(replaced.path).toBe(taken);
     expect(readFileSync(taken, 'utf8')).toContain('Hello, everyone.');
     expect(readdirSync(out).sort()).toEqual(['Notes (2).txt', 'Notes (3).txt', 'Notes.txt']); // no temporary files
+  });
+
+  it('removes what exports cut short by a crash left in the folder, not what a running export is writing', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid; // an exporter killed before its link
+    const leftover = join(out, `.Team sync.${dead}-0123456789ab.tmp`);
+    const young = join(out, `.Minutes.${dead}-ba9876543210.tmp`); // written a moment ago: maybe another machine's
+    const running = join(out, `.Notes.${process.pid}-00112233aabb.tmp`);
+    const mine = join(out, '.my-own.tmp'); // not an export's: never touched
+    for (const f of [leftover, young, running, mine]) writeFileSync(f, 'half an export');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const f of [leftover, running, mine]) utimesSync(f, hourAgo, hourAgo);
+    const { path } = await exportSession(t.store, sessionId, { format: 'txt', dir: out });
+    expect(readdirSync(out).sort()).toEqual(
+      [
+        `.Minutes.${dead}-ba9876543210.tmp`,
+        `.Notes.${process.pid}-00112233aabb.tmp`,
+        '.my-own.tmp',
+        'Team sync- Q3-Q4_.txt',
+      ].sort(),
+    );
+    expect(path).toBe(join(out, 'Team sync- Q3-Q4_.txt'));
   });
 
   it('gives parallel exports of one name distinct files', async () => {

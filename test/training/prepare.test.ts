@@ -1,7 +1,8 @@
 // The prepare stage with phone features: the cache holds what the front end computes, and a cache made with
-// other features (log-mel, phones alone, another sphinx folder) is recomputed, never reused.
+// other features (log-mel, phones alone, another sphinx folder) is recomputed, never reused; nor is one made
+// from audio that has changed since.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,5 +89,50 @@ describe.skipIf(!HAVE_MODEL)('prepareFeatures with phone features', () => {
     expect(FeatureCache.load(path).header.phoneScoring).toBeUndefined();
     expect((await prepareFeatures(utterances, path, { jobs: 1, features: both })).reused).toBe(false);
     expect(FeatureCache.load(path).header.phoneScoring).toBe(PHONE_SCORING_VERSION);
+  });
+});
+
+describe('prepareFeatures and changed audio', () => {
+  /** Writes a cache file whose header lacks the audio stamps, as caches made before them do. */
+  function withoutStamps(path: string): void {
+    const bytes = readFileSync(path);
+    const length = bytes.readUInt32LE(8);
+    const header = JSON.parse(bytes.subarray(12, 12 + length).toString('utf8'));
+    delete header.audio;
+    const json = Buffer.from(JSON.stringify(header), 'utf8');
+    const pre = Buffer.from(bytes.subarray(0, 12));
+    pre.writeUInt32LE(json.length, 8);
+    writeFileSync(path, Buffer.concat([pre, json, bytes.subarray(12 + length)]));
+  }
+
+  it('stamps each clip (size and time) and recomputes when one changes', async () => {
+    const path = join(root, 'stamped.feats');
+    const list = utterances.map((u, i) => ({ ...u, audioPath: join(root, `stamped-${i}.wav`) }));
+    list.forEach((u, i) => cpSync(utterances[i].audioPath, u.audioPath));
+    await prepareFeatures(list, path, { jobs: 1 });
+    expect(Object.keys(FeatureCache.load(path).header.audio!)).toEqual(['u0', 'u1']);
+    expect((await prepareFeatures(list, path, { jobs: 1 })).reused).toBe(true);
+    // The second clip replaced by the first one's audio: other bytes, other size, a later time.
+    cpSync(utterances[0].audioPath, list[1].audioPath);
+    const again = await prepareFeatures(list, path, { jobs: 1 });
+    expect(again.reused).toBe(false);
+    const cache = FeatureCache.load(path);
+    const expected = computeFeatures((await readAudio(list[1].audioPath)).samples, DEFAULT_FEATURES);
+    expect(cache.items[1].frames).toBe(expected.frames);
+  });
+
+  it('reuses a cache from before stamps only while no clip is newer than it', async () => {
+    const path = join(root, 'legacy.feats');
+    const list = utterances.map((u, i) => ({ ...u, audioPath: join(root, `legacy-${i}.wav`) }));
+    list.forEach((u, i) => cpSync(utterances[i].audioPath, u.audioPath));
+    await prepareFeatures(list, path, { jobs: 1 });
+    withoutStamps(path);
+    expect(FeatureCache.load(path).header.audio).toBeUndefined();
+    // Made after its audio: reused (a long training run's cache is not recomputed for nothing).
+    expect((await prepareFeatures(list, path, { jobs: 1 })).reused).toBe(true);
+    withoutStamps(path);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(list[0].audioPath, later, later); // a clip saved after the cache was made
+    expect((await prepareFeatures(list, path, { jobs: 1 })).reused).toBe(false);
   });
 });

@@ -10,6 +10,7 @@ import { progressBar } from '../progress.js';
 import { beamSearch, DEFAULT_BEAM_SEARCH } from '../../speech/beam-search.js';
 import { addLmOptions, beamWidthOption, languageModelFor, type LmOption } from './lm-option.js';
 import { openModel } from './model-option.js';
+import { wholeNumberOption } from './number-option.js';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
@@ -29,11 +30,13 @@ export function registerEval(program: Command): void {
       o: { model?: string; backend: string; jobs: string; json?: boolean; lm: LmOption; beamWidth: string },
     ) => {
       const beamWidth = beamWidthOption(o.beamWidth);
+      const jobs = wholeNumberOption(o.jobs, 'jobs', 1, 64);
       const { loaded } = await openModel(o.model, o.backend);
       const lm = languageModelFor(o.lm, false, loaded.alphabet);
       const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth };
       const corpus = await readLibriSpeech(dir);
-      // Features are cached per folder so repeated evaluations of the same set are quick.
+      // Features are cached per folder so repeated evaluations of the same set are quick; prepareFeatures
+      // recomputes them when a clip's audio or transcript has changed since.
       const key = createHash('sha1')
         .update(resolve(dir))
         .update(JSON.stringify(loaded.features))
@@ -45,7 +48,7 @@ export function registerEval(program: Command): void {
       const report = await prepareFeatures(
         corpus.utterances,
         cachePath,
-        { jobs: Number(o.jobs) || 2, features: loaded.features },
+        { jobs, features: loaded.features },
         (d) => bar?.update(d),
       );
       bar?.stop();
@@ -54,10 +57,26 @@ export function registerEval(program: Command): void {
       const items = cache.items
         .map((it, i) => ({ ...it, features: () => cache.features(i) }))
         .filter((it) => wanted.has(it.id));
+      // What reading tolerated, each naming its file (e.g. a FLAC that ends early, scored as far as it goes).
+      for (const w of report.warnings)
+        process.stderr.write(
+          `warning: ${w.warning.includes(w.file) ? w.warning : `${w.file}: ${w.warning}`}\n`,
+        );
+      if (items.length === 0) {
+        const e = report.skipped[0];
+        throw new Error(
+          `nothing to score in ${dir}: none of its ${corpus.utterances.length} recordings could be read` +
+            (e ? ` (e.g. ${e.id}: ${e.reason})` : ''),
+        );
+      }
       const t0 = performance.now();
       const r = evaluate(loaded.model, loaded.alphabet, items, {
         decode: lm ? (rows, T) => beamSearch(rows, T, loaded.alphabet, null, beam, lm).text : null,
       });
+      if (r.words.refLength === 0)
+        throw new Error(
+          `nothing to score in ${dir}: the transcripts of its ${items.length} readable recordings are empty`,
+        );
       const seconds = (performance.now() - t0) / 1000;
       const audioSeconds =
         (items.reduce((s, it) => s + it.frames, 0) * loaded.features.hopLength) / loaded.features.sampleRate;
@@ -83,6 +102,7 @@ export function registerEval(program: Command): void {
         cer: r.cer,
         utterances: r.utterances,
         skipped: report.skipped.length,
+        warnings: report.warnings,
         words: { ...r.words },
         chars: { ...r.chars },
         speakers: r.speakers,

@@ -1,7 +1,8 @@
-import { rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../model/backend.js';
+import { recoverModelFolders, removeFolder, removeFolderLeftovers } from '../../model/folder-recovery.js';
+import { killPoint } from '../../model/kill-point.js';
 import { loadModel } from '../../model/model-io.js';
 import { introducedWords } from '../../speech/lexicon.js';
 import { addLmOptions, languageModelPath, type LmOption } from './lm-option.js';
@@ -14,6 +15,7 @@ import {
   checkAdaptedLayers,
   checkBackOff,
   DEFAULT_PERSONALIZE,
+  jobFolderProblem,
   personalize,
   type PersonalizeConfig,
   type PersonalizeJob,
@@ -190,9 +192,17 @@ export function registerFinetune(program: Command): void {
       ...(languageModel ? { languageModel } : {}),
       config,
     };
+    // A killed run's leftovers never block this one: half-finished saves and removals are completed, and a
+    // job folder that cannot be resumed (e.g. cut short while it was being deleted) is started afresh.
+    const notes = [...removeFolderLeftovers(workDir), ...recoverModelFolders(dirname(out), basename(out))];
+    const problem = jobFolderProblem(workDir);
+    if (problem) {
+      notes.push(`${workDir}: an interrupted run left it incomplete (${problem}); starting afresh`);
+      removeFolder(workDir);
+    }
+    for (const note of notes) process.stderr.write(`note: ${note}\n`);
     const previous = readJob(workDir);
-    if (previous && JSON.stringify(previous) !== JSON.stringify(job))
-      rmSync(workDir, { recursive: true, force: true });
+    if (previous && JSON.stringify(previous) !== JSON.stringify(job)) removeFolder(workDir);
     saveJob(job);
     if (!o.json)
       process.stderr.write(
@@ -214,7 +224,9 @@ export function registerFinetune(program: Command): void {
     });
     if (barStarted) bar?.stop();
     const seconds = (performance.now() - t0) / 1000;
-    rmSync(workDir, { recursive: true, force: true });
+    killPoint('finetune:finished');
+    // Renamed aside, then deleted: a kill while deleting leaves no half job folder to resume from.
+    removeFolder(workDir);
 
     if (!o.json) {
       const row = (name: string, s: { before: SetScore; after: SetScore } | null | undefined) =>

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { transcribeFile } from '../../engine/transcribe-file.js';
+import { type TranscriptionProgress, transcribeFile } from '../../engine/transcribe-file.js';
+import { progressBar } from '../progress.js';
 import { addLmOptions, beamWidthOption, languageModelFor, type LmOption } from './lm-option.js';
 import { openModel } from './model-option.js';
 
@@ -22,7 +23,10 @@ export function registerTranscribe(program: Command): void {
       let failed = 0;
       for (const file of files) {
         try {
-          const t = await transcribeFile(file, loaded, { lm, beamWidth });
+          const progress = fileProgress(files.length > 1 ? file : '');
+          const t = await transcribeFile(file, loaded, { lm, beamWidth }, {}, progress.update).finally(
+            progress.stop,
+          );
           if (o.json) {
             process.stdout.write(JSON.stringify(t) + '\n');
           } else {
@@ -41,4 +45,22 @@ export function registerTranscribe(program: Command): void {
       if (failed > 0) process.exitCode = 1;
     },
   );
+}
+
+/** Files at least this long show a progress bar (on stderr, when it is a terminal); shorter ones are quick. */
+const PROGRESS_AFTER_SEC = 60;
+
+/** A progress bar in seconds of audio, started once the file is known to be long. */
+function fileProgress(name: string): { update: TranscriptionProgress; stop: () => void } {
+  let bar: ReturnType<typeof progressBar> | null = null;
+  return {
+    update: (doneSec, totalSec) => {
+      if (!bar && totalSec !== null && totalSec >= PROGRESS_AFTER_SEC) {
+        bar = progressBar(`transcribing${name ? ` ${name}` : ''} (s of audio)`);
+        bar.start(Math.round(totalSec), 0);
+      }
+      bar?.update(Math.min(Math.round(doneSec), bar.getTotal()));
+    },
+    stop: () => bar?.stop(),
+  };
 }
