@@ -4,7 +4,9 @@
  * from the end of speech to the final text, the word error rate of the finals, plus the engine's CPU
  * load and peak memory. Finals are decoded with the shipped language model, as the app does.
  *
- *   npx tsx bench/engine.ts [modelDir] [--no-lm]
+ *   npx tsx bench/engine.ts [modelDir] [--no-lm | --lm FILE] [--json]
+ *
+ * --json prints the rows as one JSON line (for bench/lm-compare.ts, which runs it once per language model).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -79,7 +81,10 @@ export async function benchEngine(
       o += c.length + pause;
     }
 
+    const started = performance.now();
     const engine = await EngineClient.start({ modelDir, backend: 'wasm', languageModel });
+    // Start-up: the process, the backend, the acoustic model and the language model loaded.
+    const readyMs = performance.now() - started;
     if (languageModel && !engine.ready?.languageModel) {
       engine.close();
       throw new Error(`the engine did not load ${languageModel}: ${engine.ready?.languageModelError}`);
@@ -147,6 +152,7 @@ export async function benchEngine(
       },
       { name: 'engine CPU while dictating', value: (cpu / wall) * 100, unit: '% of one core' },
       { name: 'engine peak RSS', value: rss / 1e6, unit: 'MB' },
+      { name: 'engine start until ready (models loaded)', value: readyMs, unit: 'ms' },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -155,8 +161,14 @@ export async function benchEngine(
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
+  const lmAt = args.indexOf('--lm');
+  if (lmAt >= 0 && (args[lmAt + 1] === undefined || args[lmAt + 1].startsWith('--')))
+    throw new Error('--lm needs the language model file: --lm FILE');
+  const lm = lmAt >= 0 ? args[lmAt + 1] : undefined;
   const model =
-    args.find((a) => !a.startsWith('--')) ?? fileURLToPath(new URL('../models/base', import.meta.url));
-  const rows = await benchEngine(model, args.includes('--no-lm') ? null : undefined);
-  for (const r of rows) console.log(`${r.name}: ${r.value.toFixed(1)} ${r.unit}`);
+    args.find((a, i) => !a.startsWith('--') && (lmAt < 0 || i !== lmAt + 1)) ??
+    fileURLToPath(new URL('../models/base', import.meta.url));
+  const rows = await benchEngine(model, args.includes('--no-lm') ? null : lm);
+  if (args.includes('--json')) console.log(JSON.stringify(rows));
+  else for (const r of rows) console.log(`${r.name}: ${r.value.toFixed(1)} ${r.unit}`);
 }

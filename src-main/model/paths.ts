@@ -5,7 +5,8 @@ import { appRoot } from '../app-root.js';
 export const BASE_MODEL_DIR = join(appRoot(), 'models', 'base');
 
 /**
- * The shipped word language model finals are decoded with (ARPA, gzipped): English n-grams from WordNet's
- * definitions and example sentences, built by `attune lm` (see models/lm/README.md).
+ * The shipped word language model finals are decoded with: CMU Sphinx's general English trigram model
+ * (pocketsphinx-en-us), kept in sphinx's binary trie format because the decoder loads it 2–3× faster and in
+ * less memory than the same model as ARPA text (see models/lm/README.md for how it was made).
  */
-export const BASE_LM_PATH = join(appRoot(), 'models', 'lm', 'english.arpa.gz');
+export const BASE_LM_PATH = join(appRoot(), 'models', 'lm', 'en-us.lm.bin');

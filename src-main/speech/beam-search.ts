@@ -34,9 +34,10 @@ export const DEFAULT_BEAM_SEARCH: BeamSearchConfig = {
   pruneLogProb: 10,
   topK: 8,
   boostPerChar: 1,
-  // lmWeight and wordBonus: the best pair of a grid (0.5–1.2 × 0–2) on the base model's dev set.
+  // lmWeight and wordBonus: for the shipped LM (models/lm/en-us.lm.bin), the pair with the lowest WER of a
+  // grid (0.5–2 × 0–3) on real-dev with the base model (bench/LM-COMPARE.md; real-test took no part).
   lmWeight: 0.8,
-  wordBonus: 1,
+  wordBonus: 0,
 };
 
 /**

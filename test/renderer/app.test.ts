@@ -10,7 +10,7 @@ const INFO: SystemInfo = {
   version: '0.1.0',
   backend: { name: 'wasm', threads: 2, description: 'WebAssembly with SIMD' },
   model: { dir: '/models/base', label: 'base', parameters: 1_200_000 },
-  languageModel: { path: '/models/lm/english.arpa.gz', words: 92_501, order: 3 },
+  languageModel: { path: '/models/lm/en-us.lm.bin', words: 72_547, order: 3 },
   languageModelError: null,
   dataDir: '/home/me/.local/share/attune',
   hotkey: 'CommandOrControl+Shift+Space',

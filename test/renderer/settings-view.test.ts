@@ -13,7 +13,7 @@ const INFO: SystemInfo = {
       "TensorFlow.js backend: wasm ✗ tensorflow not tried: 'wasm' was asked for ✓ wasm wasm: 2 thread(s), SIMD",
   },
   model: { dir: '/models/base', label: 'base', parameters: 2_345_678 },
-  languageModel: { path: '/models/lm/english.arpa.gz', words: 92_501, order: 3 },
+  languageModel: { path: '/models/lm/en-us.lm.bin', words: 72_547, order: 3 },
   languageModelError: null,
   dataDir: '/home/me/.local/share/attune',
   hotkey: 'CommandOrControl+Shift+Space',
@@ -66,7 +66,7 @@ describe('SettingsView', () => {
     expect(screen.getByText('base · 2.3 M parameters')).toBeTruthy();
     expect(screen.getByTestId('data-dir').textContent).toBe('/home/me/.local/share/attune');
     expect(screen.getByTestId('language-model').textContent?.replace(/\s+/g, ' ').trim()).toBe(
-      'english.arpa.gz · 92,501 words, 3-grams',
+      'en-us.lm.bin · 72,547 words, 3-grams',
     );
   });
 

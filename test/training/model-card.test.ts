@@ -139,10 +139,10 @@ describe('renderModelCard', () => {
     const withLm = renderModelCard({
       ...input,
       evals: [{ ...input.evals[0], withLm: { wer: 0.0625, cer: 0.025 } }],
-      languageModel: { name: 'english.arpa.gz', words: 92_501, order: 3, beamWidth: 32 },
+      languageModel: { name: 'en-us.lm.bin', words: 72_547, order: 3, beamWidth: 32 },
     });
     expect(withLm).toContain(
-      'finals with a CTC prefix beam search (width 32) and the word language model `english.arpa.gz` (92,501 words, 3-grams)',
+      'finals with a CTC prefix beam search (width 32) and the word language model `en-us.lm.bin` (72,547 words, 3-grams)',
     );
     expect(withLm).toContain('| set | utterances | WER | CER | WER with the LM | CER with the LM |');
     expect(withLm).toContain('| test-unseen — held-out voices | 2 | 12.5% | 5.0% | 6.3% | 2.5% |');

@@ -28,8 +28,9 @@ export function languageModelPath(option: LmOption, byDefault: boolean): string 
   if (option === true) {
     if (!existsSync(BASE_LM_PATH)) {
       throw new Error(
-        `the shipped language model ${BASE_LM_PATH} is missing; build it with ` +
-          '`attune lm --wordnet --out models/lm/english.arpa.gz` or give a file: --lm FILE',
+        `the shipped language model ${BASE_LM_PATH} is missing; make it with \`attune lm --from ` +
+          '/usr/share/pocketsphinx/model/en-us/en-us.lm.bin --out models/lm/en-us.lm.bin` (Debian package ' +
+          'pocketsphinx-en-us) or give a file: --lm FILE',
       );
     }
     return BASE_LM_PATH;
