@@ -248,7 +248,7 @@ export function registerExport(program: Command): void {
             ? 'Few real voices: the real speech it trained on is hours of game actors and spoken digits, recorded at 11 kHz or less, against the thousands of hours and speakers of recognisers trained on read-speech corpora; new voices, accents and microphones stay hard for it (see the real-test rows). Personal fine-tuning on the user’s own voice is how Attune closes that gap.'
             : 'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
           lm
-            ? 'Characters: without the language model rare words are spelled phonetically; with it, finals can only use its words and the user’s lexicon, and its text (WordNet definitions and examples) is close to the synthetic test sentences, so the synthetic sets flatter it (the human row less so).'
+            ? 'Characters: without the language model rare words are spelled phonetically; with it, finals can only use its words and the user’s lexicon.'
             : 'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',
           'English only (the tokens are a–z, apostrophe and space).',
           ...(o.note ? [o.note] : []),
