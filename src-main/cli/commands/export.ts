@@ -268,11 +268,15 @@ export function registerExport(program: Command): void {
       const size = statSync(join(resolve(o.out), 'model.safetensors')).size;
       // After the folder is saved (saving replaces the whole folder).
       const replay = o.replay
-        ? await buildReplaySet(o.replay.map((d) => resolve(d)), resolve(o.out), {
-            maxBytes: replayBytes,
-            // The saved folder's: with phone features, its own sphinx/ copy, recorded relative to it.
-            features: loadModelFolder(resolve(o.out)).features,
-          })
+        ? await buildReplaySet(
+            o.replay.map((d) => resolve(d)),
+            resolve(o.out),
+            {
+              maxBytes: replayBytes,
+              // The saved folder's: with phone features, its own sphinx/ copy, recorded relative to it.
+              features: loadModelFolder(resolve(o.out)).features,
+            },
+          )
         : null;
       if (replay)
         process.stderr.write(
