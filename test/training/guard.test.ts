@@ -179,7 +179,14 @@ describe('guard on real models', () => {
     // Both models, both sets: every utterance went through the LM's decoding, which writes only its words.
     const perModel = heldOut.items.length + replay.eval.items.length;
     expect(decoded).toHaveLength(2 * perModel);
-    for (const w of decoded.join(' ').split(' ').filter(Boolean)) expect(lm.id(w)).toBeGreaterThanOrEqual(0);
+    // Only the last word may be unfinished: a clip cut off mid-word leaves every prefix inside a word,
+    // and the search then writes the best as it stands (beam-search.ts), a beginning of one of its words.
+    for (const text of decoded) {
+      const words = text.split(' ').filter(Boolean);
+      for (const w of words.slice(0, -1)) expect([w, lm.id(w) >= 0]).toEqual([w, true]);
+      const last = words.at(-1);
+      if (last) expect([last, lm.words.some((x) => x.startsWith(last))]).toEqual([last, true]);
+    }
     expect(v.metrics.decoding).toBe('language model');
     expect(v.promoted).toBe(false);
     expect(v.reason).toMatch(/held-back corrections \(decoded with the language model\)/);
