@@ -198,20 +198,22 @@ describe('the renderer against the real app', () => {
     // Keyboard only: the editor has focus; replace the text and save with Ctrl+Enter.
     expect(await draft.evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.press('Control+A');
-    await page.keyboard.type('Please call my sister tomorrow morning.');
+    await page.keyboard.type('Please call my sister Ingrid tomorrow morning.');
     await page.keyboard.press('Control+Enter');
     await expect
       .poll(() => textOf(page, 'correction-message'), { timeout: 10_000 })
       .toBe('Saved. Queued for personal training (1 correction waiting).');
     expect(await segment.getByTestId('segment-text').textContent()).toBe(
-      'Please call my sister tomorrow morning.',
+      'Please call my sister Ingrid tomorrow morning.',
     );
     // What the model heard against the correction: every corrected word it did not hear shows as added
-    // (which words those are depends on what the model made of this take).
+    // (which words those are depends on what the model made of this take; the name was never said).
     const added = (await segment.locator('[data-testid="diff"] ins').allTextContents()).join(' ');
     const word = (w: string) => w.toLowerCase().replace(/[^a-z']/g, '');
     const heard = new Set(before.split(/\s+/).map(word));
-    const missed = 'Please call my sister tomorrow morning.'.split(' ').filter((w) => !heard.has(word(w)));
+    const missed = 'Please call my sister Ingrid tomorrow morning.'
+      .split(' ')
+      .filter((w) => !heard.has(word(w)));
     expect(missed.length).toBeGreaterThan(0);
     for (const w of missed) expect(added).toContain(w);
     await screenshot(page, 'correction');
@@ -226,7 +228,7 @@ describe('the renderer against the real app', () => {
     const text = readFileSync(path, 'utf8');
     const title = (await page.locator('#detail-title').textContent())!.trim();
     expect(text.startsWith(`${title}\n\n`)).toBe(true);
-    expect(text).toContain('Please call my sister tomorrow morning.');
+    expect(text).toContain('Please call my sister Ingrid tomorrow morning.');
     expect(await textOf(page, 'export-message')).toBe(`Downloaded ${download.suggestedFilename()}`);
   });
 
