@@ -10,6 +10,8 @@ import { Store } from '../store/store.js';
 import { lexiconPath, PersonalTraining, type PersonalTrainingConfig } from '../trainer/personal-training.js';
 import type { TrainerLauncher } from '../trainer/trainer-client.js';
 import { DictationService, type DictationConfig } from './dictation-service.js';
+import { loadPrompts } from './enrolment-prompts.js';
+import { type EnrolmentConfig, EnrolmentService } from './enrolment-service.js';
 import { activateVersion, createHandlers } from './handlers.js';
 import { type HousekeepingConfig, Housekeeper } from './housekeeping.js';
 import { MicTest } from './mic-test.js';
@@ -50,6 +52,10 @@ export interface StartAppOptions {
   trainerLauncher?: TrainerLauncher;
   /** Personal training settings (fine-tuning config, trainer backend and threads). */
   training?: Partial<PersonalTrainingConfig>;
+  /** Enrolment: how takes are recorded and kept (the microphone settings come from `capture`). */
+  enrolment?: Partial<Omit<EnrolmentConfig, 'capture'>>;
+  /** The enrolment prompt file (default: the built-in set). */
+  enrolmentPrompts?: string;
   /** How often the trash is emptied and crash leftovers swept while the app runs. */
   housekeeping?: Partial<HousekeepingConfig>;
   /**
@@ -68,6 +74,8 @@ export interface AppContext {
   readonly training: PersonalTraining;
   /** The microphone test of Settings: a short capture that only reports its level. */
   readonly micTest: MicTest;
+  /** Enrolment: prompted recordings stored as takes the personal training learns from. */
+  readonly enrolment: EnrolmentService;
   readonly dataDir: string;
   readonly baseModelDir: string;
   readonly device: string;
@@ -146,12 +154,38 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     opts.training,
   );
   const micTest = new MicTest((level) => emit('devices.level', level), { capture });
+  const enrolment = new EnrolmentService(
+    {
+      store,
+      engine,
+      prompts: loadPrompts(opts.enrolmentPrompts),
+      dictation: {
+        state: () => dictation.getStatus().state,
+        // A dictation that failed still holds the engine's stream until it is stopped.
+        stopFailed: async () => {
+          if (dictation.getStatus().state === 'error') await dictation.stop();
+        },
+      },
+      stopMicTest: () => micTest.stop(),
+      setRecording: (active) => training.setDictating(active),
+      emitLevel: (level) => emit('enrolment.level', level),
+      changed: (status, sessionId) => {
+        emit('enrolment.status', status);
+        if (sessionId !== null) {
+          emit('sessions.changed', { id: sessionId });
+          emit('training.status', training.status());
+        }
+      },
+    },
+    { ...opts.enrolment, capture },
+  );
   const context: AppContext = {
     store,
     engine,
     dictation,
     training,
     micTest,
+    enrolment,
     dataDir,
     baseModelDir,
     device: opts.device ?? 'default',
@@ -189,6 +223,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     closing ??= (async () => {
       try {
         await micTest.stop();
+        await enrolment.stop(true);
         await dictation.stop();
       } finally {
         await housekeeper.stop();

@@ -89,6 +89,11 @@ export class DictationService extends EventEmitter<Events> {
   private segmentIds: number[] = [];
   private pending: Promise<unknown> = Promise.resolve();
   private lastLevel = 0;
+  /**
+   * The engine's stream is this service's: from start() until stop() has stored the last phrase. Enrolment
+   * takes use the same engine between dictations, and their text must not land in the last session.
+   */
+  private streaming = false;
 
   constructor(
     private readonly store: Store,
@@ -148,6 +153,7 @@ export class DictationService extends EventEmitter<Events> {
     this.post = new Postprocessor({ rules: { ...this.cfg.postprocess.rules, ...off } });
     this.segmentIds = [];
     this.engine.reset();
+    this.streaming = true;
     const capture = new Capture({ ...this.cfg.capture, device, sampleRate: this.cfg.sampleRate });
     capture.on('data', (samples) => {
       this.audio.push(samples);
@@ -173,6 +179,7 @@ export class DictationService extends EventEmitter<Events> {
       await capture.start();
     } catch (err) {
       this.capture = null;
+      this.streaming = false;
       this.store.sessions.end(session.id);
       this.setStatus({
         state: 'error',
@@ -195,6 +202,7 @@ export class DictationService extends EventEmitter<Events> {
     this.capture = null;
     await this.engine.finish();
     await this.pending;
+    this.streaming = false;
     // A failure may have ended the session already (its text is stored either way).
     if (sessionId !== null && this.store.sessions.get(sessionId).status === 'recording')
       this.store.sessions.end(sessionId);
@@ -210,7 +218,7 @@ export class DictationService extends EventEmitter<Events> {
 
   private onPartial(p: PartialEvent): void {
     const sessionId = this.status.sessionId;
-    if (sessionId === null) return;
+    if (sessionId === null || !this.streaming) return;
     this.emit('dictation.partial', {
       sessionId,
       segment: p.segment,
@@ -221,7 +229,7 @@ export class DictationService extends EventEmitter<Events> {
 
   private onFinal(f: FinalEvent): void {
     const sessionId = this.status.sessionId;
-    if (sessionId === null) return;
+    if (sessionId === null || !this.streaming) return;
     // Segments are stored strictly in order, each after the previous one's clip is written.
     this.pending = this.pending
       .then(() => this.storeSegment(sessionId, f))

@@ -12,6 +12,7 @@ import type { ModelVersion } from '../store/types.js';
 import { cleanText } from '../store/validate.js';
 import { TrainingRefused } from '../trainer/personal-training.js';
 import { parseAccelerator } from '../ipc/accelerator.js';
+import { AppError } from './app-error.js';
 import type { AppContext } from './app.js';
 import type { Handlers } from './router.js';
 
@@ -24,18 +25,7 @@ export const BASE_MODEL_LABEL = 'base';
 /** How long the engine may take to load another model before activation is reported as failed. */
 const SWAP_TIMEOUT_MS = 60_000;
 
-export type AppErrorCode = 'BAD_ARGUMENT' | 'INVALID_STATE' | 'NOT_AVAILABLE' | 'ENGINE';
-
-/** A request the app cannot carry out; the code tells the renderer what kind of problem it is. */
-export class AppError extends Error {
-  override readonly name = 'AppError';
-  constructor(
-    readonly code: AppErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { AppError, type AppErrorCode } from './app-error.js';
 
 /** Every method of the contract, on the real store, engine and dictation service. */
 export function createHandlers(app: AppContext): Handlers {
@@ -60,8 +50,9 @@ export function createHandlers(app: AppContext): Handlers {
     },
 
     'dictation.start': async ({ device }) => {
-      // The microphone test gives the device up to dictation.
+      // The microphone test and an enrolment take give the device (and the engine) up to dictation.
       await app.micTest.stop();
+      await app.enrolment.stop(true);
       return dictation.start(device ?? app.device);
     },
     'dictation.stop': () => dictation.stop(),
@@ -191,6 +182,9 @@ export function createHandlers(app: AppContext): Handlers {
       if (state === 'starting' || state === 'listening' || state === 'thinking') {
         throw new AppError('INVALID_STATE', 'stop dictation before testing the microphone');
       }
+      if (app.enrolment.recording) {
+        throw new AppError('INVALID_STATE', 'stop recording the prompt before testing the microphone');
+      }
       try {
         return await app.micTest.run(device ?? store.settings.get('device'), seconds);
       } catch (err) {
@@ -198,6 +192,13 @@ export function createHandlers(app: AppContext): Handlers {
         throw err;
       }
     },
+
+    'enrolment.prompts': () => app.enrolment.prompts,
+    'enrolment.status': () => app.enrolment.status(),
+    'enrolment.record': ({ promptId, device }) =>
+      app.enrolment.record(promptId, device ?? store.settings.get('device')),
+    'enrolment.stop': ({ discard }) => app.enrolment.stop(discard ?? false),
+    'enrolment.skip': ({ promptId }) => app.enrolment.skip(promptId),
 
     'training.status': () => trainingStatus(),
     'training.start': () => {

@@ -94,7 +94,15 @@ async function main(): Promise<void> {
   // Global hotkey toggles dictation; a hotkey another app holds is reported, not silently lost.
   const toggle = () => {
     const s = attune.dictation.getStatus();
-    void (s.state === 'listening' ? attune.dictation.stop() : attune.dictation.start());
+    if (s.state === 'listening') void attune.dictation.stop();
+    else {
+      // An enrolment take uses the engine dictation needs, and the microphone test the device: they give way.
+      void (async () => {
+        await attune.micTest.stop();
+        await attune.enrolment.stop(true);
+        await attune.dictation.start();
+      })();
+    }
   };
   const hotkey = new GlobalHotkey(globalShortcut, toggle);
   attune.hotkey = hotkey; // Settings switches it through settings.set

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_NAME_RULE, deviceNameProblem } from '../engine/device-name.js';
+import type { EnrolmentItem } from '../store/enrolment.js';
 import type { Correction, ModelVersion, Page, Segment, Session, SessionSummary } from '../store/types.js';
 
 /**
@@ -16,6 +17,10 @@ const device = text(200).refine(
   (name) => deviceNameProblem(name) === null,
   `a capture device name ${DEVICE_NAME_RULE}`,
 );
+/** An enrolment prompt's id, as resources/enrolment/prompts.txt names it ("p001"). */
+const promptId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,40}$/, 'a prompt id is 1 to 40 letters, digits, - or _ (such as "p001")');
 
 /** Argument schemas, by method name. */
 export const methodArgs = {
@@ -59,6 +64,11 @@ export const methodArgs = {
   'models.list': z.object({}).strict(),
   'models.activate': z.object({ id }).strict(),
   'models.resetToBase': z.object({}).strict(),
+  'enrolment.prompts': z.object({}).strict(),
+  'enrolment.status': z.object({}).strict(),
+  'enrolment.record': z.object({ promptId, device: device.optional() }).strict(),
+  'enrolment.stop': z.object({ discard: z.boolean().optional() }).strict(),
+  'enrolment.skip': z.object({ promptId }).strict(),
 } as const;
 
 export type MethodName = keyof typeof methodArgs;
@@ -148,6 +158,51 @@ export interface MicTestResult {
   readings: number;
 }
 
+/** A sentence enrolment asks the user to read. */
+export interface EnrolmentPrompt {
+  id: string;
+  text: string;
+}
+
+export interface EnrolmentPrompts {
+  prompts: EnrolmentPrompt[];
+  /** Where the sentences come from and under what licence, in words. */
+  source: string;
+}
+
+/**
+ * Where the user stands in enrolment: the prompts recorded or skipped in the current enrolment session
+ * (none before the first take), the next prompt to read, and the take being recorded.
+ */
+export interface EnrolmentStatus {
+  /** The enrolment session (listed in History), null before the first take. */
+  sessionId: number | null;
+  /** Prompts in the built-in set. */
+  prompts: number;
+  items: EnrolmentItem[];
+  recorded: number;
+  skipped: number;
+  /** Length of all recorded takes, in ms. */
+  speechMs: number;
+  /** The prompt to read next: the first neither recorded nor skipped, then the skipped ones; null when all are recorded. */
+  next: string | null;
+  recording: { promptId: string; startedAt: number } | null;
+  /** Takes needed before "Train on my voice" is offered (some are held back to measure the new model). */
+  minTakes: number;
+  /** How much reading an enrolment aims for, in ms. */
+  targetMs: number;
+  /** Offer enrolment at launch: the user never enrolled, never dictated, and did not decline it. */
+  offer: boolean;
+}
+
+/** A recorded take as stored: its segment (clip, what the model heard) and its length. */
+export interface EnrolmentTake {
+  promptId: string;
+  segmentId: number;
+  heard: string;
+  durationMs: number;
+}
+
 export type Settings = Record<string, unknown>;
 
 /** Result types, by method name. */
@@ -176,6 +231,12 @@ export interface MethodResults {
   'models.list': ModelVersion[];
   'models.activate': ModelVersion;
   'models.resetToBase': ModelVersion;
+  'enrolment.prompts': EnrolmentPrompts;
+  'enrolment.status': EnrolmentStatus;
+  /** Records the prompt until enrolment.stop (or the longest take); resolves once the take is stored (null: discarded). */
+  'enrolment.record': { take: EnrolmentTake | null; status: EnrolmentStatus };
+  'enrolment.stop': EnrolmentStatus;
+  'enrolment.skip': EnrolmentStatus;
 }
 
 /** Events from the main process, by name. */
@@ -189,6 +250,9 @@ export interface EventPayloads {
   'sessions.changed': { id: number | null };
   'training.status': TrainingStatus;
   'models.changed': { active: ModelVersion | null };
+  /** The input level while an enrolment take records. */
+  'enrolment.level': { rmsDb: number; peakDb: number };
+  'enrolment.status': EnrolmentStatus;
 }
 
 export type EventName = keyof EventPayloads;
@@ -202,6 +266,8 @@ export const EVENT_NAMES: readonly EventName[] = [
   'sessions.changed',
   'training.status',
   'models.changed',
+  'enrolment.level',
+  'enrolment.status',
 ];
 
 export const METHOD_NAMES = Object.keys(methodArgs) as MethodName[];

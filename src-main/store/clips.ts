@@ -129,6 +129,18 @@ export class ClipStore {
     return (await stat(this.absolutePath(relative)).catch(() => null))?.isFile() ?? false;
   }
 
+  /** Removes one clip (a replaced recording); a clip already gone is no error. */
+  async deleteClip(relative: string): Promise<void> {
+    const file = this.absolutePath(relative);
+    try {
+      await rm(file, { force: true });
+    } catch (err) {
+      throw new StoreError('IO_ERROR', `cannot remove ${file}: ${describeFsError(err)}`, file, {
+        cause: err,
+      });
+    }
+  }
+
   /** Removes a session's clip folder. */
   async deleteSession(sessionId: number): Promise<RemovedAudio> {
     return this.remove(join(this.root, String(checkId(sessionId, 'session'))));

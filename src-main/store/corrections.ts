@@ -2,7 +2,7 @@ import type { StoreConfig } from './config.js';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 import type { Segments } from './segments.js';
-import type { Correction, CorrectionStatus, TrainingItem } from './types.js';
+import type { Correction, CorrectionSource, CorrectionStatus, TrainingItem } from './types.js';
 import { checkId, checkIds, cleanText } from './validate.js';
 
 interface CorrectionRow {
@@ -12,6 +12,7 @@ interface CorrectionRow {
   after_text: string;
   created_at: number;
   status: CorrectionStatus;
+  source: CorrectionSource;
   model_version_id: number | null;
 }
 
@@ -61,6 +62,32 @@ export class Corrections {
         .prepare(
           `INSERT INTO corrections (segment_id, before_text, after_text, created_at, status)
            VALUES (?, ?, ?, ?, 'pending')`,
+        )
+        .run(segmentId, segment.displayText, after, now);
+      this.db
+        .prepare('UPDATE segments SET display_text = ?, edited_at = ? WHERE id = ?')
+        .run(after, now, segmentId);
+      return Number(lastInsertRowid);
+    });
+    return this.get(write.immediate());
+  }
+
+  /**
+   * Records what an enrolment take says: the prompt the user read. Unlike a fix, it is kept when the model
+   * heard the prompt exactly, since the take is a training example either way. The segment shows the
+   * prompt from then on. Runs in the caller's transaction when there is one.
+   */
+  addTake(segmentId: number, promptText: string): Correction {
+    checkId(segmentId, 'segment');
+    const after = cleanText(promptText, 'prompt text', this.config.maxTextChars);
+    if (after.trim() === '') throw new StoreError('BAD_ARGUMENT', 'a prompt text cannot be empty');
+    const write = this.db.transaction(() => {
+      const segment = this.segments.liveSegment(segmentId);
+      const now = this.config.now();
+      const { lastInsertRowid } = this.db
+        .prepare(
+          `INSERT INTO corrections (segment_id, before_text, after_text, created_at, status, source)
+           VALUES (?, ?, ?, ?, 'pending', 'enrolment')`,
         )
         .run(segmentId, segment.displayText, after, now);
       this.db
@@ -196,6 +223,7 @@ export function rowToCorrection(row: CorrectionRow): Correction {
     afterText: row.after_text,
     createdAt: row.created_at,
     status: row.status,
+    source: row.source,
     modelVersionId: row.model_version_id,
   };
 }

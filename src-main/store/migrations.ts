@@ -113,6 +113,32 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO segments_fts(segments_fts) VALUES ('rebuild');
     `,
   },
+  {
+    version: 3,
+    name: 'enrolment: prompted recordings and where each user stands in the prompt set',
+    // A correction's source tells the user's fixes from enrolment takes: a take is trained on even when
+    // the model heard the prompt right, which a fix that changes nothing never is. An enrolment session
+    // is kept apart from dictation by its kind, since its title is the user's to rename.
+    sql: `
+      ALTER TABLE corrections ADD COLUMN source TEXT NOT NULL DEFAULT 'user'
+        CHECK (source IN ('user', 'enrolment'));
+      ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'dictation'
+        CHECK (kind IN ('dictation', 'enrolment'));
+
+      -- One row per prompt the user has recorded or skipped in an enrolment session. A recorded prompt's
+      -- segment holds its clip; re-recording replaces the segment (and with it the old correction).
+      CREATE TABLE enrolment_prompts (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        prompt_id TEXT NOT NULL CHECK (length(prompt_id) BETWEEN 1 AND 40),
+        status TEXT NOT NULL CHECK (status IN ('recorded', 'skipped')),
+        segment_id INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, prompt_id),
+        CHECK ((status = 'recorded') = (segment_id IS NOT NULL))
+      ) WITHOUT ROWID;
+      CREATE INDEX enrolment_prompts_segment ON enrolment_prompts(segment_id) WHERE segment_id IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

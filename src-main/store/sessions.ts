@@ -28,7 +28,11 @@ export interface NewSession {
   title?: string;
   device?: string | null;
   modelVersionId?: number | null;
+  /** 'enrolment': the prompted recordings of an enrolment (see enrolment.ts). */
+  kind?: SessionKind;
 }
+
+export type SessionKind = 'dictation' | 'enrolment';
 
 export interface ListSessionsOptions extends PageOptions {
   /** List the trash (newest deletion first) instead of the live sessions (newest first). */
@@ -69,10 +73,10 @@ export class Sessions {
     }
     const { lastInsertRowid } = this.db
       .prepare(
-        `INSERT INTO sessions (title, created_at, device, model_version_id, status)
-         VALUES (?, ?, ?, ?, 'recording')`,
+        `INSERT INTO sessions (title, created_at, device, model_version_id, status, kind)
+         VALUES (?, ?, ?, ?, 'recording', ?)`,
       )
-      .run(title, now, device, modelVersionId);
+      .run(title, now, device, modelVersionId, opts.kind === 'enrolment' ? 'enrolment' : 'dictation');
     return this.get(Number(lastInsertRowid));
   }
 

@@ -36,6 +36,13 @@ export const SETTING_SCHEMAS = {
   lexiconBoost: z.boolean(),
   /** Decode each phrase's final text with the word language model (real words in likely order). */
   languageModel: z.boolean(),
+  /**
+   * How much a personal model may forget other voices: the most its word error rate on the replay set
+   * (general speech) may rise above the starting model's, relative to it (0.1: at most 10 % more errors).
+   */
+  replayMargin: z.number().min(0.02).max(1),
+  /** The user declined the enrolment offered at first launch: it is not offered again (Settings has it). */
+  enrolmentDeclined: z.boolean(),
 } as const;
 
 export type Settings = { [K in keyof typeof SETTING_SCHEMAS]: z.infer<(typeof SETTING_SCHEMAS)[K]> };
@@ -53,6 +60,8 @@ export function defaultSettings(config: Pick<StoreConfig, 'keepAudio'>): Setting
     autoTrainAfter: 20,
     lexiconBoost: true,
     languageModel: true,
+    replayMargin: 0.1,
+    enrolmentDeclined: false,
   };
 }
 

@@ -6,13 +6,14 @@ import { ClipStore, type ClipAudio, type RemovedAudio } from './clips.js';
 import { resolveStoreConfig, type StoreConfig, type StoreOptions } from './config.js';
 import { Corrections } from './corrections.js';
 import { openDatabase, type Db } from './db.js';
+import { Enrolment } from './enrolment.js';
 import { StoreError } from './errors.js';
 import { ModelVersions } from './models.js';
 import { Search, type SearchOptions, type SearchResult } from './search.js';
 import { Segments } from './segments.js';
 import { Sessions } from './sessions.js';
 import { SettingsStore } from './settings.js';
-import type { NewSegment, Segment } from './types.js';
+import type { Correction, NewSegment, Segment } from './types.js';
 
 /** A segment's audio: there, never kept (keepAudio off, or deleted on request), or lost. */
 export type SegmentAudio =
@@ -23,6 +24,18 @@ export type SegmentAudio =
 export interface AppendedSegment extends Segment {
   /** Why the clip could not be stored (the segment itself was); null when it was, or none was asked. */
   audioError: StoreError | null;
+}
+
+/** A prompted recording to store as an enrolment take. */
+export interface EnrolmentTake {
+  promptId: string;
+  /** What the user was asked to read: the take's transcript. */
+  promptText: string;
+  /** What the model heard. */
+  heard: string;
+  /** The microphone, recorded on a new enrolment session. */
+  device: string | null;
+  audio: { samples: Float32Array; sampleRate: number };
 }
 
 export interface StoreInfo {
@@ -41,6 +54,7 @@ export class Store {
   readonly corrections: Corrections;
   readonly models: ModelVersions;
   readonly settings: SettingsStore;
+  readonly enrolment: Enrolment;
   readonly clips: ClipStore;
   readonly info: StoreInfo;
   /** Clip paths being written: written to disk but not yet recorded in their row (sweep must spare them). */
@@ -57,6 +71,7 @@ export class Store {
     this.corrections = new Corrections(db, config, this.segments);
     this.models = new ModelVersions(db, config);
     this.settings = new SettingsStore(db, config);
+    this.enrolment = new Enrolment(db, config, this.sessions, this.corrections);
     this.clips = new ClipStore(config.dataDir, config.clipSampleRate);
     this.searcher = new Search(db, config, this.sessions);
     const recovered = config.recoverOnOpen ? this.sessions.recoverInterrupted() : [];
@@ -107,6 +122,45 @@ export class Store {
       this.writing.delete(relative);
     }
     return { ...this.segments.get(row.id), audioError: null };
+  }
+
+  /**
+   * Stores an enrolment take in the current enrolment (opening one if needed): a segment with its clip
+   * placed after the earlier takes, and the prompt's text as its correction. A prompt recorded before gets
+   * this take instead of the old one, whose clip is removed. Refused when audio is not kept: a take without
+   * its clip teaches nothing.
+   */
+  async addEnrolmentTake(take: EnrolmentTake): Promise<{ segment: Segment; correction: Correction }> {
+    if (!this.settings.get('keepAudio')) {
+      throw new StoreError(
+        'INVALID_STATE',
+        'enrolment needs its recordings kept: turn on "Keep the audio of what I dictate" in Settings',
+      );
+    }
+    const session = this.enrolment.open(take.device);
+    const startMs = this.enrolment.endOfTakes(session.id);
+    const durationMs = Math.round((take.audio.samples.length / take.audio.sampleRate) * 1000);
+    const appended = await this.appendSegment(
+      session.id,
+      { startMs, endMs: startMs + durationMs, rawText: take.heard },
+      take.audio,
+    );
+    if (appended.audioError || appended.audioPath === null) {
+      this.enrolment.discardSegment(appended.id);
+      throw appended.audioError ?? new StoreError('INVALID_STATE', 'the recording was not kept');
+    }
+    let attached: ReturnType<Enrolment['attachTake']>;
+    try {
+      attached = this.enrolment.attachTake(session.id, take.promptId, appended.id, take.promptText);
+    } catch (err) {
+      this.enrolment.discardSegment(appended.id);
+      await this.clips.deleteClip(appended.audioPath).catch(() => undefined);
+      throw err;
+    }
+    const { correction, replaced } = attached;
+    // A clip that cannot be removed now is swept later: its row is gone either way.
+    if (replaced?.audioPath) await this.clips.deleteClip(replaced.audioPath).catch(() => undefined);
+    return { segment: this.segments.get(appended.id), correction };
   }
 
   /** A segment's audio for playback or training; a missing file is a result, not an exception. */

@@ -4,6 +4,8 @@ import type { DecodedWord } from '../speech/decode.js';
 
 export type SessionStatus = 'recording' | 'done' | 'interrupted';
 export type CorrectionStatus = 'pending' | 'trained' | 'held-out';
+/** 'user': a fix typed by the user; 'enrolment': the prompt the user read for an enrolment take. */
+export type CorrectionSource = 'user' | 'enrolment';
 export type ModelStatus = 'active' | 'candidate' | 'rejected' | 'retired';
 
 export interface Session {
@@ -68,6 +70,7 @@ export interface Correction {
   afterText: string;
   createdAt: number;
   status: CorrectionStatus;
+  source: CorrectionSource;
   /** The model version that was trained on it (null until then). */
   modelVersionId: number | null;
 }

@@ -301,7 +301,12 @@ export class PersonalTraining {
       ...(this.deps.languageModelPath && store.settings.get('languageModel')
         ? { languageModel: this.deps.languageModelPath }
         : {}),
-      config: { ...this.cfg.personalize, seed: n },
+      config: {
+        ...this.cfg.personalize,
+        // How much the user lets the model forget other voices (Settings): the guard's replay margin.
+        guard: { ...cfg.guard, replayMarginRelative: store.settings.get('replayMargin') },
+        seed: n,
+      },
     };
     saveJob(job);
   }

@@ -25,6 +25,7 @@ import { lexiconEffect, type LexiconEffect } from './lexicon-eval.js';
 import { loadUtterances, MemoryFeatures } from './memory-features.js';
 import { DEFAULT_OPTIMIZER } from './optimizer.js';
 import type { SourceUtterance } from './prepare.js';
+import { chooseRecipe } from './recipe.js';
 import { loadReplay } from './replay.js';
 import { train, type TrainEvent } from './train.js';
 
@@ -188,6 +189,10 @@ export interface PersonalizeResult {
     steps: number;
     bestStep: number;
     stopped: 'finished' | 'early' | 'cancelled';
+    /** The recipe the amount of speech chose (recipe.ts), before the job's own settings. */
+    recipe: string;
+    /** Speech in the clips trained on, s. */
+    speechSeconds: number;
     userUtterances: number;
     replayUtterances: number;
     /**
@@ -351,11 +356,8 @@ export async function personalize(
 ): Promise<PersonalizeResult> {
   const done = readResult(job.workDir);
   if (done) return done;
-  const cfg: PersonalizeConfig = { ...DEFAULT_PERSONALIZE, ...job.config };
-  checkAdaptedLayers(cfg);
-  checkBackOff(cfg.backOff);
   const progress = (p: PersonalizeProgress) => hooks.onProgress?.(p);
-  progress({ phase: 'preparing', step: 0, steps: cfg.steps, loss: 0, etaSec: 0 });
+  progress({ phase: 'preparing', step: 0, steps: 0, loss: 0, etaSec: 0 });
   mkdirSync(job.workDir, { recursive: true });
   const runDir = join(job.workDir, 'run');
   const warnings: string[] = [];
@@ -369,6 +371,14 @@ export async function personalize(
     throw new Error(
       `no usable training clips (${job.train.length} given, ${userTrain.skipped.length} unreadable)`,
     );
+  // The recipe follows the amount of speech; the job's own settings are laid over it.
+  const framesPerSecond = parent.features.sampleRate / parent.features.hopLength;
+  const speechSeconds = userTrain.set.totalFrames / framesPerSecond;
+  const batchSeconds = (job.config?.batches ?? DEFAULT_PERSONALIZE.batches).maxFrames / framesPerSecond;
+  const recipe = chooseRecipe(speechSeconds, parent.acoustic.blocks, batchSeconds);
+  const cfg: PersonalizeConfig = { ...DEFAULT_PERSONALIZE, ...recipe.config, ...job.config };
+  checkAdaptedLayers(cfg);
+  checkBackOff(cfg.backOff);
   const { replay, warning } = loadReplay(job.replayDir ?? job.parentDir, parent.features, {
     evalEvery: cfg.replayEvalEvery,
   });
@@ -464,6 +474,8 @@ export async function personalize(
           stopped: 'cancelled',
           userUtterances: userTrain.set.items.length,
           replayUtterances: replayTrain.items.length,
+          recipe: recipe.name,
+          speechSeconds,
         },
         skipped,
         warnings,
@@ -475,6 +487,8 @@ export async function personalize(
       stopped: reached < cfg.steps ? 'early' : 'finished',
       userUtterances: userTrain.set.items.length,
       replayUtterances: replayTrain.items.length,
+      recipe: recipe.name,
+      speechSeconds,
     };
     writeJsonAtomic(trainedPath, trained);
   }

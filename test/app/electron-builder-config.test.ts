@@ -43,6 +43,7 @@ describe('electron-builder.yml', () => {
       'src-renderer/dist/index.html',
       'models/base/model.safetensors',
       'resources/tray.png',
+      'resources/enrolment/prompts.txt',
       'package.json',
     ]) {
       expect(

@@ -235,6 +235,8 @@ describe('app handlers on the real store and engine', () => {
       autoTrainAfter: 20,
       lexiconBoost: true,
       languageModel: true,
+      replayMargin: 0.1,
+      enrolmentDeclined: false,
     });
 
     const set = await call('settings.set', { patch: { trashRetentionDays: 7, exportFormat: 'srt' } });
@@ -249,7 +251,7 @@ describe('app handlers on the real store and engine', () => {
     expect(await failure('settings.set', { patch: { fontSize: 12 } })).toEqual({
       code: 'BAD_ARGUMENT',
       message:
-        'unknown setting "fontSize"; known settings: keepAudio, trashRetentionDays, exportFormat, hotkey, device, disabledCommands, autoTrain, autoTrainAfter, lexiconBoost, languageModel',
+        'unknown setting "fontSize"; known settings: keepAudio, trashRetentionDays, exportFormat, hotkey, device, disabledCommands, autoTrain, autoTrainAfter, lexiconBoost, languageModel, replayMargin, enrolmentDeclined',
     });
     const bad = await failure('settings.set', { patch: { trashRetentionDays: 1, keepAudio: 'yes' } });
     expect(bad.code).toBe('BAD_ARGUMENT');

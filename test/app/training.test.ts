@@ -172,8 +172,11 @@ describe('personal training in the app', () => {
     const started = await call('dictation.start', {});
     expect(started.state).toBe('listening');
     const from = statuses.length;
+    // The user's choice of how much it may forget other voices is the guard's margin for this job.
+    await call('settings.set', { patch: { replayMargin: 0.25 } });
     const status = await call('training.start', {});
     expect(status.state).toBe('waiting');
+    expect(readJob(join(t.dataDir, 'personal', 'job'))!.config!.guard!.replayMarginRelative).toBe(0.25);
     await mic.silence(2500);
     expect(statuses.at(-1)!.state).toBe('waiting');
     expect(statuses.slice(from).filter((s) => (s.progress?.step ?? 0) > 0)).toHaveLength(0);

@@ -31,6 +31,8 @@ function finetune(n: number, promoted: boolean, extra: Partial<FinetuneJson> = {
       steps: 50,
       bestStep: 25,
       stopped: 'early',
+      recipe: 'corrections',
+      speechSeconds: 3 * trainPairs,
       userUtterances: trainPairs,
       replayUtterances: trainPairs,
     },

@@ -283,14 +283,14 @@ describe('the renderer against the real app', () => {
         const el = document.activeElement as HTMLElement;
         return { label: el.textContent?.trim() ?? '', outline: getComputedStyle(el).outlineStyle };
       });
-    // The first stops are the navigation: Dictate, History, Training, Settings.
+    // The first stops are the navigation: Dictate, History, Your voice, Training, Settings.
     await page.keyboard.press('Tab');
     expect(await focused()).toEqual({ label: 'Dictate', outline: 'solid' });
     await page.keyboard.press('Tab');
     expect((await focused()).label).toBe('History');
     await page.keyboard.press('Enter');
     await expect.poll(() => countOf(page, 'session-row')).toBe(1);
-    // Past Training and Settings, the search field.
+    // Past Your voice, Training and Settings, the search field.
     const tabs: string[] = [];
     while (tabs.length < 6 && tabs.at(-1) !== 'history-search') {
       await page.keyboard.press('Tab');
@@ -298,7 +298,7 @@ describe('the renderer against the real app', () => {
         await page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || ''),
       );
     }
-    expect(tabs).toEqual(['Training', 'Settings', 'history-search']);
+    expect(tabs).toEqual(['Your voice', 'Training', 'Settings', 'history-search']);
     await page.keyboard.type('sister');
     await expect
       .poll(() => page.locator('[data-testid="search-match"] mark').allTextContents())

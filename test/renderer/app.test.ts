@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { flushSync } from 'svelte';
-import type { DictationStatus, SystemInfo } from '../../src-main/ipc/contract.js';
+import type { DictationStatus, EnrolmentStatus, Settings, SystemInfo } from '../../src-main/ipc/contract.js';
 import App from '../../src-renderer/src/App.svelte';
 import { Connection } from '../../src-renderer/src/lib/connection.svelte.js';
-import { contractApi } from './contract-api.js';
+import { contractApi, type Handlers } from './contract-api.js';
 
 const INFO: SystemInfo = {
   version: '0.1.0',
@@ -16,7 +16,7 @@ const INFO: SystemInfo = {
   hotkey: 'CommandOrControl+Shift+Space',
 };
 
-function appApi(info: () => SystemInfo = () => INFO) {
+function appApi(info: () => SystemInfo = () => INFO, more: Handlers = {}) {
   let state: DictationStatus = { state: 'idle', sessionId: null, startedAt: null, device: null, error: null };
   return contractApi({
     'system.info': info,
@@ -26,6 +26,7 @@ function appApi(info: () => SystemInfo = () => INFO) {
     'sessions.list': () => ({ items: [], total: 0 }),
     'settings.get': () => ({ keepAudio: true, hotkey: INFO.hotkey, device: 'default', disabledCommands: [] }),
     'devices.list': () => [{ id: 'default', description: 'System default' }],
+    ...more,
   });
 }
 
@@ -80,6 +81,59 @@ describe('App', () => {
       'dictation.status',
       'dictation.start',
       'dictation.stop',
+    ]);
+  });
+
+  it('offers enrolment at first launch, opens it from the offer, and remembers "Not now"', async () => {
+    let declined = false;
+    const status = (): EnrolmentStatus => ({
+      sessionId: null,
+      prompts: 1,
+      items: [],
+      recorded: 0,
+      skipped: 0,
+      speechMs: 0,
+      next: 'p001',
+      recording: null,
+      minTakes: 5,
+      targetMs: 300_000,
+      offer: !declined,
+    });
+    const api = appApi(() => INFO, {
+      'enrolment.prompts': () => ({
+        prompts: [{ id: 'p001', text: 'The cat sat.' }],
+        source: 'Source: a test.',
+      }),
+      'enrolment.status': status,
+      'settings.set': ({ patch }: { patch: Settings }) => {
+        declined = patch.enrolmentDeclined === true;
+        return { enrolmentDeclined: declined };
+      },
+      'training.status': () => ({
+        state: 'idle',
+        pendingCorrections: 0,
+        autoTrain: true,
+        progress: null,
+        lastResult: null,
+        error: null,
+      }),
+      'models.list': () => [],
+    });
+    const connection = new Connection();
+    render(App, { connection });
+    await connection.open(async () => api);
+    const offer = await vi.waitFor(() => screen.getByTestId('enrolment-offer'));
+    expect(offer.textContent).toContain('Read a few sentences aloud');
+    await fireEvent.click(screen.getByRole('button', { name: 'Teach Attune your voice' }));
+    await vi.waitFor(() => expect(screen.getByTestId('prompt-text').textContent).toBe('The cat sat.'));
+    expect(screen.getByRole('button', { name: 'Your voice' }).getAttribute('aria-current')).toBe('page');
+    // Not shown over enrolment itself; back on Dictate it is, until declined.
+    expect(screen.queryByTestId('enrolment-offer')).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Dictate' }));
+    await fireEvent.click(await vi.waitFor(() => screen.getByRole('button', { name: 'Not now' })));
+    await vi.waitFor(() => expect(screen.queryByTestId('enrolment-offer')).toBeNull());
+    expect(api.calls.filter((c) => c.method === 'settings.set').map((c) => c.args)).toEqual([
+      { patch: { enrolmentDeclined: true } },
     ]);
   });
 

@@ -24,6 +24,7 @@ function setup(segment: Segment, pending = 3) {
         afterText: text,
         createdAt: Date.now(),
         status: 'pending',
+        source: 'user',
         modelVersionId: null,
       };
       stored = { ...stored, displayText: text, editedAt: Date.now() };

@@ -48,9 +48,10 @@ function setup(info: SystemInfo = INFO) {
     },
   });
   const onInfoChanged = vi.fn();
-  render(SettingsView, { api, info, onInfoChanged });
+  const onEnrol = vi.fn();
+  render(SettingsView, { api, info, onInfoChanged, onEnrol });
   const patches = () => api.calls.filter((c) => c.method === 'settings.set').map((c) => c.args);
-  return { api, patches, onInfoChanged, micTest };
+  return { api, patches, onInfoChanged, onEnrol, micTest };
 }
 
 describe('SettingsView', () => {
@@ -87,6 +88,38 @@ describe('SettingsView', () => {
       expect(screen.getByTestId('settings-saved').textContent).toBe('Microphone saved.'),
     );
     expect(patches()).toEqual([{ patch: { device: 'hw:1,0' } }]);
+  });
+
+  it('chooses how much a new model may forget other voices, from a few levels explained in words', async () => {
+    const { patches } = setup();
+    const group = await vi.waitFor(() =>
+      screen.getByRole('group', { name: 'How much it may forget other voices' }),
+    );
+    // The sentence that explains it is the group's description.
+    expect(group.getAttribute('aria-describedby')).toBe('replay-margin-help');
+    expect(
+      screen.getByText(/A new model is kept only if its mistakes on other voices grow by no more than this/),
+    ).toBeTruthy();
+    const radios = within(group).getAllByRole('radio') as HTMLInputElement[];
+    expect(radios.map((r) => r.parentElement?.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
+      'Very little (5 % more errors at most)',
+      'Some (10 % more errors at most)',
+      'More (25 % more errors at most)',
+    ]);
+    // Not stored yet: the app's default, 10 %.
+    expect(radios.map((r) => r.checked)).toEqual([false, true, false]);
+    await fireEvent.click(screen.getByTestId('replay-margin-25'));
+    await vi.waitFor(() => expect(patches()).toEqual([{ patch: { replayMargin: 0.25 } }]));
+    await vi.waitFor(() => expect(radios.map((r) => r.checked)).toEqual([false, false, true]));
+    expect(screen.getByTestId('settings-saved').textContent).toBe('How much it may forget saved.');
+  });
+
+  it('opens enrolment from "Teach Attune your voice"', async () => {
+    const { onEnrol } = setup();
+    await fireEvent.click(
+      await vi.waitFor(() => screen.getByRole('button', { name: 'Teach Attune your voice' })),
+    );
+    expect(onEnrol).toHaveBeenCalledTimes(1);
   });
 
   it('switches the language model and the personal words off and on', async () => {

@@ -198,7 +198,8 @@ describe('TrainingView', () => {
     await vi.waitFor(() => expect(called('models.list').length).toBe(listed + 1));
     await vi.waitFor(() => expect(screen.getAllByTestId('version')).toHaveLength(2));
     expect(text('last-result')).toBe(
-      `Last run: new model not kept. Word errors on your held-back phrases 40.0 % → 50.0 %. ${reason}`,
+      'Last run: new model not kept. Word errors on your held-back phrases 40.0 % → 50.0 %, 25 % more errors. ' +
+        `Other voices (general speech): 20.0 % → 21.0 %, 5 % more errors. ${reason}`,
     );
     const [rejected, base] = screen.getAllByTestId('version');
     expect(within(rejected).getByTestId('version-status').textContent).toBe('Rejected');

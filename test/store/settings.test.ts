@@ -19,6 +19,8 @@ describe('settings', () => {
       autoTrainAfter: 20,
       lexiconBoost: true,
       languageModel: true,
+      replayMargin: 0.1,
+      enrolmentDeclined: false,
     });
     t.store.settings.set('keepAudio', false);
     t.store.settings.set('exportFormat', 'srt');
@@ -68,7 +70,25 @@ describe('settings', () => {
       autoTrainAfter: 20,
       lexiconBoost: true,
       languageModel: true,
+      replayMargin: 0.1,
+      enrolmentDeclined: false,
     });
+  });
+
+  it("keeps the replay margin within 2 % to 100 % of the base model's word error rate", () => {
+    t = openTestStore();
+    const settings = t.store.settings;
+    expect(settings.get('replayMargin')).toBe(0.1);
+    settings.set('replayMargin', 0.25);
+    expect(t.reopen().settings.get('replayMargin')).toBe(0.25);
+    for (const bad of [0.01, 1.5, -0.1, Number.NaN, '0.1']) {
+      expectStoreError(
+        () => t!.store.settings.set('replayMargin', bad as never),
+        'BAD_ARGUMENT',
+        'replayMargin',
+      );
+    }
+    expect(t.store.settings.get('replayMargin')).toBe(0.25);
   });
 
   it('reads a stored value that no longer fits (written by another version) as the default', () => {

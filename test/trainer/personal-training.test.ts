@@ -41,6 +41,8 @@ function finishedJob(): { dataDir: string; outDir: string; workDir: string } {
       steps: 10,
       bestStep: 10,
       stopped: 'finished',
+      recipe: 'corrections',
+      speechSeconds: 12,
       userUtterances: 4,
       replayUtterances: 0,
       kept: 1,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFolder } from '../../src-main/model/checkpoint.js';
+import { readAudio } from '../../src-main/speech/audio.js';
 import { interpolateWeights } from '../../src-main/model/interpolate.js';
 import { judge, replayCeiling } from '../../src-main/training/guard.js';
 import {
@@ -113,6 +114,11 @@ describe('personalize', () => {
     expect(m.user.after.wer).toBeLessThan(m.user.before.wer - 0.2);
     expect(m.user.after.cer).toBeLessThan(m.user.before.cer);
     expect(first.training).toMatchObject({ userUtterances: 12, replayUtterances: 9 });
+    // A dozen short clips are corrections, not an enrolment: the conservative recipe, chosen by their length.
+    const audio = await Promise.all(j.train.map((u) => readAudio(u.audioPath)));
+    const seconds = audio.reduce((s, a) => s + a.durationSec, 0);
+    expect(first.training.recipe).toBe('corrections');
+    expect(first.training.speechSeconds).toBeCloseTo(seconds, 0);
     expect(first.warnings).toEqual([]);
     expect(first.lexicon).toBeNull(); // no lexicon words in this job
     expect(first.skipped).toEqual([]);

@@ -12,7 +12,6 @@ import { splitHeldOut } from '../../training/holdout.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { loadUtterances } from '../../training/memory-features.js';
 import {
-  checkAdaptedLayers,
   checkBackOff,
   DEFAULT_PERSONALIZE,
   jobFolderProblem,
@@ -32,12 +31,12 @@ interface FinetuneOptions {
   data: string;
   out: string;
   work?: string;
-  steps: string;
-  lr: string;
-  adaptBlocks: string;
-  adaptFirstBlocks: string;
+  steps?: string;
+  lr?: string;
+  adaptBlocks?: string;
+  adaptFirstBlocks?: string;
   adaptSubsampling: boolean;
-  anchorDecay: string;
+  anchorDecay?: string;
   heldOut: string;
   replayMargin: string;
   backOff: string;
@@ -97,23 +96,27 @@ export function registerFinetune(program: Command): void {
     .requiredOption('--data <dir>', 'LibriSpeech-layout folder of the speaker’s recordings and transcripts')
     .requiredOption('--out <dir>', 'model folder to write when the new model proves better')
     .option('--work <dir>', 'folder for checkpoints and the log (default: next to --out); a rerun resumes')
-    .option('--steps <n>', 'optimizer steps at most', String(DEFAULT_PERSONALIZE.steps))
-    .option('--lr <x>', 'learning rate', String(DEFAULT_PERSONALIZE.learningRate))
+    // Unset, these follow the recipe the amount of speech chooses (training/recipe.ts), as in the app.
+    .option(
+      '--steps <n>',
+      `optimizer steps at most (default: by the recipe; ${DEFAULT_PERSONALIZE.steps} for a few corrections)`,
+    )
+    .option(
+      '--lr <x>',
+      `learning rate (default: by the recipe; ${DEFAULT_PERSONALIZE.learningRate} for a few corrections)`,
+    )
     .option(
       '--adapt-first-blocks <n>',
-      'first residual blocks adapted',
-      String(DEFAULT_PERSONALIZE.adaptFirstBlocks),
+      `first residual blocks adapted (default: by the recipe; ${DEFAULT_PERSONALIZE.adaptFirstBlocks} for a few corrections)`,
     )
     .option(
       '--adapt-blocks <n>',
-      'last residual blocks adapted, with the output head (0: neither)',
-      String(DEFAULT_PERSONALIZE.adaptBlocks),
+      `last residual blocks adapted, with the output head (0: neither; default: by the recipe; ${DEFAULT_PERSONALIZE.adaptBlocks} for a few corrections)`,
     )
     .option('--no-adapt-subsampling', 'keep the subsampling layers frozen')
     .option(
       '--anchor-decay <x>',
-      "pull towards the starting model's weights (0: none); adapted weights stay within about 1/x of them",
-      String(DEFAULT_PERSONALIZE.anchorDecay),
+      `pull towards the starting model's weights (0: none); adapted weights stay within about 1/x of them (default: by the recipe; ${DEFAULT_PERSONALIZE.anchorDecay} for a few corrections)`,
     )
     .option(
       '--held-out <x>',
@@ -146,17 +149,20 @@ export function registerFinetune(program: Command): void {
     const heldOutFraction = positive(o.heldOut, 'held-out');
     if (heldOutFraction >= 1) throw new Error(`--held-out must be below 1, got ${o.heldOut}`);
     const config: Partial<PersonalizeConfig> = {
-      steps: positive(o.steps, 'steps', true),
-      learningRate: positive(o.lr, 'lr'),
-      adaptBlocks: nonNegative(o.adaptBlocks, 'adapt-blocks', true),
-      adaptFirstBlocks: nonNegative(o.adaptFirstBlocks, 'adapt-first-blocks', true),
-      adaptSubsampling: o.adaptSubsampling,
-      anchorDecay: nonNegative(o.anchorDecay, 'anchor-decay'),
+      ...(o.steps !== undefined ? { steps: positive(o.steps, 'steps', true) } : {}),
+      ...(o.lr !== undefined ? { learningRate: positive(o.lr, 'lr') } : {}),
+      ...(o.adaptBlocks !== undefined
+        ? { adaptBlocks: nonNegative(o.adaptBlocks, 'adapt-blocks', true) }
+        : {}),
+      ...(o.adaptFirstBlocks !== undefined
+        ? { adaptFirstBlocks: nonNegative(o.adaptFirstBlocks, 'adapt-first-blocks', true) }
+        : {}),
+      ...(o.adaptSubsampling ? {} : { adaptSubsampling: false }),
+      ...(o.anchorDecay !== undefined ? { anchorDecay: nonNegative(o.anchorDecay, 'anchor-decay') } : {}),
       holdout: { ...DEFAULT_PERSONALIZE.holdout, heldOutFraction },
       guard: { ...DEFAULT_PERSONALIZE.guard, replayMarginRelative: Number(o.replayMargin) },
       backOff: o.backOff.split(',').map((x) => (x.trim() === '' ? NaN : Number(x))),
     };
-    checkAdaptedLayers({ ...DEFAULT_PERSONALIZE, ...config });
     try {
       checkBackOff(config.backOff!);
     } catch {

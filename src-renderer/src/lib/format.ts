@@ -16,3 +16,25 @@ export function formatWhen(ms: number): string {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A rate as a percentage with one decimal and a space before the sign, as the app writes every rate: "16.7 %". */
+export function formatPercent(rate: number, decimals = 1): string {
+  return `${(rate * 100).toFixed(decimals)} %`;
+}
+
+/**
+ * How a word error rate changed, in words: "85.0 % → 52.0 %, 39 % fewer errors". The relative change is
+ * what a user feels (how many of their mistakes went), the two rates what was measured.
+ */
+export function describeChange(before: number, after: number): string {
+  const rates = `${formatPercent(before)} → ${formatPercent(after)}`;
+  if (before <= 0 || Math.abs(after - before) < 0.0005) return rates;
+  const relative = Math.abs(after - before) / before;
+  return `${rates}, ${formatPercent(relative, 0)} ${after < before ? 'fewer' : 'more'} errors`;
+}
+
+/** Minutes of speech as "2.5 min" (one decimal below ten minutes, whole minutes above). */
+export function formatMinutes(ms: number): string {
+  const min = ms / 60_000;
+  return `${min < 10 ? min.toFixed(1) : Math.round(min)} min`;
+}

@@ -10,7 +10,18 @@ export interface EditableSettings {
   hotkey: string;
   device: string;
   disabledCommands: string[];
+  replayMargin: number;
 }
+
+/**
+ * How much a new personal model may forget other voices, as the user chooses it: the most its word error
+ * rate on general speech may rise, relative to the starting model's (SETTING_SCHEMAS.replayMargin).
+ */
+export const REPLAY_MARGINS: readonly { value: number; label: string }[] = [
+  { value: 0.05, label: 'Very little' },
+  { value: 0.1, label: 'Some' },
+  { value: 0.25, label: 'More' },
+];
 
 /**
  * Spoken-command rules, as the user reads them. Typed by the post-processor's rule names, so a new rule
@@ -40,6 +51,7 @@ function pick(s: Settings): EditableSettings {
     lexiconBoost: s.lexiconBoost !== false,
     hotkey: typeof s.hotkey === 'string' ? s.hotkey : '',
     device: typeof s.device === 'string' ? s.device : 'default',
+    replayMargin: typeof s.replayMargin === 'number' ? s.replayMargin : 0.1,
     disabledCommands: Array.isArray(s.disabledCommands)
       ? s.disabledCommands.filter((r): r is string => typeof r === 'string')
       : [],

@@ -18,6 +18,16 @@ export interface VersionScores {
 /** Label of the shipped model's row (as the main process names it). */
 export const BASE_LABEL = 'base';
 
+/** The trainer's states, as the user reads them. */
+export const TRAINING_STATES: Readonly<Record<TrainingStatus['state'], string>> = {
+  idle: 'Idle',
+  waiting: 'Waiting — paused while you dictate',
+  training: 'Training',
+  evaluating: 'Measuring the new model',
+  cancelling: 'Cancelling…',
+  error: 'Error',
+};
+
 const BUSY: readonly TrainingStatus['state'][] = ['training', 'evaluating', 'waiting', 'cancelling'];
 
 /** Reads the guard's numbers from a version's metrics; null parts where it was not measured. */
@@ -130,6 +140,16 @@ export class Training {
     if (s.pendingCorrections === 0)
       return 'No corrections to learn from yet: correct a phrase in History first.';
     return null;
+  }
+
+  /**
+   * The scores of the version the last run made (the newest personal one), for saying what changed; null
+   * before the first run or while one runs.
+   */
+  get lastRunScores(): VersionScores | null {
+    if (this.running || !this.status?.lastResult) return null;
+    const newest = this.versions.filter((v) => v.label !== BASE_LABEL).sort((a, b) => b.id - a.id)[0];
+    return newest ? scoresOf(newest) : null;
   }
 
   /** The loss curve to draw: the running run's, else the last run's. */
