@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { makeVoiceSets, type EnrolmentVoice, type VoiceSets } from './enrolment-sets.js';
 import { repoRoot, runTsChild } from './child.js';
 import { machineBasics } from './report.js';
+import { type NormScore, speakerNormScores } from './speaker-norm.js';
 
 export interface EnrolmentBenchConfig {
   /** Voices enrolled, by short name (see VOICES). */
@@ -99,8 +100,15 @@ async function benchVoice(
   other: string | null,
   cfg: EnrolmentBenchConfig,
   work: string,
-): Promise<{ before: Score; otherBefore: Score | null; runs: EnrolmentRun[] }> {
+): Promise<{
+  voice: string;
+  before: Score;
+  otherBefore: Score | null;
+  runs: EnrolmentRun[];
+  norm: NormScore[];
+}> {
   const log = (s: string) => process.stderr.write(`${sets.voice.name}: ${s}\n`);
+  const norm = await speakerNormScores(cfg.model, sets.testDir, sets.enrol);
   const before = await evalLm(sets.testDir, cfg.model, cfg, work);
   const otherBefore = other ? await evalLm(other, cfg.model, cfg, work) : null;
   log(`before: WER ${pct(before.wer)}`);
@@ -132,7 +140,7 @@ async function benchVoice(
       other: otherScore,
     });
   }
-  return { before, otherBefore, runs };
+  return { voice: sets.voice.name, before, otherBefore, runs, norm };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -160,6 +168,20 @@ function markdown(
         `| ${r.voice} | ${(r.speechSeconds / 60).toFixed(1)} min | ${r.clips} (${f.trainPairs} / ${f.heldOutPairs}) | ${f.training.recipe ?? '–'} | ${f.promoted ? `yes (${Math.round((f.training.kept ?? 1) * 100)}% of the change)` : 'no'} | ${pct(v.before.wer)} → ${pct(r.test.wer)} | ${rel(v.before.wer, r.test.wer)} | ${pct(v.before.cer)} → ${pct(r.test.cer)} | ${f.replay ? `${pct(f.replay.before.wer)} → ${pct(f.replay.after.wer)}` : '–'} | ${v.otherBefore && r.other ? `${pct(v.otherBefore.wer)} → ${pct(r.other.wer)}` : '–'} | ${Math.round(f.seconds)} s | ${Math.round(f.peakRssBytes / 2 ** 20)} MB |`,
       );
     }
+  out.push(
+    '',
+    '## Per-speaker feature normalisation, before any training',
+    '',
+    "Greedy (the acoustic model alone) on the voice's test clips, with the feature statistics of the training corpus or of the speaker's enrolment reading.",
+    '',
+    '| voice | statistics | from | WER | CER |',
+    '|---|---|---:|---:|---:|',
+  );
+  for (const v of voices)
+    for (const n of v.norm)
+      out.push(
+        `| ${v.voice} | ${n.stats} | ${n.minutes ? `${n.minutes} min` : '–'} | ${pct(n.wer)} | ${pct(n.cer)} |`,
+      );
   out.push('', '## Why each run was kept or not', '');
   for (const v of voices)
     for (const r of v.runs) out.push(`- ${r.voice}, ${r.minutes} min: ${r.finetune.reason}`);
