@@ -1,5 +1,6 @@
 // Which features a training run computes: a fresh run the ones asked for, a run started from a model or
-// resumed the ones its model was trained on (a model cannot change its input).
+// resumed the ones its model was trained on (a model cannot change its input, except that a log-mel model
+// may be given phone posteriors beside its log-mel: model/add-input-bins.ts).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +8,13 @@ import { loadModelFolder } from '../model/checkpoint.js';
 import type { FeatureConfig } from '../speech/features.js';
 import { frontEndKind, sameFrontEndShape, sphinxModelDir } from '../speech/front-end.js';
 import { hasSphinxModel, sameSphinxModel } from '../speech/sphinx/load-model.js';
+
+/** Whether `given` is `model`'s log-mel with phone posteriors after it: what a log-mel model can grow into. */
+export function addsPhones(model: FeatureConfig, given: FeatureConfig): boolean {
+  if (frontEndKind(model) !== 'logmel' || frontEndKind(given) !== 'logmel+phones') return false;
+  const { phones: _phones, ...logMel } = given;
+  return sameFrontEndShape(model, logMel);
+}
 
 /**
  * The features to train a model on that was trained on `model`'s. `given` (the caller's, e.g. a run's

@@ -11,6 +11,7 @@ import {
 import { join } from 'node:path';
 import { AcousticModel, type FeatureStats } from '../model/acoustic.js';
 import { deepenModel } from '../model/deepen.js';
+import { addInputBins } from '../model/add-input-bins.js';
 import { restrideModel } from '../model/restride.js';
 import { limitLookAhead } from '../model/look-ahead.js';
 import { checkpointFromModel, loadCheckpointModel } from '../model/model-io.js';
@@ -29,7 +30,7 @@ import { AdamW, DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer.js';
 import { batchGradients } from './batch-gradients.js';
 import { type Shard, shardRanges } from './shard-gradients.js';
 import { ShardWorkers, trainingThreads } from './shard-workers.js';
-import { keepModelFeatures } from './run-features.js';
+import { addsPhones, keepModelFeatures } from './run-features.js';
 
 /**
  * The training loop shared by base-model training and personal fine-tuning. Phases per step:
@@ -255,10 +256,18 @@ export async function train(
   } else {
     if (cfg.initFrom) {
       let folder = loadModelFolder(cfg.initFrom);
-      features = keepModelFeatures(folder.features, config.features, cfg.initFrom);
       info = { parent: cfg.initFrom };
+      if (config.features && addsPhones(folder.features, config.features)) {
+        // Phone posteriors beside the log-mel it knows: the new inputs start unused (add-input-bins.ts),
+        // normalised like a fresh model's, by the training data.
+        const F = folder.acoustic.featureBins;
+        const all = featureStats(data.train);
+        folder = addInputBins(folder, config.features, { mean: all.mean.slice(F), std: all.std.slice(F) });
+        info.training = { inputsAdded: 'phones' };
+      }
+      features = keepModelFeatures(folder.features, config.features, cfg.initFrom);
       if (cfg.deepenTo !== undefined && cfg.deepenTo !== folder.acoustic.blocks) {
-        info.training = { deepenedFrom: folder.acoustic.blocks };
+        info.training = { ...info.training, deepenedFrom: folder.acoustic.blocks };
         folder = deepenModel(folder, { blocks: cfg.deepenTo, seed: cfg.seed });
       }
       const restrided = cfg.restrideTo ? restrideModel(folder, cfg.restrideTo) : folder;

@@ -237,6 +237,57 @@ describe('attune train', () => {
     240_000,
   );
 
+  it.skipIf(!HAVE_MODEL)(
+    'gives a log-mel --init model phones beside its log-mel, and no other change of input',
+    async () => {
+      const small = (run: string, steps: number) => [
+        ...['train', '--corpus', corpus, '--run', run, '--channels', '16', '--batch-seconds', '4'],
+        ...[
+          '--steps',
+          String(steps),
+          '--eval-every',
+          '2',
+          '--checkpoint-every',
+          '2',
+          '--backend',
+          'wasm',
+          '--json',
+        ],
+      ];
+      const logMel = join(dir, 'run-logmel');
+      const first = await attune(small(logMel, 2));
+      expect(first.code, first.stderr).toBe(0);
+      const init = ['--init', join(logMel, 'best')];
+
+      const refused = await attune([
+        ...small(join(dir, 'run-only-phones'), 2),
+        ...init,
+        '--features',
+        'phones',
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `--features phones: the --init model ${join(logMel, 'best')} was trained on logmel features`,
+      );
+
+      const grown = join(dir, 'run-grown');
+      const r = await attune([...small(grown, 2), ...init, '--features', 'logmel+phones']);
+      expect(r.code, r.stderr).toBe(0);
+      const config = JSON.parse(readFileSync(join(grown, 'checkpoint', 'model', 'config.json'), 'utf8'));
+      expect(config.acoustic.featureBins).toBe(122);
+      expect(config.features.phones).toEqual({ model: 'sphinx', withLogMel: true });
+      expect(config.info.training).toMatchObject({ inputsAdded: 'phones' });
+      const cache = FeatureCache.load(join(grown, 'features', 'train.feats'));
+      expect(cache.bins).toBe(122);
+      cache.close();
+      // Resumed, it goes on with the features it grew into.
+      const resumed = await attune(small(grown, 3));
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(events(resumed.stdout)[0]).toMatchObject({ type: 'start', step: 2, resumed: true });
+    },
+    240_000,
+  );
+
   it('stops on Ctrl-C after saving a checkpoint, however many copies of the signal arrive', async () => {
     const runDir = join(dir, 'interrupted');
     const { command, args, cwd } = attuneCommand([

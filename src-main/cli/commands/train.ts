@@ -107,7 +107,7 @@ const AUGMENT_POLICIES: Record<string, AugmentConfig | null> = {
 
 /**
  * The run's features: a resumed run's or the --init model's (a model keeps its input; --features may only
- * repeat it), else a fresh run's from --features and --sphinx-model.
+ * repeat it, or add phones to a log-mel model's), else a fresh run's from --features and --sphinx-model.
  */
 function runFeatures(o: Record<string, unknown>, asked: boolean, runDir: string): FeatureConfig {
   const kind = String(o.features) as FrontEndKind;
@@ -115,7 +115,10 @@ function runFeatures(o: Record<string, unknown>, asked: boolean, runDir: string)
     throw new Error(`--features must be one of ${FRONT_END_KINDS.join(', ')}, got ${kind}`);
   const resumed = resumedRunFeatures(runDir);
   const kept = resumed ?? (o.init ? loadModelFolder(resolve(String(o.init))).features : null);
-  if (kept) {
+  // A log-mel --init model may be given phones beside its log-mel (its new inputs start unused).
+  const growing =
+    !resumed && kept !== null && asked && kind === 'logmel+phones' && frontEndKind(kept) === 'logmel';
+  if (kept && !growing) {
     if (asked && frontEndKind(kept) !== kind) {
       const whose = resumed
         ? `the run in ${runDir} resumes a model`
@@ -126,13 +129,14 @@ function runFeatures(o: Record<string, unknown>, asked: boolean, runDir: string)
     }
     return kept;
   }
-  if (kind === 'logmel') return DEFAULT_FEATURES;
+  const logMel = kept ?? DEFAULT_FEATURES;
+  if (kind === 'logmel') return logMel;
   const dir = resolve(String(o.sphinxModel));
   if (!hasSphinxModel(dir))
     throw new Error(
       `--features ${kind} needs a pocketsphinx acoustic model, and ${dir} holds none (${SPHINX_MODEL_FILES}): install the Debian package pocketsphinx-en-us, or pass --sphinx-model <dir>`,
     );
-  return withFrontEnd(DEFAULT_FEATURES, kind, dir);
+  return withFrontEnd(logMel, kind, dir);
 }
 
 /** `--subsample-strides 3,1` → [3, 1]; each stride at most the subsampling kernel's width. */
@@ -179,7 +183,7 @@ export function registerTrain(program: Command): void {
     .option('--dropout <p>', "dropout while training (default: the model config's); applies on resume too")
     .option(
       '--features <kind>',
-      "model input: logmel, phones (phone posteriors from a pocketsphinx model) or logmel+phones; for a fresh run (a resumed run or --init keeps its model's)",
+      "model input: logmel, phones (phone posteriors from a pocketsphinx model) or logmel+phones; for a fresh run (a resumed run or --init keeps its model's, except that logmel+phones adds phones to a log-mel --init model)",
       'logmel',
     )
     .option(
