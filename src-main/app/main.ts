@@ -5,18 +5,24 @@ import {
   ipcMain,
   Menu,
   nativeImage,
+  protocol,
   session,
-  shell,
   Tray,
 } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_NAMES } from '../ipc/contract.js';
 import { startApp } from './app.js';
+import { answerClipRequest, AUDIO_SCHEME, AUDIO_SCHEME_PRIVILEGES, clipUrl } from './audio-protocol.js';
+import { closeBeforeQuit } from './close-before-quit.js';
+import { RENDERER_CSP } from './content-security-policy.js';
 import { GlobalHotkey } from './hotkey.js';
 import { RENDERER_DIR, RESOURCES_DIR } from './paths.js';
+import { permissionGranted } from './permissions.js';
+import { isRendererPage, rendererPageUrl } from './renderer-page.js';
 import { utilityLauncher, utilityTrainerLauncher } from './electron-launcher.js';
 import { toRemoteError } from './router.js';
+import { guardWindow } from './window-guards.js';
 
 /**
  * Electron main process: window, tray, global hotkey and the IPC door. Everything it does beyond
@@ -29,6 +35,12 @@ const PRELOAD = join(here, 'preload.cjs');
 // macOS tints a black "Template" image to suit the menu bar; other panels get the coloured icon.
 const TRAY_ICON = join(RESOURCES_DIR, process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png');
 const DEFAULT_HOTKEY = 'CommandOrControl+Shift+Space';
+// Quitting waits this long for the app to close: dictation stores its last phrase, then the engine gets 3 s to
+// exit before it is killed (app.ts).
+const QUIT_WAIT_MS = 15_000;
+
+// Chromium learns of custom schemes only before the app is ready.
+protocol.registerSchemesAsPrivileged([AUDIO_SCHEME_PRIVILEGES]);
 
 if (!app.requestSingleInstanceLock()) {
   // A second launch focuses the first window instead of starting another engine.
@@ -43,18 +55,16 @@ async function main(): Promise<void> {
     dataDir: app.getPath('userData'),
     launcher: utilityLauncher,
     trainerLauncher: utilityTrainerLauncher,
+    audioUrl: clipUrl,
   });
-  const rendererUrl = new URL(`file://${RENDERER}`).href;
+  protocol.handle(AUDIO_SCHEME, (request) =>
+    answerClipRequest(request, (id) => attune.store.segmentAudio(id)),
+  );
 
-  // Strict content security policy for every response the window loads.
+  // The policy for every response that has headers; the file:// page has none and carries it in a <meta>.
   session.defaultSession.webRequest.onHeadersReceived((details, done) => {
     done({
-      responseHeaders: {
-        ...details.responseHeaders,
-        'Content-Security-Policy': [
-          "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' attune-audio:; object-src 'none'; base-uri 'none'",
-        ],
-      },
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] },
     });
   });
 
@@ -66,17 +76,26 @@ async function main(): Promise<void> {
     webPreferences: { preload: PRELOAD, contextIsolation: true, sandbox: true, nodeIntegration: false },
   });
   win.once('ready-to-show', () => win.show());
-  // No navigation away from the app, no new windows; links open in the user's browser.
-  win.webContents.on('will-navigate', (e) => e.preventDefault());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  await win.loadFile(RENDERER);
+  guardWindow(win.webContents);
+  // Every permission the page asks for or is checked for, decided in one place.
+  const allowed = (
+    contents: Electron.WebContents | null,
+    permission: string,
+    { requestingUrl, isMainFrame }: { requestingUrl?: string; isMainFrame: boolean },
+  ) =>
+    contents === win.webContents && permissionGranted({ permission, requestingUrl, isMainFrame }, RENDERER);
+  session.defaultSession.setPermissionRequestHandler((contents, permission, callback, details) =>
+    callback(allowed(contents, permission, details)),
+  );
+  session.defaultSession.setPermissionCheckHandler((contents, permission, _origin, details) =>
+    allowed(contents, permission, details),
+  );
+  // Not loadFile: it leaves a '%' in the install path unescaped, which Chromium then reads as an escape.
+  await win.loadURL(rendererPageUrl(RENDERER));
 
   // Requests: only from our own window's top frame, only contract methods (the router checks).
   ipcMain.handle('attune:call', async (event, method: unknown, args: unknown) => {
-    if (event.sender !== win.webContents || event.senderFrame?.url !== rendererUrl) {
+    if (event.sender !== win.webContents || !isRendererPage(event.senderFrame?.url, RENDERER)) {
       return { ok: false, error: { code: 'FORBIDDEN', message: 'request from an unknown sender' } };
     }
     try {
@@ -130,8 +149,12 @@ async function main(): Promise<void> {
     win.show();
     win.focus();
   });
-  app.on('will-quit', () => {
+  const closeThenQuit = closeBeforeQuit(app, () => attune.close(), {
+    timeoutMs: QUIT_WAIT_MS,
+    warn: (message) => console.error(`attune: ${message}`),
+  });
+  app.on('will-quit', (event) => {
     hotkey.release();
-    void attune.close();
+    closeThenQuit(event);
   });
 }

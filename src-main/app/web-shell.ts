@@ -6,8 +6,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { EVENT_NAMES, type EventName } from '../ipc/contract.js';
-import { encodeWav } from '../speech/wav.js';
 import type { SegmentAudio } from '../store/store.js';
+import { clipReply, segmentIdOfClipName } from './clip-reply.js';
 import { type Router, toRemoteError } from './router.js';
 
 /**
@@ -56,7 +56,7 @@ interface WireRequest {
 
 const HOST = '127.0.0.1';
 const WS_PATH = '/ws';
-const AUDIO_PATH = /^\/audio\/([1-9]\d{0,14})\.wav$/;
+const AUDIO_PREFIX = '/audio/';
 const TOKEN_BYTES = 32;
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -111,40 +111,26 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
       return send(res, 405, `method ${req.method} is not allowed`);
     }
     const [rawPath, query = ''] = (req.url ?? '/').split('?', 2);
-    const audio = AUDIO_PATH.exec(rawPath);
-    if (audio) {
+    const segmentId = rawPath.startsWith(AUDIO_PREFIX)
+      ? segmentIdOfClipName(rawPath.slice(AUDIO_PREFIX.length))
+      : null;
+    if (segmentId !== null) {
       if (!tokenOk(new URLSearchParams(query).get('token')))
         return send(res, 403, 'a valid token is required');
-      return serveAudio(req, res, Number(audio[1]));
+      return serveAudio(req, res, segmentId);
     }
     if (rawPath === WS_PATH) return send(res, 426, 'this address takes WebSocket connections only');
     return serveStatic(req, res, rawPath);
   }
 
   async function serveAudio(req: IncomingMessage, res: ServerResponse, segmentId: number): Promise<void> {
-    let clip: SegmentAudio;
-    try {
-      clip = await opts.segmentAudio(segmentId);
-    } catch (err) {
-      const e = toRemoteError(err);
-      return send(res, e.code === 'NOT_FOUND' ? 404 : 500, e.message);
-    }
-    if (clip.status === 'none') return send(res, 404, `segment ${segmentId} has no audio`);
-    if (clip.status !== 'ok') return send(res, 404, clip.message);
-    const wav = encodeWav(clip.samples, clip.sampleRate);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('Content-Type', 'audio/wav');
-    const range = parseRange(req.headers.range, wav.length);
-    if (range === 'unsatisfiable') {
-      res.setHeader('Content-Range', `bytes */${wav.length}`);
-      return send(res, 416, 'requested range not satisfiable');
-    }
-    const [start, end] = range ?? [0, wav.length - 1];
-    if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${wav.length}`);
-    res.setHeader('Content-Length', end - start + 1);
-    res.statusCode = range ? 206 : 200;
-    res.end(req.method === 'HEAD' ? undefined : wav.subarray(start, end + 1));
+    const reply = await clipReply(opts.segmentAudio, segmentId, {
+      head: req.method === 'HEAD',
+      range: req.headers.range,
+    });
+    res.statusCode = reply.status;
+    for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
+    res.end(reply.body ?? undefined);
   }
 
   async function serveStatic(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
@@ -373,29 +359,6 @@ async function resolveStatic(
 
 async function isFile(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null))?.isFile() ?? false;
-}
-
-/**
- * One "bytes=" range: [start, end] inclusive, null for none (or several: the whole file is sent),
- * 'unsatisfiable' when it lies outside the file.
- */
-export function parseRange(
-  header: string | undefined,
-  size: number,
-): [number, number] | null | 'unsatisfiable' {
-  const m = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return null;
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start >= size || start > end) return 'unsatisfiable';
-  return [start, end];
 }
 
 function notBuiltPage(staticDir: string): string {
