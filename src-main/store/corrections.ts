@@ -52,24 +52,7 @@ export class Corrections {
   add(segmentId: number, afterText: string): Correction {
     checkId(segmentId, 'segment');
     const after = cleanText(afterText, 'corrected text', this.config.maxTextChars);
-    const write = this.db.transaction(() => {
-      const segment = this.segments.liveSegment(segmentId);
-      if (segment.displayText === after) {
-        throw new StoreError('BAD_ARGUMENT', `the correction of segment ${segmentId} changes nothing`);
-      }
-      const now = this.config.now();
-      const { lastInsertRowid } = this.db
-        .prepare(
-          `INSERT INTO corrections (segment_id, before_text, after_text, created_at, status)
-           VALUES (?, ?, ?, ?, 'pending')`,
-        )
-        .run(segmentId, segment.displayText, after, now);
-      this.db
-        .prepare('UPDATE segments SET display_text = ?, edited_at = ? WHERE id = ?')
-        .run(after, now, segmentId);
-      return Number(lastInsertRowid);
-    });
-    return this.get(write.immediate());
+    return this.record(segmentId, after, 'user');
   }
 
   /**
@@ -81,15 +64,24 @@ export class Corrections {
     checkId(segmentId, 'segment');
     const after = cleanText(promptText, 'prompt text', this.config.maxTextChars);
     if (after.trim() === '') throw new StoreError('BAD_ARGUMENT', 'a prompt text cannot be empty');
+    return this.record(segmentId, after, 'enrolment');
+  }
+
+  /** The correction row and the segment's new display text, in one transaction. */
+  private record(segmentId: number, after: string, source: 'user' | 'enrolment'): Correction {
     const write = this.db.transaction(() => {
       const segment = this.segments.liveSegment(segmentId);
+      // A user's fix that changes nothing is a mistake; an enrolment take is kept either way.
+      if (source === 'user' && segment.displayText === after) {
+        throw new StoreError('BAD_ARGUMENT', `the correction of segment ${segmentId} changes nothing`);
+      }
       const now = this.config.now();
       const { lastInsertRowid } = this.db
         .prepare(
           `INSERT INTO corrections (segment_id, before_text, after_text, created_at, status, source)
-           VALUES (?, ?, ?, ?, 'pending', 'enrolment')`,
+           VALUES (?, ?, ?, ?, 'pending', ?)`,
         )
-        .run(segmentId, segment.displayText, after, now);
+        .run(segmentId, segment.displayText, after, now, source);
       this.db
         .prepare('UPDATE segments SET display_text = ?, edited_at = ? WHERE id = ?')
         .run(after, now, segmentId);
