@@ -5,7 +5,7 @@
 // bench/REAL-AB.md; trained runs and scores are kept in runs/ab/ so a stopped run resumes and a finished
 // arm is not trained again.
 //
-//   npx tsx bench/real-ab.ts [--arms a,b] [--steps 4000] [--peer-only] [--model "name=DIR" …]
+//   npx tsx bench/real-ab.ts [--arms a,b|none] [--steps 4000] [--peer-only] [--model "name=DIR" …]
 //
 // --model adds another model folder as a row (e.g. an earlier base model, or a long run's best weights).
 // Scores are cached by the weights' and the language model's content, so a model folder trained again or
@@ -15,7 +15,7 @@
 // --hours 5 --seed 1`.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BASE_LM_PATH } from '../src-main/model/paths.js';
 import { repoRoot, runJsonChild } from './child.js';
@@ -28,7 +28,7 @@ export interface AbConfig {
   synth: string;
   /** Output of `attune import`: real-train/, real-dev/, real-test/. */
   real: string;
-  /** Where runs and cached scores go. */
+  /** Where the arms' runs go (their results are in bench/real-ab.json). */
   runs: string;
   /** Steps every arm trains for. */
   steps: number;
@@ -104,19 +104,38 @@ export const ARMS: Arm[] = [
 /** The arms run when none are named: every one. */
 const DEFAULT_ARMS = ARMS.map((a) => a.name);
 
-/** Whether an arm's run reached this step budget. */
-function isTrained(arm: Arm, cfg: AbConfig): boolean {
-  const done = join(cfg.runs, arm.name, 'done.json');
-  return (
-    existsSync(done) && (JSON.parse(readFileSync(done, 'utf8')) as { steps: number }).steps === cfg.steps
-  );
+/** What the A/B has measured: the results file beside the table. */
+interface AbResults {
+  /** Each finished arm: the step budget it trained to and its best weights' digest. */
+  arms: Record<string, { steps: number; weights: string }>;
+  /** Scores by system (weights' digest), set and decoding. */
+  scores: Record<string, Score>;
 }
 
-/** Trains an arm unless its run already reached the step budget. */
-async function trainArm(arm: Arm, cfg: AbConfig): Promise<string> {
+const RESULTS_PATH = join(repoRoot, 'bench', 'real-ab.json');
+
+function readResults(): AbResults {
+  if (!existsSync(RESULTS_PATH)) return { arms: {}, scores: {} };
+  const r = JSON.parse(readFileSync(RESULTS_PATH, 'utf8')) as Partial<AbResults>;
+  return { arms: r.arms ?? {}, scores: r.scores ?? {} };
+}
+
+/** Read-modify-write, so a score written by a concurrent run is kept. */
+function updateResults(change: (r: AbResults) => void): void {
+  const r = readResults();
+  change(r);
+  writeFileSync(RESULTS_PATH, JSON.stringify(r, null, 1) + '\n');
+}
+
+/** Whether an arm was trained to this step budget (here or on a machine whose runs are gone). */
+function isTrained(arm: Arm, cfg: AbConfig): boolean {
+  return readResults().arms[arm.name]?.steps === cfg.steps;
+}
+
+/** Trains an arm unless it already reached the step budget; records its weights' digest. */
+async function trainArm(arm: Arm, cfg: AbConfig): Promise<void> {
   const run = join(cfg.runs, arm.name);
-  const done = join(run, 'done.json');
-  if (isTrained(arm, cfg)) return join(run, 'best');
+  if (isTrained(arm, cfg)) return;
   const args = ['train', '--corpus', cfg.synth, '--dev', join(cfg.real, 'real-dev'), '--run', run];
   args.push('--steps', String(cfg.steps), ...cfg.common, ...arm.args(cfg), '--json');
   process.stderr.write(`arm ${arm.name}: attune ${args.join(' ')}\n`);
@@ -129,8 +148,8 @@ async function trainArm(arm: Arm, cfg: AbConfig): Promise<string> {
       code === 0 ? ok() : fail(new Error(`arm ${arm.name}: train exited ${code}`)),
     );
   });
-  writeFileSync(done, JSON.stringify({ steps: cfg.steps }) + '\n');
-  return join(run, 'best');
+  const weights = digest(join(run, 'best', 'model.safetensors'));
+  updateResults((r) => (r.arms[arm.name] = { steps: cfg.steps, weights }));
 }
 
 /** Scores of one system on one set. */
@@ -148,12 +167,32 @@ function digest(path: string): string {
   return digests.get(path)!;
 }
 
-/** `attune eval` on one set, cached by the model's weights, the set and the decoding (and its LM). */
-async function attuneScore(cfg: AbConfig, model: string, set: string, lm: boolean): Promise<Score> {
-  const weights = digest(join(model, 'model.safetensors'));
+/** Where a system's weights are and what they are: a model folder, or an arm (whose run may be gone). */
+interface Weights {
+  folder: string;
+  digest: string;
+}
+
+function folderWeights(folder: string): Weights {
+  return { folder, digest: digest(join(folder, 'model.safetensors')) };
+}
+
+/** An arm's best weights as recorded when it finished; its folder when this machine still has the run. */
+function armWeights(arm: Arm, cfg: AbConfig): Weights {
+  return { folder: join(cfg.runs, arm.name, 'best'), digest: readResults().arms[arm.name].weights };
+}
+
+/**
+ * `attune eval` on one set, cached by the weights, the set and the decoding (and its LM). Null when the score
+ * is not recorded and the weights are not on this machine (an arm trained elsewhere, scored before the LM
+ * changed).
+ */
+async function attuneScore(w: Weights, set: string, lm: boolean): Promise<Score | null> {
   const decoding = lm ? `lm:${basename(BASE_LM_PATH)}@${digest(BASE_LM_PATH)}` : 'greedy';
-  return cached(cfg, `${model}@${weights}|${set}|${decoding}`, async () => {
-    const args = ['--import', 'tsx', 'src-main/cli/main.ts', 'eval', set, '--model', model, '--json'];
+  const onDisk = existsSync(join(w.folder, 'model.safetensors'));
+  if (onDisk && digest(join(w.folder, 'model.safetensors')) !== w.digest) return null;
+  return cached(`${w.digest}|${set}|${decoding}`, onDisk, async () => {
+    const args = ['--import', 'tsx', 'src-main/cli/main.ts', 'eval', set, '--model', w.folder, '--json'];
     const r = await runJsonChild<Score>(process.execPath, [...args, lm ? '--lm' : '--no-lm'], {
       timeoutMs: 3_600_000,
     });
@@ -162,23 +201,26 @@ async function attuneScore(cfg: AbConfig, model: string, set: string, lm: boolea
 }
 
 /** Debian's pocketsphinx on one set, cached. */
-async function peerScore(cfg: AbConfig, set: string): Promise<Score> {
-  return cached(cfg, `pocketsphinx|${set}`, async () => {
+async function peerScore(set: string): Promise<Score> {
+  const r = await cached(`pocketsphinx|${set}`, true, async () => {
     const r = await pocketsphinxScores(set);
     return { wer: r.wer, cer: r.cer, utterances: r.utterances };
   });
+  return r!;
 }
 
-function cached<T>(cfg: AbConfig, key: string, compute: () => Promise<T>): Promise<T> {
-  const path = join(cfg.runs, 'scores.json');
-  const all = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, T>) : {};
-  if (key in all) return Promise.resolve(all[key]);
-  return compute().then((v) => {
-    const now = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, T>) : {};
-    mkdirSync(cfg.runs, { recursive: true });
-    writeFileSync(path, JSON.stringify({ ...now, [key]: v }, null, 1) + '\n');
-    return v;
-  });
+/** A recorded score, or a new one when it can be computed (else null). */
+async function cached(
+  key: string,
+  canCompute: boolean,
+  compute: () => Promise<Score>,
+): Promise<Score | null> {
+  const known = readResults().scores[key];
+  if (known) return known;
+  if (!canCompute) return null;
+  const v = await compute();
+  updateResults((r) => (r.scores[key] = v));
+  return v;
 }
 
 /** The sets every system is scored on: real-dev and real-test by source, and the synthetic unseen voices. */
@@ -260,12 +302,15 @@ function parseArgs(argv: string[]): AbArgs {
         throw new Error(`--model wants "name=DIR" with a model folder, got ${argv[i]}`);
       models.push([m[1], m[2]]);
     } else if (argv[i] === '--arms') {
-      const names = argv[++i].split(',');
+      // `--arms none` trains nothing: the table of what is already trained, with any --model rows.
+      const names = argv[++i] === 'none' ? [] : argv[i].split(',');
       arms = ARMS.filter((a) => names.includes(a.name));
       if (arms.length !== names.length)
         throw new Error(`--arms: known arms are ${ARMS.map((a) => a.name).join(', ')}`);
     } else
-      throw new Error(`unknown option ${argv[i]} (--arms a,b; --steps N; --peer-only; --model name=DIR)`);
+      throw new Error(
+        `unknown option ${argv[i]} (--arms a,b or none; --steps N; --peer-only; --model name=DIR)`,
+      );
   }
   if (!(Number.isInteger(cfg.steps) && cfg.steps > 0)) throw new Error('--steps must be a whole number > 0');
   return { cfg, arms, peerOnly, models };
@@ -276,7 +321,7 @@ async function main(): Promise<void> {
   if (peerOnly) {
     // The peer's scores alone (it decodes at ~3× real time: worth running while an arm trains).
     for (const s of evalSets(cfg).filter((s) => s.label.startsWith('real-test'))) {
-      const r = await peerScore(cfg, s.dir);
+      const r = await peerScore(s.dir);
       process.stderr.write(
         `${s.label}: pocketsphinx WER ${(r.wer * 100).toFixed(1)}%, CER ${(r.cer * 100).toFixed(1)}%\n`,
       );
@@ -290,13 +335,14 @@ async function main(): Promise<void> {
   // The table holds every arm trained to this budget, whether this run or an earlier one trained it.
   const trained: System[] = ARMS.filter((arm) => isTrained(arm, cfg)).map((arm) => ({
     name: `(${arm.name}) ${arm.title}`,
-    score: (dir, lm) => attuneScore(cfg, join(cfg.runs, arm.name, 'best'), dir, lm),
+    score: (dir, lm) => attuneScore(armWeights(arm, cfg), dir, lm),
   }));
+  const shipped = folderWeights('models/base');
   const systems: System[] = [
-    { name: 'shipped model (models/base)', score: (dir, lm) => attuneScore(cfg, 'models/base', dir, lm) },
+    { name: 'shipped model (models/base)', score: (dir, lm) => attuneScore(shipped, dir, lm) },
     ...models.map(([name, dir]) => ({
       name,
-      score: (set: string, lm: boolean) => attuneScore(cfg, dir, set, lm),
+      score: (set: string, lm: boolean) => attuneScore(folderWeights(dir), set, lm),
     })),
     ...trained,
   ];
@@ -305,7 +351,7 @@ async function main(): Promise<void> {
         {
           name: "pocketsphinx (Debian's en-us model, its own LM)",
           // The peer is the target on real-test; elsewhere it would only cost time (it decodes ~3× real time).
-          score: (dir: string) => (dir.includes('real-test') ? peerScore(cfg, dir) : Promise.resolve(null)),
+          score: (dir: string) => (dir.includes('real-test') ? peerScore(dir) : Promise.resolve(null)),
         },
       ]
     : [];
@@ -320,6 +366,8 @@ async function main(): Promise<void> {
     `Every arm: \`attune train --corpus ${cfg.synth} --dev ${cfg.real}/real-dev --steps ${cfg.steps} ${cfg.common.join(' ')}\` plus its own options; best weights by real-dev CER.`,
     '',
     'Cells are WER / CER. Real sets are by source; a voice in real-dev or real-test is never trained on.',
+    'Every score is recorded in bench/real-ab.json; – is a score not taken (an arm trained on another machine',
+    'and never scored with the current language model).',
     '',
     '## Greedy (what the acoustic model alone hears)',
     '',

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CaptureConfig } from '../engine/capture.js';
 import { EngineClient, type EngineLauncher } from '../engine/engine-client.js';
 import type { EngineModelInfo } from '../engine/protocol.js';
@@ -15,7 +15,7 @@ import { type EnrolmentConfig, EnrolmentService } from './enrolment-service.js';
 import { activateVersion, createHandlers } from './handlers.js';
 import { type HousekeepingConfig, Housekeeper } from './housekeeping.js';
 import { MicTest } from './mic-test.js';
-import { defaultDataDir, PACKAGE_JSON } from './paths.js';
+import { defaultCacheDir, defaultDataDir, PACKAGE_JSON } from './paths.js';
 import { Router } from './router.js';
 
 /**
@@ -25,6 +25,8 @@ import { Router } from './router.js';
 export interface StartAppOptions {
   /** Folder of attune.db and audio/ (default: defaultDataDir()). */
   dataDir?: string;
+  /** Folder of what can be made again, such as language-model snapshots (default: defaultCacheDir()). */
+  cacheDir?: string;
   /**
    * Run this model folder, whatever the store says is active (`attune serve --model`). Default: the
    * active model version's folder, else the shipped base model.
@@ -123,6 +125,8 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
       lexicon: { path: lexiconPath(dataDir), boost: store.settings.get('lexiconBoost') },
       // Finals are spelled with real words in likely order (the partials stay greedy: instant).
       languageModel: store.settings.get('languageModel') ? languageModelPath : null,
+      // A snapshot of the language model loads in ~0.1 s instead of 1-3 s: made on the first start.
+      languageModelCache: join(resolve(opts.cacheDir ?? defaultCacheDir()), 'lm'),
       launcher: opts.launcher,
       startTimeoutMs: opts.engineStartTimeoutMs,
     });

@@ -42,7 +42,12 @@ export function createHandlers(app: AppContext): Handlers {
         version: app.version,
         backend: ready.backend,
         model: { dir: app.model.dir, label: modelLabel(app), parameters: app.model.parameters },
-        languageModel: ready.languageModel,
+        // What the settings page shows of it (how it was loaded stays in the engine's report).
+        languageModel: ready.languageModel && {
+          path: ready.languageModel.path,
+          words: ready.languageModel.words,
+          order: ready.languageModel.order,
+        },
         languageModelError: ready.languageModelError ?? null,
         dataDir: app.dataDir,
         hotkey: hotkeySetting(store.settings.all()),

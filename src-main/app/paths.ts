@@ -12,6 +12,23 @@ export const RESOURCES_DIR = join(appRoot(), 'resources');
 export const PACKAGE_JSON = join(appRoot(), 'package.json');
 
 /**
+ * Where Attune keeps what it can make again (language-model snapshots), following each system's
+ * convention: $XDG_CACHE_HOME/attune (else ~/.cache/attune) on Linux and other Unixes,
+ * ~/Library/Caches/Attune on macOS, %LOCALAPPDATA%\Attune\Cache on Windows.
+ */
+export function defaultCacheDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
+  if (platform === 'win32')
+    return win32.join(env.LOCALAPPDATA || win32.join(home, 'AppData', 'Local'), 'Attune', 'Cache');
+  if (platform === 'darwin') return posix.join(home, 'Library', 'Caches', 'Attune');
+  const xdg = env.XDG_CACHE_HOME;
+  return posix.join(xdg && posix.isAbsolute(xdg) ? xdg : posix.join(home, '.cache'), 'attune');
+}
+
+/**
  * Where Attune keeps its database and audio clips when no folder is given, following each system's
  * convention: $XDG_DATA_HOME/attune (else ~/.local/share/attune) on Linux and other Unixes,
  * ~/Library/Application Support/Attune on macOS, %APPDATA%\Attune on Windows.

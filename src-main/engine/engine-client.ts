@@ -42,6 +42,8 @@ export interface EngineOptions {
   lexicon?: LexiconSource;
   /** A word language model (ARPA file) finals are decoded with; absent or null: none. */
   languageModel?: string | null;
+  /** Folder of language-model snapshots; absent: none kept. */
+  languageModelCache?: string;
   launcher?: EngineLauncher;
   /** How long model loading may take before start() gives up. */
   startTimeoutMs?: number;
@@ -183,6 +185,7 @@ export class EngineClient extends EventEmitter<EngineEvents> {
         endpoint: opts.endpoint,
         lexicon: opts.lexicon,
         languageModel: opts.languageModel,
+        languageModelCache: opts.languageModelCache,
       });
     });
   }

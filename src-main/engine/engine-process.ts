@@ -1,6 +1,7 @@
 import { describeBackend, initBackend } from '../model/backend.js';
 import { loadModel, type LoadedModel } from '../model/model-io.js';
-import { WordLm } from '../speech/word-lm.js';
+import { DEFAULT_LM_CACHE, loadLanguageModel, type LmCacheConfig } from '../speech/lm-snapshot.js';
+import type { WordLm } from '../speech/word-lm.js';
 import { LexiconFile } from './lexicon-file.js';
 import type {
   EngineLanguageModelInfo,
@@ -62,6 +63,8 @@ export function runEngine(port: Port = openPort()): void {
   let lexiconWords: readonly string[] = [];
   let lexiconBoost = true;
   let lexiconFile: LexiconFile | null = null;
+  /** Where language-model snapshots are kept (from 'init'; none: each load reads the file). */
+  let lmCache: LmCacheConfig | null = null;
   /** The word language model for finals, and the file it came from. */
   let languageModel: { lm: WordLm; info: EngineLanguageModelInfo } | null = null;
   let computeMs = 0;
@@ -130,7 +133,7 @@ export function runEngine(port: Port = openPort()): void {
   };
 
   /** The last file loaded, kept so switching the language model off and on again does not reload it. */
-  let loaded: { path: string; lm: WordLm } | null = null;
+  let loaded: { path: string; lm: WordLm; info: EngineLanguageModelInfo } | null = null;
   /**
    * Makes `path` the language model for finals (null: none). Dictation works without one (greedy or
    * lexicon-boosted finals), so a file that cannot be used is reported and finals go on without a model.
@@ -140,9 +143,14 @@ export function runEngine(port: Port = openPort()): void {
     let error: string | undefined;
     if (path !== null) {
       try {
-        if (loaded?.path !== path) loaded = { path, lm: WordLm.load(path) };
-        const { lm } = loaded;
-        languageModel = { lm, info: { path, words: lm.words.length, order: lm.order } };
+        if (loaded?.path !== path) {
+          const started = performance.now();
+          const { lm, from, snapshotProblem } = loadLanguageModel(path, lmCache);
+          const loadMs = Math.round(performance.now() - started);
+          const info = { path, words: lm.words.length, order: lm.order, loadMs, loadedFrom: from };
+          loaded = { path, lm, info: snapshotProblem ? { ...info, snapshotProblem } : info };
+        }
+        languageModel = { lm: loaded.lm, info: loaded.info };
       } catch (err) {
         error = (err as Error).message;
       }
@@ -163,6 +171,7 @@ export function runEngine(port: Port = openPort()): void {
             recognizer?.dispose();
             endpoint = msg.endpoint;
             if (msg.lexicon) useLexicon(msg.lexicon);
+            lmCache = msg.languageModelCache ? { ...DEFAULT_LM_CACHE, dir: msg.languageModelCache } : null;
             const lm = useLanguageModel(msg.languageModel ?? null);
             recognizer = newRecognizer(model);
             port.send({

@@ -29,6 +29,8 @@ export type ToEngine =
       lexicon?: LexiconSource;
       /** A word language model (ARPA file, plain or gzipped) finals are decoded with; absent or null: none. */
       languageModel?: string | null;
+      /** Folder of language-model snapshots (loaded in a fraction of the time); absent: none kept. */
+      languageModelCache?: string;
     }
   /** PCM at 16 kHz, mono, samples in [-1, 1]. */
   | { type: 'audio'; samples: Float32Array }
@@ -64,6 +66,11 @@ export interface EngineLanguageModelInfo {
   /** Words it knows, and its longest n-gram. */
   words: number;
   order: number;
+  /** How long loading took (ms), and whether it came from a snapshot or the file itself. */
+  loadMs: number;
+  loadedFrom: 'snapshot' | 'source';
+  /** Why a snapshot could not be used or written, if so (the model works all the same). */
+  snapshotProblem?: string;
 }
 
 export type FromEngine =

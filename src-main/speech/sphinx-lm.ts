@@ -10,7 +10,7 @@ import {
   type BitPackedArray,
   type Unigrams,
 } from './sphinx-lm/trie.js';
-import type { WordIdSource } from './word-lm.js';
+import type { WordIdSource } from './word-lm-build.js';
 
 export { isSphinxLm, SphinxLmError, SPHINX_LM_MAGIC } from './sphinx-lm/layout.js';
 export { SPHINX_LOG_BASE } from './sphinx-lm/quantisation.js';

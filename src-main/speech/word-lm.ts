@@ -1,7 +1,10 @@
 import { type ArpaModel, ArpaError, type ArpaSource, arpaSource } from './arpa.js';
 import type { Alphabet } from './alphabet.js';
-import { NgramIndex, WORDS } from './ngram-index.js';
+import type { NgramTrie } from './ngram-trie.js';
 import { openLanguageModel } from './lm-file.js';
+import { buildWordLm, type WordLmParts } from './word-lm-build.js';
+
+export type { WordIdSource, WordLmParts } from './word-lm-build.js';
 
 const LN10 = Math.LN10;
 
@@ -10,8 +13,8 @@ export const SENTENCE_END = '</s>';
 export const UNKNOWN_WORD = '<unk>';
 
 /**
- * A word n-gram language model ready for decoding: an ARPA model's n-grams in hash maps keyed by numbers
- * (no strings on the hot path), scored with the ARPA back-off rule in natural-log units:
+ * A word n-gram language model ready for decoding: an ARPA model's n-grams in a trie of typed arrays keyed
+ * by numbers (no strings on the hot path), scored with the ARPA back-off rule in natural-log units:
  *
  *   log P(w | h) = log p(h w)                        if the n-gram h w is listed
  *                = log bow(h) + log P(w | h minus its oldest word)   otherwise
@@ -20,10 +23,10 @@ export class WordLm {
   readonly order: number;
   /** Word strings by id (ids are the unigram entries' ids). */
   readonly words: readonly string[];
-  private readonly ids = new Map<string, number>();
-  /** Entry id of each n-gram (n ≥ 2) by (its prefix's entry id, its last word); unigrams' entry ids are their word ids. */
-  private readonly entries: NgramIndex;
-  /** Natural-log probability and back-off weight by entry id. */
+  private readonly ids: Map<string, number>;
+  /** The n-grams: unigrams' entry ids are their word ids, each longer n-gram is a child of its prefix. */
+  private readonly entries: NgramTrie;
+  /** Natural-log probability by entry id; back-off weight by entry id, for entries that have children. */
   private readonly logProb: Float64Array;
   private readonly backoff: Float64Array;
   readonly bos: number;
@@ -34,62 +37,20 @@ export class WordLm {
   readonly orphans: number;
 
   constructor(
-    model: ArpaModel | ArpaSource,
+    model: ArpaModel | ArpaSource | WordLmParts,
     /** Where the model came from (its file), for messages and reports. */
     readonly source = 'language model',
   ) {
-    const src = 'entries' in model ? arpaSource(model) : model;
-    if (src.counts.length === 0 || src.counts[0] === 0) throw new ArpaError(`${source}: has no unigrams`);
-    this.order = src.counts.length;
-    const total = src.counts.reduce((s, n) => s + n, 0);
-    this.logProb = new Float64Array(total);
-    this.backoff = new Float64Array(total);
-    this.entries = new NgramIndex(total - src.counts[0]);
-    const words: string[] = [];
-    let next = 0;
-    let orphans = 0;
-    const addWord = (w: string, logProb: number, backoff: number) => {
-      if (this.ids.has(w))
-        throw new ArpaError(`${source}: the word "${w}" is listed twice among the unigrams`);
-      if (words.length === WORDS - 1)
-        throw new ArpaError(`${source}: more than ${WORDS - 1} words are not supported`);
-      this.ids.set(w, words.length);
-      words.push(w);
-      this.logProb[next] = logProb * LN10;
-      this.backoff[next++] = backoff * LN10;
-    };
-    /** An n-gram (n ≥ 2) by its prefix's entry id (-1: not listed) and last word id (-1: unknown); false if listed twice. */
-    const addNgram = (prefix: number, w: number, logProb: number, backoff: number): boolean => {
-      if (prefix < 0 || w < 0) {
-        orphans++;
-        return true;
-      }
-      if (!this.entries.add(prefix, w, next)) return false;
-      this.logProb[next] = logProb * LN10;
-      this.backoff[next++] = backoff * LN10;
-      return true;
-    };
-    const twice = (n: number, ngram: readonly string[]) =>
-      new ArpaError(`${source}: the ${n}-gram "${ngram.join(' ')}" is listed twice`);
-    if (isWordIdSource(src)) {
-      // Word ids are the unigrams' places, as here (a word listed twice throws): no string lookups.
-      src.forEachIds((n, ngram, logProb, backoff) => {
-        if (n === 1) addWord(src.words[ngram[0]], logProb, backoff);
-        else if (!addNgram(this.entryOfIds(ngram, 0, n - 1), ngram[n - 1], logProb, backoff))
-          throw twice(
-            n,
-            Array.from(ngram, (w) => src.words[w]),
-          );
-      });
-    } else {
-      src.forEach((n, ngram, logProb, backoff) => {
-        if (n === 1) addWord(ngram[0], logProb, backoff);
-        else if (!addNgram(this.entryOf(ngram.slice(0, -1)), this.id(ngram[n - 1]), logProb, backoff))
-          throw twice(n, ngram);
-      });
-    }
-    this.words = words;
-    this.orphans = orphans;
+    const parts =
+      'trie' in model ? model : buildWordLm('entries' in model ? arpaSource(model) : model, source);
+    this.order = parts.order;
+    this.words = parts.words;
+    this.entries = parts.trie;
+    this.logProb = parts.logProb;
+    this.backoff = parts.backoff;
+    this.orphans = parts.orphans;
+    this.ids = parts.ids ?? new Map(parts.words.map((w, i) => [w, i]));
+    const words = parts.words;
     const bos = this.ids.get(SENTENCE_START);
     const eos = this.ids.get(SENTENCE_END);
     if (bos === undefined || eos === undefined) {
@@ -114,6 +75,12 @@ export class WordLm {
     return new WordLm(openLanguageModel(path).source, path);
   }
 
+  /** What the model is made of, as a snapshot stores it. */
+  parts(): WordLmParts {
+    const { order, words, entries: trie, logProb, backoff, orphans } = this;
+    return { order, words, trie, logProb, backoff, orphans };
+  }
+
   /** Word id, or -1 for a word the model does not know. */
   id(word: string): number {
     return this.ids.get(word) ?? -1;
@@ -136,7 +103,7 @@ export class WordLm {
     for (; k > 0; k--) {
       const ctx = this.entryOfIds(context, context.length - k);
       if (ctx < 0) continue; // an unlisted context backs off with weight 1
-      const e = this.entries.get(ctx, w);
+      const e = this.entries.child(ctx, w);
       if (e >= 0) return acc + this.logProb[e];
       acc += this.backoff[ctx];
     }
@@ -158,23 +125,9 @@ export class WordLm {
   /** Entry id of the n-gram context[from…to), or -1 if it is not listed. */
   private entryOfIds(context: ArrayLike<number>, from: number, to = context.length): number {
     let id = context[from];
-    for (let j = from + 1; j < to && id >= 0; j++) id = this.entries.get(id, context[j]);
+    for (let j = from + 1; j < to && id >= 0; j++) id = this.entries.child(id, context[j]);
     return id;
   }
-}
-
-/**
- * A source that also gives its n-grams as word ids, a word's id being its place among the unigrams
- * (`words[id]`): a model read from a binary file has them already, and building from ids skips a string
- * lookup per word. `ids` may be reused between calls.
- */
-export interface WordIdSource extends ArpaSource {
-  readonly words: readonly string[];
-  forEachIds(visit: (n: number, ids: ArrayLike<number>, logProb: number, backoff: number) => void): void;
-}
-
-function isWordIdSource(src: ArpaSource): src is WordIdSource {
-  return 'forEachIds' in src && 'words' in src;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDataDir } from '../../src-main/app/paths.js';
+import { defaultCacheDir, defaultDataDir } from '../../src-main/app/paths.js';
 
 describe('defaultDataDir', () => {
   it('follows each system’s convention', () => {
@@ -16,5 +16,20 @@ describe('defaultDataDir', () => {
       'C:\\Users\\ann\\AppData\\Roaming\\Attune',
     );
     expect(defaultDataDir({}, 'win32', 'C:\\Users\\ann')).toBe('C:\\Users\\ann\\AppData\\Roaming\\Attune');
+  });
+});
+
+describe('defaultCacheDir', () => {
+  it('follows each system’s convention', () => {
+    expect(defaultCacheDir({}, 'linux', '/home/ann')).toBe('/home/ann/.cache/attune');
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/tmp/c' }, 'linux', '/home/ann')).toBe('/tmp/c/attune');
+    expect(defaultCacheDir({ XDG_CACHE_HOME: 'rel' }, 'linux', '/home/ann')).toBe('/home/ann/.cache/attune');
+    expect(defaultCacheDir({}, 'darwin', '/Users/ann')).toBe('/Users/ann/Library/Caches/Attune');
+    expect(
+      defaultCacheDir({ LOCALAPPDATA: 'C:\\Users\\ann\\AppData\\Local' }, 'win32', 'C:\\Users\\ann'),
+    ).toBe('C:\\Users\\ann\\AppData\\Local\\Attune\\Cache');
+    expect(defaultCacheDir({}, 'win32', 'C:\\Users\\ann')).toBe(
+      'C:\\Users\\ann\\AppData\\Local\\Attune\\Cache',
+    );
   });
 });

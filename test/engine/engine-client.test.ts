@@ -50,25 +50,42 @@ describe('EngineClient', () => {
     }
   });
 
-  it('decodes finals with the shipped language model: whole words it knows', async () => {
+  /** Dictates the test speech with the shipped LM, its snapshots kept in `cache`. */
+  async function dictateWithShippedLm(cache: string) {
     const engine = await EngineClient.start({
       modelDir: BASE_MODEL_DIR,
       backend: 'wasm',
       languageModel: BASE_LM_PATH,
+      languageModelCache: cache,
     });
     try {
-      expect(engine.ready?.languageModel).toEqual({ path: BASE_LM_PATH, words: 72_547, order: 3 });
       const finals: FinalEvent[] = [];
       engine.on('final', (f) => finals.push(f));
       for (let i = 0; i < speech.length; i += 1600) engine.sendAudio(speech.slice(i, i + 1600));
       await engine.finish();
-      const lm = WordLm.load(BASE_LM_PATH);
-      const words = finals.flatMap((f) => f.words);
-      expect(words.length).toBeGreaterThan(0);
-      for (const w of words) expect(lm.id(w.word), w.word).toBeGreaterThanOrEqual(0);
+      return { info: engine.ready?.languageModel, finals };
     } finally {
       engine.close();
     }
+  }
+
+  it('decodes finals with the shipped language model: whole words it knows', async () => {
+    const { info, finals } = await dictateWithShippedLm(join(dir, 'lm-cache'));
+    expect(info).toMatchObject({ path: BASE_LM_PATH, words: 72_547, order: 3, loadedFrom: 'source' });
+    const lm = WordLm.load(BASE_LM_PATH);
+    const words = finals.flatMap((f) => f.words);
+    expect(words.length).toBeGreaterThan(0);
+    for (const w of words) expect(lm.id(w.word), w.word).toBeGreaterThanOrEqual(0);
+  });
+
+  it('loads the language model from its snapshot the next time, and decodes the same', async () => {
+    const cache = join(dir, 'lm-cache-2');
+    const first = await dictateWithShippedLm(cache);
+    const again = await dictateWithShippedLm(cache);
+    expect(first.info?.loadedFrom).toBe('source');
+    expect(again.info).toMatchObject({ loadedFrom: 'snapshot', words: 72_547 });
+    expect(again.info?.snapshotProblem).toBeUndefined();
+    expect(again.finals.map((f) => f.text)).toEqual(first.finals.map((f) => f.text));
   });
 
   it('dictates without a language model it cannot read, and says why', async () => {
@@ -86,7 +103,7 @@ describe('EngineClient', () => {
       await engine.finish();
       expect(finals.length).toBeGreaterThanOrEqual(1);
       // Switched at run time: the shipped model now, then a bad file again (reported; finals go on without).
-      expect(await engine.setLanguageModel(BASE_LM_PATH)).toEqual({
+      expect(await engine.setLanguageModel(BASE_LM_PATH)).toMatchObject({
         languageModel: { path: BASE_LM_PATH, words: 72_547, order: 3 },
       });
       expect(engine.ready?.languageModelError).toBeUndefined();

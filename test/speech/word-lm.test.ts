@@ -3,6 +3,8 @@ import { parseArpa } from '../../src-main/speech/arpa.js';
 import { vocabularyTrie, VocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
 import { alphabet } from './log-prob-frames.js';
 import { TINY_ARPA } from './lm-fixtures.js';
+import { randomArpa } from './random-arpa.js';
+import { mulberry32 } from '../../src-main/speech/prng.js';
 
 const lm = new WordLm(parseArpa(TINY_ARPA));
 const id = (w: string) => lm.id(w);
@@ -38,6 +40,35 @@ describe('WordLm', () => {
     );
     const twice = TINY_ARPA.replace('-1\t<unk>', '-1\tcat').replace('ngram 1=5', 'ngram 1=5');
     expect(() => new WordLm(parseArpa(twice), 'x.arpa')).toThrow(/"cat" is listed twice/);
+  });
+
+  it('scores a trigram model listed in any order as the ARPA back-off rule does', () => {
+    const { model, words, reference } = randomArpa(7);
+    const big = new WordLm(model);
+    expect(big.order).toBe(3);
+    const rand = mulberry32(3);
+    const anyWord = () => words[Math.floor(rand() * words.length)];
+    const ids = (ws: string[]) => ws.map((w) => big.id(w));
+    // Every listed n-gram, and as many random (mostly backed-off) queries.
+    const queries = model.entries.slice(1).flatMap((l) => l.map((e) => e.words));
+    for (let i = 0; i < 3000; i++) queries.push([anyWord(), anyWord(), anyWord()].slice(i % 3));
+    for (const q of queries) {
+      const w = q[q.length - 1];
+      if (w === '<s>') continue;
+      expect(big.score(ids(q.slice(0, -1)), big.id(w))).toBeCloseTo(
+        reference(q.slice(0, -1), w) * Math.LN10,
+        9,
+      );
+    }
+  });
+
+  it('refuses an n-gram listed twice, naming it, wherever the two are in the file', () => {
+    const { model } = randomArpa(11, 40, 100, 100);
+    const again = model.entries[2][57];
+    const twice = { entries: [model.entries[0], model.entries[1], [...model.entries[2], { ...again }]] };
+    expect(() => new WordLm(twice, 'r.arpa')).toThrow(
+      `r.arpa: the 3-gram "${again.words.join(' ')}" is listed twice`,
+    );
   });
 
   it('counts n-grams whose shorter n-gram is missing instead of failing', () => {

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BASE_LM_PATH } from '../../model/paths.js';
 import type { Alphabet } from '../../speech/alphabet.js';
 import { LM_BEAM_WIDTH, type LmDecoding } from '../../speech/beam-search.js';
-import { vocabularyTrie, WordLm } from '../../speech/word-lm.js';
+import { defaultCacheDir } from '../../app/paths.js';
+import { DEFAULT_LM_CACHE, loadLanguageModel, type LmCacheConfig } from '../../speech/lm-snapshot.js';
+import { vocabularyTrie } from '../../speech/word-lm.js';
 
 /** `--lm [file]` and `--no-lm` on a command that decodes: the value commander gives is one of these. */
 export type LmOption = string | boolean | undefined;
@@ -46,8 +48,13 @@ export function languageModelFor(
 ): LmDecoding | null {
   const path = languageModelPath(option, byDefault);
   if (path === null) return null;
-  const lm = WordLm.load(path);
+  const { lm } = loadLanguageModel(path, cliLmCache());
   return { lm, vocabulary: vocabularyTrie(lm, alphabet) };
+}
+
+/** The snapshot cache commands load language models through: the app's, so either reuses the other's. */
+export function cliLmCache(): LmCacheConfig {
+  return { ...DEFAULT_LM_CACHE, dir: join(defaultCacheDir(), 'lm') };
 }
 
 export function beamWidthOption(value: string): number {

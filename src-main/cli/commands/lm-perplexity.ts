@@ -2,8 +2,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { englishAlphabet, normalizeText } from '../../speech/alphabet.js';
 import { perplexity } from '../../speech/perplexity.js';
-import { WordLm } from '../../speech/word-lm.js';
-import { languageModelPath } from './lm-option.js';
+import { loadLanguageModel } from '../../speech/lm-snapshot.js';
+import { cliLmCache, languageModelPath } from './lm-option.js';
 
 /**
  * `attune lm --perplexity FILE [--lm MODEL]`: how well a model predicts a text, one sentence per line,
@@ -27,7 +27,7 @@ export function measurePerplexity(file: string, lmFile: string | undefined, json
   if (sentences.length === 0) throw new Error(`--perplexity ${file} has no sentence to score`);
   const path = languageModelPath(lmFile ?? true, true)!;
   const t0 = performance.now();
-  const lm = WordLm.load(path);
+  const { lm, from: loadedFrom } = loadLanguageModel(path, cliLmCache());
   const loadSeconds = Number(((performance.now() - t0) / 1000).toFixed(2));
   const r = perplexity(lm, sentences);
   const summary = {
@@ -40,6 +40,7 @@ export function measurePerplexity(file: string, lmFile: string | undefined, json
     perplexity: Number(r.perplexity.toFixed(2)),
     logProb: Number(r.logProb.toFixed(3)),
     loadSeconds,
+    loadedFrom,
   };
   if (!json) {
     process.stdout.write(
