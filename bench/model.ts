@@ -1,5 +1,5 @@
 // The acoustic model's two speeds that matter: training throughput (the real training step on wasm, both
-// cores) and streaming inference on one core (log-mel front end + ModelStream, fed like a microphone). Each
+// cores) and streaming inference on one core (the model's front end + ModelStream, fed like a microphone). Each
 // runs in its own child process (this file, with --child), so its thread count and peak RSS are its own.
 //
 //   npx tsx bench/model.ts
@@ -21,7 +21,8 @@ import {
 import { convOutputFrames } from '../src-main/model/layers.js';
 import { englishAlphabet } from '../src-main/speech/alphabet.js';
 import { CtcWorkspace } from '../src-main/speech/ctc.js';
-import { DEFAULT_FEATURES, StreamingLogMel } from '../src-main/speech/features.js';
+import { DEFAULT_FEATURES, type FeatureConfig } from '../src-main/speech/features.js';
+import { StreamingFeatures } from '../src-main/speech/front-end.js';
 import { seededRandom } from '../src-main/training/batches.js';
 import { AdamW, DEFAULT_OPTIMIZER } from '../src-main/training/optimizer.js';
 import { batchGradients } from '../src-main/training/batch-gradients.js';
@@ -32,6 +33,8 @@ import { median, percentile } from './stats.js';
 
 export interface ModelBenchConfig {
   acoustic: AcousticConfig;
+  /** The front end streamed into the model (log-mel, or with phone posteriors: their model path absolute). */
+  features: FeatureConfig;
   /** Utterances per training batch. */
   batchSize: number;
   /** Feature frames per training utterance: 400 × 10 ms = 4 s. */
@@ -64,6 +67,7 @@ export interface ModelBenchConfig {
 export const DEFAULT_MODEL_BENCH: ModelBenchConfig = {
   // The default architecture; `modelBenchFor` puts in the shipped model's.
   acoustic: DEFAULT_ACOUSTIC,
+  features: DEFAULT_FEATURES,
   batchSize: 16,
   utteranceFrames: 400,
   minTargetChars: 40,
@@ -87,7 +91,8 @@ export function modelBenchFor(
   modelDir: string,
   base: ModelBenchConfig = DEFAULT_MODEL_BENCH,
 ): ModelBenchConfig {
-  return { ...base, acoustic: loadModelFolder(modelDir).acoustic };
+  const folder = loadModelFolder(modelDir);
+  return { ...base, acoustic: folder.acoustic, features: folder.features };
 }
 
 // ── FLOPs ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -280,10 +285,11 @@ function testSignal(numSamples: number, sampleRate: number, seed: number): Float
 /** Streams `samples` in microphone chunks through front end + model; returns per-chunk times and totals. */
 function streamOnce(
   model: AcousticModel,
+  features: FeatureConfig,
   samples: Float32Array,
   chunk: number,
 ): { chunkMs: number[]; totalMs: number; frontEndMs: number; framesIn: number; framesOut: number } {
-  const mel = new StreamingLogMel();
+  const mel = new StreamingFeatures(features);
   const stream = model.createStream();
   const chunkMs: number[] = [];
   let frontEndMs = 0;
@@ -314,9 +320,10 @@ async function streamingChild(bench: ModelBenchConfig): Promise<StreamingReport>
   const model = new AcousticModel(bench.acoustic);
   const { sampleRate } = DEFAULT_FEATURES;
   const chunk = Math.round((bench.streamChunkMs / 1000) * sampleRate);
-  streamOnce(model, testSignal(bench.streamWarmupSeconds * sampleRate, sampleRate, bench.seed + 1), chunk);
+  const warmup = testSignal(bench.streamWarmupSeconds * sampleRate, sampleRate, bench.seed + 1);
+  streamOnce(model, bench.features, warmup, chunk);
   const samples = testSignal(bench.streamSeconds * sampleRate, sampleRate, bench.seed);
-  const run = streamOnce(model, samples, chunk);
+  const run = streamOnce(model, bench.features, samples, chunk);
   const expected = outputFrames(run.framesIn, bench.acoustic);
   if (run.framesOut !== expected)
     throw new Error(`stream emitted ${run.framesOut} frames, the offline forward gives ${expected}`);

@@ -7,6 +7,7 @@
 // longest: several fine-tuning runs), then the component benchmarks of bench/{features,ctc,backend}.ts.
 // A benchmark that breaks is reported in RESULTS.md and the rest still run; missed targets never fail the
 // run, but a broken model measurement sets a non-zero exit code.
+import { describeFrontEnd } from '../src-main/speech/front-end.js';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -169,7 +170,7 @@ function streamingSection(bench: ModelBenchConfig, s: StreamingReport): Section 
         target: TARGETS.streamingRtf,
       },
       {
-        name: 'real-time factor of the log-mel front end alone',
+        name: 'real-time factor of the front end alone',
         value: s.frontEndSeconds / s.audioSeconds,
         unit: 'compute s / audio s',
       },
@@ -186,7 +187,7 @@ function streamingSection(bench: ModelBenchConfig, s: StreamingReport): Section 
     ],
     notes: [
       `${s.audioSeconds} s of a synthetic 16 kHz signal in ${bench.streamChunkMs} ms chunks ` +
-        `(${s.chunkMs.count} chunks): each goes through StreamingLogMel, then its ~10 feature frames into ` +
+        `(${s.chunkMs.count} chunks): each goes through the model's front end (${describeFrontEnd(bench.features)}), then its ~10 feature frames into ` +
         'model.createStream(); the final flush counts towards the compute time. ' +
         `${s.framesOut} log-prob frames out, checked against the offline output length. ` +
         `A ${bench.streamWarmupSeconds} s stream ran first, untimed.`,

@@ -103,6 +103,13 @@ function inputDescription(kind: FrontEndKind, a: AcousticConfig): string {
   return `log-mel beside ${phones}, ${a.featureBins} values per ${a.hopMs} ms frame`;
 }
 
+/** The model a phones front end learns from: its input is that model's view of the audio. */
+const SPHINX_CREDIT =
+  "Real-speech knowledge: the phone posteriors come from Debian's `pocketsphinx-en-us` acoustic model " +
+  '(CMU Sphinx US English, a continuous-density model trained on real read speech; BSD-2-Clause, ' +
+  '© Alpha Cephei Inc. and Carnegie Mellon University). A copy travels with the model in `sphinx/`, ' +
+  'its licence in `sphinx/README`.';
+
 /** The real-speech sources: what trained the model, what only measured it, and whose they are. */
 function realSpeechLines(sources: NonNullable<CardInput['realSpeech']>): string[] {
   const trained = sources.reduce((m, s) => m + s.trainMinutes, 0);
@@ -132,7 +139,7 @@ export function renderModelCard(c: CardInput): string {
     `- ${c.parameters.toLocaleString('en')} parameters, ${(c.weightsBytes / 1e6).toFixed(1)} MB of float32 weights (safetensors).`,
     `- Output frame ${outputFrameMs(a)} ms; look-ahead ${lookAheadMs(a)} ms (the only delay the model adds when streaming).`,
     c.languageModel
-      ? `- Decoding: greedy for live partials; finals with a CTC prefix beam search (width ${c.languageModel.beamWidth}) and the word language model \`${c.languageModel.name}\` (${c.languageModel.words.toLocaleString('en')} words, ${c.languageModel.order}-grams). The accuracy table gives both.`
+      ? `- Decoding: greedy for live partials; finals with a CTC prefix beam search (width ${c.languageModel.beamWidth}) and the word language model \`${c.languageModel.name}\` (${c.languageModel.words.toLocaleString('en')} words, ${c.languageModel.order}-grams; its source and licence in \`models/lm/\`). The accuracy table gives both.`
       : '- Greedy decoding, no language model.',
     '',
     '## Training data',
@@ -147,6 +154,7 @@ export function renderModelCard(c: CardInput): string {
     lines.push(`- Held-out voices (the test-unseen set): ${c.corpus.heldOutVoices.join(', ')}.`);
   if (c.corpus.licence) lines.push(`- Text licence: ${c.corpus.licence}`);
   if (c.realSpeech?.length) lines.push('', ...realSpeechLines(c.realSpeech));
+  if ((c.frontEnd ?? 'logmel') !== 'logmel') lines.push('', SPHINX_CREDIT);
   lines.push(
     '',
     '## How it was made',

@@ -103,6 +103,15 @@ describe('renderModelCard', () => {
     expect(renderModelCard(input)).not.toContain('Real speech');
   });
 
+  it('credits the pocketsphinx model whose phone posteriors a phones model hears, and only then', () => {
+    const phones = renderModelCard({ ...input, frontEnd: 'logmel+phones' });
+    expect(phones).toContain('log-mel beside pocketsphinx-en-us');
+    expect(phones).toMatch(
+      /`pocketsphinx-en-us` acoustic model .*BSD-2-Clause, © Alpha Cephei Inc\. and Carnegie Mellon University/,
+    );
+    expect(card).not.toContain('Alpha Cephei');
+  });
+
   it('says what a continued model started from and which set picked its weights', () => {
     const continued = renderModelCard({
       ...input,
@@ -142,7 +151,7 @@ describe('renderModelCard', () => {
       languageModel: { name: 'en-us.lm.bin', words: 72_547, order: 3, beamWidth: 32 },
     });
     expect(withLm).toContain(
-      'finals with a CTC prefix beam search (width 32) and the word language model `en-us.lm.bin` (72,547 words, 3-grams)',
+      'finals with a CTC prefix beam search (width 32) and the word language model `en-us.lm.bin` (72,547 words, 3-grams; its source and licence in `models/lm/`)',
     );
     expect(withLm).toContain('| set | utterances | WER | CER | WER with the LM | CER with the LM |');
     expect(withLm).toContain('| test-unseen — held-out voices | 2 | 12.5% | 5.0% | 6.3% | 2.5% |');
