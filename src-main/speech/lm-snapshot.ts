@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import {
+  closeSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
   utimesSync,
-  writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NgramTrie } from './ngram-trie.js';
@@ -197,7 +199,13 @@ function writeSnapshot(file: string, lm: WordLm, sourceId: string): void {
   mkdirSync(resolve(file, '..'), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, Buffer.concat(pieces, length));
+    // Piece by piece: one buffer of the whole would double the memory the model already takes.
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const piece of pieces) for (let at = 0; at < piece.length;) at += writeSync(fd, piece, at);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });
