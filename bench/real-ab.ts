@@ -108,6 +108,8 @@ const DEFAULT_ARMS = ARMS.map((a) => a.name);
 interface AbResults {
   /** Each finished arm: the step budget it trained to and its best weights' digest. */
   arms: Record<string, { steps: number; weights: string }>;
+  /** Further model folders given as rows (--model), by name: their weights' digest, so the row outlives the folder. */
+  models: Record<string, { folder: string; weights: string }>;
   /** Scores by system (weights' digest), set and decoding. */
   scores: Record<string, Score>;
 }
@@ -115,9 +117,9 @@ interface AbResults {
 const RESULTS_PATH = join(repoRoot, 'bench', 'real-ab.json');
 
 function readResults(): AbResults {
-  if (!existsSync(RESULTS_PATH)) return { arms: {}, scores: {} };
+  if (!existsSync(RESULTS_PATH)) return { arms: {}, models: {}, scores: {} };
   const r = JSON.parse(readFileSync(RESULTS_PATH, 'utf8')) as Partial<AbResults>;
-  return { arms: r.arms ?? {}, scores: r.scores ?? {} };
+  return { arms: r.arms ?? {}, models: r.models ?? {}, scores: r.scores ?? {} };
 }
 
 /** Read-modify-write, so a score written by a concurrent run is kept. */
@@ -338,11 +340,15 @@ async function main(): Promise<void> {
     score: (dir, lm) => attuneScore(armWeights(arm, cfg), dir, lm),
   }));
   const shipped = folderWeights('models/base');
+  // A --model row is kept in the results: later tables show it, from its scores, without the folder.
+  for (const [name, dir] of models)
+    updateResults((r) => (r.models[name] = { folder: dir, weights: folderWeights(dir).digest }));
+  const rows = Object.entries(readResults().models).filter(([, w]) => w.weights !== shipped.digest);
   const systems: System[] = [
     { name: 'shipped model (models/base)', score: (dir, lm) => attuneScore(shipped, dir, lm) },
-    ...models.map(([name, dir]) => ({
+    ...rows.map(([name, w]) => ({
       name,
-      score: (set: string, lm: boolean) => attuneScore(folderWeights(dir), set, lm),
+      score: (set: string, lm: boolean) => attuneScore({ folder: w.folder, digest: w.weights }, set, lm),
     })),
     ...trained,
   ];
@@ -355,14 +361,13 @@ async function main(): Promise<void> {
         },
       ]
     : [];
+  const trainedNames = ARMS.filter((a) => isTrained(a, cfg))
+    .map((a) => a.name)
+    .join(',');
   const out = [
     '# Real voices A/B',
     '',
-    `Regenerate: \`npx tsx bench/real-ab.ts --arms ${ARMS.filter((a) => isTrained(a, cfg))
-      .map((a) => a.name)
-      .join(
-        ',',
-      )}${models.map(([name, dir]) => ` --model "${name}=${dir}"`).join('')}\` (${cfg.steps} steps each; a trained arm is not trained again).`,
+    `Regenerate: \`npx tsx bench/real-ab.ts --arms ${trainedNames || 'none'}\` (${cfg.steps} steps each; a trained arm is not trained again; rows added with \`--model "name=DIR"\` are kept in bench/real-ab.json).`,
     `Every arm: \`attune train --corpus ${cfg.synth} --dev ${cfg.real}/real-dev --steps ${cfg.steps} ${cfg.common.join(' ')}\` plus its own options; best weights by real-dev CER.`,
     '',
     'Cells are WER / CER. Real sets are by source; a voice in real-dev or real-test is never trained on.',
