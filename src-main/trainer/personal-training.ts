@@ -392,7 +392,7 @@ export class PersonalTraining {
 
   /** Records a job's result in the store, activates a promoted model, then forgets the job. */
   private finish(result: PersonalizeResult): void {
-    this.finishing = (async () => {
+    const finishing = (async () => {
       try {
         if (result.status === 'cancelled') {
           this.discardJob();
@@ -461,10 +461,14 @@ export class PersonalTraining {
         this.setState('idle');
       } catch (err) {
         this.fail(err);
-      } finally {
-        this.finishing = null;
       }
     })();
+    // Cleared once done, not inside the body: a body that never awaits (a cancelled run) ends before the
+    // assignment, and clearing there would leave `busy` true for good.
+    this.finishing = finishing;
+    void finishing.then(() => {
+      if (this.finishing === finishing) this.finishing = null;
+    });
   }
 
   // ── State ─────────────────────────────────────────────────────────────────────────────────────

@@ -1,6 +1,7 @@
 // Personal training in the running app: corrections of the user's clips start fine-tuning by themselves,
 // the trainer process reports progress, holds while the user dictates, and its model is measured, made
 // active and swapped into the engine; rollback, cancellation and a killed app resuming its job.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +192,38 @@ describe('personal training in the app', () => {
     expect(readdirSync(join(t.dataDir, 'models'))).toEqual(['personal-1']);
     expect(await call('models.list', {})).toHaveLength(versions);
     expect(app.store.corrections.counts().pending).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('says when the trainer process crashed, keeps its job, and resumes it from its checkpoint', async () => {
+    // The corrections the last test left pending make the job; its cancelled run must not block this one.
+    await call('training.start', {});
+    await expect.poll(() => statuses.at(-1)?.progress?.step ?? 0, { timeout: 60_000 }).toBeGreaterThan(30);
+    const trainers = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'trainer-process'], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .map(Number);
+    expect(trainers).toHaveLength(1);
+    process.kill(trainers[0], 'SIGKILL');
+    const crashed = await runEnds();
+    expect(crashed.state).toBe('error');
+    expect(crashed.error).toMatch(
+      /^the trainer stopped unexpectedly \(.+\); start training again to resume$/,
+    );
+    expect(existsSync(join(t.dataDir, 'personal', 'job', 'job.json'))).toBe(true);
+
+    const from = statuses.length;
+    await call('training.start', {});
+    await expect
+      .poll(() => statuses.slice(from).find((s) => s.progress?.phase === 'training' && s.progress.step > 0), {
+        timeout: 60_000,
+      })
+      .toBeDefined();
+    const first = statuses.slice(from).find((s) => s.progress?.phase === 'training' && s.progress.step > 0)!;
+    expect(first.progress!.step).toBeGreaterThan(25); // from the checkpoint, not from the start
+    expect(first.error).toBeNull();
+    expect((await call('training.cancel', {})).state).toBe('idle');
   }, 120_000);
 
   it('resumes a job after the app was closed mid-run, and records a rejected model with its reason', async () => {
