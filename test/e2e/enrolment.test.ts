@@ -180,7 +180,7 @@ describe('enrolment through the UI against the real app', () => {
     const result = (await textOf(page, 'last-result')).replace(/\s+/g, ' ');
     console.log(`enrolment training: ${((Date.now() - t0) / 1000).toFixed(0)} s; ${result}`);
     expect(result).toMatch(
-      /^Last run: new model (not )?kept\.\s+(Word errors on your held-back phrases \d+\.\d % → \d+\.\d %|.*word error rate is \d+\.\d ?%)/,
+      /^Last run: new model (not )?kept\.\s+(Word errors on your held-back phrases \d+\.\d% → \d+\.\d%|.*word error rate is \d+\.\d%)/,
     );
     await screenshot(page, 'enrolment-trained');
     if (!result.startsWith('Last run: new model kept.')) {

@@ -198,7 +198,7 @@ describe('the training panel against the real app', () => {
     // It says how the word error rates on the held-back phrases compare: in its own sentence, or (when
     // neither model made an error) in the guard's reason.
     expect(result).toMatch(
-      /^Last run: new model (not )?kept\.\s+(Word errors on your held-back phrases \d+\.\d ?% → \d+\.\d ?%|.*word error rate is \d+\.\d ?%)/,
+      /^Last run: new model (not )?kept\.\s+(Word errors on your held-back phrases \d+\.\d% → \d+\.\d%|.*word error rate is \d+\.\d%)/,
     );
     await expect.poll(() => countOf(page, 'version')).toBeGreaterThan(0);
     const rows = await versionRows();
@@ -207,7 +207,7 @@ describe('the training panel against the real app', () => {
     expect(personal.reason).toMatch(promoted ? /^promoted: / : /^kept the current model: /);
     expect(result).toContain(personal.reason);
     expect((await textOf(page, 'version-user-wer')).replace(/\s+/g, ' ')).toMatch(
-      /^\d+\.\d % → \d+\.\d % on \d+ phrases?$/,
+      /^\d+\.\d% → \d+\.\d% on \d+ phrases?$/,
     );
     expect(await textOf(page, 'pending-corrections')).toMatch(/^\d+$/);
     // The loss curve of the run stays drawn.

@@ -279,8 +279,8 @@ describe('EnrolmentView', () => {
     );
     await vi.waitFor(() =>
       expect(text('last-result')).toBe(
-        'Last run: new model kept. Word errors on your held-back phrases 85.0 % → 52.0 %, 39 % fewer errors. ' +
-          `Other voices (general speech): 16.0 % → 18.0 %, 12 % more errors. ${reason}`,
+        'Last run: new model kept. Word errors on your held-back phrases 85.0% → 52.0%, 39% fewer errors. ' +
+          `Other voices (general speech): 16.0% → 18.0%, 12% more errors. ${reason}`,
       ),
     );
     expect(text('enrol-train-why')).toBe(

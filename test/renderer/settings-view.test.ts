@@ -102,11 +102,11 @@ describe('SettingsView', () => {
     ).toBeTruthy();
     const radios = within(group).getAllByRole('radio') as HTMLInputElement[];
     expect(radios.map((r) => r.parentElement?.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
-      'Very little (5 % more errors at most)',
-      'Some (10 % more errors at most)',
-      'More (25 % more errors at most)',
+      'Very little (5% more errors at most)',
+      'Some (10% more errors at most)',
+      'More (25% more errors at most)',
     ]);
-    // Not stored yet: the app's default, 10 %.
+    // Not stored yet: the app's default, 10%.
     expect(radios.map((r) => r.checked)).toEqual([false, true, false]);
     await fireEvent.click(screen.getByTestId('replay-margin-25'));
     await vi.waitFor(() => expect(patches()).toEqual([{ patch: { replayMargin: 0.25 } }]));

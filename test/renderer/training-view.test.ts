@@ -198,15 +198,15 @@ describe('TrainingView', () => {
     await vi.waitFor(() => expect(called('models.list').length).toBe(listed + 1));
     await vi.waitFor(() => expect(screen.getAllByTestId('version')).toHaveLength(2));
     expect(text('last-result')).toBe(
-      'Last run: new model not kept. Word errors on your held-back phrases 40.0 % → 50.0 %, 25 % more errors. ' +
-        `Other voices (general speech): 20.0 % → 21.0 %, 5 % more errors. ${reason}`,
+      'Last run: new model not kept. Word errors on your held-back phrases 40.0% → 50.0%, 25% more errors. ' +
+        `Other voices (general speech): 20.0% → 21.0%, 5% more errors. ${reason}`,
     );
     const [rejected, base] = screen.getAllByTestId('version');
     expect(within(rejected).getByTestId('version-status').textContent).toBe('Rejected');
     expect(within(rejected).getByTestId('version-user-wer').textContent?.replace(/\s+/g, ' ').trim()).toBe(
-      '40.0 % → 50.0 % on 4 phrases',
+      '40.0% → 50.0% on 4 phrases',
     );
-    expect(within(rejected).getByTestId('version-replay-wer').textContent?.trim()).toBe('20.0 % → 21.0 %');
+    expect(within(rejected).getByTestId('version-replay-wer').textContent?.trim()).toBe('20.0% → 21.0%');
     expect(within(rejected).getByTestId('version-reason').textContent).toBe(reason);
     // A rejected model was never kept: it cannot be used.
     expect(within(rejected).queryByRole('button')).toBeNull();

@@ -17,13 +17,13 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** A rate as a percentage with one decimal and a space before the sign, as the app writes every rate: "16.7 %". */
+/** A rate as a percentage with one decimal, as the app, the command line and the guard's reasons write every rate: "16.7%". */
 export function formatPercent(rate: number, decimals = 1): string {
-  return `${(rate * 100).toFixed(decimals)} %`;
+  return `${(rate * 100).toFixed(decimals)}%`;
 }
 
 /**
- * How a word error rate changed, in words: "85.0 % → 52.0 %, 39 % fewer errors". The relative change is
+ * How a word error rate changed, in words: "85.0% → 52.0%, 39% fewer errors". The relative change is
  * what a user feels (how many of their mistakes went), the two rates what was measured.
  */
 export function describeChange(before: number, after: number): string {

@@ -9,7 +9,7 @@ export interface AutoTrain {
   after: number;
 }
 
-/** Word error rates of a version against the one it was measured with (0.12 = 12 %). */
+/** Word error rates of a version against the one it was measured with (0.12 = 12%). */
 export interface VersionScores {
   user: { before: number; after: number; utterances: number } | null;
   replay: { before: number; after: number } | null;
