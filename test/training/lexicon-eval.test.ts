@@ -7,7 +7,7 @@ import { initBackend } from '../../src-main/model/backend.js';
 import { loadModel, type LoadedModel } from '../../src-main/model/model-io.js';
 import { BASE_LM_PATH, BASE_MODEL_DIR } from '../../src-main/model/paths.js';
 import { readAudio } from '../../src-main/speech/audio.js';
-import { logMel } from '../../src-main/speech/features.js';
+import { computeFeatures } from '../../src-main/speech/front-end.js';
 import { vocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
 import type { EvalItem } from '../../src-main/training/evaluate.js';
 import { lexiconEffect } from '../../src-main/training/lexicon-eval.js';
@@ -23,7 +23,8 @@ beforeAll(async () => {
   for (const [i, text] of SAID.entries()) {
     const wav = join(dir, `${i}.wav`);
     execFileSync('flite', ['-voice', 'slt', '-t', text, '-o', wav]);
-    const m = logMel((await readAudio(wav)).samples, 16000, base.features);
+    // The model's own front end (the shipped model hears phone posteriors beside log-mel).
+    const m = computeFeatures((await readAudio(wav)).samples, base.features);
     items.push({ id: String(i), speaker: 'user', text, frames: m.frames, features: () => m.data });
   }
   rmSync(dir, { recursive: true, force: true });
