@@ -44,7 +44,7 @@ if (electron.binary) {
     execFileSync(npm, ['run', '-s', script], { cwd: root, stdio: 'inherit' });
   }
   const child = spawn(electron.binary, [root], { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
   console.error(`${electron.why}; starting the browser shell instead`);

@@ -85,6 +85,39 @@ describe('npm start / attune serve', () => {
     }
   });
 
+  it.each(['SIGINT', 'SIGHUP'] as const)(
+    'stops cleanly on %s too (Ctrl-C, a closed terminal), storing what it has and ending its engine',
+    async (signal) => {
+      const dataDir = join(dir, `data-${signal}`);
+      const args = ['--import', 'tsx', 'src-main/cli/main.ts', 'serve', '--model', join(dir, 'model')];
+      const child = spawn(process.execPath, [...args, '--data', dataDir, '--backend', 'wasm', '--no-open'], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        await expect.poll(() => /#token=/.test(stdout), { timeout: 45_000, interval: 200 }).toBe(true);
+        const engines = execFileSync('pgrep', ['-P', String(child.pid), '-f', 'engine-process'], {
+          encoding: 'utf8',
+        })
+          .trim()
+          .split('\n')
+          .map(Number);
+        child.kill(signal);
+        expect(await exited).toBe(0);
+        expect(stderr).toContain(`${signal}: stopping Attune`);
+        expect(stderr).toContain('Attune stopped');
+        for (const pid of engines) expect(alive(pid), `engine ${pid}`).toBe(false);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    },
+  );
+
   it('refuses a bad --port before loading anything', async () => {
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(

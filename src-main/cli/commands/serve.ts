@@ -75,8 +75,8 @@ export function registerServe(program: Command): void {
             process.exit(130);
           }
         };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+        // Ctrl-C, a service manager's stop, and the terminal closing: each stores the last phrase first.
+        for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
       });
       // Dictation in progress is stopped first, so its last phrase is recognised and stored.
       await running.close();
