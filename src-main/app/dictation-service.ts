@@ -258,6 +258,12 @@ export class DictationService extends EventEmitter<Events> {
     );
     this.segmentIds.push(segment.id);
     this.audio.drop(from);
+    // The text is stored; its clip is not (a full disk, a folder gone read-only): say so, dictation goes on.
+    if (segment.audioError)
+      this.fail(
+        `the audio of a phrase could not be saved (${segment.audioError.message}); its text is kept`,
+        false,
+      );
     // "Scratch that" may have removed text from earlier segments: store and show them as they now read.
     for (const r of shown.revised) {
       const revisedId = this.segmentIds[r.index];

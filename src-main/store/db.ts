@@ -230,6 +230,32 @@ function tooNew(file: string, version: number): StoreError {
   );
 }
 
+/**
+ * Maps what SQLite reports when a write fails (a full disk, a folder made read-only, an I/O error) to a
+ * StoreError that says what the user can do; other errors are returned as they are.
+ */
+export function writeError(err: unknown, file: string): unknown {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_FULL') {
+    return new StoreError(
+      'UNWRITABLE',
+      `the disk holding ${file} is full: free some space to go on; everything stored before is kept`,
+      file,
+      { cause: err },
+    );
+  }
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR')) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return new StoreError(
+      'UNWRITABLE',
+      `cannot write ${file} (${reason}); everything stored before is kept`,
+      file,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
 /** Maps what SQLite reports while opening to a StoreError naming the file. */
 function openError(err: unknown, file: string): StoreError {
   const code = (err as { code?: string }).code ?? '';

@@ -2,10 +2,11 @@
 // synchronous (better-sqlite3: a commit has reached the OS when the call returns); anything touching clip
 // files is async.
 
+import { join } from 'node:path';
 import { ClipStore, type ClipAudio, type RemovedAudio } from './clips.js';
-import { resolveStoreConfig, type StoreConfig, type StoreOptions } from './config.js';
+import { DB_FILE_NAME, resolveStoreConfig, type StoreConfig, type StoreOptions } from './config.js';
 import { Corrections } from './corrections.js';
-import { openDatabase, type Db } from './db.js';
+import { openDatabase, type Db, writeError } from './db.js';
 import { Enrolment } from './enrolment.js';
 import { StoreError } from './errors.js';
 import { ModelVersions } from './models.js';
@@ -108,7 +109,12 @@ export class Store {
   ): Promise<AppendedSegment> {
     const keep = audio !== undefined && this.settings.get('keepAudio');
     if (keep) this.clips.checkAudio(audio.samples, audio.sampleRate);
-    const row = this.segments.append(sessionId, segment);
+    let row: Segment;
+    try {
+      row = this.segments.append(sessionId, segment);
+    } catch (err) {
+      throw writeError(err, join(this.config.dataDir, DB_FILE_NAME));
+    }
     if (!keep) return { ...row, audioError: null };
     const relative = this.clips.relativePath(sessionId, row.id);
     this.writing.add(relative);
@@ -223,6 +229,9 @@ export class Store {
     if (!this.db.open) return;
     try {
       this.db.pragma('optimize');
+    } catch {
+      // Statistics only: on a full disk it cannot write them, and closing must not fail for that (the WAL
+      // keeps every commit, and the next open replays it).
     } finally {
       this.db.close();
     }
