@@ -1,7 +1,8 @@
-// The data folder on a disk that fills up mid-dictation: a 1 MB tmpfs mounted in a private mount namespace
-// (`unshare --user --map-root-user --mount`, so no privileges are needed and nothing outside sees it).
-// Phrases are stored until the disk is full: then the clip, and then the phrase, are refused with an error
-// that says so, and everything acknowledged before is still there, whole, after the store is reopened.
+// The data folder on a disk that fills up mid-dictation, and on one that is read-only: a small tmpfs mounted
+// in a private mount namespace (`unshare --user --map-root-user --mount`: no privileges needed, and nothing
+// outside sees it). Phrases are stored until the disk is full: then the clip, and then the phrase, are
+// refused with an error that says so, and everything acknowledged before is still there, whole, after the
+// store is reopened. A read-only folder is refused at open with its reason, and its contents are untouched.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,27 @@ describe('a full disk', () => {
         expect(stored.get(a.id)?.clip, `clip of segment ${a.id}`).toBe(a.clip);
       }
       expect(r.clips.every((c) => c === 'ok')).toBe(true);
+    },
+    150_000,
+  );
+
+  it.skipIf(why !== '')(
+    `a read-only data folder: refused with the reason, nothing lost${why ? ` — skipped: ${why}` : ''}`,
+    () => {
+      const run = inSmallDisk('4m', `'${process.execPath}' --import tsx test/store/read-only-child.ts`);
+      expect(run.status, run.stderr).toBe(0);
+      const r = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+        error: { code: string; message: string } | null;
+        texts: string[];
+        clips: string[];
+      };
+      // Permissions do not bind root, so only a read-only mount shows this as CI (root) runs it.
+      expect(r.error).toEqual({
+        code: 'UNWRITABLE',
+        message: expect.stringMatching(/data folder .* the file system is read-only/),
+      });
+      expect(r.texts).toEqual(['phrase 0', 'phrase 1', 'phrase 2']);
+      expect(r.clips).toEqual(['ok', 'ok', 'ok']);
     },
     150_000,
   );
