@@ -14,6 +14,7 @@ import {
 import { join, resolve } from 'node:path';
 import { NgramTrie } from './ngram-trie.js';
 import { WordLm } from './word-lm.js';
+import { processAlive } from '../process-alive.js';
 
 /**
  * A language model's snapshot: the arrays `WordLm` scores with, written as they lie in memory, so that a
@@ -237,13 +238,4 @@ function prune(cache: LmCacheConfig): void {
   const stale = entries.filter((e) => e.f.includes('.tmp-') && !processAlive(Number(e.f.split('.tmp-')[1])));
   const snapshots = entries.filter((e) => !e.f.includes('.tmp-')).sort((a, b) => b.st.mtimeMs - a.st.mtimeMs);
   for (const e of [...stale, ...snapshots.slice(cache.keep)]) rmSync(join(cache.dir, e.f), { force: true });
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

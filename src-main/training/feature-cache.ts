@@ -16,6 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import { AUDIO_READER_VERSION } from '../speech/audio.js';
 import { type FeatureConfig } from '../speech/features.js';
 import { frontEndBins } from '../speech/front-end.js';
+import { processAlive } from '../process-alive.js';
 
 /**
  * Features (front-end.ts) of a whole corpus split in one file, computed once by the prepare stage and
@@ -220,16 +221,6 @@ export class FeatureCacheWriter {
     if (this.dataFd !== null) closeSync(this.dataFd);
     this.dataFd = null;
     rmSync(this.dataPath, { force: true });
-  }
-}
-
-/** Whether a process with this id runs (one of another user counts: it cannot be signalled, but it exists). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
