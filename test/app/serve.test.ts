@@ -27,35 +27,41 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A server process with its output collected as it comes, and its exit. */
+function serving(command: string[]) {
+  const child = spawn(process.execPath, command, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (c: Buffer) => (out.stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out.stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out, exited };
+}
+
+/** The engine processes a server started. */
+function enginesOf(pid: number): number[] {
+  return execFileSync('pgrep', ['-P', String(pid), '-f', 'engine-process'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map(Number);
+}
+
 describe('npm start / attune serve', () => {
   it('starts the browser shell when Electron cannot run, serves the app, and stops cleanly on SIGTERM', async () => {
     const dataDir = join(dir, 'data');
-    const child = spawn(
-      process.execPath,
-      [
-        'scripts/start.mjs',
-        '--model',
-        join(dir, 'model'),
-        '--data',
-        dataDir,
-        '--backend',
-        'wasm',
-        '--no-open',
-      ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, out, exited } = serving([
+      'scripts/start.mjs',
+      ...['--model', join(dir, 'model'), '--data', dataDir, '--backend', 'wasm', '--no-open'],
+    ]);
     try {
       await expect
-        .poll(() => /http:\/\/127\.0\.0\.1:\d+\/#token=\S+/.exec(stdout), { timeout: 45_000, interval: 200 })
+        .poll(() => /http:\/\/127\.0\.0\.1:\d+\/#token=\S+/.exec(out.stdout), {
+          timeout: 45_000,
+          interval: 200,
+        })
         .not.toBeNull();
       // One line says why there is no window.
-      expect(stderr.split('\n')[0]).toMatch(/^.+; starting the browser shell instead$/);
-      const url = new URL(/http:\/\/127\.0\.0\.1:\d+\/#token=\S+/.exec(stdout)![0]);
+      expect(out.stderr.split('\n')[0]).toMatch(/^.+; starting the browser shell instead$/);
+      const url = new URL(/http:\/\/127\.0\.0\.1:\d+\/#token=\S+/.exec(out.stdout)![0]);
       const token = url.hash.slice('#token='.length);
 
       const page = await fetch(url.origin + '/');
@@ -68,16 +74,11 @@ describe('npm start / attune serve', () => {
       expect(info).toMatchObject({ dataDir, model: { dir: join(dir, 'model') }, backend: { name: 'wasm' } });
 
       // The engine runs in a child process of the server; stopping the server ends it too.
-      const engines = execFileSync('pgrep', ['-P', String(child.pid), '-f', 'engine-process'], {
-        encoding: 'utf8',
-      })
-        .trim()
-        .split('\n')
-        .map(Number);
+      const engines = enginesOf(child.pid!);
       expect(engines).toHaveLength(1);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(stderr).toContain('Attune stopped');
+      expect(out.stderr).toContain('Attune stopped');
       for (const pid of engines) expect(alive(pid), `process ${pid}`).toBe(false);
       expect(existsSync(join(dataDir, 'attune.db'))).toBe(true);
     } finally {
@@ -89,28 +90,17 @@ describe('npm start / attune serve', () => {
     'stops cleanly on %s too (Ctrl-C, a closed terminal), storing what it has and ending its engine',
     async (signal) => {
       const dataDir = join(dir, `data-${signal}`);
-      const args = ['--import', 'tsx', 'src-main/cli/main.ts', 'serve', '--model', join(dir, 'model')];
-      const child = spawn(process.execPath, [...args, '--data', dataDir, '--backend', 'wasm', '--no-open'], {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const { child, out, exited } = serving([
+        ...['--import', 'tsx', 'src-main/cli/main.ts', 'serve', '--model', join(dir, 'model')],
+        ...['--data', dataDir, '--backend', 'wasm', '--no-open'],
+      ]);
       try {
-        await expect.poll(() => /#token=/.test(stdout), { timeout: 45_000, interval: 200 }).toBe(true);
-        const engines = execFileSync('pgrep', ['-P', String(child.pid), '-f', 'engine-process'], {
-          encoding: 'utf8',
-        })
-          .trim()
-          .split('\n')
-          .map(Number);
+        await expect.poll(() => /#token=/.test(out.stdout), { timeout: 45_000, interval: 200 }).toBe(true);
+        const engines = enginesOf(child.pid!);
         child.kill(signal);
         expect(await exited).toBe(0);
-        expect(stderr).toContain(`${signal}: stopping Attune`);
-        expect(stderr).toContain('Attune stopped');
+        expect(out.stderr).toContain(`${signal}: stopping Attune`);
+        expect(out.stderr).toContain('Attune stopped');
         for (const pid of engines) expect(alive(pid), `engine ${pid}`).toBe(false);
       } finally {
         if (child.exitCode === null) child.kill('SIGKILL');
