@@ -41,6 +41,8 @@ export interface CardInput {
     deepenedFrom?: number;
     /** Subsampling strides of the trained model this run started from, when it changed them. */
     restridedFrom?: [number, number];
+    /** Channels of the trained model it was widened from (`attune reshape --channels`), if it was. */
+    widenedFrom?: number;
     /**
      * What the run started from when it continued an earlier model (`attune train --init`), in words:
      * its data and steps, so the card accounts for everything the weights learned from.
@@ -77,6 +79,8 @@ function trainingSentence(c: CardInput): string {
   const t = c.training;
   const wall = t.wallHours ? ` (${t.wallHours.toFixed(1)} h)` : '';
   const changes: string[] = [];
+  if (t.widenedFrom !== undefined)
+    changes.push(`widened from ${t.widenedFrom} to ${c.acoustic.channels} channels, each channel copied`);
   if (t.deepenedFrom !== undefined) {
     const added = c.acoustic.blocks - t.deepenedFrom;
     changes.push(`${added} block${added === 1 ? '' : 's'} appended`);
@@ -85,10 +89,15 @@ function trainingSentence(c: CardInput): string {
     const fromMs = c.acoustic.hopMs * t.restridedFrom[0] * t.restridedFrom[1];
     changes.push(`its ${fromMs} ms output frames made ${outputFrameMs(c.acoustic)} ms`);
   }
-  const from = t.deepenedFrom !== undefined ? `a trained ${t.deepenedFrom}-block model` : 'a trained model';
+  const was = [
+    ...(t.widenedFrom !== undefined ? [`${t.widenedFrom}-channel`] : []),
+    ...(t.deepenedFrom !== undefined ? [`${t.deepenedFrom}-block`] : []),
+  ];
+  const from = was.length > 0 ? `a trained ${was.join(', ')} model` : 'a trained model';
+  const grew = t.deepenedFrom !== undefined || t.widenedFrom !== undefined;
   const grown =
     changes.length > 0
-      ? `${t.deepenedFrom !== undefined ? 'Grown' : 'Started'} from ${from} (its weights kept, ${changes.join(', ')}; see the commands above), then trained`
+      ? `${grew ? 'Grown' : 'Started'} from ${from} (its weights kept, ${changes.join(', ')}; see the commands above), then trained`
       : t.continuedFrom
         ? `Continued from ${t.continuedFrom}, then trained`
         : 'Trained';

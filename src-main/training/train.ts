@@ -257,6 +257,9 @@ export async function train(
     if (cfg.initFrom) {
       let folder = loadModelFolder(cfg.initFrom);
       info = { parent: cfg.initFrom };
+      // A reshaped model (attune reshape) says what it was grown from in every model the run saves.
+      const reshapedFrom = folder.info.training?.reshapedFrom;
+      if (reshapedFrom !== undefined) info.training = { reshapedFrom };
       if (config.features && addsPhones(folder.features, config.features)) {
         // Phone posteriors beside the log-mel it knows: the new inputs start unused (add-input-bins.ts),
         // normalised like a fresh model's, by the training data.

@@ -58,6 +58,18 @@ describe('renderModelCard', () => {
     );
   });
 
+  it('says when the model was grown from a narrower one', () => {
+    const wide = renderModelCard({
+      ...input,
+      acoustic: { ...DEFAULT_ACOUSTIC, channels: 384, blocks: 24 },
+      training: { ...input.training, widenedFrom: 192, deepenedFrom: 16 },
+    });
+    expect(wide).toContain('24 depthwise-separable residual blocks (384 channels');
+    expect(wide).toContain(
+      'Grown from a trained 192-channel, 16-block model (its weights kept, widened from 192 to 384 channels, each channel copied, 8 blocks appended; see the commands above), then trained for 3000 steps',
+    );
+  });
+
   it('says when the model started from one at another frame rate', () => {
     const restrided = renderModelCard({
       ...input,

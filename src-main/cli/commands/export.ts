@@ -55,9 +55,21 @@ function realSources(dir: string): NonNullable<Parameters<typeof renderModelCard
   }));
 }
 
-function deepenedFrom(training: Record<string, unknown> | undefined): number | undefined {
-  const n = training?.deepenedFrom;
-  return typeof n === 'number' ? n : undefined;
+/** Blocks a run grew its model from: `attune train --init … --blocks`, or `attune reshape --blocks` before. */
+function deepenedFrom(training: Record<string, unknown> | undefined, blocks: number): number | undefined {
+  const n = training?.deepenedFrom ?? reshapedFrom(training, 'blocks');
+  return typeof n === 'number' && n !== blocks ? n : undefined;
+}
+
+/** A value of the shape the model had before `attune reshape` changed it (see model/reshape.ts). */
+function reshapedFrom(training: Record<string, unknown> | undefined, key: 'channels' | 'blocks'): unknown {
+  const from = training?.reshapedFrom as Record<string, unknown> | undefined;
+  return from?.[key];
+}
+
+function widenedFrom(training: Record<string, unknown> | undefined, channels: number): number | undefined {
+  const n = reshapedFrom(training, 'channels');
+  return typeof n === 'number' && n !== channels ? n : undefined;
 }
 
 /** The subsampling strides a run changed its model from (recorded by `attune train --init … --subsample-strides`). */
@@ -224,7 +236,8 @@ export function registerExport(program: Command): void {
           steps: trainer.step,
           bestStep: trainer.bestStep,
           backend: info.name,
-          deepenedFrom: deepenedFrom(folder.info.training),
+          deepenedFrom: deepenedFrom(folder.info.training, folder.acoustic.blocks),
+          widenedFrom: widenedFrom(folder.info.training, folder.acoustic.channels),
           restridedFrom: restridedFrom(folder.info.training),
           ...(o.continuedFrom ? { continuedFrom: o.continuedFrom } : {}),
           devSet: o.devSet,

@@ -8,6 +8,7 @@ import { registerTestdata } from './testdata.js';
 import { registerImport } from './import.js';
 import { registerInfo } from './info.js';
 import { registerLm } from './lm.js';
+import { registerReshape } from './reshape.js';
 import { registerServe } from './serve.js';
 import { registerTrain } from './train.js';
 import { registerTranscribe } from './transcribe.js';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerCorpus(program);
   registerTrain(program);
+  registerReshape(program);
   registerEval(program);
   registerExport(program);
   registerFinetune(program);

@@ -140,7 +140,7 @@ function runFeatures(o: Record<string, unknown>, asked: boolean, runDir: string)
 }
 
 /** `--subsample-strides 3,1` → [3, 1]; each stride at most the subsampling kernel's width. */
-function parseStrides(text: string): [number, number] {
+export function parseStrides(text: string): [number, number] {
   const parts = text.split(',').map((v) => Number(v.trim()));
   const max = DEFAULT_ACOUSTIC.subsampleKernel;
   if (parts.length !== 2 || parts.some((v) => !Number.isInteger(v) || v < 1 || v > max))

@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadModelFolder, saveModelFolder } from '../../model/checkpoint.js';
+import { lookAheadMs } from '../../model/config.js';
+import { reshapeModel } from '../../model/reshape.js';
+import { wholeNumberOption } from './number-option.js';
+import { parseStrides } from './train.js';
+
+interface ReshapeFlags {
+  model: string;
+  out: string;
+  channels?: string;
+  blocks?: string;
+  subsampleStrides?: string;
+  maxLookAhead?: string;
+  widenNoise?: string;
+  seed: string;
+}
+
+export function registerReshape(program: Command): void {
+  program
+    .command('reshape')
+    .description(
+      'make a trained model wider, deeper, coarser-framed or quicker to answer, keeping what it learnt; train on from the result with `attune train --init`',
+    )
+    .requiredOption('--model <dir>', 'the trained model folder')
+    .requiredOption('--out <dir>', 'model folder to write')
+    .option('--channels <n>', 'model width: a whole multiple of the model’s (each channel is copied)')
+    .option('--blocks <n>', 'residual blocks: more than the model’s (new blocks start near the identity)')
+    .option(
+      '--subsample-strides <a,b>',
+      'time strides of the two subsampling convolutions (2,1: 20 ms frames)',
+    )
+    .option('--max-look-ahead <ms>', 'most audio an output frame may wait for when streaming')
+    .option(
+      '--widen-noise <x>',
+      'noise added to the widened weights, as a fraction of their spread (default: 0.001)',
+    )
+    .option('--seed <n>', 'seed of the new weights', '1')
+    .action((o: ReshapeFlags) => {
+      const folder = loadModelFolder(resolve(o.model));
+      const reshaped = reshapeModel(folder, {
+        channels: o.channels === undefined ? undefined : wholeNumberOption(o.channels, 'channels'),
+        blocks: o.blocks === undefined ? undefined : wholeNumberOption(o.blocks, 'blocks'),
+        subsampleStrides: o.subsampleStrides === undefined ? undefined : parseStrides(o.subsampleStrides),
+        maxLookAheadMs:
+          o.maxLookAhead === undefined ? undefined : wholeNumberOption(o.maxLookAhead, 'max-look-ahead', 0),
+        widenNoise: o.widenNoise === undefined ? undefined : noiseOption(o.widenNoise),
+        seed: wholeNumberOption(o.seed, 'seed', 0),
+      });
+      // The old card describes the old shape: a run trained from this folder writes its own with `attune export`.
+      const out = resolve(o.out);
+      saveModelFolder(out, {
+        ...reshaped,
+        modelCard: undefined,
+        info: { ...reshaped.info, parent: resolve(o.model) },
+      });
+      const a = reshaped.acoustic;
+      process.stdout.write(
+        `${out}: ${a.channels} channels, ${a.blocks} blocks, strides ${a.subsampleStrides.join(',')}, ` +
+          `look-ahead ${lookAheadMs(a)} ms\n`,
+      );
+    });
+}
+
+function noiseOption(text: string): number {
+  const x = /^\s*[0-9.eE+-]+\s*$/.test(text) ? Number(text) : NaN;
+  if (!(x >= 0 && x <= 1))
+    throw new Error(`--widen-noise must be a number from 0 to 1, got ${JSON.stringify(text)}`);
+  return x;
+}
