@@ -1,4 +1,5 @@
 import { PHONE_SCORING_VERSION } from '../speech/front-end.js';
+import { hasSphinxModel, sameSphinxModel } from '../speech/sphinx/load-model.js';
 import { existsSync, statSync } from 'node:fs';
 import { AUDIO_READER_VERSION, readAudio } from '../speech/audio.js';
 import { DEFAULT_FEATURES, type FeatureConfig, minSamples } from '../speech/features.js';
@@ -125,6 +126,20 @@ export async function prepareFeatures(
  * made from exactly these utterances: an extra item (removed from the corpus), a stale transcript (corrected
  * since) or changed audio must not reach training or scoring. Known-bad files are not retried unless changed.
  */
+/**
+ * Whether cached features were computed as `wanted` would compute them. Phone features name their sphinx
+ * model by folder: another folder holding the same files (a model folder's copy of it, as every trained
+ * model carries) computes the same features, so it does not throw the cache away.
+ */
+function sameFeatures(cached: FeatureConfig, wanted: FeatureConfig): boolean {
+  const a = cached.phones?.model;
+  const b = wanted.phones?.model;
+  const withoutModel = (f: FeatureConfig) =>
+    JSON.stringify({ ...f, phones: f.phones && { ...f.phones, model: '' } });
+  if (withoutModel(cached) !== withoutModel(wanted)) return false;
+  return a === b || (a !== undefined && b !== undefined && hasSphinxModel(a) && sameSphinxModel(a, b));
+}
+
 function reusableCache(
   path: string,
   utterances: readonly SourceUtterance[],
@@ -141,7 +156,7 @@ function reusableCache(
     texts.size + skippedIds.size === utterances.length &&
     utterances.every((u) => texts.get(u.id) === u.text || skippedIds.has(u.id)) &&
     sameAudio(path, header.audio, utterances, audio) &&
-    JSON.stringify(header.features) === JSON.stringify(cfg.features) &&
+    sameFeatures(header.features, cfg.features) &&
     // Features of audio decoded differently (before FLAC's last block was kept) are recomputed.
     (header.audioReader ?? 1) === AUDIO_READER_VERSION &&
     // Phone features scored another way (all densities, before the top-4 scorer) are recomputed.

@@ -1,5 +1,5 @@
 // The prepare stage with phone features: the cache holds what the front end computes, and a cache made with
-// other features (log-mel, phones alone, another sphinx folder) is recomputed, never reused; nor is one made
+// other features (log-mel, phones alone, another sphinx model) is recomputed, never reused; nor is one made
 // from audio that has changed since.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -67,12 +67,24 @@ describe.skipIf(!HAVE_MODEL)('prepareFeatures with phone features', () => {
     expect((await prepareFeatures(utterances, path, { jobs: 1 })).reused).toBe(false);
     expect(bins()).toBe(80);
     expect(FeatureCache.load(path).header.features).toEqual(DEFAULT_FEATURES);
-    // Phones from another sphinx folder are other features too.
+  });
+
+  it('reuses phones from a copy of the same sphinx model, and recomputes those of a changed one', async () => {
+    const path = join(root, 'copied.feats');
+    await prepareFeatures(utterances, path, { jobs: 1, features: both });
+    // A model folder's copy of the sphinx model (every trained model carries one) computes the same features.
+    const copy = join(root, 'copied-sphinx');
+    cpSync(MODEL_DIR, copy, { recursive: true });
+    const copied = withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', copy);
+    expect((await prepareFeatures(utterances, path, { jobs: 1, features: copied })).reused).toBe(true);
+    // Another model (its filter bank's top edge moved) is other features.
     const other = join(root, 'other-sphinx');
     cpSync(MODEL_DIR, other, { recursive: true });
-    await prepareFeatures(utterances, path, { jobs: 1, features: both });
-    const moved = withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', other);
-    expect((await prepareFeatures(utterances, path, { jobs: 1, features: moved })).reused).toBe(false);
+    const params = join(other, 'feat.params');
+    writeFileSync(params, readFileSync(params, 'utf8').replace('-upperf 6800', '-upperf 6700'));
+    const changed = withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', other);
+    expect((await prepareFeatures(utterances, path, { jobs: 1, features: changed })).reused).toBe(false);
+    expect(FeatureCache.load(path).header.features).toEqual(changed);
   });
 
   it('recomputes phone features scored the old way (a cache without the scoring version)', async () => {
