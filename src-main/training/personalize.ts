@@ -451,9 +451,7 @@ export async function personalize(
         patience: cfg.patience,
         threads: hooks.threads ?? 1,
       },
-      onEvent,
-      hooks.signal,
-      hooks.beforeStep,
+      { onEvent, signal: hooks.signal, beforeStep: hooks.beforeStep },
     );
     r.model.dispose();
     // train() checkpoints before it returns, cancelled or not: the step reached is on disk.

@@ -49,8 +49,19 @@ describe('attune export', () => {
     };
     const shallow = join(dir, 'shallow');
     await trainTiny(shallow, '--channels', '16', '--blocks', '2');
+    const deeper = join(dir, 'deeper');
+    const reshaped = await attune([
+      'reshape',
+      '--model',
+      join(shallow, 'best'),
+      '--out',
+      deeper,
+      '--blocks',
+      '3',
+    ]);
+    expect(reshaped.code, reshaped.stderr).toBe(0);
     const deep = join(dir, 'deep');
-    await trainTiny(deep, '--init', join(shallow, 'best'), '--blocks', '3');
+    await trainTiny(deep, '--init', deeper);
 
     const out = join(dir, 'model');
     const exported = await attune([
@@ -69,7 +80,8 @@ describe('attune export', () => {
       out,
       '--command',
       'attune train --run shallow',
-      'attune train --run deep --init shallow/best --blocks 3',
+      'attune reshape --model shallow/best --out deeper --blocks 3',
+      'attune train --run deep --init deeper',
     ]);
     expect(exported.code, exported.stderr).toBe(0);
     const summary = JSON.parse(exported.stdout.trim().split('\n').at(-1)!) as {
@@ -91,13 +103,13 @@ describe('attune export', () => {
     expect([...folder.weights.keys()]).toEqual([...best.weights.keys()]);
     for (const [name, w] of best.weights) expect(folder.weights.get(name), name).toEqual(w);
     expect(folder.info.metrics).toEqual(summary.metrics);
-    expect(folder.info.training).toMatchObject({ deepenedFrom: 2, steps: 2 });
+    expect(folder.info.training).toMatchObject({ reshapedFrom: { blocks: 2 }, steps: 2 });
     // The folder it grew from was on the training machine; the card's commands say where it came from.
     expect(folder.info.parent).toBeUndefined();
     expect(JSON.stringify(folder.info)).not.toContain(dir);
 
     const card = readFileSync(join(out, 'MODEL_CARD.md'), 'utf8');
-    expect(card).toContain('attune train --run deep --init shallow/best --blocks 3');
+    expect(card).toContain('attune reshape --model shallow/best --out deeper --blocks 3');
     expect(card).toContain(
       'Grown from a trained 2-block model (its weights kept, 1 block appended; see the commands above), then trained for 2 steps',
     );

@@ -81,5 +81,5 @@ describe('attune reshape', () => {
     ]);
     expect(missing.stderr).toMatch(/nowhere.*does not exist/);
     expect(existsSync(out)).toBe(false);
-  }, 60_000);
+  }, 180_000);
 });

@@ -70,23 +70,25 @@ describe('attune train', () => {
     const log = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n');
     expect(log.filter((l) => l.includes('"type":"step"'))).toHaveLength(6);
 
-    // Started from that model at 30 ms frames when asked, and at the model's own frames when not.
+    // Reshaped to 30 ms frames, then trained on; a model started from keeps its frames.
     const fast = join(dir, 'run-30ms');
     const initOpts = ['--corpus', corpus, '--batch-seconds', '4', '--steps', '1', ...opts];
-    const restrided = await attune([
-      'train',
-      '--run',
-      fast,
-      '--init',
+    const coarser = join(dir, 'model-30ms');
+    const reshaped = await attune([
+      'reshape',
+      '--model',
       join(runDir, 'best'),
-      ...initOpts,
+      '--out',
+      coarser,
       '--subsample-strides',
       '3,1',
     ]);
+    expect(reshaped.code, reshaped.stderr).toBe(0);
+    const restrided = await attune(['train', '--run', fast, '--init', coarser, ...initOpts]);
     expect(restrided.code, restrided.stderr).toBe(0);
     const fastModel = JSON.parse(readFileSync(join(fast, 'best', 'config.json'), 'utf8'));
     expect(fastModel.acoustic.subsampleStrides).toEqual([3, 1]);
-    expect(fastModel.info.training).toMatchObject({ restridedFrom: [2, 1] });
+    expect(fastModel.info.training).toMatchObject({ reshapedFrom: { subsampleStrides: [2, 1] } });
     const kept = await attune([
       'train',
       '--run',
@@ -98,7 +100,21 @@ describe('attune train', () => {
     expect(kept.code, kept.stderr).toBe(0);
     const keptModel = JSON.parse(readFileSync(join(dir, 'run-kept', 'best', 'config.json'), 'utf8'));
     expect(keptModel.acoustic.subsampleStrides).toEqual([3, 1]);
-    expect(keptModel.info.training?.restridedFrom).toBeUndefined();
+    // Shape flags with --init are refused, naming the command that reshapes a trained model.
+    const shaped = await attune([
+      'train',
+      '--run',
+      join(dir, 'never-shaped'),
+      '--init',
+      join(fast, 'best'),
+      ...initOpts,
+      '--blocks',
+      '5',
+    ]);
+    expect(shaped.code).toBe(1);
+    expect(shaped.stderr).toContain(
+      '--blocks would change the shape of the --init model, which keeps its shape: change it first with `attune reshape --model DIR --out NEW --blocks …`',
+    );
   }, 240_000);
 
   it('refuses an unknown augmentation policy, dropout, depth, strides or look-ahead before doing any work', async () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModelFolder, type ModelFolder } from '../../src-main/model/checkpoint.js';
+import { loadModelFolder, type ModelFolder, saveModelFolder } from '../../src-main/model/checkpoint.js';
 import {
   blockLayout,
   DEFAULT_ACOUSTIC,
@@ -15,6 +15,7 @@ import {
 } from '../../src-main/model/config.js';
 import { DEFAULT_DEEPEN, deepenModel } from '../../src-main/model/deepen.js';
 import { loadCheckpointModel } from '../../src-main/model/model-io.js';
+import { reshapeModel } from '../../src-main/model/reshape.js';
 import { evalItemsOf } from '../../src-main/training/guard.js';
 import { evaluate } from '../../src-main/training/evaluate.js';
 import type { ReplaySet } from '../../src-main/training/replay.js';
@@ -24,12 +25,11 @@ import { fixtureBaseModel } from '../training/personal-fixture.js';
 
 let folder: ModelFolder;
 let replay: ReplaySet;
-let baseDir: string;
 let root: string;
 
 beforeAll(async () => {
   await useBackend('wasm');
-  ({ baseDir, folder, replay } = await fixtureBaseModel());
+  ({ folder, replay } = await fixtureBaseModel());
   root = mkdtempSync(join(tmpdir(), 'attune-deepen-'));
 }, 120_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -94,14 +94,15 @@ describe('deepenModel', () => {
     deep.dispose();
   });
 
-  it('trains the new blocks through train(): their weights and scales move', async () => {
+  it('trains the new blocks of a reshaped folder through train(): their weights and scales move', async () => {
     const n = folder.acoustic.blocks;
+    const deeper = join(root, 'deeper');
+    saveModelFolder(deeper, reshapeModel(folder, { blocks: n + 2, seed: 1 }));
     const r = await train(
       { train: replay.train, dev: replay.eval },
       {
         runDir: join(root, 'run'),
-        initFrom: baseDir,
-        deepenTo: n + 2,
+        initFrom: deeper,
         steps: 4,
         evalEvery: 4,
         checkpointEvery: 4,
@@ -119,19 +120,20 @@ describe('deepenModel', () => {
     // The saved best model says it was deepened, and from what.
     const best = loadModelFolder(join(root, 'run', 'best'));
     expect(best.acoustic.blocks).toBe(n + 2);
-    expect(best.info).toMatchObject({ parent: baseDir, training: { deepenedFrom: n, step: 4 } });
+    expect(best.info).toMatchObject({ parent: deeper, training: { reshapedFrom: { blocks: n }, step: 4 } });
     r.model.dispose();
   }, 120_000);
 
-  it('cuts the look-ahead of the model it starts from to --max-look-ahead, and records it', async () => {
+  it('trains a model whose look-ahead was cut, and records what it was', async () => {
     const full = lookAheadMs(folder.acoustic);
     expect(folder.acoustic.blockRightContext.some((r) => r > 0)).toBe(true);
+    const quicker = join(root, 'quicker');
+    saveModelFolder(quicker, reshapeModel(folder, { maxLookAheadMs: full - 1, seed: 1 }));
     const r = await train(
       { train: replay.train, dev: replay.eval },
       {
         runDir: join(root, 'run-look-ahead'),
-        initFrom: baseDir,
-        maxLookAheadMs: full - 1,
+        initFrom: quicker,
         steps: 2,
         evalEvery: 2,
         checkpointEvery: 2,
@@ -143,7 +145,7 @@ describe('deepenModel', () => {
     expect(lookAheadMs(r.model.config)).toBeLessThan(full);
     const best = loadModelFolder(join(root, 'run-look-ahead', 'best'));
     expect(lookAheadMs(best.acoustic)).toBe(lookAheadMs(r.model.config));
-    expect(best.info).toMatchObject({ parent: baseDir, training: { lookAheadCutFromMs: full } });
+    expect(best.info).toMatchObject({ parent: quicker, training: { reshapedFrom: { lookAheadMs: full } } });
     r.model.dispose();
   }, 120_000);
 

@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModelFolder, type ModelFolder } from '../../src-main/model/checkpoint.js';
+import { loadModelFolder, type ModelFolder, saveModelFolder } from '../../src-main/model/checkpoint.js';
 import { lookAheadMs, outputFrameMs, outputFrames } from '../../src-main/model/config.js';
 import { loadCheckpointModel } from '../../src-main/model/model-io.js';
+import { reshapeModel } from '../../src-main/model/reshape.js';
 import { restrideModel } from '../../src-main/model/restride.js';
 import type { ReplaySet } from '../../src-main/training/replay.js';
 import { train } from '../../src-main/training/train.js';
@@ -15,12 +16,11 @@ import { fixtureBaseModel } from '../training/personal-fixture.js';
 
 let folder: ModelFolder;
 let replay: ReplaySet;
-let baseDir: string;
 let root: string;
 
 beforeAll(async () => {
   await useBackend('wasm');
-  ({ baseDir, folder, replay } = await fixtureBaseModel());
+  ({ folder, replay } = await fixtureBaseModel());
   root = mkdtempSync(join(tmpdir(), 'attune-restride-'));
 }, 120_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -58,15 +58,18 @@ describe('restrideModel', () => {
     );
   });
 
-  it('starts a train() run at the new frame rate within the look-ahead budget, and records the old one', async () => {
+  it('trains a model reshaped to the new frame rate within the look-ahead budget, and records the old one', async () => {
     const budget = lookAheadMs(folder.acoustic);
+    const coarser = join(root, 'coarser');
+    saveModelFolder(
+      coarser,
+      reshapeModel(folder, { subsampleStrides: [3, 1], maxLookAheadMs: budget, seed: 1 }),
+    );
     const r = await train(
       { train: replay.train, dev: replay.eval },
       {
         runDir: join(root, 'run'),
-        initFrom: baseDir,
-        restrideTo: [3, 1],
-        maxLookAheadMs: budget,
+        initFrom: coarser,
         steps: 2,
         evalEvery: 2,
         checkpointEvery: 2,
@@ -79,7 +82,10 @@ describe('restrideModel', () => {
     expect(lookAheadMs(r.model.config)).toBeLessThanOrEqual(budget);
     const best = loadModelFolder(join(root, 'run', 'best'));
     expect(best.acoustic.subsampleStrides).toEqual([3, 1]);
-    expect(best.info).toMatchObject({ parent: baseDir, training: { restridedFrom: [2, 1], step: 2 } });
+    expect(best.info).toMatchObject({
+      parent: coarser,
+      training: { reshapedFrom: { subsampleStrides: [2, 1], lookAheadMs: budget }, step: 2 },
+    });
     r.model.dispose();
   }, 120_000);
 });

@@ -193,15 +193,13 @@ describe('prepareFeatures', () => {
 async function trainRun(patch: Partial<TrainConfig>, runDir: string, abortAfterStep?: number) {
   const events: TrainEvent[] = [];
   const controller = new AbortController();
-  const result = await train(
-    { train: cache, dev: cache },
-    config(runDir, patch),
-    (e) => {
+  const result = await train({ train: cache, dev: cache }, config(runDir, patch), {
+    onEvent: (e) => {
       events.push(e);
       if (e.type === 'step' && e.step === abortAfterStep) controller.abort();
     },
-    controller.signal,
-  );
+    signal: controller.signal,
+  });
   return { events, result };
 }
 

@@ -5,6 +5,8 @@ import { initBackend } from '../../model/backend.js';
 import { beamSearch, DEFAULT_BEAM_SEARCH } from '../../speech/beam-search.js';
 import { loadModelFolder, saveModelFolder } from '../../model/checkpoint.js';
 import { loadCheckpointModel } from '../../model/model-io.js';
+import type { AcousticConfig } from '../../model/config.js';
+import type { ShapeRecord } from '../../model/reshape.js';
 import { evaluate } from '../../training/evaluate.js';
 import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
@@ -55,29 +57,29 @@ function realSources(dir: string): NonNullable<Parameters<typeof renderModelCard
   }));
 }
 
-/** Blocks a run grew its model from: `attune train --init … --blocks`, or `attune reshape --blocks` before. */
-function deepenedFrom(training: Record<string, unknown> | undefined, blocks: number): number | undefined {
-  const n = training?.deepenedFrom ?? reshapedFrom(training, 'blocks');
-  return typeof n === 'number' && n !== blocks ? n : undefined;
-}
-
-/** A value of the shape the model had before `attune reshape` changed it (see model/reshape.ts). */
-function reshapedFrom(training: Record<string, unknown> | undefined, key: 'channels' | 'blocks'): unknown {
-  const from = training?.reshapedFrom as Record<string, unknown> | undefined;
-  return from?.[key];
-}
-
-function widenedFrom(training: Record<string, unknown> | undefined, channels: number): number | undefined {
-  const n = reshapedFrom(training, 'channels');
-  return typeof n === 'number' && n !== channels ? n : undefined;
-}
-
-/** The subsampling strides a run changed its model from (recorded by `attune train --init … --subsample-strides`). */
-function restridedFrom(training: Record<string, unknown> | undefined): [number, number] | undefined {
-  const s = training?.restridedFrom;
-  return Array.isArray(s) && s.length === 2 && s.every((v) => Number.isInteger(v))
-    ? [s[0] as number, s[1] as number]
-    : undefined;
+/**
+ * How the run's model was grown from a trained one, for the card: `attune reshape` records the shape it
+ * started from (reshapedFrom, model/reshape.ts); runs made before reshape existed recorded deepenedFrom and
+ * restridedFrom themselves.
+ */
+function shapeChanges(
+  training: Record<string, unknown> | undefined,
+  now: AcousticConfig,
+): { deepenedFrom?: number; widenedFrom?: number; restridedFrom?: [number, number] } {
+  const from = (training?.reshapedFrom ?? {}) as Partial<ShapeRecord>;
+  const blocks = training?.deepenedFrom ?? from.blocks;
+  const strides = training?.restridedFrom ?? from.subsampleStrides;
+  const isStrides = (s: unknown): s is [number, number] =>
+    Array.isArray(s) && s.length === 2 && s.every((v) => Number.isInteger(v));
+  return {
+    ...(typeof blocks === 'number' && blocks !== now.blocks ? { deepenedFrom: blocks } : {}),
+    ...(typeof from.channels === 'number' && from.channels !== now.channels
+      ? { widenedFrom: from.channels }
+      : {}),
+    ...(isStrides(strides) && strides.join() !== now.subsampleStrides.join()
+      ? { restridedFrom: strides }
+      : {}),
+  };
 }
 
 export function registerExport(program: Command): void {
@@ -236,9 +238,7 @@ export function registerExport(program: Command): void {
           steps: trainer.step,
           bestStep: trainer.bestStep,
           backend: info.name,
-          deepenedFrom: deepenedFrom(folder.info.training, folder.acoustic.blocks),
-          widenedFrom: widenedFrom(folder.info.training, folder.acoustic.channels),
-          restridedFrom: restridedFrom(folder.info.training),
+          ...shapeChanges(folder.info.training, folder.acoustic),
           ...(o.continuedFrom ? { continuedFrom: o.continuedFrom } : {}),
           devSet: o.devSet,
         },

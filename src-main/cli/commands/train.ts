@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../model/backend.js';
 import { loadModelFolder } from '../../model/checkpoint.js';
-import { blockLayout, DEFAULT_ACOUSTIC, MAX_LOOK_AHEAD_MS } from '../../model/config.js';
+import { blockLayout, DEFAULT_ACOUSTIC, lookAheadMs, MAX_LOOK_AHEAD_MS } from '../../model/config.js';
 import { DEFAULT_FEATURES, type FeatureConfig } from '../../speech/features.js';
 import {
   FRONT_END_KINDS,
@@ -148,6 +148,28 @@ export function parseStrides(text: string): [number, number] {
   return [parts[0], parts[1]];
 }
 
+/**
+ * Shape flags only shape a fresh model: a trained one is reshaped first (`attune reshape`), so no flag means
+ * two things. Flags that agree with the --init model's shape change nothing and pass.
+ */
+function refuseShapeFlags(command: Command, o: Record<string, unknown>): void {
+  const model = loadModelFolder(resolve(String(o.init))).acoustic;
+  const asked = (k: string) => command.getOptionValueSource(k) === 'cli';
+  const changes = [
+    asked('channels') && Number(o.channels) !== model.channels ? '--channels' : null,
+    asked('blocks') && Number(o.blocks) !== model.blocks ? '--blocks' : null,
+    asked('subsampleStrides') && String(o.subsampleStrides) !== model.subsampleStrides.join(',')
+      ? '--subsample-strides'
+      : null,
+    asked('maxLookAhead') && Number(o.maxLookAhead) < lookAheadMs(model) ? '--max-look-ahead' : null,
+  ].filter((f): f is string => f !== null);
+  if (changes.length === 0) return;
+  const flags = changes.join(', ');
+  throw new Error(
+    `${flags} would change the shape of the --init model, which keeps its shape: change it first with \`attune reshape --model DIR --out NEW ${changes.map((f) => `${f} …`).join(' ')}\`, then train with --init NEW`,
+  );
+}
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -157,19 +179,16 @@ export function registerTrain(program: Command): void {
     .option('--steps <n>', 'optimizer steps', String(DEFAULT_TRAIN.steps))
     .option('--lr <x>', 'peak learning rate', String(DEFAULT_OPTIMIZER.learningRate))
     .option('--warmup <n>', 'warm-up steps', String(DEFAULT_OPTIMIZER.warmupSteps))
-    .option('--channels <n>', 'model width', String(DEFAULT_ACOUSTIC.channels))
-    .option(
-      '--blocks <n>',
-      'residual blocks; with --init, the model is made this deep first (new blocks start near the identity)',
-    )
+    .option('--channels <n>', 'model width of a new model', String(DEFAULT_ACOUSTIC.channels))
+    .option('--blocks <n>', 'residual blocks of a new model (a trained one: `attune reshape`)')
     .option(
       '--subsample-strides <a,b>',
-      'time strides of the two subsampling convolutions (2,1 gives 20 ms output frames, 3,1 gives 30 ms); with --init, the model is given them first',
+      "time strides of a new model's two subsampling convolutions (2,1 gives 20 ms output frames, 3,1 gives 30 ms)",
       DEFAULT_ACOUSTIC.subsampleStrides.join(','),
     )
     .option(
       '--max-look-ahead <ms>',
-      'most audio an output frame may wait for when streaming; with --init, the model is cut to it first',
+      'most audio an output frame of a new model may wait for when streaming',
       String(MAX_LOOK_AHEAD_MS),
     )
     .option('--batch-seconds <s>', 'padded audio per batch', String(DEFAULT_TRAIN.batches.maxFrames / 100))
@@ -238,6 +257,7 @@ export function registerTrain(program: Command): void {
         if (!(dropout >= 0 && dropout < 1))
           throw new Error(`--dropout must be in [0, 1), got ${String(o.dropout)}`);
       }
+      if (o.init) refuseShapeFlags(command, o);
       const blocks = o.blocks === undefined ? undefined : num('blocks');
       if (blocks !== undefined && !Number.isInteger(blocks))
         throw new Error(`--blocks must be a whole number, got ${String(o.blocks)}`);
@@ -321,11 +341,6 @@ export function registerTrain(program: Command): void {
           },
           features,
           initFrom: o.init ? resolve(String(o.init)) : undefined,
-          deepenTo: o.init ? blocks : undefined,
-          // Only when asked: a model started from keeps its own strides by default.
-          restrideTo:
-            o.init && command.getOptionValueSource('subsampleStrides') === 'cli' ? strides : undefined,
-          maxLookAheadMs: o.init ? maxLookAhead : undefined,
           steps,
           evalEvery: Math.round(num('evalEvery')),
           checkpointEvery: Math.round(num('checkpointEvery')),
@@ -345,8 +360,7 @@ export function registerTrain(program: Command): void {
           dropout,
           threads,
         },
-        onEvent,
-        controller.signal,
+        { onEvent, signal: controller.signal },
       );
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
