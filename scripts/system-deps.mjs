@@ -24,6 +24,10 @@ const PROFILES = {
     'festvox-us-slt-hts': null,
     chromium: '/usr/bin/chromium',
     xvfb: '/usr/bin/Xvfb',
+    // Dictation into another app, for real: typed into an xterm on Xvfb, copied with xclip.
+    xdotool: '/usr/bin/xdotool',
+    xclip: '/usr/bin/xclip',
+    xterm: '/usr/bin/xterm',
     'wordnet-base': '/usr/share/wordnet/data.noun',
     'pocketsphinx-testdata': '/usr/share/pocketsphinx/test/data/librivox/transcription',
   },

@@ -15,6 +15,7 @@ import { type EnrolmentConfig, EnrolmentService } from './enrolment-service.js';
 import { activateVersion, createHandlers } from './handlers.js';
 import { type HousekeepingConfig, Housekeeper } from './housekeeping.js';
 import { MicTest } from './mic-test.js';
+import { type OutputConfig, TextOutput } from './output/text-output.js';
 import { defaultCacheDir, defaultDataDir, PACKAGE_JSON } from './paths.js';
 import { Router } from './router.js';
 
@@ -46,6 +47,8 @@ export interface StartAppOptions {
   /** Microphone settings (recorder program, extra environment for ALSA, …) for capture and device lists. */
   capture?: Partial<CaptureConfig>;
   dictation?: Partial<Omit<DictationConfig, 'capture'>>;
+  /** How phrases are typed into other apps or copied (the tools' environment; macOS's permission in Electron). */
+  output?: Partial<OutputConfig>;
   /** How the engine process is started: Node's fork by default, Electron's utilityProcess in the app. */
   launcher?: EngineLauncher;
   /** How long loading the model may take, in ms. */
@@ -72,6 +75,8 @@ export interface AppContext {
   readonly store: Store;
   readonly engine: EngineClient;
   readonly dictation: DictationService;
+  /** Where finished phrases go besides the store: typed into the focused app, or the clipboard. */
+  readonly output: TextOutput;
   /** Personal fine-tuning: jobs in the trainer process, their results recorded in the store. */
   readonly training: PersonalTraining;
   /** The microphone test of Settings: a short capture that only reports its level. */
@@ -141,9 +146,17 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     const active = store.models.active();
     return active && resolve(active.dir) === resolve(context.model.dir) ? active.id : null;
   };
-  const dictation = new DictationService(store, engine, { ...opts.dictation, capture }, runningVersion);
+  const output = new TextOutput(() => store.settings.get('outputMode'), opts.output);
+  const dictation = new DictationService(
+    store,
+    engine,
+    { ...opts.dictation, capture },
+    runningVersion,
+    output,
+  );
   // Handlers emit through the router they are given to: `router` is bound below, before any request.
   const emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => router.emit(event, payload);
+  output.on('status', (status) => emit('output.status', status));
   const training = new PersonalTraining(
     {
       store,
@@ -187,6 +200,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     store,
     engine,
     dictation,
+    output,
     training,
     micTest,
     enrolment,

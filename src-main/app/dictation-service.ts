@@ -32,6 +32,19 @@ export const DEFAULT_DICTATION: DictationConfig = {
 
 type Events = { [K in keyof EventPayloads]: [EventPayloads[K]] };
 
+/**
+ * Where finished text goes besides the store and the window: typed into the focused app, or copied
+ * (app/output/text-output.ts). It never throws into dictation: it reports its own failures.
+ */
+export interface DictationOutput {
+  /** A session starts: nothing of it has gone out yet. */
+  begin(): void;
+  /** The session's whole text as it now reads, after each phrase. Returns at once. */
+  write(text: string): void;
+  /** Resolves once everything written so far has gone out. */
+  idle(): Promise<void>;
+}
+
 /** The session's audio since the oldest segment not yet stored, to cut clips from. */
 class SessionAudio {
   private chunks: Float32Array[] = [];
@@ -101,6 +114,8 @@ export class DictationService extends EventEmitter<Events> {
     config: Partial<DictationConfig> = {},
     /** The model version the engine is running (null: a model folder that is no version), for new sessions. */
     private readonly runningVersion: () => number | null = () => null,
+    /** Where finished phrases go outside Attune (null: its window only). */
+    private readonly output: DictationOutput | null = null,
   ) {
     super();
     this.cfg = { ...DEFAULT_DICTATION, ...config };
@@ -152,6 +167,7 @@ export class DictationService extends EventEmitter<Events> {
     const off = Object.fromEntries(this.store.settings.get('disabledCommands').map((r) => [r, false]));
     this.post = new Postprocessor({ rules: { ...this.cfg.postprocess.rules, ...off } });
     this.segmentIds = [];
+    this.output?.begin();
     this.engine.reset();
     this.streaming = true;
     const capture = new Capture({ ...this.cfg.capture, device, sampleRate: this.cfg.sampleRate });
@@ -202,6 +218,8 @@ export class DictationService extends EventEmitter<Events> {
     this.capture = null;
     await this.engine.finish();
     await this.pending;
+    // "Stopped" means the last phrase is also where the user wanted it (typed, copied).
+    await this.output?.idle();
     this.streaming = false;
     // A failure may have ended the session already (its text is stored either way).
     if (sessionId !== null && this.store.sessions.get(sessionId).status === 'recording')
@@ -245,6 +263,8 @@ export class DictationService extends EventEmitter<Events> {
     const to = Math.round((f.endMs / 1000) * sr) + pad;
     const samples = this.audio.slice(from, to);
     const shown = this.post.push(f.text);
+    // Out at once, beside the store: a full disk does not stop the typing, nor a failed typing the storing.
+    this.output?.write(this.post.text());
     const segment = await this.store.appendSegment(
       sessionId,
       {

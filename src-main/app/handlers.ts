@@ -170,6 +170,8 @@ export function createHandlers(app: AppContext): Handlers {
       }
       const lm = store.settings.get('languageModel');
       if (lm !== lmBefore) app.engine.setLanguageModel(lm ? app.languageModelPath : null).catch(() => {});
+      // Settings learns at once whether the new mode works here, and macOS asks for its permission.
+      if (patch.outputMode !== undefined) app.output.refresh();
       return store.settings.all();
     },
 
@@ -204,6 +206,12 @@ export function createHandlers(app: AppContext): Handlers {
       app.enrolment.record(promptId, device ?? store.settings.get('device')),
     'enrolment.stop': ({ discard }) => app.enrolment.stop(discard ?? false),
     'enrolment.skip': ({ promptId }) => app.enrolment.skip(promptId),
+
+    'output.status': () => app.output.status(),
+    'output.focus': ({ attuneFocused }) => {
+      app.output.setAttuneFocused(attuneFocused);
+      return app.output.status();
+    },
 
     'training.status': () => trainingStatus(),
     'training.start': () => {

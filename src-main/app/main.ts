@@ -7,6 +7,7 @@ import {
   nativeImage,
   protocol,
   session,
+  systemPreferences,
   Tray,
 } from 'electron';
 import { join } from 'node:path';
@@ -17,9 +18,11 @@ import { answerClipRequest, AUDIO_SCHEME, AUDIO_SCHEME_PRIVILEGES, clipUrl } fro
 import { closeBeforeQuit } from './close-before-quit.js';
 import { RENDERER_CSP } from './content-security-policy.js';
 import { GlobalHotkey } from './hotkey.js';
+import { Indicator } from './indicator.js';
+import { createIndicatorWindow } from './indicator-window.js';
 import { RENDERER_DIR, RESOURCES_DIR } from './paths.js';
 import { permissionGranted } from './permissions.js';
-import { isRendererPage, rendererPageUrl } from './renderer-page.js';
+import { INDICATOR_FRAGMENT, isRendererPage, rendererPageUrl } from './renderer-page.js';
 import { utilityLauncher, utilityTrainerLauncher } from './electron-launcher.js';
 import { toRemoteError } from './router.js';
 import { guardWindow } from './window-guards.js';
@@ -56,6 +59,16 @@ async function main(): Promise<void> {
     launcher: utilityLauncher,
     trainerLauncher: utilityTrainerLauncher,
     audioUrl: clipUrl,
+    // Typing into other apps needs the Accessibility permission on macOS; the system's own dialog asks for it.
+    output:
+      process.platform === 'darwin'
+        ? {
+            accessibility: {
+              trusted: () => systemPreferences.isTrustedAccessibilityClient(false),
+              ask: () => void systemPreferences.isTrustedAccessibilityClient(true),
+            },
+          }
+        : {},
   });
   protocol.handle(AUDIO_SCHEME, (request) =>
     answerClipRequest(request, (id) => attune.store.segmentAudio(id)),
@@ -76,6 +89,9 @@ async function main(): Promise<void> {
     webPreferences: { preload: PRELOAD, contextIsolation: true, sandbox: true, nodeIntegration: false },
   });
   win.once('ready-to-show', () => win.show());
+  // While Attune's own window has the focus, phrases are not typed into it (they would press its buttons).
+  win.on('focus', () => attune.output.setAttuneFocused(true));
+  win.on('blur', () => attune.output.setAttuneFocused(false));
   guardWindow(win.webContents);
   // Every permission the page asks for or is checked for, decided in one place.
   const allowed = (
@@ -93,9 +109,31 @@ async function main(): Promise<void> {
   // Not loadFile: it leaves a '%' in the install path unescaped, which Chromium then reads as an escape.
   await win.loadURL(rendererPageUrl(RENDERER));
 
-  // Requests: only from our own window's top frame, only contract methods (the router checks).
+  // The dictation indicator: shown while dictating, above every window, never taking the focus.
+  const indicatorWin = createIndicatorWindow(RENDERER, PRELOAD);
+  const indicator = new Indicator({
+    show: () => {
+      if (!indicatorWin.isDestroyed()) indicatorWin.showInactive();
+    },
+    hide: () => {
+      if (!indicatorWin.isDestroyed()) indicatorWin.hide();
+    },
+  });
+  // It goes with the main window: closing that still quits Attune as before (no hidden window keeps it up).
+  win.on('closed', () => {
+    if (!indicatorWin.isDestroyed()) indicatorWin.destroy();
+  });
+  attune.router.events.on('dictation.state', (s) => indicator.dictation(s));
+  attune.router.events.on('output.status', (s) => indicator.output(s));
+
+  // Requests: only from our own windows' top frames, only contract methods (the router checks).
+  const fromOurPage = (sender: Electron.WebContents, url: string | undefined) =>
+    (sender === win.webContents && isRendererPage(url, RENDERER)) ||
+    (!indicatorWin.isDestroyed() &&
+      sender === indicatorWin.webContents &&
+      isRendererPage(url, RENDERER, INDICATOR_FRAGMENT));
   ipcMain.handle('attune:call', async (event, method: unknown, args: unknown) => {
-    if (event.sender !== win.webContents || !isRendererPage(event.senderFrame?.url, RENDERER)) {
+    if (!fromOurPage(event.sender, event.senderFrame?.url)) {
       return { ok: false, error: { code: 'FORBIDDEN', message: 'request from an unknown sender' } };
     }
     try {
@@ -106,7 +144,8 @@ async function main(): Promise<void> {
   });
   for (const name of EVENT_NAMES) {
     attune.router.events.on(name, (payload: unknown) => {
-      if (!win.isDestroyed()) win.webContents.send('attune:event', name, payload);
+      for (const w of [win, indicatorWin])
+        if (!w.isDestroyed()) w.webContents.send('attune:event', name, payload);
     });
   }
 
@@ -155,6 +194,7 @@ async function main(): Promise<void> {
   });
   app.on('will-quit', (event) => {
     hotkey.release();
+    indicator.dispose();
     closeThenQuit(event);
   });
 }

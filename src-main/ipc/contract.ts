@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { DEVICE_NAME_RULE, deviceNameProblem } from '../engine/device-name.js';
 import type { EnrolmentItem } from '../store/enrolment.js';
-import type { Correction, ModelVersion, Page, Segment, Session, SessionSummary } from '../store/types.js';
+import type {
+  Correction,
+  ModelVersion,
+  OutputMode,
+  Page,
+  Segment,
+  Session,
+  SessionSummary,
+} from '../store/types.js';
 
 /**
  * The one API between the main process and the renderer. Main, preload, renderer and the browser
@@ -69,6 +77,9 @@ export const methodArgs = {
   'enrolment.record': z.object({ promptId, device: device.optional() }).strict(),
   'enrolment.stop': z.object({ discard: z.boolean().optional() }).strict(),
   'enrolment.skip': z.object({ promptId }).strict(),
+  'output.status': z.object({}).strict(),
+  /** The page has the keyboard focus, or lost it (the browser shell; Electron watches its window itself). */
+  'output.focus': z.object({ attuneFocused: z.boolean() }).strict(),
 } as const;
 
 export type MethodName = keyof typeof methodArgs;
@@ -203,6 +214,27 @@ export interface EnrolmentTake {
   durationMs: number;
 }
 
+/**
+ * Where finished phrases go (the outputMode setting) and whether that works on this system now. Settings
+ * shows `problem` as its one message; the dictation indicator shows `lastError`.
+ */
+export interface OutputStatus {
+  mode: OutputMode;
+  /**
+   * What happens to each phrase: typed into the focused app, the dictation's text copied to the clipboard
+   * (chosen, or instead of typing where typing cannot work), or nothing beyond Attune's window.
+   */
+  action: 'type' | 'copy' | 'none';
+  /** The tool that does it, as the user can look it up ("xdotool", "wl-copy"); null when nothing is done. */
+  tool: string | null;
+  /** Why the chosen mode does not work (fully) here, and the exact fix: a package to install, a permission. */
+  problem: string | null;
+  /** The last phrase that could not be typed or copied, and why (it is stored all the same); null since. */
+  lastError: string | null;
+  /** macOS: whether Attune may send keystrokes (Accessibility); 'not-needed' on other systems. */
+  permission: 'granted' | 'denied' | 'unknown' | 'not-needed';
+}
+
 export type Settings = Record<string, unknown>;
 
 /** Result types, by method name. */
@@ -237,6 +269,8 @@ export interface MethodResults {
   'enrolment.record': { take: EnrolmentTake | null; status: EnrolmentStatus };
   'enrolment.stop': EnrolmentStatus;
   'enrolment.skip': EnrolmentStatus;
+  'output.status': OutputStatus;
+  'output.focus': OutputStatus;
 }
 
 /** Events from the main process, by name. */
@@ -253,6 +287,8 @@ export interface EventPayloads {
   /** The input level while an enrolment take records. */
   'enrolment.level': { rmsDb: number; peakDb: number };
   'enrolment.status': EnrolmentStatus;
+  /** Where phrases go changed (the setting, a tool found at a dictation's start) or typing one failed. */
+  'output.status': OutputStatus;
 }
 
 export type EventName = keyof EventPayloads;
@@ -268,6 +304,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'models.changed',
   'enrolment.level',
   'enrolment.status',
+  'output.status',
 ];
 
 export const METHOD_NAMES = Object.keys(methodArgs) as MethodName[];

@@ -3,7 +3,7 @@ import { DEVICE_NAME_RULE, deviceNameProblem } from '../engine/device-name.js';
 import type { StoreConfig } from './config.js';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
-import { EXPORT_FORMATS } from './types.js';
+import { EXPORT_FORMATS, OUTPUT_MODES } from './types.js';
 import { show } from './validate.js';
 
 /**
@@ -43,6 +43,8 @@ export const SETTING_SCHEMAS = {
   replayMargin: z.number().min(0.02).max(1),
   /** The user declined the enrolment offered at first launch: it is not offered again (Settings has it). */
   enrolmentDeclined: z.boolean(),
+  /** Where finished phrases go besides Attune's window: typed into the focused app, the clipboard, nowhere. */
+  outputMode: z.enum(OUTPUT_MODES),
 } as const;
 
 export type Settings = { [K in keyof typeof SETTING_SCHEMAS]: z.infer<(typeof SETTING_SCHEMAS)[K]> };
@@ -62,6 +64,9 @@ export function defaultSettings(config: Pick<StoreConfig, 'keepAudio'>): Setting
     languageModel: true,
     replayMargin: 0.1,
     enrolmentDeclined: false,
+    // What people expect of a dictation app: the words appear where the cursor is. Where the system lacks
+    // the tool for it, Settings names the package to install (app/output/choose-route.ts).
+    outputMode: 'type',
   };
 }
 

@@ -116,3 +116,10 @@ export interface PageOptions {
 
 export const EXPORT_FORMATS = ['txt', 'srt', 'vtt', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/**
+ * Where finished phrases go besides the store: typed into the app that has the keyboard focus, copied to
+ * the clipboard (the dictation's whole text, to paste), or nowhere (Attune's own window only).
+ */
+export const OUTPUT_MODES = ['type', 'clipboard', 'window'] as const;
+export type OutputMode = (typeof OUTPUT_MODES)[number];

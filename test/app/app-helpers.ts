@@ -47,6 +47,9 @@ export async function startTestApp(
     backend: 'wasm',
     languageModel,
     audioUrl: (id) => shell?.audioUrl(id) ?? null,
+    // No desktop session for typed phrases unless a test gives one (its own Xvfb): a test never types into
+    // the desktop of whoever runs it.
+    output: { env: { PATH: process.env.PATH ?? '' } },
     ...opts,
   });
   if (opts.shell) {

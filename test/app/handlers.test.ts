@@ -63,7 +63,7 @@ async function seedSession(title: string, texts: string[]): Promise<{ id: number
 
 beforeAll(async () => {
   t = await startTestApp();
-  for (const name of ['sessions.changed', 'models.changed', 'training.status'] as const) {
+  for (const name of ['sessions.changed', 'models.changed', 'training.status', 'output.status'] as const) {
     t.app.router.events.on(name, (payload: unknown) => events.push({ event: name, payload }));
   }
 });
@@ -237,6 +237,7 @@ describe('app handlers on the real store and engine', () => {
       languageModel: true,
       replayMargin: 0.1,
       enrolmentDeclined: false,
+      outputMode: 'type',
     });
 
     const set = await call('settings.set', { patch: { trashRetentionDays: 7, exportFormat: 'srt' } });
@@ -251,7 +252,7 @@ describe('app handlers on the real store and engine', () => {
     expect(await failure('settings.set', { patch: { fontSize: 12 } })).toEqual({
       code: 'BAD_ARGUMENT',
       message:
-        'unknown setting "fontSize"; known settings: keepAudio, trashRetentionDays, exportFormat, hotkey, device, disabledCommands, autoTrain, autoTrainAfter, lexiconBoost, languageModel, replayMargin, enrolmentDeclined',
+        'unknown setting "fontSize"; known settings: keepAudio, trashRetentionDays, exportFormat, hotkey, device, disabledCommands, autoTrain, autoTrainAfter, lexiconBoost, languageModel, replayMargin, enrolmentDeclined, outputMode',
     });
     const bad = await failure('settings.set', { patch: { trashRetentionDays: 1, keepAudio: 'yes' } });
     expect(bad.code).toBe('BAD_ARGUMENT');
@@ -267,6 +268,42 @@ describe('app handlers on the real store and engine', () => {
     expect(s.audioPath).toBeNull();
     expect(await call('segments.audioUrl', { segmentId: s.id })).toEqual({ url: null });
     await call('settings.set', { patch: { keepAudio: true } });
+  });
+
+  it('switches where phrases go, says at once whether that works here, and refuses unknown modes', async () => {
+    // The test app has no desktop session (app-helpers.ts): typing cannot work, and Settings is told why.
+    expect(await call('output.status', {})).toEqual({
+      mode: 'type',
+      action: 'none',
+      tool: null,
+      problem:
+        "There is no desktop session to write into (neither WAYLAND_DISPLAY nor DISPLAY is set): phrases stay in Attune's window.",
+      lastError: null,
+      permission: 'not-needed',
+    });
+    const before = eventsOf('output.status').length;
+    expect((await call('settings.set', { patch: { outputMode: 'window' } })).outputMode).toBe('window');
+    expect(eventsOf('output.status').slice(before)).toEqual([
+      {
+        mode: 'window',
+        action: 'none',
+        tool: null,
+        problem: null,
+        lastError: null,
+        permission: 'not-needed',
+      },
+    ]);
+    expect(await failure('settings.set', { patch: { outputMode: 'paste' } })).toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/^setting outputMode cannot be "paste"/),
+    });
+    expect((await call('output.status', {})).mode).toBe('window');
+    await call('settings.set', { patch: { outputMode: 'type' } });
+    expect((await call('output.status', {})).mode).toBe('type');
+    // The browser page says when it has the focus; anything else is refused at the door.
+    expect((await call('output.focus', { attuneFocused: true })).mode).toBe('type');
+    expect(await failure('output.focus', { attuneFocused: 'yes' })).toMatchObject({ code: 'BAD_ARGUMENTS' });
+    await call('output.focus', { attuneFocused: false });
   });
 
   it('sends the lexicon switch to the running engine as soon as it is stored', async () => {

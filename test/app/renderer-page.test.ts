@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRendererPage, rendererPageUrl } from '../../src-main/app/renderer-page.js';
+import { INDICATOR_FRAGMENT, isRendererPage, rendererPageUrl } from '../../src-main/app/renderer-page.js';
 
 // Install folders people really have: spaces, '#', '?', '%' (alone and before hex digits), non-ASCII.
 const AWKWARD = [
@@ -55,5 +55,19 @@ describe('renderer page address', () => {
     ['no URL at all', '/opt/attune/index.html'],
   ])('refuses %s', (_what, url) => {
     expect(isRendererPage(url, '/opt/attune/index.html')).toBe(false);
+  });
+
+  it("admits the indicator's page with its own fragment, and only that one", () => {
+    const file = '/home/ana/C# projects/attune/index.html';
+    const url = rendererPageUrl(file, INDICATOR_FRAGMENT);
+    expect(new URL(url).hash).toBe('#view=indicator');
+    expect(isRendererPage(url, file, INDICATOR_FRAGMENT)).toBe(true);
+    // The main window's check admits no fragment, and the indicator's no other one.
+    expect(isRendererPage(url, file)).toBe(false);
+    expect(isRendererPage(rendererPageUrl(file), file, INDICATOR_FRAGMENT)).toBe(false);
+    expect(isRendererPage(`${rendererPageUrl(file)}#view=other`, file, INDICATOR_FRAGMENT)).toBe(false);
+    expect(
+      isRendererPage(`${rendererPageUrl(file)}?x=1${INDICATOR_FRAGMENT}`, file, INDICATOR_FRAGMENT),
+    ).toBe(false);
   });
 });

@@ -260,6 +260,12 @@ describe('the renderer against the real app', () => {
     await expect.poll(() => page.getByTestId('device').locator('option').count()).toBeGreaterThan(0);
     await page.getByLabel('“scratch that” removes the last phrase').uncheck();
     await expect.poll(() => textOf(page, 'settings-saved')).toBe('Spoken commands saved.');
+    // Where the words go: this server has no desktop session (e2e-helpers.ts), and Settings says so.
+    await expect
+      .poll(() => textOf(page, 'output-problem'))
+      .toMatch(/^There is no desktop session to write into/);
+    await page.getByTestId('output-clipboard').check();
+    await expect.poll(() => textOf(page, 'settings-saved')).toBe('Where your words go saved.');
     await page.getByTestId('hotkey-change').click();
     await page.keyboard.press('Control+Alt+D');
     expect(await textOf(page, 'hotkey-capture')).toBe('Ctrl+Alt+D');
@@ -272,6 +278,9 @@ describe('the renderer against the real app', () => {
     await expect.poll(() => textOf(page, 'current-hotkey')).toBe('Ctrl+Alt+D');
     expect(await page.getByLabel('“scratch that” removes the last phrase').isChecked()).toBe(false);
     expect(await page.getByLabel('“comma” types ,').isChecked()).toBe(true);
+    expect(await page.getByTestId('output-clipboard').isChecked()).toBe(true);
+    await page.getByTestId('output-type').check();
+    await expect.poll(() => textOf(page, 'settings-saved')).toBe('Where your words go saved.');
     await page.getByTestId('nav-history').click();
   });
 
@@ -329,15 +338,32 @@ describe('the renderer against the real app', () => {
     expect(chrome.errors).toEqual([]);
   });
 
-  it('starts and stops dictation with the shortcut pressed in the page', async () => {
+  it('starts and stops dictation with the shortcut pressed in the page, the indicator following', async () => {
+    // The page the desktop app's always-on-top indicator window loads, at that window's size.
+    const indicator = await chrome.context.newPage();
+    await indicator.setViewportSize({ width: 440, height: 96 });
+    await indicator.goto(`${served.url}&view=indicator`);
+    await expect.poll(() => textOf(indicator, 'indicator-hotkey')).toBe('Ctrl+Alt+D');
+    // No desktop session for this server (e2e-helpers.ts): the words stay in Attune.
+    expect(await textOf(indicator, 'indicator-where')).toBe('kept in Attune');
+    expect(await indicator.getByRole('navigation').count()).toBe(0);
+
     await page.getByTestId('nav-dictate').click();
     // The shortcut chosen in Settings above.
     expect(await textOf(page, 'hotkey')).toBe('Ctrl+Alt+D');
     await page.keyboard.press('Control+Alt+D');
     await expect.poll(() => textOf(page, 'dictation-state'), { timeout: 10_000 }).toBe('Listening');
+    await expect.poll(() => textOf(indicator, 'dictation-state')).toBe('Listening');
+    expect(
+      await indicator.getByTestId('indicator-hotkey').evaluate((k) => k.parentElement?.textContent),
+    ).toBe('Ctrl+Alt+D stops');
+    await screenshot(indicator, 'indicator-listening');
     await mic.silence(500);
     await page.keyboard.press('Control+Alt+D');
     await expect.poll(() => textOf(page, 'dictation-state'), { timeout: 10_000 }).toBe('Stopped');
+    await expect.poll(() => textOf(indicator, 'dictation-state')).toBe('Stopped');
+    await indicator.close();
+    expect(chrome.errors).toEqual([]);
   });
 
   it('says the connection is lost when the app stops, and offers a reload', async () => {

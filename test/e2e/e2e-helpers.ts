@@ -44,7 +44,12 @@ export async function startServe(opts: ServeOptions): Promise<Served> {
       opts.backend ?? 'wasm',
       '--no-open',
     ],
-    { cwd: root, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // No desktop session: dictated phrases are never typed into the desktop of whoever runs the tests.
+    {
+      cwd: root,
+      env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));

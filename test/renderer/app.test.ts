@@ -26,6 +26,22 @@ function appApi(info: () => SystemInfo = () => INFO, more: Handlers = {}) {
     'sessions.list': () => ({ items: [], total: 0 }),
     'settings.get': () => ({ keepAudio: true, hotkey: INFO.hotkey, device: 'default', disabledCommands: [] }),
     'devices.list': () => [{ id: 'default', description: 'System default' }],
+    'output.focus': () => ({
+      mode: 'type',
+      action: 'type',
+      tool: 'xdotool',
+      problem: null,
+      lastError: null,
+      permission: 'not-needed',
+    }),
+    'output.status': () => ({
+      mode: 'type',
+      action: 'type',
+      tool: 'xdotool',
+      problem: null,
+      lastError: null,
+      permission: 'not-needed',
+    }),
     ...more,
   });
 }
@@ -50,6 +66,31 @@ describe('App', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
     expect(screen.getByRole('heading', { name: 'Settings' })).toBeTruthy();
     expect(screen.queryByTestId('record')).toBeNull();
+  });
+
+  it('shows only the dictation indicator in the indicator window', async () => {
+    const api = appApi();
+    const connection = new Connection();
+    render(App, { connection, view: 'indicator' });
+    await connection.open(async () => api);
+    flushSync();
+    await vi.waitFor(() => expect(screen.getByTestId('indicator')).toBeTruthy());
+    expect(screen.queryByRole('navigation', { name: 'Main' })).toBeNull();
+    expect(screen.queryByTestId('record')).toBeNull();
+  });
+
+  it('tells the app when the page has the keyboard focus, so phrases are not typed into it', async () => {
+    const api = appApi();
+    const connection = new Connection();
+    render(App, { connection });
+    await connection.open(async () => api);
+    flushSync();
+    const reports = () =>
+      api.calls.filter((c) => c.method === 'output.focus').map((c) => c.args as { attuneFocused: boolean });
+    await vi.waitFor(() => expect(reports()).toHaveLength(1));
+    await fireEvent.blur(window);
+    await fireEvent.focus(window);
+    expect(reports().slice(1)).toEqual([{ attuneFocused: false }, { attuneFocused: true }]);
   });
 
   it('reads the app info again when another model version comes into use', async () => {

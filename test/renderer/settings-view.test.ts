@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
-import type { MicTestResult, Settings, SystemInfo } from '../../src-main/ipc/contract.js';
+import type { MicTestResult, OutputStatus, Settings, SystemInfo } from '../../src-main/ipc/contract.js';
 import SettingsView from '../../src-renderer/src/views/SettingsView.svelte';
 import { contractApi } from './contract-api.js';
 
@@ -25,7 +25,16 @@ interface MicTestDriver {
   finish?: (result: MicTestResult) => void;
 }
 
-function setup(info: SystemInfo = INFO) {
+const TYPING: OutputStatus = {
+  mode: 'type',
+  action: 'type',
+  tool: 'xdotool',
+  problem: null,
+  lastError: null,
+  permission: 'not-needed',
+};
+
+function setup(info: SystemInfo = INFO, output: OutputStatus = TYPING) {
   const micTest: MicTestDriver = { started: [] };
   let stored: Settings = {
     keepAudio: true,
@@ -38,6 +47,7 @@ function setup(info: SystemInfo = INFO) {
   const api = contractApi({
     'settings.get': () => stored,
     'settings.set': ({ patch }: { patch: Settings }) => (stored = { ...stored, ...patch }),
+    'output.status': () => output,
     'devices.list': () => [
       { id: 'default', description: 'System default' },
       { id: 'hw:1,0', description: 'USB headset' },
@@ -233,6 +243,56 @@ describe('SettingsView', () => {
     await vi.waitFor(() =>
       expect(screen.getByTestId('mic-test-result').textContent).toBe(
         'Almost nothing was heard (loudest -100 dB): check that the microphone is on and not muted.',
+      ),
+    );
+  });
+
+  it('chooses where the words go, and says how they get there', async () => {
+    const { patches } = setup();
+    const group = await vi.waitFor(() => screen.getByRole('group', { name: 'Where your words go' }));
+    const radios = within(group).getAllByRole('radio') as HTMLInputElement[];
+    expect(radios.map((r) => r.parentElement?.textContent?.trim())).toEqual([
+      'Type into the app I am working in',
+      'Copy to the clipboard',
+      "Keep it in Attune's window",
+    ]);
+    // Not stored yet: the app's default, typing.
+    expect(radios.map((r) => r.checked)).toEqual([true, false, false]);
+    // Each choice is explained, and read with it.
+    expect(screen.getByLabelText('Copy to the clipboard').getAttribute('aria-describedby')).toBe(
+      'output-help-clipboard',
+    );
+    await vi.waitFor(() =>
+      expect(screen.getByTestId('output-status').textContent).toBe(
+        'Phrases are typed where the cursor is (with xdotool).',
+      ),
+    );
+    await fireEvent.click(screen.getByTestId('output-clipboard'));
+    await vi.waitFor(() => expect(patches()).toEqual([{ patch: { outputMode: 'clipboard' } }]));
+    await vi.waitFor(() => expect(radios.map((r) => r.checked)).toEqual([false, true, false]));
+    expect(screen.getByTestId('settings-saved').textContent).toBe('Where your words go saved.');
+  });
+
+  it('shows the one message that names the fix, and follows the app as it changes', async () => {
+    const problem = 'Typing into other apps needs xdotool: install it with sudo apt-get install xdotool.';
+    const { api } = setup(INFO, { ...TYPING, action: 'none', tool: null, problem });
+    await vi.waitFor(() => expect(screen.getByTestId('output-problem').textContent).toBe(problem));
+    expect(screen.getByRole('alert').textContent).toBe(problem);
+    expect(screen.queryByTestId('output-status')).toBeNull();
+    // Installed meanwhile: the next report clears it.
+    api.emit('output.status', TYPING);
+    await vi.waitFor(() => expect(screen.queryByTestId('output-problem')).toBeNull());
+    expect(screen.getByTestId('output-status').textContent).toBe(
+      'Phrases are typed where the cursor is (with xdotool).',
+    );
+    // A phrase that could not be typed is said too.
+    api.emit('output.status', {
+      ...TYPING,
+      lastError: 'The last phrase could not be typed into the focused app',
+    });
+    await vi.waitFor(() =>
+      expect(screen.getByTestId('output-problem').textContent).toBe(
+        'The last phrase could not be typed into the focused app',
       ),
     );
   });

@@ -21,6 +21,7 @@ describe('settings', () => {
       languageModel: true,
       replayMargin: 0.1,
       enrolmentDeclined: false,
+      outputMode: 'type',
     });
     t.store.settings.set('keepAudio', false);
     t.store.settings.set('exportFormat', 'srt');
@@ -72,7 +73,25 @@ describe('settings', () => {
       languageModel: true,
       replayMargin: 0.1,
       enrolmentDeclined: false,
+      outputMode: 'type',
     });
+  });
+
+  it('keeps where finished phrases go across reopening, refusing modes it does not know', () => {
+    t = openTestStore();
+    expect(t.store.settings.get('outputMode')).toBe('type');
+    t.store.settings.set('outputMode', 'clipboard');
+    expect(t.reopen().settings.get('outputMode')).toBe('clipboard');
+    for (const bad of ['paste', '', 'TYPE', 1, null]) {
+      expectStoreError(
+        () => t!.store.settings.set('outputMode', bad as never),
+        'BAD_ARGUMENT',
+        'setting outputMode cannot be',
+      );
+    }
+    expect(t.store.settings.get('outputMode')).toBe('clipboard');
+    t.store.settings.set('outputMode', 'window');
+    expect(t.reopen().settings.get('outputMode')).toBe('window');
   });
 
   it("keeps the replay margin within 2 % to 100 % of the base model's word error rate", () => {

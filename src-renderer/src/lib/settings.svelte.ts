@@ -1,5 +1,6 @@
 import type { AttuneApi, Device, Settings } from '../../../src-main/ipc/contract.js';
 import type { RuleName } from '../../../src-main/engine/postprocess.js';
+import { OUTPUT_MODES, type OutputMode } from '../../../src-main/store/types.js';
 import { messageOf } from './format.js';
 
 /** The settings this screen edits, as the app stores them (see SETTING_SCHEMAS in the store). */
@@ -11,6 +12,7 @@ export interface EditableSettings {
   device: string;
   disabledCommands: string[];
   replayMargin: number;
+  outputMode: OutputMode;
 }
 
 /**
@@ -52,6 +54,9 @@ function pick(s: Settings): EditableSettings {
     hotkey: typeof s.hotkey === 'string' ? s.hotkey : '',
     device: typeof s.device === 'string' ? s.device : 'default',
     replayMargin: typeof s.replayMargin === 'number' ? s.replayMargin : 0.1,
+    outputMode: (OUTPUT_MODES as readonly unknown[]).includes(s.outputMode)
+      ? (s.outputMode as OutputMode)
+      : 'type',
     disabledCommands: Array.isArray(s.disabledCommands)
       ? s.disabledCommands.filter((r): r is string => typeof r === 'string')
       : [],
