@@ -1,5 +1,5 @@
 import { utilityProcess } from 'electron';
-import type { ChildLink } from '../engine/child-process.js';
+import type { ChildLink } from '../process/child-process.js';
 import type { EngineLauncher } from '../engine/engine-client.js';
 import type { FromEngine, ToEngine } from '../engine/protocol.js';
 import type { TrainerLauncher } from '../trainer/trainer-client.js';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type ChildLink, entryBeside, forkNode } from './child-process.js';
+import { type ChildLink, entryBeside, forkNode } from '../process/child-process.js';
 import type { EndpointConfig } from '../speech/endpoint.js';
 import type {
   EngineLanguageModelInfo,

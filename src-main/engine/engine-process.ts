@@ -2,6 +2,7 @@ import { describeBackend, initBackend } from '../model/backend.js';
 import { loadModel, type LoadedModel } from '../model/model-io.js';
 import { DEFAULT_LM_CACHE, loadLanguageModel, type LmCacheConfig } from '../speech/lm-snapshot.js';
 import type { WordLm } from '../speech/word-lm.js';
+import { openParentPort, type ParentPort } from '../process/parent-port.js';
 import { LexiconFile } from './lexicon-file.js';
 import type {
   EngineLanguageModelInfo,
@@ -17,38 +18,13 @@ type ToEngineInit = Extract<ToEngine, { type: 'init' }>;
 
 /**
  * Entry of the engine process: loads the model, runs the streaming recogniser on the audio the
- * main process sends, and answers with partial and final text. Runs as an Electron utilityProcess
- * or a Node child process (fork); the two only differ in how messages are carried.
+ * main process sends, and answers with partial and final text (over process/parent-port.ts).
  */
 
-interface Port {
-  send(msg: FromEngine): void;
-  onMessage(handler: (msg: ToEngine) => void): void;
-}
+type Port = ParentPort<ToEngine, FromEngine>;
 
 function openPort(): Port {
-  // Electron's utilityProcess gives process.parentPort; a Node fork gives process.send.
-  const parentPort = (
-    process as unknown as {
-      parentPort?: {
-        postMessage(m: unknown): void;
-        on(e: 'message', h: (ev: { data: unknown }) => void): void;
-      };
-    }
-  ).parentPort;
-  if (parentPort) {
-    return {
-      send: (msg) => parentPort.postMessage(msg),
-      onMessage: (h) => parentPort.on('message', (ev) => h(ev.data as ToEngine)),
-    };
-  }
-  if (process.send) {
-    return {
-      send: (msg) => process.send!(msg),
-      onMessage: (h) => process.on('message', (m) => h(m as ToEngine)),
-    };
-  }
-  throw new Error('engine process started without a parent to talk to');
+  return openParentPort<ToEngine, FromEngine>({ who: 'engine', exitWithParent: false });
 }
 
 function modelInfo(m: LoadedModel): EngineModelInfo {

@@ -1,15 +1,4 @@
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  fsyncSync,
-  openSync,
-  closeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type Alphabet, formatTokens, parseTokens } from '../speech/alphabet.js';
 import { DEFAULT_FEATURES, type FeatureConfig } from '../speech/features.js';
@@ -20,6 +9,7 @@ import { parameterShapes, type FeatureStats } from './acoustic.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 import { recoverModelFolders } from './folder-recovery.js';
 import { killPoint } from './kill-point.js';
+import { writeFileSynced } from '../process/atomic-write.js';
 
 /**
  * A model folder, the unit Attune ships, trains and swaps:
@@ -87,16 +77,6 @@ interface ConfigJson {
   features: FeatureConfig;
   stats: { mean: number[]; std: number[] };
   info?: ModelInfo;
-}
-
-function writeFileSynced(path: string, data: string | Buffer): void {
-  writeFileSync(path, data);
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Writes a model folder atomically (replacing an existing one only once the new one is complete). */

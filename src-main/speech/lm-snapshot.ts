@@ -1,20 +1,10 @@
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NgramTrie } from './ngram-trie.js';
 import { WordLm } from './word-lm.js';
-import { processAlive } from '../process-alive.js';
+import { processAlive } from '../process/process-alive.js';
+import { writeFileAtomic } from '../process/atomic-write.js';
 
 /**
  * A language model's snapshot: the arrays `WordLm` scores with, written as they lie in memory, so that a
@@ -198,20 +188,8 @@ function writeSnapshot(file: string, lm: WordLm, sourceId: string): void {
     length = align8(length + blob.length);
   }
   mkdirSync(resolve(file, '..'), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    // Piece by piece: one buffer of the whole would double the memory the model already takes.
-    const fd = openSync(tmp, 'w');
-    try {
-      for (const piece of pieces) for (let at = 0; at < piece.length;) at += writeSync(fd, piece, at);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  // Piece by piece: one buffer of the whole would double the memory the model already takes.
+  writeFileAtomic(file, pieces);
 }
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;

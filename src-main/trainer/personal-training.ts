@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LossPoint, TrainingStatus } from '../ipc/contract.js';
 import { recoverModelFolders, removeFolder, removeFolderLeftovers } from '../model/folder-recovery.js';
@@ -21,6 +21,7 @@ import {
 } from '../training/personalize.js';
 import type { SourceUtterance } from '../training/prepare.js';
 import { type TrainerLauncher, TrainerRun } from './trainer-client.js';
+import { writeFileAtomic, writeJsonAtomic } from '../process/atomic-write.js';
 
 /**
  * The app's side of personal training: turns the store's corrections into a job, runs it in the
@@ -248,8 +249,7 @@ export class PersonalTraining {
     if (added.length === 0) return;
     mkdirSync(this.root, { recursive: true });
     const path = lexiconPath(this.deps.dataDir);
-    writeFileSync(`${path}.tmp`, [...known, ...added].join('\n') + '\n');
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomic(path, [...known, ...added].join('\n') + '\n');
   }
 
   // ── Jobs ──────────────────────────────────────────────────────────────────────────────────────
@@ -497,8 +497,7 @@ export class PersonalTraining {
   private save(state: SavedState): void {
     mkdirSync(this.root, { recursive: true });
     const path = join(this.root, 'state.json');
-    writeFileSync(`${path}.tmp`, JSON.stringify(state, null, 2) + '\n');
-    renameSync(`${path}.tmp`, path);
+    writeJsonAtomic(path, state);
   }
 
   /**

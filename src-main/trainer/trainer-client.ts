@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type ChildLink, entryBeside, forkNode } from '../engine/child-process.js';
+import { type ChildLink, entryBeside, forkNode } from '../process/child-process.js';
 import type { PersonalizeProgress, PersonalizeResult } from '../training/personalize.js';
 import type { FromTrainer, ToTrainer } from './protocol.js';
 

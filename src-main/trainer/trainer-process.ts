@@ -2,6 +2,7 @@ import { setPriority } from 'node:os';
 import { initBackend } from '../model/backend.js';
 import { personalize, readJob } from '../training/personalize.js';
 import { trainingThreads } from '../training/shard-workers.js';
+import { openParentPort, type ParentPort } from '../process/parent-port.js';
 import type { FromTrainer, ToTrainer } from './protocol.js';
 
 /**
@@ -10,43 +11,14 @@ import type { FromTrainer, ToTrainer } from './protocol.js';
  * dictation in the engine process always has the CPU it needs.
  */
 
-interface Port {
-  /** `sent` is called once the message has left this process (so exiting after it loses nothing). */
-  send(msg: FromTrainer, sent?: () => void): void;
-  onMessage(handler: (msg: ToTrainer) => void): void;
-}
+type Port = ParentPort<ToTrainer, FromTrainer>;
 
 /** Niceness of the trainer: below normal, so the engine and the window win every contest for a core. */
 const NICENESS = 10;
 
 function openPort(): Port {
-  // Electron's utilityProcess gives process.parentPort; a Node fork gives process.send.
-  const parentPort = (
-    process as unknown as {
-      parentPort?: {
-        postMessage(m: unknown): void;
-        on(e: 'message', h: (ev: { data: unknown }) => void): void;
-      };
-    }
-  ).parentPort;
-  if (parentPort) {
-    return {
-      send: (msg, sent) => {
-        parentPort.postMessage(msg);
-        if (sent) setImmediate(sent);
-      },
-      onMessage: (h) => parentPort.on('message', (ev) => h(ev.data as ToTrainer)),
-    };
-  }
-  if (process.send) {
-    // The app is gone (killed, crashed): stop too. The job's checkpoint stays for the next start.
-    process.on('disconnect', () => process.exit(0));
-    return {
-      send: (msg, sent) => process.send!(msg, undefined, undefined, () => sent?.()),
-      onMessage: (h) => process.on('message', (m) => h(m as ToTrainer)),
-    };
-  }
-  throw new Error('trainer process started without a parent to talk to');
+  // The app is gone (killed, crashed): stop too. The job's checkpoint stays for the next start.
+  return openParentPort<ToTrainer, FromTrainer>({ who: 'trainer', exitWithParent: true });
 }
 
 export function runTrainer(port: Port = openPort(), exit: (code: number) => void = process.exit): void {

@@ -16,7 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import { AUDIO_READER_VERSION } from '../speech/audio.js';
 import { type FeatureConfig } from '../speech/features.js';
 import { frontEndBins } from '../speech/front-end.js';
-import { processAlive } from '../process-alive.js';
+import { processAlive } from '../process/process-alive.js';
 
 /**
  * Features (front-end.ts) of a whole corpus split in one file, computed once by the prepare stage and

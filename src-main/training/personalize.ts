@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isModelFolder, loadModelFolder, saveModelFolder } from '../model/checkpoint.js';
 import { interpolateWeights } from '../model/interpolate.js';
@@ -28,6 +28,7 @@ import type { SourceUtterance } from './prepare.js';
 import { chooseRecipe } from './recipe.js';
 import { loadReplay } from './replay.js';
 import { train, type TrainEvent } from './train.js';
+import { writeJsonAtomic } from '../process/atomic-write.js';
 
 /**
  * Personal fine-tuning: the user's corrected clips (plus replay utterances of general speech) train the
@@ -284,12 +285,6 @@ export function adaptedParameters(blocks: number, layers: AdaptedLayers): (name:
 }
 
 const pctOf = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, '')}%`;
-
-function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, path);
-}
 
 /** Saves a job in its folder (what a restarted trainer reads back). */
 export function saveJob(job: PersonalizeJob): void {

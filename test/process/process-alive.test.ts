@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { processAlive } from '../src-main/process-alive.js';
+import { processAlive } from '../../src-main/process/process-alive.js';
 
 describe('processAlive', () => {
   it('tells a running process from one that has ended', () => {
