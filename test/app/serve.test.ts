@@ -118,7 +118,7 @@ describe('npm start / attune serve', () => {
       );
     });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('attune: --port must be a whole number from 0 to 65535, got 70000');
+    expect(r.stderr).toContain('attune: --port must be a whole number from 0 to 65535, got "70000"');
     expect(existsSync(join(dir, 'unused'))).toBe(false);
   });
 });

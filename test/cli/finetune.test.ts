@@ -133,17 +133,19 @@ describe('attune finetune', () => {
     const base = ['finetune', '--model', f.baseDir, '--data', f.userCorpusDir, '--out', join(root, 'y')];
     const negative = await attune([...base, '--anchor-decay', '-1']);
     expect(negative.code).toBe(1);
-    expect(negative.stderr).toMatch(/^attune: --anchor-decay must be a number ≥ 0, got -1/);
+    expect(negative.stderr).toMatch(/^attune: --anchor-decay must be a number ≥ 0, got "-1"/);
     const fraction = await attune([...base, '--adapt-first-blocks', '1.5']);
-    expect(fraction.stderr).toMatch(/^attune: --adapt-first-blocks must be a whole number ≥ 0, got 1.5/);
+    expect(fraction.stderr).toMatch(/^attune: --adapt-first-blocks must be a whole number ≥ 0, got "1.5"/);
     const nothing = await attune([...base, '--adapt-first-blocks', '0', '--no-adapt-subsampling']);
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toMatch(/nothing to adapt/);
     const rising = await attune([...base, '--back-off', '0.8,1']);
     expect(rising.code).toBe(1);
-    expect(rising.stderr).toMatch(/^attune: --back-off must be shares in \(0, 1\], largest first.*got 0.8,1/);
+    expect(rising.stderr).toMatch(
+      /^attune: --back-off must be shares in \(0, 1\], largest first.*got "0.8,1"/,
+    );
     const empty = await attune([...base, '--back-off', '1,,0.5']);
-    expect(empty.stderr).toMatch(/^attune: --back-off must be shares .*got 1,,0.5/);
+    expect(empty.stderr).toMatch(/^attune: --back-off must be shares .*got "1,,0.5"/);
     expect(existsSync(join(root, 'y'))).toBe(false);
   }, 120_000);
 });

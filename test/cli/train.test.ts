@@ -121,11 +121,11 @@ describe('attune train', () => {
     const runDir = join(dir, 'never');
     const bad = await attune(['train', '--corpus', corpus, '--run', runDir, '--augment', 'extreme']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('--augment must be one of full, perturb, none, got extreme');
+    expect(bad.stderr).toContain('--augment must be one of full, perturb, none, got "extreme"');
     const drop = await attune(['train', '--corpus', corpus, '--run', runDir, '--dropout', '1.5']);
-    expect(drop.stderr).toContain('--dropout must be in [0, 1), got 1.5');
+    expect(drop.stderr).toContain('--dropout must be a number ≥ 0 and < 1, got "1.5"');
     const depth = await attune(['train', '--corpus', corpus, '--run', runDir, '--blocks', '2.5']);
-    expect(depth.stderr).toContain('--blocks must be a whole number, got 2.5');
+    expect(depth.stderr).toContain('--blocks must be a whole number ≥ 1, got "2.5"');
     const strides = await attune([
       'train',
       '--corpus',
@@ -136,10 +136,10 @@ describe('attune train', () => {
       '4,1',
     ]);
     expect(strides.stderr).toContain(
-      '--subsample-strides must be two whole numbers from 1 to 3, like 2,1; got 4,1',
+      '--subsample-strides must be two whole numbers from 1 to 3, like 2,1, got "4,1"',
     );
     const zero = await attune(['train', '--corpus', corpus, '--run', runDir, '--max-look-ahead', '0']);
-    expect(zero.stderr).toContain('--max-look-ahead must be a positive number, got 0');
+    expect(zero.stderr).toContain('--max-look-ahead must be a positive number, got "0"');
     const tight = await attune(['train', '--corpus', corpus, '--run', runDir, '--max-look-ahead', '10']);
     expect(tight.code).toBe(1);
     expect(tight.stderr).toMatch(/no model fits a look-ahead budget of 10 ms at these strides/);
@@ -150,7 +150,7 @@ describe('attune train', () => {
     const runDir = join(dir, 'never-phones');
     const kind = await attune(['train', '--corpus', corpus, '--run', runDir, '--features', 'mfcc']);
     expect(kind.code).toBe(1);
-    expect(kind.stderr).toContain('--features must be one of logmel, phones, logmel+phones, got mfcc');
+    expect(kind.stderr).toContain('--features must be one of logmel, phones, logmel+phones, got "mfcc"');
     const missing = join(dir, 'no-such-model');
     const none = await attune([
       'train',

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { CORPUS_SPLITS, DEFAULT_CORPUS_CONFIG } from '../../training/corpus/config.js';
 import { generateCorpus, type CorpusProgress } from '../../training/corpus/generate.js';
 import { progressBar } from '../progress.js';
+import { positiveOption, wholeNumberOption } from './options.js';
 
 const list = (s: string): string[] =>
   s
@@ -41,13 +42,9 @@ export function registerCorpus(program: Command): void {
         voices: string;
         heldOut: string;
       }) => {
-        const hours = Number(o.hours);
-        const seed = Number(o.seed);
-        const jobs = Number(o.jobs);
-        if (!(hours > 0)) throw new Error(`--hours must be a positive number, got ${o.hours}`);
-        if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${o.seed}`);
-        if (!(Number.isInteger(jobs) && jobs > 0))
-          throw new Error(`--jobs must be a positive whole number, got ${o.jobs}`);
+        const hours = positiveOption(o.hours, 'hours');
+        const seed = wholeNumberOption(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
+        const jobs = wholeNumberOption(o.jobs, 'jobs');
         const bar = progressBar('corpus', '| {audio} h audio | {speed}x real time');
         let started = false;
         const onProgress = (p: CorpusProgress): void => {

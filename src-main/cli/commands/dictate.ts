@@ -6,6 +6,7 @@ import { Postprocessor } from '../../engine/postprocess.js';
 import { isModelFolder } from '../../model/checkpoint.js';
 import { addLmOptions, languageModelPath, type LmOption } from './lm-option.js';
 import { BASE_MODEL_DIR } from './model-option.js';
+import { positiveOption } from './options.js';
 
 interface DictateOptions {
   device: string;
@@ -37,9 +38,7 @@ export function registerDictate(program: Command): void {
     const modelDir = o.model ? resolve(o.model) : BASE_MODEL_DIR;
     if (!isModelFolder(modelDir))
       throw new Error(`no model at ${modelDir} (train one with \`attune train\`, or pass --model)`);
-    const seconds = o.seconds === undefined ? undefined : Number(o.seconds);
-    if (seconds !== undefined && !(seconds > 0))
-      throw new Error(`--seconds must be a positive number, got ${o.seconds}`);
+    const seconds = o.seconds === undefined ? undefined : positiveOption(String(o.seconds), 'seconds');
 
     const engine = await EngineClient.start({
       modelDir,

@@ -10,7 +10,7 @@ import { progressBar } from '../progress.js';
 import { beamSearch, DEFAULT_BEAM_SEARCH } from '../../speech/beam-search.js';
 import { addLmOptions, beamWidthOption, languageModelFor, type LmOption } from './lm-option.js';
 import { openModel } from './model-option.js';
-import { wholeNumberOption } from './number-option.js';
+import { wholeNumberOption } from './options.js';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 

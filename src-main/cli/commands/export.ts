@@ -17,6 +17,7 @@ import { frontEndKind } from '../../speech/front-end.js';
 import { importedReports, type SourceReport } from '../../training/real/import.js';
 import type { RealSplit } from '../../training/real/split.js';
 import { addLmOptions, beamWidthOption, languageModelFor, type LmOption } from './lm-option.js';
+import { positiveOption } from './options.js';
 
 interface Manifest {
   hours?: number;
@@ -141,8 +142,7 @@ export function registerExport(program: Command): void {
           throw new Error(`cannot read --appendix ${file}: ${(err as Error).message}`);
         }
       });
-      const replayBytes = Number(o.replayMb) * 1e6;
-      if (!(replayBytes > 0)) throw new Error(`--replay-mb must be a positive number, got ${o.replayMb}`);
+      const replayBytes = positiveOption(String(o.replayMb), 'replay-mb') * 1e6;
       const info = await initBackend({});
       const run = resolve(o.run);
       const folder = loadModelFolder(join(run, 'best'));

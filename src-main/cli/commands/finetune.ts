@@ -25,6 +25,7 @@ import type { SourceUtterance } from '../../training/prepare.js';
 import { progressBar } from '../progress.js';
 import { BASE_MODEL_DIR } from './model-option.js';
 import { defaultTrainingThreads, trainingThreads } from '../../training/shard-workers.js';
+import { listOption, numberOption, optionError, positiveOption, wholeNumberOption } from './options.js';
 
 interface FinetuneOptions {
   model?: string;
@@ -67,18 +68,16 @@ async function pairLexicon(modelDir: string, pairs: SourceUtterance[]): Promise<
   }
 }
 
-function positive(value: string, flag: string, integer = false): number {
-  const v = Number(value);
-  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))
-    throw new Error(`--${flag} must be a positive ${integer ? 'whole number' : 'number'}, got ${value}`);
-  return v;
-}
-
-function nonNegative(value: string, flag: string, integer = false): number {
-  const v = Number(value);
-  if (value.trim() === '' || !Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v)))
-    throw new Error(`--${flag} must be ${integer ? 'a whole number' : 'a number'} ≥ 0, got ${value}`);
-  return v;
+/** `--back-off 1,0.5,0.25`: the shares of the change the guard tries, largest first. */
+function backOffOption(text: string): number[] {
+  const rule = 'shares in (0, 1], largest first, separated by commas';
+  const shares = listOption(text, 'back-off', rule, (x) => numberOption(x, 'back-off', { above: 0, max: 1 }));
+  try {
+    checkBackOff(shares);
+  } catch {
+    throw optionError('back-off', rule, text);
+  }
+  return shares;
 }
 
 /**
@@ -146,35 +145,30 @@ export function registerFinetune(program: Command): void {
     const modelDir = resolve(o.model ?? BASE_MODEL_DIR);
     const out = resolve(o.out);
     const workDir = resolve(o.work ?? join(dirname(out), `.${basename(out)}.work`));
-    const heldOutFraction = positive(o.heldOut, 'held-out');
-    if (heldOutFraction >= 1) throw new Error(`--held-out must be below 1, got ${o.heldOut}`);
+    const heldOutFraction = numberOption(o.heldOut, 'held-out', { above: 0, below: 1 });
     const config: Partial<PersonalizeConfig> = {
-      ...(o.steps !== undefined ? { steps: positive(o.steps, 'steps', true) } : {}),
-      ...(o.lr !== undefined ? { learningRate: positive(o.lr, 'lr') } : {}),
+      ...(o.steps !== undefined ? { steps: wholeNumberOption(o.steps, 'steps') } : {}),
+      ...(o.lr !== undefined ? { learningRate: positiveOption(o.lr, 'lr') } : {}),
       ...(o.adaptBlocks !== undefined
-        ? { adaptBlocks: nonNegative(o.adaptBlocks, 'adapt-blocks', true) }
+        ? { adaptBlocks: wholeNumberOption(o.adaptBlocks, 'adapt-blocks', 0) }
         : {}),
       ...(o.adaptFirstBlocks !== undefined
-        ? { adaptFirstBlocks: nonNegative(o.adaptFirstBlocks, 'adapt-first-blocks', true) }
+        ? { adaptFirstBlocks: wholeNumberOption(o.adaptFirstBlocks, 'adapt-first-blocks', 0) }
         : {}),
       ...(o.adaptSubsampling ? {} : { adaptSubsampling: false }),
-      ...(o.anchorDecay !== undefined ? { anchorDecay: nonNegative(o.anchorDecay, 'anchor-decay') } : {}),
+      ...(o.anchorDecay !== undefined
+        ? { anchorDecay: numberOption(o.anchorDecay, 'anchor-decay', { min: 0 }) }
+        : {}),
       holdout: { ...DEFAULT_PERSONALIZE.holdout, heldOutFraction },
-      guard: { ...DEFAULT_PERSONALIZE.guard, replayMarginRelative: Number(o.replayMargin) },
-      backOff: o.backOff.split(',').map((x) => (x.trim() === '' ? NaN : Number(x))),
+      guard: {
+        ...DEFAULT_PERSONALIZE.guard,
+        replayMarginRelative: numberOption(o.replayMargin, 'replay-margin', { min: 0 }),
+      },
+      backOff: backOffOption(o.backOff),
     };
-    try {
-      checkBackOff(config.backOff!);
-    } catch {
-      throw new Error(
-        `--back-off must be shares in (0, 1], largest first, separated by commas; got ${o.backOff}`,
-      );
-    }
-    if (!(config.guard!.replayMarginRelative >= 0))
-      throw new Error(`--replay-margin must be a number ≥ 0, got ${o.replayMargin}`);
 
     const languageModel = languageModelPath(o.lm, true);
-    const threads = positive(o.threads, 'threads', true);
+    const threads = wholeNumberOption(o.threads, 'threads');
     const backend = await initBackend({
       prefer: o.backend as 'auto',
       // Threads share the batch, not each op: each runs a single-threaded backend.

@@ -11,6 +11,7 @@ import {
 import { realSources } from '../../training/real/sources.js';
 import { REAL_SPLITS } from '../../training/real/split.js';
 import { progressBar } from '../progress.js';
+import { wholeNumberOption } from './options.js';
 
 export function registerImport(program: Command): void {
   const all = realSources({ sharedCorpora: '' }).map((s) => s.name);
@@ -39,11 +40,8 @@ export function registerImport(program: Command): void {
         skipMissing?: boolean;
       }) => {
         const out = resolve(o.out);
-        const seed = Number(o.seed);
-        const jobs = Number(o.jobs);
-        if (!Number.isInteger(seed)) throw new Error(`--seed must be a whole number, got ${o.seed}`);
-        if (!Number.isInteger(jobs) || jobs < 1)
-          throw new Error(`--jobs must be a whole number ≥ 1, got ${o.jobs}`);
+        const seed = wholeNumberOption(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
+        const jobs = wholeNumberOption(o.jobs, 'jobs');
         const sources = realSources({ sharedCorpora: resolve(o.shared) });
         const wanted = o.sources
           .split(',')

@@ -7,6 +7,7 @@ import { LM_BEAM_WIDTH, type LmDecoding } from '../../speech/beam-search.js';
 import { defaultCacheDir } from '../../app/paths.js';
 import { DEFAULT_LM_CACHE, loadLanguageModel, type LmCacheConfig } from '../../speech/lm-snapshot.js';
 import { vocabularyTrie } from '../../speech/word-lm.js';
+import { wholeNumberOption } from './options.js';
 
 /** `--lm [file]` and `--no-lm` on a command that decodes: the value commander gives is one of these. */
 export type LmOption = string | boolean | undefined;
@@ -58,8 +59,5 @@ export function cliLmCache(): LmCacheConfig {
 }
 
 export function beamWidthOption(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1024)
-    throw new Error(`--beam-width must be a whole number from 1 to 1024, got ${value}`);
-  return n;
+  return wholeNumberOption(value, 'beam-width', 1, 1024);
 }

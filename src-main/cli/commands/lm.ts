@@ -8,6 +8,7 @@ import { buildLanguageModel, DEFAULT_LANGUAGE_MODEL } from '../../training/langu
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { convertLanguageModel } from './lm-convert.js';
 import { measurePerplexity } from './lm-perplexity.js';
+import { wholeNumberOption } from './options.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -91,9 +92,7 @@ export function registerLm(program: Command): void {
 
 /** Builds an ARPA model from WordNet and/or text files (the default mode). */
 async function buildLm(o: LmOptions & { out: string }): Promise<void> {
-  const order = Number(o.order);
-  if (!Number.isInteger(order) || order < 1 || order > 6)
-    throw new Error(`--order must be a whole number from 1 to 6, got ${o.order}`);
+  const order = wholeNumberOption(String(o.order), 'order', 1, 6);
   const minCount = o.minCount.split(',').map(Number);
   if (minCount.some((c) => !Number.isInteger(c) || c < 1))
     throw new Error(`--min-count must list whole numbers ≥ 1, got ${o.minCount}`);

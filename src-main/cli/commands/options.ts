@@ -1,17 +1,82 @@
-/**
- * A whole-number option (e.g. --jobs) in [min, max], or an error naming the flag and what was given: Number()
- * alone would take "abc" as NaN and "2.5" or "" as numbers.
- */
+// Every command's option values, parsed one way with one wording for errors: `--flag must be <rule>, got
+// "<value>"`. Number() alone would take "abc" as NaN and "" or "0x10" as numbers, so the text is checked first.
+
+/** The error for a bad option value, naming the flag, the rule and what was given. */
+export function optionError(flag: string, rule: string, value: unknown): Error {
+  return new Error(`--${flag} must be ${rule}, got ${JSON.stringify(String(value))}`);
+}
+
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+const WHOLE = /^\s*[+-]?\d+\s*$/;
+
+/** A whole number (e.g. --jobs) in [min, max]. */
 export function wholeNumberOption(
   value: string,
   flag: string,
   min = 1,
   max = Number.MAX_SAFE_INTEGER,
 ): number {
-  const n = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN;
+  const n = WHOLE.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
-    throw new Error(`--${flag} must be a whole number ${range}, got ${JSON.stringify(value)}`);
+    throw optionError(flag, `a whole number ${range}`, value);
   }
   return n;
+}
+
+/** Where a number option may lie: bounds included (min, max) or excluded (above, below). */
+export interface NumberRange {
+  min?: number;
+  max?: number;
+  above?: number;
+  below?: number;
+}
+
+/** A decimal number (e.g. --lr) within `range`. */
+export function numberOption(value: string, flag: string, range: NumberRange = {}): number {
+  const x = DECIMAL.test(value) ? Number(value) : NaN;
+  const { min, max, above, below } = range;
+  const ok =
+    Number.isFinite(x) &&
+    (min === undefined || x >= min) &&
+    (max === undefined || x <= max) &&
+    (above === undefined || x > above) &&
+    (below === undefined || x < below);
+  if (!ok) throw optionError(flag, `a number ${rangeText(range)}`.trimEnd(), value);
+  return x;
+}
+
+/** A positive number (e.g. --lr, --seconds). */
+export function positiveOption(value: string, flag: string): number {
+  const x = DECIMAL.test(value) ? Number(value) : NaN;
+  if (!(Number.isFinite(x) && x > 0)) throw optionError(flag, 'a positive number', value);
+  return x;
+}
+
+/** A share from 0 to 1 (e.g. --band-limit). */
+export const shareOption = (value: string, flag: string) => numberOption(value, flag, { min: 0, max: 1 });
+
+/** One of a fixed set of words (e.g. --augment). */
+export function choiceOption<T extends string>(value: string, flag: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value))
+    throw optionError(flag, `one of ${choices.join(', ')}`, value);
+  return value as T;
+}
+
+/** A comma-separated list, each item parsed by `item` (which throws for a bad one), none empty. */
+export function listOption<T>(value: string, flag: string, rule: string, item: (text: string) => T): T[] {
+  const parts = value.split(',');
+  try {
+    if (parts.some((p) => p.trim() === '')) throw new Error('empty item');
+    return parts.map((p) => item(p.trim()));
+  } catch {
+    throw optionError(flag, rule, value);
+  }
+}
+
+function rangeText({ min, max, above, below }: NumberRange): string {
+  if (min !== undefined && max !== undefined) return `from ${min} to ${max}`;
+  const low = min !== undefined ? `≥ ${min}` : above !== undefined ? `> ${above}` : '';
+  const high = max !== undefined ? `≤ ${max}` : below !== undefined ? `< ${below}` : '';
+  return [low, high].filter(Boolean).join(' and ');
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadModelFolder, saveModelFolder } from '../../model/checkpoint.js';
 import { lookAheadMs } from '../../model/config.js';
 import { reshapeModel } from '../../model/reshape.js';
-import { wholeNumberOption } from './number-option.js';
+import { shareOption, wholeNumberOption } from './options.js';
 import { parseStrides } from './train.js';
 
 interface ReshapeFlags {
@@ -45,7 +45,7 @@ export function registerReshape(program: Command): void {
         subsampleStrides: o.subsampleStrides === undefined ? undefined : parseStrides(o.subsampleStrides),
         maxLookAheadMs:
           o.maxLookAhead === undefined ? undefined : wholeNumberOption(o.maxLookAhead, 'max-look-ahead', 0),
-        widenNoise: o.widenNoise === undefined ? undefined : noiseOption(o.widenNoise),
+        widenNoise: o.widenNoise === undefined ? undefined : shareOption(o.widenNoise, 'widen-noise'),
         seed: wholeNumberOption(o.seed, 'seed', 0),
       });
       // The old card describes the old shape: a run trained from this folder writes its own with `attune export`.
@@ -61,11 +61,4 @@ export function registerReshape(program: Command): void {
           `look-ahead ${lookAheadMs(a)} ms\n`,
       );
     });
-}
-
-function noiseOption(text: string): number {
-  const x = /^\s*[0-9.eE+-]+\s*$/.test(text) ? Number(text) : NaN;
-  if (!(x >= 0 && x <= 1))
-    throw new Error(`--widen-noise must be a number from 0 to 1, got ${JSON.stringify(text)}`);
-  return x;
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { startApp } from '../../app/app.js';
 import { defaultDataDir, RENDERER_DIR } from '../../app/paths.js';
 import { startWebShell, type WebShell } from '../../app/web-shell.js';
+import { wholeNumberOption } from './options.js';
 
 interface ServeOptions {
   port: string;
@@ -29,10 +30,7 @@ export function registerServe(program: Command): void {
     .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
     .option('--no-open', 'do not open the address in the browser')
     .action(async (o: ServeOptions) => {
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new Error(`--port must be a whole number from 0 to 65535, got ${o.port}`);
-      }
+      const port = wholeNumberOption(String(o.port), 'port', 0, 65535);
       process.stderr.write('starting Attune (loading the speech model)…\n');
       let shell: WebShell | undefined;
       const app = await startApp({

@@ -27,6 +27,15 @@ import { type AugmentConfig, DEFAULT_AUGMENT } from '../../training/feature-augm
 import { type MixPart, MixedFeatures } from '../../training/mixed-features.js';
 import { resumedRunFeatures } from '../../training/run-features.js';
 import { progressBar } from '../progress.js';
+import {
+  choiceOption,
+  listOption,
+  numberOption,
+  optionError,
+  positiveOption,
+  shareOption,
+  wholeNumberOption,
+} from './options.js';
 
 /** Split folder names tried, in order, for training and for dev evaluation. */
 const TRAIN_SPLITS = ['train', 'train-clean-100', 'train-clean-360', 'train-other-500'];
@@ -77,9 +86,8 @@ async function prepareMix(
   for (const spec of specs) {
     const m = /^(.*?)(?::(\d+))?$/.exec(spec)!;
     const dir = resolve(m[1]);
-    const repeat = m[2] === undefined ? 1 : Number(m[2]);
     if (!existsSync(dir)) throw new Error(`--mix ${spec}: folder ${dir} does not exist`);
-    if (!(repeat >= 1)) throw new Error(`--mix ${spec}: the repeat count must be a whole number ≥ 1`);
+    const repeat = m[2] === undefined ? 1 : wholeNumberOption(m[2], `mix ${spec}: its repeat count`);
     const name = dir.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+/, '');
     parts.push({
       source: await prepareSplit(
@@ -110,9 +118,7 @@ const AUGMENT_POLICIES: Record<string, AugmentConfig | null> = {
  * repeat it, or add phones to a log-mel model's), else a fresh run's from --features and --sphinx-model.
  */
 function runFeatures(o: Record<string, unknown>, asked: boolean, runDir: string): FeatureConfig {
-  const kind = String(o.features) as FrontEndKind;
-  if (!FRONT_END_KINDS.includes(kind))
-    throw new Error(`--features must be one of ${FRONT_END_KINDS.join(', ')}, got ${kind}`);
+  const kind: FrontEndKind = choiceOption(String(o.features), 'features', FRONT_END_KINDS);
   const resumed = resumedRunFeatures(runDir);
   const kept = resumed ?? (o.init ? loadModelFolder(resolve(String(o.init))).features : null);
   // A log-mel --init model may be given phones beside its log-mel (its new inputs start unused).
@@ -141,10 +147,12 @@ function runFeatures(o: Record<string, unknown>, asked: boolean, runDir: string)
 
 /** `--subsample-strides 3,1` → [3, 1]; each stride at most the subsampling kernel's width. */
 export function parseStrides(text: string): [number, number] {
-  const parts = text.split(',').map((v) => Number(v.trim()));
   const max = DEFAULT_ACOUSTIC.subsampleKernel;
-  if (parts.length !== 2 || parts.some((v) => !Number.isInteger(v) || v < 1 || v > max))
-    throw new Error(`--subsample-strides must be two whole numbers from 1 to ${max}, like 2,1; got ${text}`);
+  const rule = `two whole numbers from 1 to ${max}, like 2,1`;
+  const parts = listOption(text, 'subsample-strides', rule, (v) =>
+    wholeNumberOption(v, 'subsample-strides', 1, max),
+  );
+  if (parts.length !== 2) throw optionError('subsample-strides', rule, text);
   return [parts[0], parts[1]];
 }
 
@@ -238,38 +246,24 @@ export function registerTrain(program: Command): void {
     )
     .option('--json', 'print every event as a JSON line instead of a progress bar')
     .action(async (o: Record<string, string | boolean | undefined>, command: Command) => {
-      const num = (k: string) => {
-        const v = Number(o[k]);
-        if (!Number.isFinite(v) || v <= 0)
-          throw new Error(
-            `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} must be a positive number, got ${String(o[k])}`,
-          );
-        return v;
-      };
-      const augment = AUGMENT_POLICIES[String(o.augment)];
-      if (augment === undefined)
-        throw new Error(
-          `--augment must be one of ${Object.keys(AUGMENT_POLICIES).join(', ')}, got ${String(o.augment)}`,
-        );
-      let dropout: number | undefined;
-      if (o.dropout !== undefined) {
-        dropout = Number(o.dropout);
-        if (!(dropout >= 0 && dropout < 1))
-          throw new Error(`--dropout must be in [0, 1), got ${String(o.dropout)}`);
-      }
+      const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+      const num = (k: string) => positiveOption(String(o[k]), kebab(k));
+      const whole = (k: string) => wholeNumberOption(String(o[k]), kebab(k));
+      const augment =
+        AUGMENT_POLICIES[choiceOption(String(o.augment), 'augment', Object.keys(AUGMENT_POLICIES))];
+      const dropout =
+        o.dropout === undefined
+          ? undefined
+          : numberOption(String(o.dropout), 'dropout', { min: 0, below: 1 });
       if (o.init) refuseShapeFlags(command, o);
-      const blocks = o.blocks === undefined ? undefined : num('blocks');
-      if (blocks !== undefined && !Number.isInteger(blocks))
-        throw new Error(`--blocks must be a whole number, got ${String(o.blocks)}`);
+      const blocks = o.blocks === undefined ? undefined : whole('blocks');
       const strides = parseStrides(String(o.subsampleStrides));
       const maxLookAhead = num('maxLookAhead');
       const layout = blockLayout(blocks ?? DEFAULT_ACOUSTIC.blocks, strides, maxLookAhead);
       const runDir = resolve(String(o.run));
       const corpus = resolve(String(o.corpus));
       const features = runFeatures(o, command.getOptionValueSource('features') === 'cli', runDir);
-      const threads = num('threads');
-      if (!Number.isInteger(threads))
-        throw new Error(`--threads must be a whole number, got ${String(o.threads)}`);
+      const threads = whole('threads');
       // Threads share the batch, not each op: each runs a single-threaded backend.
       const info = await initBackend({
         prefer: o.backend as 'auto',
@@ -283,25 +277,21 @@ export function registerTrain(program: Command): void {
         splitDir(corpus, TRAIN_SPLITS, 'training'),
         join(runDir, 'features', 'train.feats'),
         'train',
-        num('jobs'),
+        whole('jobs'),
         features,
       );
-      const mix = await prepareMix(o.mix as unknown as string[], runDir, num('jobs'), features);
+      const mix = await prepareMix(o.mix as unknown as string[], runDir, whole('jobs'), features);
       const devCache = await prepareSplit(
         o.dev ? resolve(String(o.dev)) : splitDir(corpus, DEV_SPLITS, 'dev'),
         join(runDir, 'features', o.dev ? 'dev-set.feats' : 'dev.feats'),
         'dev',
-        num('jobs'),
+        whole('jobs'),
         features,
       );
-      const bandLimit = Number(o.bandLimit);
-      if (!(bandLimit >= 0 && bandLimit <= 1))
-        throw new Error(`--band-limit must be a share from 0 to 1, got ${String(o.bandLimit)}`);
-      const reverb = Number(o.reverb);
-      if (!(reverb >= 0 && reverb <= 1))
-        throw new Error(`--reverb must be a share from 0 to 1, got ${String(o.reverb)}`);
-      const steps = Math.round(num('steps'));
-      const channels = Math.round(num('channels'));
+      const bandLimit = shareOption(String(o.bandLimit), 'band-limit');
+      const reverb = shareOption(String(o.reverb), 'reverb');
+      const steps = whole('steps');
+      const channels = whole('channels');
       const bar = o.json ? null : progressBar('training', '| loss {loss} | dev CER {cer}');
       let lastCer = '-';
       const onEvent = (e: TrainEvent) => {
@@ -342,13 +332,13 @@ export function registerTrain(program: Command): void {
           features,
           initFrom: o.init ? resolve(String(o.init)) : undefined,
           steps,
-          evalEvery: Math.round(num('evalEvery')),
-          checkpointEvery: Math.round(num('checkpointEvery')),
-          seed: Math.round(num('seed')),
+          evalEvery: whole('evalEvery'),
+          checkpointEvery: whole('checkpointEvery'),
+          seed: whole('seed'),
           optimizer: {
             ...DEFAULT_OPTIMIZER,
             learningRate: num('lr'),
-            warmupSteps: Math.round(num('warmup')),
+            warmupSteps: whole('warmup'),
             totalSteps: steps,
           },
           batches: { ...DEFAULT_TRAIN.batches, maxFrames: Math.round(num('batchSeconds') * 100) },
