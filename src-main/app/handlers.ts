@@ -161,7 +161,7 @@ export function createHandlers(app: AppContext): Handlers {
       }
       const boostBefore = store.settings.get('lexiconBoost');
       const lmBefore = store.settings.get('languageModel');
-      for (const [key, value] of Object.entries(patch)) store.settings.set(key as SettingKey, value as never);
+      store.settings.setAll(patch as Partial<Settings>);
       const boost = store.settings.get('lexiconBoost');
       if (boost !== boostBefore) {
         // The switch reaches the running engine at once (finals are greedy while it is off); the engine

@@ -67,11 +67,19 @@ export function removeFolder(dir: string): void {
 
 /** Deletes what removeFolder(dir) calls of killed processes left aside. */
 export function removeFolderLeftovers(dir: string): Recovered {
+  return removeTrash(dirname(dir), basename(dir));
+}
+
+/** Deletes what removeFolder calls of killed processes left aside in `parent`, for folders of any name. */
+export function removeTrashIn(parent: string): Recovered {
+  return removeTrash(parent);
+}
+
+function removeTrash(parent: string, only?: string): Recovered {
   const done: Recovered = [];
-  const parent = dirname(dir);
   for (const entry of list(parent)) {
     const m = REMOVING.exec(entry);
-    if (!m || m[1] !== basename(dir) || isProcessRunning(Number(m[2]))) continue;
+    if (!m || (only !== undefined && m[1] !== only) || isProcessRunning(Number(m[2]))) continue;
     rmSync(join(parent, entry), { recursive: true, force: true });
     done.push(`${join(parent, entry)}: finished removing a folder an interrupted run was removing`);
   }

@@ -91,19 +91,31 @@ export class SettingsStore {
   }
 
   set<K extends SettingKey>(key: K, value: Settings[K]): void {
-    checkKey(key);
-    const parsed = SETTING_SCHEMAS[key].safeParse(value);
-    if (!parsed.success) {
-      throw new StoreError(
-        'BAD_ARGUMENT',
-        `setting ${key} cannot be ${show(value)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-      );
-    }
-    this.db
-      .prepare(
-        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      )
-      .run(key, JSON.stringify(parsed.data));
+    this.setAll({ [key]: value } as Partial<Settings>);
+  }
+
+  /**
+   * Stores several settings as one change: every value is checked first, then all are written in one
+   * transaction, so a refused value or a kill part way leaves none of them stored, never half the change.
+   */
+  setAll(patch: Partial<Settings>): void {
+    const rows = Object.entries(patch).map(([key, value]) => {
+      checkKey(key);
+      const parsed = SETTING_SCHEMAS[key].safeParse(value);
+      if (!parsed.success) {
+        throw new StoreError(
+          'BAD_ARGUMENT',
+          `setting ${key} cannot be ${show(value)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        );
+      }
+      return [key, JSON.stringify(parsed.data)] as const;
+    });
+    const upsert = this.db.prepare(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+    this.db.transaction(() => {
+      for (const [key, json] of rows) upsert.run(key, json);
+    })();
   }
 
   /** Back to the default. */

@@ -1,7 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LossPoint, TrainingStatus } from '../ipc/contract.js';
-import { recoverModelFolders, removeFolder, removeFolderLeftovers } from '../model/folder-recovery.js';
+import {
+  recoverModelFolders,
+  removeFolder,
+  removeFolderLeftovers,
+  removeTrashIn,
+} from '../model/folder-recovery.js';
 import { killPoint } from '../model/kill-point.js';
 import type { Store } from '../store/store.js';
 import type { Correction, ModelVersion, TrainingItem } from '../store/types.js';
@@ -176,6 +181,8 @@ export class PersonalTraining {
     try {
       // What a killed app or trainer left half done is finished first (folder-recovery.ts).
       recoverModelFolders(this.modelsDir);
+      // A model folder being removed (a discarded job's) when the kill came, and the job folder's own.
+      removeTrashIn(this.modelsDir);
       removeFolderLeftovers(this.workDir);
       const problem = jobFolderProblem(this.workDir);
       if (problem) {
