@@ -7,7 +7,10 @@ import svelteConfig from './svelte.config.js';
 // Layering (see README "Layout"): each folder may import only from folders listed above it.
 // speech/ is pure TypeScript; model/ adds tfjs; only app/ may touch Electron.
 const noElectron = { name: 'electron', message: 'Only src-main/app/ may import electron.' };
-const noTf = { group: ['@tensorflow/*'], message: 'src-main/speech/ and process/ are pure TypeScript: no tfjs.' };
+const noTf = {
+  group: ['@tensorflow/*'],
+  message: 'src-main/speech/ and process/ are pure TypeScript: no tfjs.',
+};
 // The renderer talks only to window.attune: of the main process it may import the contract (and its hotkey
 // syntax), the browser shell's client and the store's record types; types alone (erased from the bundle) from
 // anywhere.
