@@ -12,6 +12,7 @@
 
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from '../process/process-alive.js';
 import { killPoint } from './kill-point.js';
 
 const SAVING = /^\.(.+)\.tmp-(\d+)-\d+(\.old)?$/;
@@ -20,15 +21,9 @@ const REMOVING = /^(.+)\.trash-(\d+)-\d+$/;
 /** What was cleaned up, one line each (for a log or a warning). */
 export type Recovered = string[];
 
-/** Whether a process with this id is running (a process of another user counts as running). */
+/** Whether a process with this id is running (this one always is; see process/process-alive.ts). */
 export function isProcessRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid === process.pid || processAlive(pid);
 }
 
 /**
