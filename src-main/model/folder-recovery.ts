@@ -21,11 +21,6 @@ const REMOVING = /^(.+)\.trash-(\d+)-\d+$/;
 /** What was cleaned up, one line each (for a log or a warning). */
 export type Recovered = string[];
 
-/** Whether a process with this id is running (this one always is; see process/process-alive.ts). */
-export function isProcessRunning(pid: number): boolean {
-  return pid === process.pid || processAlive(pid);
-}
-
 /**
  * Finishes the saves of model folders in `parent` that killed processes left half done: restores a previous
  * folder moved aside, removes half-written ones. `only` limits it to saves of that folder name.
@@ -34,7 +29,7 @@ export function recoverModelFolders(parent: string, only?: string): Recovered {
   const done: Recovered = [];
   for (const entry of list(parent)) {
     const m = SAVING.exec(entry);
-    if (!m || (only !== undefined && m[1] !== only) || isProcessRunning(Number(m[2]))) continue;
+    if (!m || (only !== undefined && m[1] !== only) || processAlive(Number(m[2]))) continue;
     const path = join(parent, entry);
     const target = join(parent, m[1]);
     if (m[3] && !existsSync(target)) {
@@ -74,7 +69,7 @@ function removeTrash(parent: string, only?: string): Recovered {
   const done: Recovered = [];
   for (const entry of list(parent)) {
     const m = REMOVING.exec(entry);
-    if (!m || (only !== undefined && m[1] !== only) || isProcessRunning(Number(m[2]))) continue;
+    if (!m || (only !== undefined && m[1] !== only) || processAlive(Number(m[2]))) continue;
     rmSync(join(parent, entry), { recursive: true, force: true });
     done.push(`${join(parent, entry)}: finished removing a folder an interrupted run was removing`);
   }

@@ -34,7 +34,11 @@ export function widenModel(
   folder: ModelFolder,
   options: Pick<WidenConfig, 'channels'> & Partial<WidenConfig>,
 ): ModelFolder {
-  const cfg: WidenConfig = { ...DEFAULT_WIDEN, ...definedOnly(options), channels: options.channels };
+  const cfg: WidenConfig = {
+    channels: options.channels,
+    noise: options.noise ?? DEFAULT_WIDEN.noise,
+    seed: options.seed ?? DEFAULT_WIDEN.seed,
+  };
   const from = folder.acoustic;
   const C = from.channels;
   const factor = cfg.channels / C;
@@ -89,9 +93,4 @@ function addNoise(data: Float32Array, fraction: number, rand: () => number): voi
     const g = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
     data[i] += fraction * std * g;
   }
-}
-
-/** The options that are set (an explicit undefined keeps the default). */
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

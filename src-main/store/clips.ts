@@ -5,7 +5,7 @@
 
 import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isProcessRunning } from '../model/folder-recovery.js';
+import { processAlive } from '../process/process-alive.js';
 import { AudioError, readAudio, writeWav } from '../speech/audio.js';
 import { AUDIO_DIR_NAME } from './config.js';
 import { describeFsError, StoreError } from './errors.js';
@@ -31,7 +31,7 @@ const CLIP_PATH = /^audio\/([1-9]\d*)\/([1-9]\d*)\.wav$/;
 const TEMP_FILE = /^\..*\.(\d+)-[0-9a-f]+\.tmp$/;
 const isLeftoverTemp = (name: string) => {
   const m = TEMP_FILE.exec(name);
-  return m !== null && !isProcessRunning(Number(m[1]));
+  return m !== null && !processAlive(Number(m[1]));
 };
 
 export class ClipStore {

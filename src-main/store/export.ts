@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, lstat, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { isProcessRunning } from '../model/folder-recovery.js';
+import { processAlive } from '../process/process-alive.js';
 import { describeFsError, StoreError } from './errors.js';
 import { numberedName, safeFileStem } from './filenames.js';
 import type { Store } from './store.js';
@@ -241,7 +241,7 @@ export async function removeExportLeftovers(dir: string): Promise<string[]> {
   const names = await readdir(folder).catch(() => [] as string[]);
   for (const name of names) {
     const m = EXPORT_TEMP.exec(name);
-    if (!m || isProcessRunning(Number(m[1]))) continue;
+    if (!m || processAlive(Number(m[1]))) continue;
     const path = join(folder, name);
     const info = await lstat(path).catch(() => null);
     // Not too young: on a shared folder, a process of the same number on another machine may be writing it.

@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  isProcessRunning,
   recoverModelFolders,
   removeFolder,
   removeFolderLeftovers,
 } from '../../src-main/model/folder-recovery.js';
+import { processAlive } from '../../src-main/process/process-alive.js';
 
 let dir: string;
 beforeEach(() => {
@@ -36,8 +36,8 @@ function folder(name: string, content = name): void {
 
 describe('folder recovery', () => {
   it('tells running processes from ended ones', () => {
-    expect(isProcessRunning(process.pid)).toBe(true);
-    expect(isProcessRunning(dead())).toBe(false);
+    expect(processAlive(process.pid)).toBe(true);
+    expect(processAlive(dead())).toBe(false);
   });
 
   it('removes half-written saves of ended processes, puts back a folder moved aside, spares running ones', () => {

@@ -4,7 +4,7 @@ import { flushSync } from 'svelte';
 import type { DictationStatus, EnrolmentStatus, Settings, SystemInfo } from '../../src-main/ipc/contract.js';
 import App from '../../src-renderer/src/App.svelte';
 import { Connection } from '../../src-renderer/src/lib/connection.svelte.js';
-import { contractApi, type Handlers } from './contract-api.js';
+import { contractApi, type Handlers, TYPING } from './contract-api.js';
 
 const INFO: SystemInfo = {
   version: '0.1.0',
@@ -26,22 +26,8 @@ function appApi(info: () => SystemInfo = () => INFO, more: Handlers = {}) {
     'sessions.list': () => ({ items: [], total: 0 }),
     'settings.get': () => ({ keepAudio: true, hotkey: INFO.hotkey, device: 'default', disabledCommands: [] }),
     'devices.list': () => [{ id: 'default', description: 'System default' }],
-    'output.focus': () => ({
-      mode: 'type',
-      action: 'type',
-      tool: 'xdotool',
-      problem: null,
-      lastError: null,
-      permission: 'not-needed',
-    }),
-    'output.status': () => ({
-      mode: 'type',
-      action: 'type',
-      tool: 'xdotool',
-      problem: null,
-      lastError: null,
-      permission: 'not-needed',
-    }),
+    'output.focus': () => TYPING,
+    'output.status': () => TYPING,
     ...more,
   });
 }

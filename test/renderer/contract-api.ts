@@ -10,7 +10,18 @@ import {
   type MethodResults,
   parseRequest,
 } from '../../src-main/ipc/contract.js';
+import type { OutputStatus } from '../../src-main/ipc/contract.js';
 import type { Segment } from '../../src-main/store/types.js';
+
+/** Where phrases go on a desktop with xdotool: typed into the focused app, nothing wrong. */
+export const TYPING: OutputStatus = {
+  mode: 'type',
+  action: 'type',
+  tool: 'xdotool',
+  problem: null,
+  lastError: null,
+  permission: 'not-needed',
+};
 
 export type Handlers = {
   [M in MethodName]?: (args: never) => MethodResults[M] | Promise<MethodResults[M]>;

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { render, screen } from '@testing-library/svelte';
 import type { DictationStatus, OutputStatus, SystemInfo } from '../../src-main/ipc/contract.js';
 import IndicatorView from '../../src-renderer/src/views/IndicatorView.svelte';
-import { contractApi, segmentOf } from './contract-api.js';
+import { contractApi, segmentOf, TYPING } from './contract-api.js';
 
 const INFO = { hotkey: 'CommandOrControl+Shift+Space' } as SystemInfo;
 const LISTENING: DictationStatus = {
@@ -12,15 +12,6 @@ const LISTENING: DictationStatus = {
   device: 'default',
   error: null,
 };
-const TYPING: OutputStatus = {
-  mode: 'type',
-  action: 'type',
-  tool: 'xdotool',
-  problem: null,
-  lastError: null,
-  permission: 'not-needed',
-};
-
 function setup(output: OutputStatus = TYPING) {
   const api = contractApi({
     'system.info': () => INFO,

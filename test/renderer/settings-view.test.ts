@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import type { MicTestResult, OutputStatus, Settings, SystemInfo } from '../../src-main/ipc/contract.js';
 import SettingsView from '../../src-renderer/src/views/SettingsView.svelte';
-import { contractApi } from './contract-api.js';
+import { contractApi, TYPING } from './contract-api.js';
 
 const INFO: SystemInfo = {
   version: '0.1.0',
@@ -24,15 +24,6 @@ interface MicTestDriver {
   started: { device?: string; seconds?: number }[];
   finish?: (result: MicTestResult) => void;
 }
-
-const TYPING: OutputStatus = {
-  mode: 'type',
-  action: 'type',
-  tool: 'xdotool',
-  problem: null,
-  lastError: null,
-  permission: 'not-needed',
-};
 
 function setup(info: SystemInfo = INFO, output: OutputStatus = TYPING) {
   const micTest: MicTestDriver = { started: [] };

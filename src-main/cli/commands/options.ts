@@ -42,16 +42,12 @@ export function numberOption(value: string, flag: string, range: NumberRange = {
     (max === undefined || x <= max) &&
     (above === undefined || x > above) &&
     (below === undefined || x < below);
-  if (!ok) throw optionError(flag, `a number ${rangeText(range)}`.trimEnd(), value);
+  if (!ok) throw optionError(flag, numberRule(range), value);
   return x;
 }
 
 /** A positive number (e.g. --lr, --seconds). */
-export function positiveOption(value: string, flag: string): number {
-  const x = DECIMAL.test(value) ? Number(value) : NaN;
-  if (!(Number.isFinite(x) && x > 0)) throw optionError(flag, 'a positive number', value);
-  return x;
-}
+export const positiveOption = (value: string, flag: string) => numberOption(value, flag, { above: 0 });
 
 /** A share from 0 to 1 (e.g. --band-limit). */
 export const shareOption = (value: string, flag: string) => numberOption(value, flag, { min: 0, max: 1 });
@@ -74,9 +70,12 @@ export function listOption<T>(value: string, flag: string, rule: string, item: (
   }
 }
 
-function rangeText({ min, max, above, below }: NumberRange): string {
-  if (min !== undefined && max !== undefined) return `from ${min} to ${max}`;
+/** The rule a number option's range makes, in words: "a positive number", "a number from 0 to 1", … */
+function numberRule({ min, max, above, below }: NumberRange): string {
+  if (min !== undefined && max !== undefined) return `a number from ${min} to ${max}`;
+  if (above === 0 && min === undefined && max === undefined && below === undefined)
+    return 'a positive number';
   const low = min !== undefined ? `≥ ${min}` : above !== undefined ? `> ${above}` : '';
   const high = max !== undefined ? `≤ ${max}` : below !== undefined ? `< ${below}` : '';
-  return [low, high].filter(Boolean).join(' and ');
+  return ['a number', [low, high].filter(Boolean).join(' and ')].filter(Boolean).join(' ');
 }

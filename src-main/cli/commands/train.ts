@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../model/backend.js';
-import { loadModelFolder } from '../../model/checkpoint.js';
+import { loadModelFolder, type ModelFolder } from '../../model/checkpoint.js';
 import { blockLayout, DEFAULT_ACOUSTIC, lookAheadMs, MAX_LOOK_AHEAD_MS } from '../../model/config.js';
 import { DEFAULT_FEATURES, type FeatureConfig } from '../../speech/features.js';
 import {
@@ -117,10 +117,15 @@ const AUGMENT_POLICIES: Record<string, AugmentConfig | null> = {
  * The run's features: a resumed run's or the --init model's (a model keeps its input; --features may only
  * repeat it, or add phones to a log-mel model's), else a fresh run's from --features and --sphinx-model.
  */
-function runFeatures(o: Record<string, unknown>, asked: boolean, runDir: string): FeatureConfig {
+function runFeatures(
+  o: Record<string, unknown>,
+  asked: boolean,
+  runDir: string,
+  init: ModelFolder | null,
+): FeatureConfig {
   const kind: FrontEndKind = choiceOption(String(o.features), 'features', FRONT_END_KINDS);
   const resumed = resumedRunFeatures(runDir);
-  const kept = resumed ?? (o.init ? loadModelFolder(resolve(String(o.init))).features : null);
+  const kept = resumed ?? init?.features ?? null;
   // A log-mel --init model may be given phones beside its log-mel (its new inputs start unused).
   const growing =
     !resumed && kept !== null && asked && kind === 'logmel+phones' && frontEndKind(kept) === 'logmel';
@@ -160,8 +165,8 @@ export function parseStrides(text: string): [number, number] {
  * Shape flags only shape a fresh model: a trained one is reshaped first (`attune reshape`), so no flag means
  * two things. Flags that agree with the --init model's shape change nothing and pass.
  */
-function refuseShapeFlags(command: Command, o: Record<string, unknown>): void {
-  const model = loadModelFolder(resolve(String(o.init))).acoustic;
+function refuseShapeFlags(command: Command, o: Record<string, unknown>, init: ModelFolder): void {
+  const model = init.acoustic;
   const asked = (k: string) => command.getOptionValueSource(k) === 'cli';
   const changes = [
     asked('channels') && Number(o.channels) !== model.channels ? '--channels' : null,
@@ -255,14 +260,15 @@ export function registerTrain(program: Command): void {
         o.dropout === undefined
           ? undefined
           : numberOption(String(o.dropout), 'dropout', { min: 0, below: 1 });
-      if (o.init) refuseShapeFlags(command, o);
+      const init = o.init ? loadModelFolder(resolve(String(o.init))) : null;
+      if (init) refuseShapeFlags(command, o, init);
       const blocks = o.blocks === undefined ? undefined : whole('blocks');
       const strides = parseStrides(String(o.subsampleStrides));
       const maxLookAhead = num('maxLookAhead');
       const layout = blockLayout(blocks ?? DEFAULT_ACOUSTIC.blocks, strides, maxLookAhead);
       const runDir = resolve(String(o.run));
       const corpus = resolve(String(o.corpus));
-      const features = runFeatures(o, command.getOptionValueSource('features') === 'cli', runDir);
+      const features = runFeatures(o, command.getOptionValueSource('features') === 'cli', runDir, init);
       const threads = whole('threads');
       // Threads share the batch, not each op: each runs a single-threaded backend.
       const info = await initBackend({
