@@ -10,13 +10,20 @@ import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safete
 import { recoverModelFolders } from './folder-recovery.js';
 import { killPoint } from './kill-point.js';
 import { writeFileSynced } from '../process/atomic-write.js';
+import { withDictionary } from '../speech/phone-spelling.js';
+import {
+  formatDictionary,
+  parseDictionary,
+  type PronouncingDictionary,
+} from '../speech/pronouncing-dictionary.js';
 
 /**
  * A model folder, the unit Attune ships, trains and swaps:
  *
  *   model.safetensors   weights (float32; names and shapes in parameterShapes())
  *   config.json         { format, version, acoustic, features, stats, metrics?, training? }
- *   tokens.txt          output alphabet, one token per line
+ *   tokens.txt          output alphabet, one token per line (letters, or phone names)
+ *   pronunciations.dict with phone tokens only: the pronouncing dictionary that spells words in them
  *   MODEL_CARD.md       what it is, how it was trained, how well it does
  *   sphinx/             with phone features only: the sphinx acoustic model they come from (feat.params,
  *                       mdef, means, variances, sendump or mixture_weights, README), so the folder needs
@@ -107,6 +114,8 @@ export function saveModelFolder(dir: string, m: ModelFolder): void {
     };
     writeFileSynced(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     writeFileSynced(join(tmp, 'tokens.txt'), formatTokens(m.alphabet));
+    if (m.alphabet.phones)
+      writeFileSynced(join(tmp, DICTIONARY_FILE), formatDictionary(phoneDictionary(dir, m.alphabet)));
     if (m.modelCard !== undefined) writeFileSynced(join(tmp, 'MODEL_CARD.md'), m.modelCard);
     killPoint(`save-model:written:${basename(dir)}`);
     // Swap: move the old folder aside, move the new one in, then delete the old one.
@@ -119,6 +128,15 @@ export function saveModelFolder(dir: string, m: ModelFolder): void {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** A phone model's pronouncing dictionary, beside its tokens.txt. */
+export const DICTIONARY_FILE = 'pronunciations.dict';
+
+function phoneDictionary(dir: string, alphabet: Alphabet): PronouncingDictionary {
+  const d = alphabet.phones?.dictionary;
+  if (!d) throw new ModelFolderError(dir, 'cannot save: the phone model has no pronouncing dictionary');
+  return d;
 }
 
 /** The folder inside a model folder that holds the sphinx model of its phone features. */
@@ -229,6 +247,10 @@ export function loadModelFolder(dir: string): ModelFolder {
   let alphabet: Alphabet;
   try {
     alphabet = parseTokens(readText(dir, 'tokens.txt'), join(dir, 'tokens.txt'));
+    if (alphabet.phones) {
+      const path = join(dir, DICTIONARY_FILE);
+      alphabet = withDictionary(alphabet, parseDictionary(readText(dir, DICTIONARY_FILE), path), path);
+    }
   } catch (err) {
     if (err instanceof ModelFolderError) throw err;
     throw new ModelFolderError(dir, (err as Error).message);

@@ -4,11 +4,13 @@ import { deepenModel } from './deepen.js';
 import { limitLookAhead } from './look-ahead.js';
 import { restrideModel } from './restride.js';
 import { widenModel } from './widen.js';
+import { replaceHead } from './new-head.js';
+import { type Alphabet, formatTokens } from '../speech/alphabet.js';
 
 /**
  * Changing a trained model's shape without losing what it learnt, one step per option, in this order:
  * wider (widen.ts), deeper (deepen.ts), new subsampling strides (restride.ts), less look-ahead
- * (look-ahead.ts). The result is a model folder to train on from (`attune train --init`); what changed is
+ * (look-ahead.ts), a new output alphabet (new-head.ts). The result is a model folder to train on from (`attune train --init`); what changed is
  * recorded in its info, and a run started from it carries the record into the models it saves.
  */
 export interface ReshapeOptions {
@@ -22,7 +24,9 @@ export interface ReshapeOptions {
   maxLookAheadMs?: number;
   /** Noise of the widened weights (widen.ts; unset: its default). */
   widenNoise?: number;
-  /** Seed of the new weights (the widening noise, the new blocks). */
+  /** A new output alphabet (unset: kept): the output layer starts afresh for it (new-head.ts). */
+  alphabet?: Alphabet;
+  /** Seed of the new weights (the widening noise, the new blocks, a new output layer). */
   seed: number;
 }
 
@@ -32,6 +36,8 @@ export interface ShapeRecord {
   blocks: number;
   subsampleStrides: [number, number];
   lookAheadMs: number;
+  /** Output classes: letters or phone names, in order. */
+  tokens: string[];
 }
 
 export function shapeOf(folder: ModelFolder): ShapeRecord {
@@ -41,6 +47,7 @@ export function shapeOf(folder: ModelFolder): ShapeRecord {
     blocks: a.blocks,
     subsampleStrides: [...a.subsampleStrides],
     lookAheadMs: lookAheadMs(a),
+    tokens: formatTokens(folder.alphabet).trim().split('\n'),
   };
 }
 
@@ -54,6 +61,7 @@ export function reshapeModel(folder: ModelFolder, options: ReshapeOptions): Mode
     out = deepenModel(out, { blocks: options.blocks, seed: options.seed });
   if (options.subsampleStrides) out = restrideModel(out, options.subsampleStrides);
   if (options.maxLookAheadMs !== undefined) out = limitLookAhead(out, options.maxLookAheadMs);
+  if (options.alphabet) out = replaceHead(out, options.alphabet, options.seed);
   if (out === folder) throw new Error('nothing to change: the model already has the asked shape');
   const training = { ...folder.info.training, reshapedFrom: before };
   return { ...out, info: { ...folder.info, training } };

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { spellNumbers } from './numbers.js';
+import { phoneSymbol } from './phone-symbols.js';
+import type { PronouncingDictionary } from './pronouncing-dictionary.js';
 
 /**
  * The model's output alphabet, read from a model folder's `tokens.txt`: one token per line, the
@@ -17,6 +19,13 @@ export interface Alphabet {
   readonly space: number;
   /** Class index for each character the model can emit. */
   readonly index: ReadonlyMap<string, number>;
+  /**
+   * For a model that writes phones (its tokens file lists phone names such as AA, HH): the names by class
+   * ('' for the blank and space) and the pronouncing dictionary that spells words in them (null until the
+   * model folder's is attached). Each phone is carried as one character (phone-symbols.ts), so greedy
+   * output, error rates and the search work on phones as they do on letters.
+   */
+  readonly phones?: { readonly names: readonly string[]; readonly dictionary: PronouncingDictionary | null };
 }
 
 export const BLANK_TOKEN = '<blank>';
@@ -38,6 +47,12 @@ export function parseTokens(text: string, source = 'tokens.txt'): Alphabet {
   const index = new Map<string, number>();
   let blank = -1;
   let space = -1;
+  // A token of several characters can only be a phone name: the file is a phone set.
+  const phoneSet = lines.some((l) => {
+    const t = l.trim().split(/\s+/)[0] ?? '';
+    return t !== BLANK_TOKEN && t !== SPACE_TOKEN && [...t].length > 1;
+  });
+  const names: string[] = [];
   lines.forEach((raw, i) => {
     // A line may carry "symbol index" like Kaldi/sherpa tokens files; the index must then agree.
     const parts = raw.trim().split(/\s+/);
@@ -56,15 +71,23 @@ export function parseTokens(text: string, source = 'tokens.txt'): Alphabet {
       if (space !== -1) throw new AlphabetError(`${source}:${i + 1}: second ${SPACE_TOKEN}`);
       space = i;
       token = ' ';
+    } else if (phoneSet) {
+      if (!/^[A-Z]+$/.test(symbol))
+        throw new AlphabetError(
+          `${source}:${i + 1}: "${symbol}" is neither one character nor a phone name (upper-case letters)`,
+        );
+      token = phoneSymbol(symbol);
     } else if ([...symbol].length !== 1) {
       throw new AlphabetError(`${source}:${i + 1}: token "${symbol}" is not a single character`);
     }
     if (index.has(token)) throw new AlphabetError(`${source}:${i + 1}: duplicate token "${symbol}"`);
     index.set(token, i);
     tokens.push(token);
+    names.push(phoneSet && i !== blank && i !== space ? symbol : '');
   });
   if (blank === -1) throw new AlphabetError(`${source}: no ${BLANK_TOKEN} token`);
-  return { tokens, size: tokens.length, blank, space, index };
+  const alphabet = { tokens, size: tokens.length, blank, space, index };
+  return phoneSet ? { ...alphabet, phones: { names, dictionary: null } } : alphabet;
 }
 
 /** Loads `tokens.txt` from a file path. */
@@ -82,7 +105,13 @@ export function loadTokens(path: string): Alphabet {
 export function formatTokens(alphabet: Alphabet): string {
   return (
     alphabet.tokens
-      .map((t, i) => (i === alphabet.blank ? BLANK_TOKEN : i === alphabet.space ? SPACE_TOKEN : t))
+      .map((t, i) =>
+        i === alphabet.blank
+          ? BLANK_TOKEN
+          : i === alphabet.space
+            ? SPACE_TOKEN
+            : (alphabet.phones?.names[i] ?? t),
+      )
       .join('\n') + '\n'
   );
 }

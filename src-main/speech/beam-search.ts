@@ -155,6 +155,19 @@ export class BeamSearch {
     return this.cfg.lmWeight * this.lm!.score(history, id) + this.cfg.wordBonus;
   }
 
+  /** The word a finished spelling is: of the words spelt so (homophones), the one the LM finds likeliest here. */
+  private likeliestWord(node: number, history: readonly number[]): { text: string; id: number } | null {
+    const words = this.vocab!.wordsAt(node);
+    if (words.length <= 1) return words[0] ?? null;
+    let best = words[0];
+    let bestScore = -Infinity;
+    for (const w of words) {
+      const s = this.lm!.score(history, w.id);
+      if (s > bestScore) [best, bestScore] = [w, s];
+    }
+    return best;
+  }
+
   /** The language-model state after appending class c to a prefix; null where no vocabulary word goes on. */
   private extendLm(p: Prefix, c: number): Pick<Prefix, 'lmScore' | 'look' | 'vocab' | 'history'> | null {
     const { lm, vocab } = this;
@@ -163,7 +176,7 @@ export class BeamSearch {
     if (c === this.alphabet.space) {
       // A space between words, or before the first, changes nothing.
       if (p.vocab === ROOT) return { lmScore: p.lmScore, look: 0, vocab: ROOT, history: p.history };
-      const word = vocab.word(p.vocab);
+      const word = this.likeliestWord(p.vocab, p.history);
       if (!word) return null;
       return {
         lmScore: p.lmScore + this.wordScore(p.history, word.id),
@@ -282,7 +295,7 @@ export class BeamSearch {
         let history = p.history;
         lmScore = p.lmScore;
         if (p.vocab !== VocabularyTrie.ROOT) {
-          const word = vocab.word(p.vocab);
+          const word = this.likeliestWord(p.vocab, history);
           if (!word) continue;
           lmScore += this.wordScore(history, word.id);
           history = lm.advance(history, word.id);
@@ -301,13 +314,39 @@ export class BeamSearch {
     }))[0];
     const classes: number[] = [];
     for (let k = winner.p.id; k > 0; k = this.parent[k]) classes.push(this.label[k]);
-    const text = classes
-      .reverse()
-      .map((c) => this.alphabet.tokens[c])
-      .join('')
-      .replace(/\s+/g, ' ')
-      .trim();
+    classes.reverse();
+    const text =
+      this.alphabet.phones && this.vocab
+        ? this.wordsOf(classes)
+        : classes
+            .map((c) => this.alphabet.tokens[c])
+            .join('')
+            .replace(/\s+/g, ' ')
+            .trim();
     return { text, score: winner.score, bonus: winner.bonus, lmScore: winner.lmScore };
+  }
+
+  /** A phone model's transcript: the vocabulary word each spelt pronunciation ends at. */
+  private wordsOf(classes: readonly number[]): string {
+    const vocab = this.vocab!;
+    const out: string[] = [];
+    let node = VocabularyTrie.ROOT;
+    // The history replayed, so each pronunciation comes out as the word the search scored it as.
+    let history = [this.lm!.bos];
+    const finish = () => {
+      const word = node === VocabularyTrie.ROOT ? null : this.likeliestWord(node, history);
+      if (word) {
+        out.push(word.text);
+        history = this.lm!.advance(history, word.id);
+      }
+      node = VocabularyTrie.ROOT;
+    };
+    for (const c of classes) {
+      if (c === this.alphabet.space) finish();
+      else node = Math.max(vocab.child(node, c), VocabularyTrie.ROOT);
+    }
+    finish();
+    return out.join(' ');
   }
 }
 

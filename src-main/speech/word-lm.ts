@@ -2,6 +2,7 @@ import { type ArpaModel, ArpaError, type ArpaSource, arpaSource } from './arpa.j
 import type { Alphabet } from './alphabet.js';
 import type { NgramTrie } from './ngram-trie.js';
 import { openLanguageModel } from './lm-file.js';
+import { wordSpellings } from './phone-spelling.js';
 import { buildWordLm, type WordLmParts } from './word-lm-build.js';
 
 export type { WordIdSource, WordLmParts } from './word-lm-build.js';
@@ -11,6 +12,7 @@ const LN10 = Math.LN10;
 export const SENTENCE_START = '<s>';
 export const SENTENCE_END = '</s>';
 export const UNKNOWN_WORD = '<unk>';
+const SPECIAL = new Set([SENTENCE_START, SENTENCE_END, UNKNOWN_WORD]);
 
 /**
  * A word n-gram language model ready for decoding: an ARPA model's n-grams in a trie of typed arrays keyed
@@ -144,6 +146,7 @@ export class VocabularyTrie {
   private best = new Float32Array(1024).fill(-Infinity);
   private nodes = 1;
   private readonly words: { text: string; id: number }[] = [];
+  private readonly alike = new Map<number, { text: string; id: number }[]>();
 
   /** The node after class c from `node`, or -1 if no word goes on that way. */
   child(node: number, c: number): number {
@@ -170,7 +173,7 @@ export class VocabularyTrie {
     return this.words.length;
   }
 
-  /** Adds a word spelled by `classes` with its LM id and unigram log-probability (once per word). */
+  /** Adds a word spelled by `classes` with its LM id and unigram log-probability (once per word and spelling). */
   add(text: string, classes: readonly number[], id: number, logProb: number): void {
     let node = VocabularyTrie.ROOT;
     const path: number[] = [];
@@ -184,10 +187,26 @@ export class VocabularyTrie {
       path.push(next);
       node = next;
     }
-    if (node === VocabularyTrie.ROOT || this.wordAt[node] >= 0) return;
-    this.wordAt[node] = this.words.length;
-    this.words.push({ text, id });
+    if (node === VocabularyTrie.ROOT) return;
+    const w = this.wordAt[node];
+    if (w >= 0) {
+      // Another word spelt the same: a phone model's homophones ("see", "sea"). Each is kept once.
+      if (this.words[w].text === text || this.alike.get(node)?.some((a) => a.text === text)) return;
+      this.alike.set(node, [...(this.alike.get(node) ?? []), { text, id }]);
+    } else {
+      this.wordAt[node] = this.words.length;
+      this.words.push({ text, id });
+    }
     for (const n of path) if (logProb > this.best[n]) this.best[n] = logProb;
+  }
+
+  /**
+   * Every word ending at `node`: the first one added, then any others spelt the same way (a phone model's
+   * homophones), which the search tells apart by the language model.
+   */
+  wordsAt(node: number): readonly { text: string; id: number }[] {
+    const first = this.word(node);
+    return first ? [first, ...(this.alike.get(node) ?? [])] : [];
   }
 
   private newNode(c: number): number {
@@ -210,7 +229,8 @@ export class VocabularyTrie {
 }
 
 /**
- * The decoding vocabulary: the LM's words (those the alphabet can spell) plus `extraWords` (the user's
+ * The decoding vocabulary: the LM's words (those the alphabet can spell: letters, or the pronouncing
+ * dictionary for a phone model) plus `extraWords` (the user's
  * lexicon), which the LM scores as unknown words unless it knows them.
  */
 export function vocabularyTrie(
@@ -220,12 +240,12 @@ export function vocabularyTrie(
 ): VocabularyTrie {
   const trie = new VocabularyTrie();
   const add = (text: string, id: number) => {
-    const classes = [...text].map((ch) => alphabet.index.get(ch) ?? -1);
-    if (classes.some((c) => c < 0 || c === alphabet.blank || c === alphabet.space)) return;
-    trie.add(text, classes, id, id >= 0 ? lm.unigram(id) : lm.unknownLogProb);
+    // Every pronunciation of a phone model's word is a path to it.
+    for (const classes of wordSpellings(text, alphabet))
+      trie.add(text, classes, id, id >= 0 ? lm.unigram(id) : lm.unknownLogProb);
   };
   lm.words.forEach((w, id) => {
-    if (w !== SENTENCE_START && w !== SENTENCE_END && w !== UNKNOWN_WORD) add(w, id);
+    if (!SPECIAL.has(w)) add(w, id);
   });
   for (const w of extraWords) add(w, lm.id(w));
   return trie;

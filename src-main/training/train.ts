@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AcousticModel } from '../model/acoustic.js';
 import { outputFrames } from '../model/config.js';
-import { encode, normalizeText } from '../speech/alphabet.js';
+import { trainingTarget } from '../speech/phone-spelling.js';
 import { CtcWorkspace } from '../speech/ctc.js';
 import { logMelBins } from '../speech/front-end.js';
 import { epochOrder, makeBatches, seededRandom } from './batches.js';
@@ -152,8 +152,8 @@ function stepContext(data: TrainData, cfg: TrainConfig, run: OpenRun): StepConte
     cfg,
     data,
     run,
-    // Targets once: normalised transcript → class ids.
-    targets: data.train.items.map((it) => encode(normalizeText(it.text, alphabet), alphabet)),
+    // Targets once: normalised transcript → class ids (letters, or phones through the model's dictionary).
+    targets: data.train.items.map((it) => trainingTarget(it.text, alphabet)),
     trainable,
     vars: trainable.map((n) => model.params.get(n)!),
     // Frequency-axis augmentation touches only log-mel bins (all of them without phones).

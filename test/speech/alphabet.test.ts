@@ -39,7 +39,7 @@ describe('tokens file', () => {
     ['a\nb\n', /no <blank>/],
     ['<blank>\na\na\n', /duplicate token "a"/],
     ['<blank>\n\na\n', /:2: empty token/],
-    ['<blank>\nab\n', /not a single character/],
+    ['<blank>\nab\n', /neither one character nor a phone name/],
     ['<blank>\n', /at least a blank and one symbol/],
     ['<blank>\n<blank>\na\n', /second <blank>/],
   ])('rejects a bad tokens file %#', (text, re) => {

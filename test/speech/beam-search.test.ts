@@ -5,6 +5,8 @@ import { Lexicon } from '../../src-main/speech/lexicon.js';
 import { vocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
 import { buildLanguageModel } from '../../src-main/training/language-model.js';
 import { alphabet, frames, say } from './log-prob-frames.js';
+import { phoneAlphabet, phoneNames } from '../../src-main/speech/phone-spelling.js';
+import { parseDictionary } from '../../src-main/speech/pronouncing-dictionary.js';
 
 const greedy = (lp: Float32Array, T: number) => greedyDecode(lp, T, alphabet, { frameMs: 20 }).text;
 
@@ -149,5 +151,57 @@ describe('beamSearch with a word language model', () => {
     }
     expect(stream.result().text).toBe('the cat sat on the mat');
     expect(() => stream.push(new Float32Array(V), 2)).toThrow(/cannot hold 2 frames/);
+  });
+});
+
+describe('beamSearch for a phone model', () => {
+  const dict = parseDictionary(
+    ['see S IY', 'sea S IY', 'the DH AH', 'the(2) DH IY', 'blue B L UW', 'blew B L UW', 'i AY'].join('\n'),
+  );
+  const phones = phoneAlphabet(dict, 'test');
+  const built = buildLanguageModel(['i see the blue sea', 'i see the sea', 'the blue sea'], [], {
+    order: 3,
+    minCount: [1, 1],
+  });
+  const lm = new WordLm(built.arpa);
+  const V = phones.size;
+  /** Frames that clearly say these phones ('|' a word break), each followed by a blank frame. */
+  const said = (names: string[]): Float32Array => {
+    const out = new Float32Array(names.length * 2 * V);
+    names.forEach((n, k) => {
+      const c = n === '|' ? phones.space : phones.phones!.names.indexOf(n);
+      for (const [t, hot] of [
+        [2 * k, c],
+        [2 * k + 1, phones.blank],
+      ])
+        for (let v = 0; v < V; v++) out[t * V + v] = Math.log(v === hot ? 0.9 : 0.1 / (V - 1));
+    });
+    return out;
+  };
+
+  it('writes words, the language model choosing among words that sound alike', () => {
+    const names = 'AY | S IY | DH AH | B L UW | S IY'.split(' ');
+    const lp = said(names);
+    const r = beamSearch(
+      lp,
+      names.length * 2,
+      phones,
+      null,
+      { beamWidth: 16 },
+      { lm, vocabulary: vocabularyTrie(lm, phones) },
+    );
+    expect(r.text).toBe('i see the blue sea');
+    // Without a language model the phones themselves come out.
+    expect(phoneNames(beamSearch(lp, names.length * 2, phones).text, phones)).toBe(
+      'AY | S IY | DH AH | B L UW | S IY',
+    );
+  });
+
+  it('hears a word by any of its pronunciations', () => {
+    const names = 'DH IY | S IY'.split(' ');
+    const vocabulary = vocabularyTrie(lm, phones);
+    expect(beamSearch(said(names), names.length * 2, phones, null, {}, { lm, vocabulary }).text).toBe(
+      'the sea',
+    );
   });
 });

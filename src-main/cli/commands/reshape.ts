@@ -5,6 +5,8 @@ import { lookAheadMs } from '../../model/config.js';
 import { reshapeModel } from '../../model/reshape.js';
 import { shareOption, wholeNumberOption } from './options.js';
 import { parseStrides } from './train.js';
+import { phoneAlphabet } from '../../speech/phone-spelling.js';
+import { loadDictionary } from '../../speech/pronouncing-dictionary.js';
 
 interface ReshapeFlags {
   model: string;
@@ -14,6 +16,7 @@ interface ReshapeFlags {
   subsampleStrides?: string;
   maxLookAhead?: string;
   widenNoise?: string;
+  phones?: string;
   seed: string;
 }
 
@@ -36,6 +39,10 @@ export function registerReshape(program: Command): void {
       '--widen-noise <x>',
       'noise added to the widened weights, as a fraction of their spread (default: 0.001)',
     )
+    .option(
+      '--phones <dictionary>',
+      'write phones instead of letters, words spelt by this pronouncing dictionary (CMUdict format, e.g. pocketsphinx-en-us’s cmudict-en-us.dict); the output layer starts afresh',
+    )
     .option('--seed <n>', 'seed of the new weights', '1')
     .action((o: ReshapeFlags) => {
       const folder = loadModelFolder(resolve(o.model));
@@ -46,6 +53,7 @@ export function registerReshape(program: Command): void {
         maxLookAheadMs:
           o.maxLookAhead === undefined ? undefined : wholeNumberOption(o.maxLookAhead, 'max-look-ahead', 0),
         widenNoise: o.widenNoise === undefined ? undefined : shareOption(o.widenNoise, 'widen-noise'),
+        alphabet: o.phones === undefined ? undefined : phoneAlphabet(loadDictionary(o.phones), o.phones),
         seed: wholeNumberOption(o.seed, 'seed', 0),
       });
       // The old card describes the old shape: a run trained from this folder writes its own with `attune export`.
@@ -58,7 +66,7 @@ export function registerReshape(program: Command): void {
       const a = reshaped.acoustic;
       process.stdout.write(
         `${out}: ${a.channels} channels, ${a.blocks} blocks, strides ${a.subsampleStrides.join(',')}, ` +
-          `look-ahead ${lookAheadMs(a)} ms\n`,
+          `look-ahead ${lookAheadMs(a)} ms, ${reshaped.alphabet.phones ? 'phones' : 'letters'} (${a.vocabSize} classes)\n`,
       );
     });
 }
