@@ -53,11 +53,13 @@ export function pool(scores: readonly SetScore[]): SetScore {
 /** Language models loaded once, with their vocabulary over the model's alphabet. */
 const loaded = new Map<string, LmDecoding>();
 export function lmDecoding(path: string, alphabet: Alphabet): LmDecoding {
-  let d = loaded.get(path);
+  // By the alphabet too: a letter model and a phone model spell the same LM's words differently.
+  const key = `${path}\0${alphabet.tokens.join('\n')}`;
+  let d = loaded.get(key);
   if (!d) {
-    const lm = WordLm.load(path);
+    const lm = [...loaded.entries()].find(([k]) => k.startsWith(`${path}\0`))?.[1].lm ?? WordLm.load(path);
     d = { lm, vocabulary: vocabularyTrie(lm, alphabet) };
-    loaded.set(path, d);
+    loaded.set(key, d);
   }
   return d;
 }

@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { openModel } from '../src-main/cli/commands/model-option.js';
+import { DICTIONARY_FILE } from '../src-main/model/checkpoint.js';
 import type { LoadedModel } from '../src-main/model/model-io.js';
 import { type Alphabet, normalizeText } from '../src-main/speech/alphabet.js';
 import { evaluate } from '../src-main/training/evaluate.js';
@@ -36,12 +37,13 @@ export function modelDigest(dir: string): string {
   const { info: _info, ...config } = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as {
     info?: unknown;
   };
-  return createHash('sha1')
+  const h = createHash('sha1')
     .update(readFileSync(join(dir, 'model.safetensors')))
     .update(readFileSync(join(dir, 'tokens.txt')))
-    .update(JSON.stringify(config))
-    .digest('hex')
-    .slice(0, 12);
+    .update(JSON.stringify(config));
+  // A phone model's words are spelt by its dictionary: the same weights with another decode differently.
+  if (existsSync(join(dir, DICTIONARY_FILE))) h.update(readFileSync(join(dir, DICTIONARY_FILE)));
+  return h.digest('hex').slice(0, 12);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { alignTranscript } from '../speech/align.js';
+import { alignSearchResult } from '../speech/align.js';
 import type { Alphabet } from '../speech/alphabet.js';
 import {
   BeamSearch,
@@ -148,9 +148,9 @@ export class FinalDecoder {
     if (T === 0) return greedy;
     const followed = this.follow(search, logProbs, T, alphabet);
     if (!followed) return greedy;
-    const { text } = followed.search.result();
-    if (text === greedy.text) return greedy;
-    return alignTranscript(logProbs, T, alphabet, text, frameMs);
+    const result = followed.search.result();
+    if (result.text === greedy.text) return greedy;
+    return alignSearchResult(logProbs, T, alphabet, result, frameMs);
   }
 
   /**

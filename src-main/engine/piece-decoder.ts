@@ -1,5 +1,5 @@
 import type { Alphabet } from '../speech/alphabet.js';
-import { alignTranscript } from '../speech/align.js';
+import { alignSearchResult } from '../speech/align.js';
 import { beamSearch, DEFAULT_BEAM_SEARCH, type LmDecoding } from '../speech/beam-search.js';
 import { type DecodedWord, greedyDecode } from '../speech/decode.js';
 import { FrameBuffer } from '../speech/frame-buffer.js';
@@ -122,8 +122,8 @@ export class PieceDecoder {
     let r = greedyDecode(rows, T, alphabet, { frameMs });
     if (decoding.lm && T > 0) {
       const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth: decoding.beamWidth };
-      const { text } = beamSearch(rows, T, alphabet, null, beam, decoding.lm);
-      if (text !== r.text) r = alignTranscript(rows, T, alphabet, text, frameMs);
+      const result = beamSearch(rows, T, alphabet, null, beam, decoding.lm);
+      if (result.text !== r.text) r = alignSearchResult(rows, T, alphabet, result, frameMs);
     }
     if (r.text !== '') this.texts.push(r.text);
     const offsetMs = this.pieceStart * frameMs;

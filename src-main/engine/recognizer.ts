@@ -16,7 +16,8 @@ import type { WordLm } from '../speech/word-lm.js';
 
 /**
  * The streaming recogniser: PCM in, text out. Reads like the algorithm:
- *   accept audio → feature frames (front-end.ts) → model stream → greedy decoder → partial text
+ *   accept audio → feature frames (front-end.ts) → model stream → greedy decoder → partial text (a phone
+ *     model's: the words its final's search has found so far)
  *   → endpoint? → flush the model, final segment (decoded again over the segment's log-probs, with the
  *     personal lexicon when there is one), reset for the next phrase.
  * Times are milliseconds of audio since the recogniser started (the session timeline), so the
@@ -205,7 +206,7 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
       this.segmentLogProbs.frames,
       this.model.alphabet,
     );
-    const r = this.decoder.result();
+    const r = this.partialResult();
     const text = [r.committed, r.partial].filter(Boolean).join(' ');
     if (text !== this.lastPartial) {
       this.lastPartial = text;
@@ -217,6 +218,16 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
         startMs: this.segmentStartFrame * this.hopMs,
       });
     }
+  }
+
+  /**
+   * The segment's text so far: greedy decoding's for a letter model; for a phone model, whose greedy output is
+   * phones, the words its final's search has found so far (the last one still open to change).
+   */
+  private partialResult(): { committed: string; partial: string } {
+    if (!this.model.alphabet.phones || !this.finalSearch) return this.decoder.result();
+    const words = this.finalSearch.search.result().text.split(' ').filter((w) => w !== '');
+    return { committed: words.slice(0, -1).join(' '), partial: words.at(-1) ?? '' };
   }
 
   private finishSegment(reason: FinalEvent['reason']): void {

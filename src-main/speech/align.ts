@@ -92,3 +92,27 @@ export function alignTranscript(
   }
   return { text, words: groupWords(chars, frameMs), chars };
 }
+
+/**
+ * Aligns a beam search's transcript (its text and its spelling in the model's classes). A letter model's are
+ * the same; a phone model's words are aligned by the pronunciations the search found for them, then named.
+ */
+export function alignSearchResult(
+  logProbs: Float32Array,
+  T: number,
+  alphabet: Alphabet,
+  result: { text: string; spelling: string },
+  frameMs: number,
+): DecodeResult {
+  if (!alphabet.phones || result.text === result.spelling)
+    return alignTranscript(logProbs, T, alphabet, result.text, frameMs);
+  const words = result.text === '' ? [] : result.text.split(' ');
+  // A last pronunciation left unfinished when the audio stopped is no word: it is not written.
+  const spelt = result.spelling.split(' ').slice(0, words.length).join(' ');
+  const aligned = alignTranscript(logProbs, T, alphabet, spelt, frameMs);
+  return {
+    text: result.text,
+    chars: aligned.chars,
+    words: aligned.words.map((w, i) => ({ ...w, word: words[i] })),
+  };
+}

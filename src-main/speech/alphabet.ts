@@ -124,9 +124,12 @@ export function englishAlphabet(): Alphabet {
 /**
  * Turns display text into the model's spoken form: lower case, numbers spelled out, symbols read
  * aloud, punctuation dropped, apostrophes kept inside words, runs of spaces collapsed. Characters the
- * alphabet cannot express are dropped (after accents are stripped), so the result always encodes.
+ * alphabet cannot express are dropped (after accents are stripped), so the result always encodes (for a
+ * phone alphabet: the English letters its words are written in).
  */
 export function normalizeText(text: string, alphabet: Alphabet = englishAlphabet()): string {
+  // A phone model's words are still written in letters (its dictionary spells them in phones).
+  if (alphabet.phones) alphabet = englishAlphabet();
   let s = text.normalize('NFKC');
   // Typographic apostrophes and quotes first, so "don’t" keeps its apostrophe.
   s = s.replace(/[\u2018\u2019\u02bc\u2032`]/g, "'").replace(/[\u201c\u201d\u00ab\u00bb]/g, '"');

@@ -56,6 +56,11 @@ export interface LmDecoding {
 
 export interface BeamSearchResult {
   text: string;
+  /**
+   * The transcript in the model's own classes, words split by single spaces: the text itself for a letter
+   * model, the words' pronunciations as found for a phone model (what alignment needs).
+   */
+  spelling: string;
   /** Log-probability of the transcript (all alignments) plus its lexicon bonus and language-model score. */
   score: number;
   /** Lexicon bonus included in the score. */
@@ -315,15 +320,13 @@ export class BeamSearch {
     const classes: number[] = [];
     for (let k = winner.p.id; k > 0; k = this.parent[k]) classes.push(this.label[k]);
     classes.reverse();
-    const text =
-      this.alphabet.phones && this.vocab
-        ? this.wordsOf(classes)
-        : classes
-            .map((c) => this.alphabet.tokens[c])
-            .join('')
-            .replace(/\s+/g, ' ')
-            .trim();
-    return { text, score: winner.score, bonus: winner.bonus, lmScore: winner.lmScore };
+    const spelling = classes
+      .map((c) => this.alphabet.tokens[c])
+      .join('')
+      .replace(/\s+/g, ' ')
+      .trim();
+    const text = this.alphabet.phones && this.vocab ? this.wordsOf(classes) : spelling;
+    return { text, spelling, score: winner.score, bonus: winner.bonus, lmScore: winner.lmScore };
   }
 
   /** A phone model's transcript: the vocabulary word each spelt pronunciation ends at. */

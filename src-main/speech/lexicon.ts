@@ -1,4 +1,5 @@
 import { type Alphabet, normalizeText } from './alphabet.js';
+import { wordSpellings } from './phone-spelling.js';
 
 /**
  * The user's personal lexicon: words they put into transcripts by correcting them (names, jargon, words
@@ -34,25 +35,29 @@ export class Lexicon {
     return this.list.length;
   }
 
-  /** Adds a word (normalised; a phrase adds each of its words). */
+  /**
+   * Adds a word (normalised; a phrase adds each of its words) by each of its spellings in the model's classes:
+   * its letters, or a phone model's pronunciations. A word the model cannot spell is left out.
+   */
   add(word: string): void {
     for (const w of normalizeText(word, this.alphabet).split(' ')) {
       if (w === '') continue;
-      let node = this.root;
-      for (const ch of w) {
-        const id = this.alphabet.index.get(ch);
-        if (id === undefined || id === this.alphabet.blank || id === this.alphabet.space) break;
-        let next = node.children.get(id);
-        if (!next) {
-          next = { children: new Map(), word: null, depth: node.depth + 1 };
-          node.children.set(id, next);
+      let added = false;
+      for (const classes of wordSpellings(w, this.alphabet)) {
+        let node = this.root;
+        for (const id of classes) {
+          let next = node.children.get(id);
+          if (!next) {
+            next = { children: new Map(), word: null, depth: node.depth + 1 };
+            node.children.set(id, next);
+          }
+          node = next;
         }
-        node = next;
-      }
-      if (node !== this.root && node.depth === [...w].length && node.word === null) {
+        if (node === this.root || node.word !== null) continue;
         node.word = w;
-        this.list.push(w);
+        added = true;
       }
+      if (added && !this.list.includes(w)) this.list.push(w);
     }
   }
 

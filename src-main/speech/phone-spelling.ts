@@ -3,7 +3,6 @@ import {
   AlphabetError,
   BLANK_TOKEN,
   encode,
-  englishAlphabet,
   normalizeText,
   parseTokens,
   SPACE_TOKEN,
@@ -61,7 +60,7 @@ export interface SpokenForm {
  */
 export function spokenForm(text: string, alphabet: Alphabet): SpokenForm {
   if (!alphabet.phones) return { text: normalizeText(text, alphabet), unknown: [] };
-  const words = normalizeText(text, englishAlphabet())
+  const words = normalizeText(text, alphabet)
     .split(' ')
     .filter((w) => w !== '');
   const unknown: string[] = [];

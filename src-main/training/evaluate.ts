@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AcousticModel } from '../model/acoustic.js';
 import { outputFrameMs } from '../model/config.js';
-import { type Alphabet, englishAlphabet, normalizeText } from '../speech/alphabet.js';
+import { type Alphabet, normalizeText } from '../speech/alphabet.js';
 import { spokenForm } from '../speech/phone-spelling.js';
 import { greedyDecode } from '../speech/decode.js';
 import { CorpusScorer, type ErrorRate } from '../speech/metrics.js';
@@ -77,13 +77,12 @@ export function evaluate(
     });
     start = end;
   }
-  const wordAlphabet = alphabet.phones ? englishAlphabet() : alphabet;
   const total = new CorpusScorer();
   const bySpeaker = new Map<string, CorpusScorer>();
   const hypotheses: EvalResult['hypotheses'] = [];
   items.forEach((it, k) => {
     // Greedy output is in the model's units (phones for a phone model); a decoder writes words.
-    const ref = cfg.decode ? normalizeText(it.text, wordAlphabet) : spokenForm(it.text, alphabet).text;
+    const ref = cfg.decode ? normalizeText(it.text, alphabet) : spokenForm(it.text, alphabet).text;
     const r = total.add(ref, hyps[k]);
     if (!bySpeaker.has(it.speaker)) bySpeaker.set(it.speaker, new CorpusScorer());
     bySpeaker.get(it.speaker)!.add(ref, hyps[k]);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { alignTranscript } from '../../src-main/speech/align.js';
+import { alignSearchResult, alignTranscript } from '../../src-main/speech/align.js';
+import { phoneAlphabet } from '../../src-main/speech/phone-spelling.js';
+import { parseDictionary } from '../../src-main/speech/pronouncing-dictionary.js';
+import { vocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
+import { buildLanguageModel } from '../../src-main/training/language-model.js';
 import { beamSearch } from '../../src-main/speech/beam-search.js';
 import { greedyDecode } from '../../src-main/speech/decode.js';
 import { Lexicon } from '../../src-main/speech/lexicon.js';
@@ -49,5 +53,55 @@ describe('alignTranscript', () => {
     expect(() => alignTranscript(lp, 2, alphabet, 'a!', 20)).toThrow(/"!" is not in the alphabet/);
     expect(() => alignTranscript(lp, 3, alphabet, 'a', 20)).toThrow(/cannot hold 3 frames/);
     expect(alignTranscript(lp, 2, alphabet, '', 20)).toEqual({ text: '', words: [], chars: [] });
+  });
+});
+
+describe('alignSearchResult', () => {
+  const dict = parseDictionary(['see S IY', 'sea S IY', 'the DH AH', 'i AY'].join('\n'));
+  const phones = phoneAlphabet(dict, 'test');
+  const V = phones.size;
+  /** Each phone ('|' a word break) held two frames, then a blank frame. */
+  const said = (names: string[]): Float32Array => {
+    const rows = names.flatMap((n) => {
+      const c = n === '|' ? phones.space : phones.phones!.names.indexOf(n);
+      return [c, c, phones.blank];
+    });
+    const out = new Float32Array(rows.length * V);
+    rows.forEach((hot, t) => {
+      for (let v = 0; v < V; v++) out[t * V + v] = Math.log(v === hot ? 0.9 : 0.1 / (V - 1));
+    });
+    return out;
+  };
+
+  it('times a phone model’s words by the pronunciations the search found, named as it wrote them', () => {
+    const names = 'AY | S IY | DH AH | S IY'.split(' ');
+    const lm = new WordLm(buildLanguageModel(['i see the sea'], [], { order: 2, minCount: [1, 1] }).arpa);
+    const T = names.length * 3;
+    const lp = said(names);
+    const result = beamSearch(
+      lp,
+      T,
+      phones,
+      null,
+      { beamWidth: 8 },
+      { lm, vocabulary: vocabularyTrie(lm, phones) },
+    );
+    expect(result.text).toBe('i see the sea');
+    const aligned = alignSearchResult(lp, T, phones, result, 20);
+    expect(aligned.text).toBe('i see the sea');
+    expect(aligned.words.map((w) => [w.word, w.startMs, w.endMs])).toEqual([
+      ['i', 0, 40],
+      ['see', 120, 220],
+      ['the', 300, 400],
+      ['sea', 480, 580],
+    ]);
+  });
+
+  it('aligns a letter model’s transcript as alignTranscript does', () => {
+    const spec = [...'hi'].flatMap((ch) => [{ [ch]: 0.9 }, { _: 0.9 }]);
+    const lp = frames(spec);
+    expect(alignSearchResult(lp, spec.length, alphabet, { text: 'hi', spelling: 'hi' }, 20)).toEqual(
+      alignTranscript(lp, spec.length, alphabet, 'hi', 20),
+    );
   });
 });

@@ -1,0 +1,103 @@
+// The decoder's language-model weight, word bonus and beam width for one acoustic model, searched on real-dev
+// (its sources pooled; real-test takes no part): WER and CER of every setting, best first. A model that
+// writes other units (phones instead of letters) needs its own pair; this finds it.
+//
+//   npx tsx bench/lm-tune.ts --model DIR [--weights 0.5,0.8,1.2] [--bonuses 0,1,2] [--beams 32]
+//        [--lm FILE] [--set DIR] [--out FILE]
+//
+// Log-probs are cached in .cache/lm-compare (lm-logprobs.ts), so a second grid only decodes.
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BASE_LM_PATH } from '../src-main/model/paths.js';
+import { cer, lmDecoding, type LmSettings, pool, scoreSet, wer } from './lm-decode.js';
+import { setLogProbs, snapshotModel } from './lm-logprobs.js';
+
+interface TuneConfig {
+  model: string;
+  lm: string;
+  /** A split whose folders are sources (pooled), or one source. */
+  set: string;
+  weights: number[];
+  bonuses: number[];
+  beams: number[];
+  cache: string;
+  out: string | null;
+}
+
+const DEFAULT_TUNE: TuneConfig = {
+  model: 'models/base',
+  lm: BASE_LM_PATH,
+  set: 'corpora/real/real-dev',
+  weights: [0.5, 0.8, 1.2, 1.6],
+  bonuses: [0, 1, 2],
+  beams: [32],
+  cache: '.cache/lm-compare',
+  out: null,
+};
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function parseArgs(argv: string[]): TuneConfig {
+  const cfg = { ...DEFAULT_TUNE };
+  const list = (v: string | undefined, flag: string) => {
+    const xs = (v ?? '').split(',').map(Number);
+    if (xs.length === 0 || xs.some((x) => !Number.isFinite(x) || x < 0))
+      throw new Error(`${flag} must be a comma-separated list of numbers ≥ 0, got "${v}"`);
+    return xs;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, v] = [argv[i], argv[i + 1]];
+    if (flag === '--model') cfg.model = v;
+    else if (flag === '--lm') cfg.lm = v;
+    else if (flag === '--set') cfg.set = v;
+    else if (flag === '--out') cfg.out = v;
+    else if (flag === '--weights') cfg.weights = list(v, flag);
+    else if (flag === '--bonuses') cfg.bonuses = list(v, flag);
+    else if (flag === '--beams') cfg.beams = list(v, flag);
+    else
+      throw new Error(`unknown option ${flag} (--model, --lm, --set, --weights, --bonuses, --beams, --out)`);
+    i++;
+  }
+  return cfg;
+}
+
+async function main(): Promise<void> {
+  const cfg = parseArgs(process.argv.slice(2));
+  const snapshot = snapshotModel(cfg.model, cfg.cache);
+  const entries = readdirSync(cfg.set, { withFileTypes: true });
+  const sources = entries.some((e) => e.isFile() && e.name.endsWith('.trans.txt'))
+    ? [cfg.set]
+    : entries.filter((e) => e.isDirectory()).map((e) => join(cfg.set, e.name));
+  const sets = [];
+  for (const dir of sources) sets.push(await setLogProbs(snapshot.dir, dir, join(cfg.cache, 'logprobs')));
+  const alphabet = sets[0].alphabet;
+  const decoding = lmDecoding(cfg.lm, alphabet);
+  const rows: { s: LmSettings; w: number; c: number }[] = [];
+  for (const beamWidth of cfg.beams)
+    for (const lmWeight of cfg.weights)
+      for (const wordBonus of cfg.bonuses) {
+        const s = { lmWeight, wordBonus, beamWidth };
+        const score = pool(sets.map((set) => scoreSet(set.utterances, alphabet, decoding, s)));
+        rows.push({ s, w: wer(score), c: cer(score) });
+        process.stderr.write(
+          `w${lmWeight} b${wordBonus} k${beamWidth}: WER ${pct(wer(score))} CER ${pct(cer(score))}\n`,
+        );
+      }
+  rows.sort((a, b) => a.w - b.w);
+  const lines = [
+    `Model ${cfg.model} (${snapshot.digest}), LM ${cfg.lm}, on ${cfg.set} (${sets.reduce((n, s) => n + s.utterances.length, 0)} utterances)`,
+    '',
+    '| LM weight | word bonus | beam | WER | CER |',
+    '|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) => `| ${r.s.lmWeight} | ${r.s.wordBonus} | ${r.s.beamWidth} | ${pct(r.w)} | ${pct(r.c)} |`,
+    ),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  if (cfg.out) writeFileSync(cfg.out, lines.join('\n') + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`lm-tune: ${(err as Error).message}\n`);
+  process.exit(1);
+});
