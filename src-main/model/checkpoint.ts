@@ -11,11 +11,8 @@ import { recoverModelFolders } from './folder-recovery.js';
 import { killPoint } from './kill-point.js';
 import { writeFileSynced } from '../process/atomic-write.js';
 import { withDictionary } from '../speech/phone-spelling.js';
-import {
-  formatDictionary,
-  parseDictionary,
-  type PronouncingDictionary,
-} from '../speech/pronouncing-dictionary.js';
+import { formatDictionary, parseDictionary } from '../speech/pronouncing-dictionary.js';
+import { LetterToSound } from '../speech/g2p/letter-to-sound.js';
 
 /**
  * A model folder, the unit Attune ships, trains and swaps:
@@ -24,6 +21,7 @@ import {
  *   config.json         { format, version, acoustic, features, stats, metrics?, training? }
  *   tokens.txt          output alphabet, one token per line (letters, or phone names)
  *   pronunciations.dict with phone tokens only: the pronouncing dictionary that spells words in them
+ *   letter-to-sound.json with phone tokens, optional: rules that spell the words the dictionary lacks
  *   MODEL_CARD.md       what it is, how it was trained, how well it does
  *   sphinx/             with phone features only: the sphinx acoustic model they come from (feat.params,
  *                       mdef, means, variances, sendump or mixture_weights, README), so the folder needs
@@ -114,8 +112,7 @@ export function saveModelFolder(dir: string, m: ModelFolder): void {
     };
     writeFileSynced(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     writeFileSynced(join(tmp, 'tokens.txt'), formatTokens(m.alphabet));
-    if (m.alphabet.phones)
-      writeFileSynced(join(tmp, DICTIONARY_FILE), formatDictionary(phoneDictionary(dir, m.alphabet)));
+    if (m.alphabet.phones) savePronunciations(dir, tmp, m.alphabet);
     if (m.modelCard !== undefined) writeFileSynced(join(tmp, 'MODEL_CARD.md'), m.modelCard);
     killPoint(`save-model:written:${basename(dir)}`);
     // Swap: move the old folder aside, move the new one in, then delete the old one.
@@ -133,10 +130,31 @@ export function saveModelFolder(dir: string, m: ModelFolder): void {
 /** A phone model's pronouncing dictionary, beside its tokens.txt. */
 export const DICTIONARY_FILE = 'pronunciations.dict';
 
-function phoneDictionary(dir: string, alphabet: Alphabet): PronouncingDictionary {
-  const d = alphabet.phones?.dictionary;
-  if (!d) throw new ModelFolderError(dir, 'cannot save: the phone model has no pronouncing dictionary');
-  return d;
+/** A phone model's letter-to-sound rules for words its dictionary lacks (optional: without, they are unwritable). */
+export const LETTER_TO_SOUND_FILE = 'letter-to-sound.json';
+
+/** Writes a phone model's dictionary and letter-to-sound rules into the folder being written (tmp). */
+function savePronunciations(dir: string, tmp: string, alphabet: Alphabet): void {
+  const { dictionary, letterToSound } = alphabet.phones!;
+  if (!dictionary)
+    throw new ModelFolderError(dir, 'cannot save: the phone model has no pronouncing dictionary');
+  writeFileSynced(join(tmp, DICTIONARY_FILE), formatDictionary(dictionary));
+  if (letterToSound) writeFileSynced(join(tmp, LETTER_TO_SOUND_FILE), JSON.stringify(letterToSound.toJSON()));
+}
+
+/** A phone model's alphabet with its folder's dictionary and letter-to-sound rules attached. */
+function loadPronunciations(dir: string, alphabet: Alphabet): Alphabet {
+  const path = join(dir, DICTIONARY_FILE);
+  const dictionary = parseDictionary(readText(dir, DICTIONARY_FILE), path);
+  let rules: LetterToSound | null = null;
+  if (existsSync(join(dir, LETTER_TO_SOUND_FILE))) {
+    try {
+      rules = LetterToSound.fromJSON(JSON.parse(readText(dir, LETTER_TO_SOUND_FILE)) as unknown);
+    } catch (err) {
+      throw new ModelFolderError(dir, `${LETTER_TO_SOUND_FILE}: ${(err as Error).message}`);
+    }
+  }
+  return withDictionary(alphabet, dictionary, path, rules);
 }
 
 /** The folder inside a model folder that holds the sphinx model of its phone features. */
@@ -247,10 +265,7 @@ export function loadModelFolder(dir: string): ModelFolder {
   let alphabet: Alphabet;
   try {
     alphabet = parseTokens(readText(dir, 'tokens.txt'), join(dir, 'tokens.txt'));
-    if (alphabet.phones) {
-      const path = join(dir, DICTIONARY_FILE);
-      alphabet = withDictionary(alphabet, parseDictionary(readText(dir, DICTIONARY_FILE), path), path);
-    }
+    if (alphabet.phones) alphabet = loadPronunciations(dir, alphabet);
   } catch (err) {
     if (err instanceof ModelFolderError) throw err;
     throw new ModelFolderError(dir, (err as Error).message);

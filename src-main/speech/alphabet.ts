@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { spellNumbers } from './numbers.js';
 import { phoneSymbol } from './phone-symbols.js';
 import type { PronouncingDictionary } from './pronouncing-dictionary.js';
+import type { LetterToSound } from './g2p/letter-to-sound.js';
 
 /**
  * The model's output alphabet, read from a model folder's `tokens.txt`: one token per line, the
@@ -21,11 +22,16 @@ export interface Alphabet {
   readonly index: ReadonlyMap<string, number>;
   /**
    * For a model that writes phones (its tokens file lists phone names such as AA, HH): the names by class
-   * ('' for the blank and space) and the pronouncing dictionary that spells words in them (null until the
-   * model folder's is attached). Each phone is carried as one character (phone-symbols.ts), so greedy
+   * ('' for the blank and space), the pronouncing dictionary that spells words in them (null until the
+   * model folder's is attached) and letter-to-sound rules for the words it lacks. Each phone is carried as one character (phone-symbols.ts), so greedy
    * output, error rates and the search work on phones as they do on letters.
    */
-  readonly phones?: { readonly names: readonly string[]; readonly dictionary: PronouncingDictionary | null };
+  readonly phones?: {
+    readonly names: readonly string[];
+    readonly dictionary: PronouncingDictionary | null;
+    /** Rules that guess a pronunciation for a word the dictionary lacks (null: such words cannot be written). */
+    readonly letterToSound: LetterToSound | null;
+  };
 }
 
 export const BLANK_TOKEN = '<blank>';
@@ -87,7 +93,7 @@ export function parseTokens(text: string, source = 'tokens.txt'): Alphabet {
   });
   if (blank === -1) throw new AlphabetError(`${source}: no ${BLANK_TOKEN} token`);
   const alphabet = { tokens, size: tokens.length, blank, space, index };
-  return phoneSet ? { ...alphabet, phones: { names, dictionary: null } } : alphabet;
+  return phoneSet ? { ...alphabet, phones: { names, dictionary: null, letterToSound: null } } : alphabet;
 }
 
 /** Loads `tokens.txt` from a file path. */

@@ -7,27 +7,32 @@ import {
   parseTokens,
   SPACE_TOKEN,
 } from './alphabet.js';
+import type { LetterToSound } from './g2p/letter-to-sound.js';
 import type { PronouncingDictionary } from './pronouncing-dictionary.js';
 
 /**
  * Words as a model's classes: letters for a letter model, the pronouncing dictionary's phones for a phone
  * model (alphabet.phones). A phone model hears sounds, and English spelling is a poor guide to them; the
  * dictionary carries how real speakers say 134,000 words, which a model trained on hours of speech cannot
- * learn for itself.
+ * learn for itself. Words it lacks (names, jargon) are spelt by letter-to-sound rules learnt from it.
  */
 
-/** The alphabet with the dictionary that spells its words attached (phone alphabets only). */
+/**
+ * The alphabet with the dictionary that spells its words attached (phone alphabets only), and the
+ * letter-to-sound rules that guess the pronunciation of a word it lacks, if there are any.
+ */
 export function withDictionary(
   alphabet: Alphabet,
   dictionary: PronouncingDictionary,
   source: string,
+  letterToSound: LetterToSound | null = null,
 ): Alphabet {
   if (!alphabet.phones) throw new AlphabetError(`${source}: a pronouncing dictionary needs a phone alphabet`);
   const known = new Set(alphabet.phones.names);
   const missing = [...dictionary.phones].filter((p) => !known.has(p));
   if (missing.length > 0)
     throw new AlphabetError(`${source} uses phones the model does not write: ${missing.sort().join(', ')}`);
-  return { ...alphabet, phones: { names: alphabet.phones.names, dictionary } };
+  return { ...alphabet, phones: { names: alphabet.phones.names, dictionary, letterToSound } };
 }
 
 function dictionaryOf(alphabet: Alphabet): PronouncingDictionary {
@@ -36,21 +41,37 @@ function dictionaryOf(alphabet: Alphabet): PronouncingDictionary {
   return d;
 }
 
-/** A word's spellings as class ids, its main pronunciation first (none: the word cannot be written). */
+/**
+ * A word's spellings as class ids, its main pronunciation first: the dictionary's, else the letter-to-sound
+ * rules' guess (none: the word cannot be written).
+ */
 export function wordSpellings(word: string, alphabet: Alphabet): number[][] {
   if (!alphabet.phones) {
     const ids = [...word].map((ch) => alphabet.index.get(ch) ?? -1);
     return ids.some((c) => c < 0 || c === alphabet.blank || c === alphabet.space) ? [] : [ids];
   }
   const names = alphabet.phones.names;
-  const prons = dictionaryOf(alphabet).pronunciations(word) ?? [];
+  const prons = dictionaryOf(alphabet).pronunciations(word) ?? guessedPronunciation(word, alphabet);
   return prons.map((p) => p.map((ph) => names.indexOf(ph)));
 }
+
+/** The letter-to-sound rules' pronunciation of a word (none without rules, or for a word of no letters). */
+function guessedPronunciation(word: string, alphabet: Alphabet): string[][] {
+  const names = alphabet.phones?.names ?? [];
+  const phones = alphabet.phones?.letterToSound?.pronounce(word) ?? [];
+  return phones.length > 0 && phones.every((p) => names.includes(p)) ? [phones] : [];
+}
+
+const symbols = (classes: readonly number[], alphabet: Alphabet) =>
+  classes.map((c) => alphabet.tokens[c]).join('');
 
 export interface SpokenForm {
   /** The text as the model writes it (letters, or phone symbols), words split by single spaces. */
   text: string;
-  /** Words the dictionary lacks, in order (a phone model only): they are written as nothing. */
+  /**
+   * Words the dictionary lacks, in order (a phone model only): spelt by the letter-to-sound rules where the
+   * model has them, else written as nothing.
+   */
   unknown: string[];
 }
 
@@ -60,16 +81,15 @@ export interface SpokenForm {
  */
 export function spokenForm(text: string, alphabet: Alphabet): SpokenForm {
   if (!alphabet.phones) return { text: normalizeText(text, alphabet), unknown: [] };
+  const dictionary = dictionaryOf(alphabet);
   const words = normalizeText(text, alphabet)
     .split(' ')
     .filter((w) => w !== '');
-  const unknown: string[] = [];
-  const spelt = words.map((w) => {
-    const s = wordSpellings(w, alphabet)[0];
-    if (!s) unknown.push(w);
-    return s ? s.map((c) => alphabet.tokens[c]).join('') : '';
-  });
-  return { text: spelt.filter((s) => s !== '').join(' '), unknown };
+  const spelt = words.map((w) => wordSpellings(w, alphabet)[0]).filter((s) => s !== undefined);
+  return {
+    text: spelt.map((s) => symbols(s, alphabet)).join(' '),
+    unknown: words.filter((w) => !dictionary.has(w)),
+  };
 }
 
 /** Phone symbols back to names ("hʌloW" → "HH AH L OW"); other characters pass as they are. */
@@ -83,21 +103,31 @@ export function phoneNames(text: string, alphabet: Alphabet): string {
 }
 
 /**
- * A transcript's training target as class ids. For a phone model a transcript with a word the dictionary
- * lacks gives no target (empty): a guessed pronunciation would teach wrong sounds, and training leaves
- * empty targets out.
+ * A transcript's training target as class ids. A phone model's words the dictionary lacks are spelt by its
+ * letter-to-sound rules (three in four of them right, bench/G2P.md): a user's corrections are full of names
+ * the dictionary never heard of. A word nothing can spell leaves the transcript without a target (empty),
+ * which training leaves out, rather than teach the sounds of the words around it wrongly.
  */
 export function trainingTarget(text: string, alphabet: Alphabet): Int32Array {
-  const { text: spoken, unknown } = spokenForm(text, alphabet);
-  return unknown.length > 0 ? new Int32Array(0) : encode(spoken, alphabet);
+  if (!alphabet.phones) return encode(normalizeText(text, alphabet), alphabet);
+  const words = normalizeText(text, alphabet)
+    .split(' ')
+    .filter((w) => w !== '');
+  const spellings = words.map((w) => wordSpellings(w, alphabet)[0]);
+  if (spellings.some((s) => s === undefined)) return new Int32Array(0);
+  return encode(spellings.map((s) => symbols(s, alphabet)).join(' '), alphabet);
 }
 
-/** The phone alphabet a dictionary needs: blank, word break, then its phones in order, dictionary attached. */
-export function phoneAlphabet(dictionary: PronouncingDictionary, source: string): Alphabet {
+/**
+ * The phone alphabet a dictionary needs: blank, word break, then its phones in order, with the dictionary
+ * (and letter-to-sound rules, if given) attached.
+ */
+export function phoneAlphabet(
+  dictionary: PronouncingDictionary,
+  source: string,
+  letterToSound: LetterToSound | null = null,
+): Alphabet {
   const names = [...dictionary.phones].sort();
-  return withDictionary(
-    parseTokens([BLANK_TOKEN, SPACE_TOKEN, ...names].join('\n'), source),
-    dictionary,
-    source,
-  );
+  const tokens = parseTokens([BLANK_TOKEN, SPACE_TOKEN, ...names].join('\n'), source);
+  return withDictionary(tokens, dictionary, source, letterToSound);
 }

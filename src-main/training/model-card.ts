@@ -20,6 +20,8 @@ export interface CardInput {
   acoustic: AcousticConfig;
   /** The model's input features (default log-mel). */
   frontEnd?: FrontEndKind;
+  /** What the model writes (default letters); a phone model's words are spelt by its pronunciations.dict. */
+  units?: 'letters' | 'phones';
   parameters: number;
   weightsBytes: number;
   /** Commands that reproduce the model, in order. */
@@ -119,6 +121,21 @@ const SPHINX_CREDIT =
   '© Alpha Cephei Inc. and Carnegie Mellon University). A copy travels with the model in `sphinx/`, ' +
   'its licence in `sphinx/README`.';
 
+/** The pronouncing dictionary a phone model spells words with. */
+const DICTIONARY_CREDIT =
+  "Pronunciations: `pronunciations.dict` is CMUdict as Debian's `pocketsphinx-en-us` ships it " +
+  '(cmudict-en-us.dict, 134,000 pronunciations of US English words; BSD-2-Clause, © 1995-2014 Carnegie ' +
+  'Mellon University and 2014-2015 Alpha Cephei Inc., the licence text in `sphinx/README`). It spells the ' +
+  "training transcripts in phones and the language model's words for decoding.";
+
+/** The model's output, in words. */
+function outputDescription(c: CardInput): string {
+  const a = c.acoustic;
+  return c.units === 'phones'
+    ? `Streaming CTC phone model: ${inputDescription(c.frontEnd ?? 'logmel', a)} → 2 subsampling convolutions (strides ${a.subsampleStrides.join(', ')}) → ${a.blocks} depthwise-separable residual blocks (${a.channels} channels, kernel ${a.kernel}, layer norm) → ${a.vocabSize} classes (the 39 CMUdict phones, a word break and the blank).`
+    : `Streaming CTC character model: ${inputDescription(c.frontEnd ?? 'logmel', a)} → 2 subsampling convolutions (strides ${a.subsampleStrides.join(', ')}) → ${a.blocks} depthwise-separable residual blocks (${a.channels} channels, kernel ${a.kernel}, layer norm) → ${a.vocabSize} classes.`;
+}
+
 /** The real-speech sources: what trained the model, what only measured it, and whose they are. */
 function realSpeechLines(sources: NonNullable<CardInput['realSpeech']>): string[] {
   const trained = sources.reduce((m, s) => m + s.trainMinutes, 0);
@@ -144,12 +161,14 @@ export function renderModelCard(c: CardInput): string {
     '',
     '## Model',
     '',
-    `- Streaming CTC character model: ${inputDescription(c.frontEnd ?? 'logmel', a)} → 2 subsampling convolutions (strides ${a.subsampleStrides.join(', ')}) → ${a.blocks} depthwise-separable residual blocks (${a.channels} channels, kernel ${a.kernel}, layer norm) → ${a.vocabSize} classes.`,
+    `- ${outputDescription(c)}`,
     `- ${c.parameters.toLocaleString('en')} parameters, ${(c.weightsBytes / 1e6).toFixed(1)} MB of float32 weights (safetensors).`,
     `- Output frame ${outputFrameMs(a)} ms; look-ahead ${lookAheadMs(a)} ms (the only delay the model adds when streaming).`,
-    c.languageModel
-      ? `- Decoding: greedy for live partials; finals with a CTC prefix beam search (width ${c.languageModel.beamWidth}) and the word language model \`${c.languageModel.name}\` (${c.languageModel.words.toLocaleString('en')} words, ${c.languageModel.order}-grams; its source and licence in \`models/lm/\`). The accuracy table gives both.`
-      : '- Greedy decoding, no language model.',
+    c.units === 'phones' && c.languageModel
+      ? `- Decoding: a CTC prefix beam search (width ${c.languageModel.beamWidth}) over the pronunciations of the word language model \`${c.languageModel.name}\`'s words (${c.languageModel.words.toLocaleString('en')} words, ${c.languageModel.order}-grams; its source and licence in \`models/lm/\`), for live partials and finals alike; words that sound alike are told apart by the language model. Greedy decoding writes phones: its columns in the accuracy table are the phone error rate (PER) and the share of words whose pronunciation is wrong.`
+      : c.languageModel
+        ? `- Decoding: greedy for live partials; finals with a CTC prefix beam search (width ${c.languageModel.beamWidth}) and the word language model \`${c.languageModel.name}\` (${c.languageModel.words.toLocaleString('en')} words, ${c.languageModel.order}-grams; its source and licence in \`models/lm/\`). The accuracy table gives both.`
+        : '- Greedy decoding, no language model.',
     '',
     '## Training data',
     '',
@@ -164,6 +183,7 @@ export function renderModelCard(c: CardInput): string {
   if (c.corpus.licence) lines.push(`- Text licence: ${c.corpus.licence}`);
   if (c.realSpeech?.length) lines.push('', ...realSpeechLines(c.realSpeech));
   if ((c.frontEnd ?? 'logmel') !== 'logmel') lines.push('', SPHINX_CREDIT);
+  if (c.units === 'phones') lines.push('', DICTIONARY_CREDIT);
   lines.push(
     '',
     '## How it was made',
@@ -178,7 +198,9 @@ export function renderModelCard(c: CardInput): string {
     '',
     ...(c.languageModel
       ? [
-          '| set | utterances | WER | CER | WER with the LM | CER with the LM |',
+          c.units === 'phones'
+            ? '| set | utterances | pronunciations wrong (greedy) | PER (greedy) | WER with the LM | CER with the LM |'
+            : '| set | utterances | WER | CER | WER with the LM | CER with the LM |',
           '|---|---:|---:|---:|---:|---:|',
           ...c.evals.map(
             (e) =>

@@ -1,7 +1,7 @@
 // A trained model given phones to write: everything below the output layer kept, the blank's and word
 // break's columns kept, and the folder carrying its pronouncing dictionary through a save and a load.
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,9 @@ import { checkpointFromModel, loadCheckpointModel } from '../../src-main/model/m
 import { replaceHead } from '../../src-main/model/new-head.js';
 import { reshapeModel } from '../../src-main/model/reshape.js';
 import { englishAlphabet } from '../../src-main/speech/alphabet.js';
-import { phoneAlphabet, spokenForm } from '../../src-main/speech/phone-spelling.js';
+import { phoneAlphabet, spokenForm, wordSpellings } from '../../src-main/speech/phone-spelling.js';
+import { LetterToSound } from '../../src-main/speech/g2p/letter-to-sound.js';
+import { TINY_DICTIONARY_TEXT } from '../speech/g2p/tiny-dictionary.js';
 import { parseDictionary } from '../../src-main/speech/pronouncing-dictionary.js';
 import { useBackend } from '../training/helpers-tf.js';
 import { biasedModel, TINY_CONFIG } from './tiny-model.js';
@@ -98,5 +100,20 @@ describe('a phone model folder', () => {
     rmSync(join(dir, 'pronunciations.dict'));
     expect(() => loadModelFolder(dir)).toThrow(ModelFolderError);
     expect(() => loadModelFolder(dir)).toThrow(/pronunciations\.dict is missing/);
+  });
+});
+
+describe('a phone model folder with letter-to-sound rules', () => {
+  it('saves and loads them, so the loaded model spells words its dictionary lacks as the saved one did', () => {
+    const tiny = parseDictionary(TINY_DICTIONARY_TEXT);
+    const alphabet = phoneAlphabet(tiny, 'tiny.dict', LetterToSound.learn(tiny));
+    const dir = join(root, 'rules');
+    saveModelFolder(dir, replaceHead(letterFolder(), alphabet, 1));
+    expect(existsSync(join(dir, 'letter-to-sound.json'))).toBe(true);
+    const loaded = loadModelFolder(dir).alphabet;
+    expect(wordSpellings('vox', loaded)).toEqual(wordSpellings('vox', alphabet));
+    expect(wordSpellings('vox', loaded)).toHaveLength(1);
+    writeFileSync(join(dir, 'letter-to-sound.json'), '{"format": "something else"}');
+    expect(() => loadModelFolder(dir)).toThrow(/letter-to-sound\.json: /);
   });
 });

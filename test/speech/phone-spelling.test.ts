@@ -9,6 +9,8 @@ import {
   wordSpellings,
 } from '../../src-main/speech/phone-spelling.js';
 import { parseDictionary } from '../../src-main/speech/pronouncing-dictionary.js';
+import { LetterToSound } from '../../src-main/speech/g2p/letter-to-sound.js';
+import { TINY_DICTIONARY_TEXT } from './g2p/tiny-dictionary.js';
 
 const dict = parseDictionary(
   ['hello HH AH L OW', 'hello(2) HH EH L OW', 'world W ER L D', 'two T UW', 'to T UW', 'the DH AH'].join(
@@ -96,5 +98,29 @@ describe('spelling words', () => {
       'L',
       'D',
     ]);
+  });
+});
+
+describe('words the dictionary lacks', () => {
+  const tiny = parseDictionary(TINY_DICTIONARY_TEXT);
+  const rules = LetterToSound.learn(tiny);
+  const withRules = phoneAlphabet(tiny, 'tiny.dict', rules);
+  const names = (classes: number[]) => classes.map((c) => withRules.phones!.names[c]).join(' ');
+
+  it('are spelt by the letter-to-sound rules, the dictionary’s own words by the dictionary', () => {
+    expect(tiny.has('vox')).toBe(false);
+    expect(wordSpellings('vox', withRules).map(names)).toEqual(['V AA K S']);
+    expect(wordSpellings('bat', withRules).map(names)).toEqual(['B AE T']);
+    // Without rules such a word cannot be written.
+    expect(wordSpellings('vox', phoneAlphabet(tiny, 'tiny.dict'))).toEqual([]);
+  });
+
+  it('give training targets and spoken forms, and are reported as not in the dictionary', () => {
+    const t = trainingTarget('bat vox', withRules);
+    expect(Array.from(t).map((c) => withRules.phones!.names[c] || '|')).toEqual(
+      'B AE T | V AA K S'.split(' '),
+    );
+    expect(spokenForm('bat vox', withRules).unknown).toEqual(['vox']);
+    expect(trainingTarget('bat vox', phoneAlphabet(tiny, 'tiny.dict'))).toHaveLength(0);
   });
 });

@@ -214,12 +214,13 @@ export function registerExport(program: Command): void {
           { wer: e.wer, cer: e.cer, utterances: e.utterances, ...(e.withLm ? { withLm: e.withLm } : {}) },
         ]),
       );
+      const phones = folder.alphabet.phones !== undefined;
       const card = renderModelCard({
         title: 'Attune base model (English)',
-        summary:
-          "The model Attune ships: a small streaming CTC acoustic model that recognises English speech as characters. It is the starting point that Attune fine-tunes on each user's own voice.",
+        summary: `The model Attune ships: a small streaming CTC acoustic model that recognises English speech as ${phones ? 'phones, which a pronouncing dictionary and a word language model turn into words' : 'characters'}. It is the starting point that Attune fine-tunes on each user's own voice.`,
         acoustic: folder.acoustic,
         frontEnd: frontEndKind(folder.features),
+        units: phones ? 'phones' : 'letters',
         parameters,
         weightsBytes: parameters * 4,
         commands: o.command ?? [],
@@ -260,10 +261,14 @@ export function registerExport(program: Command): void {
           realSpeech?.some((s) => s.trainMinutes > 0)
             ? 'Few real voices: the real speech it trained on is hours of game actors and spoken digits, recorded at 11 kHz or less, against the thousands of hours and speakers of recognisers trained on read-speech corpora; new voices, accents and microphones stay hard for it (see the real-test rows). Personal fine-tuning on the user’s own voice is how Attune closes that gap.'
             : 'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
-          lm
-            ? 'Characters: without the language model rare words are spelled phonetically; with it, finals can only use its words and the user’s lexicon.'
-            : 'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',
-          'English only (the tokens are a–z, apostrophe and space).',
+          phones
+            ? 'Phones: it writes only words of the language model and the user’s lexicon that it can pronounce (by the dictionary, or letter-to-sound rules for the user’s own words); without a language model it writes phones, not words.'
+            : lm
+              ? 'Characters: without the language model rare words are spelled phonetically; with it, finals can only use its words and the user’s lexicon.'
+              : 'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',
+          phones
+            ? 'English only (the tokens are the 39 phones of US English in CMUdict).'
+            : 'English only (the tokens are a–z, apostrophe and space).',
           ...(o.note ? [o.note] : []),
         ],
       });

@@ -7,6 +7,8 @@ import { shareOption, wholeNumberOption } from './options.js';
 import { parseStrides } from './train.js';
 import { phoneAlphabet } from '../../speech/phone-spelling.js';
 import { loadDictionary } from '../../speech/pronouncing-dictionary.js';
+import { LetterToSound } from '../../speech/g2p/letter-to-sound.js';
+import type { Alphabet } from '../../speech/alphabet.js';
 
 interface ReshapeFlags {
   model: string;
@@ -18,6 +20,12 @@ interface ReshapeFlags {
   widenNoise?: string;
   phones?: string;
   seed: string;
+}
+
+/** The phone alphabet of a dictionary, with letter-to-sound rules learnt from it for the words it lacks. */
+function phonesOf(path: string): Alphabet {
+  const dictionary = loadDictionary(path);
+  return phoneAlphabet(dictionary, path, LetterToSound.learn(dictionary));
 }
 
 export function registerReshape(program: Command): void {
@@ -41,7 +49,7 @@ export function registerReshape(program: Command): void {
     )
     .option(
       '--phones <dictionary>',
-      'write phones instead of letters, words spelt by this pronouncing dictionary (CMUdict format, e.g. pocketsphinx-en-us’s cmudict-en-us.dict); the output layer starts afresh',
+      'write phones instead of letters, words spelt by this pronouncing dictionary (CMUdict format, e.g. pocketsphinx-en-us’s cmudict-en-us.dict); the output layer starts afresh; letter-to-sound rules learnt from it spell the words it lacks',
     )
     .option('--seed <n>', 'seed of the new weights', '1')
     .action((o: ReshapeFlags) => {
@@ -53,7 +61,7 @@ export function registerReshape(program: Command): void {
         maxLookAheadMs:
           o.maxLookAhead === undefined ? undefined : wholeNumberOption(o.maxLookAhead, 'max-look-ahead', 0),
         widenNoise: o.widenNoise === undefined ? undefined : shareOption(o.widenNoise, 'widen-noise'),
-        alphabet: o.phones === undefined ? undefined : phoneAlphabet(loadDictionary(o.phones), o.phones),
+        alphabet: o.phones === undefined ? undefined : phonesOf(o.phones),
         seed: wholeNumberOption(o.seed, 'seed', 0),
       });
       // The old card describes the old shape: a run trained from this folder writes its own with `attune export`.
