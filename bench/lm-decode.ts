@@ -18,6 +18,8 @@ export interface LmSettings {
   lmWeight: number;
   wordBonus: number;
   beamWidth: number; // LM_BEAM_WIDTH, as dictation, transcribe and eval use
+  /** Words may end without a written word break (beam-search.ts); unset: the decoder's default. */
+  impliedWordBreaks?: boolean;
 }
 
 /** The decoder's defaults (DEFAULT_BEAM_SEARCH at the LM beam width): how dictation decodes finals. */

@@ -22,6 +22,8 @@ interface TuneConfig {
   beams: number[];
   cache: string;
   out: string | null;
+  /** Implied word breaks (beam-search.ts): searched both ways with --implied-breaks both. */
+  impliedBreaks: boolean[];
 }
 
 const DEFAULT_TUNE: TuneConfig = {
@@ -33,6 +35,7 @@ const DEFAULT_TUNE: TuneConfig = {
   beams: [32],
   cache: '.cache/lm-compare',
   out: null,
+  impliedBreaks: [false],
 };
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -54,6 +57,8 @@ function parseArgs(argv: string[]): TuneConfig {
     else if (flag === '--weights') cfg.weights = list(v, flag);
     else if (flag === '--bonuses') cfg.bonuses = list(v, flag);
     else if (flag === '--beams') cfg.beams = list(v, flag);
+    else if (flag === '--implied-breaks')
+      cfg.impliedBreaks = v === 'both' ? [false, true] : v === 'on' ? [true] : v === 'off' ? [false] : [];
     else
       throw new Error(`unknown option ${flag} (--model, --lm, --set, --weights, --bonuses, --beams, --out)`);
     i++;
@@ -73,24 +78,26 @@ async function main(): Promise<void> {
   const alphabet = sets[0].alphabet;
   const decoding = lmDecoding(cfg.lm, alphabet);
   const rows: { s: LmSettings; w: number; c: number }[] = [];
-  for (const beamWidth of cfg.beams)
-    for (const lmWeight of cfg.weights)
-      for (const wordBonus of cfg.bonuses) {
-        const s = { lmWeight, wordBonus, beamWidth };
-        const score = pool(sets.map((set) => scoreSet(set.utterances, alphabet, decoding, s)));
-        rows.push({ s, w: wer(score), c: cer(score) });
-        process.stderr.write(
-          `w${lmWeight} b${wordBonus} k${beamWidth}: WER ${pct(wer(score))} CER ${pct(cer(score))}\n`,
-        );
-      }
+  for (const impliedWordBreaks of cfg.impliedBreaks)
+    for (const beamWidth of cfg.beams)
+      for (const lmWeight of cfg.weights)
+        for (const wordBonus of cfg.bonuses) {
+          const s = { lmWeight, wordBonus, beamWidth, impliedWordBreaks };
+          const score = pool(sets.map((set) => scoreSet(set.utterances, alphabet, decoding, s)));
+          rows.push({ s, w: wer(score), c: cer(score) });
+          process.stderr.write(
+            `w${lmWeight} b${wordBonus} k${beamWidth}${impliedWordBreaks ? ' implied breaks' : ''}: WER ${pct(wer(score))} CER ${pct(cer(score))}\n`,
+          );
+        }
   rows.sort((a, b) => a.w - b.w);
   const lines = [
     `Model ${cfg.model} (${snapshot.digest}), LM ${cfg.lm}, on ${cfg.set} (${sets.reduce((n, s) => n + s.utterances.length, 0)} utterances)`,
     '',
-    '| LM weight | word bonus | beam | WER | CER |',
-    '|---:|---:|---:|---:|---:|',
+    '| LM weight | word bonus | beam | implied word breaks | WER | CER |',
+    '|---:|---:|---:|---|---:|---:|',
     ...rows.map(
-      (r) => `| ${r.s.lmWeight} | ${r.s.wordBonus} | ${r.s.beamWidth} | ${pct(r.w)} | ${pct(r.c)} |`,
+      (r) =>
+        `| ${r.s.lmWeight} | ${r.s.wordBonus} | ${r.s.beamWidth} | ${r.s.impliedWordBreaks ? 'yes' : 'no'} | ${pct(r.w)} | ${pct(r.c)} |`,
     ),
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -371,6 +371,8 @@ async function main(): Promise<void> {
     `Every arm: \`attune train --corpus ${cfg.synth} --dev ${cfg.real}/real-dev --steps ${cfg.steps} ${cfg.common.join(' ')}\` plus its own options; best weights by real-dev CER.`,
     '',
     'Cells are WER / CER. Real sets are by source; a voice in real-dev or real-test is never trained on.',
+    'A phone model (its row says so) writes phones when greedy: its greedy cells are the share of words whose',
+    'pronunciation is wrong / the phone error rate; with the language model it writes words, scored as any other.',
     'Every score is recorded in bench/real-ab.json; – is a score not taken (an arm trained on another machine',
     'and never scored with the current language model).',
     '',

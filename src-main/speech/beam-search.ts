@@ -27,6 +27,12 @@ export interface BeamSearchConfig {
   lmWeight: number;
   /** Log-score added per word with a language model: without it the LM favours fewer, longer words. */
   wordBonus: number;
+  /**
+   * With a language model, a word may also end where the model wrote no word break: the next class starts a
+   * new word if the vocabulary lets one end there. Word breaks are silent in running speech; a model that
+   * misses one would otherwise leave the search a single long non-word, and the words are lost.
+   */
+  impliedWordBreaks: boolean;
 }
 
 export const DEFAULT_BEAM_SEARCH: BeamSearchConfig = {
@@ -38,6 +44,7 @@ export const DEFAULT_BEAM_SEARCH: BeamSearchConfig = {
   // grid (0.5–2 × 0–3) on real-dev with the base model (bench/LM-COMPARE.md; real-test took no part).
   lmWeight: 0.8,
   wordBonus: 0,
+  impliedWordBreaks: false,
 };
 
 /**
@@ -279,12 +286,43 @@ export class BeamSearch {
           }
           q.pnb = logAdd(q.pnb, (c === p.last ? p.pb : logAdd(p.pb, p.pnb)) + lp);
         }
+        if (cfg.impliedWordBreaks && this.vocab && p.vocab !== VocabularyTrie.ROOT)
+          for (const c of candidates)
+            if (c !== alphabet.blank && c !== alphabet.space) this.breakThen(p, c, row[c], next);
       }
       this.beams = new Map(
         [...next.entries()].sort((a, b) => total(b[1]) - total(a[1])).slice(0, cfg.beamWidth),
       );
     }
     this.pushed += frames;
+  }
+
+  /**
+   * Extends prefix p by an implied word break and then class c (log-probability lp) into `next`: the same
+   * prefix as a written break and c would be, so both ways of reaching it add up.
+   */
+  private breakThen(p: Prefix, c: number, lp: number, next: Map<number, Prefix>): void {
+    const space = this.alphabet.space;
+    const ended = this.extendLm(p, space); // null: no word ends here
+    if (!ended) return;
+    const mid: Prefix = {
+      ...p,
+      ...this.extend(p, space),
+      ...ended,
+      id: this.childOf(p.id, space),
+      last: space,
+    };
+    const known = this.children.get(mid.id * this.V + c);
+    let q = known !== undefined ? next.get(known) : undefined;
+    if (!q) {
+      const lmState = this.extendLm(mid, c);
+      if (!lmState) return;
+      const id = known ?? this.childOf(mid.id, c);
+      q = { id, last: c, pb: -Infinity, pnb: -Infinity, ...this.extend(mid, c), ...lmState };
+      next.set(id, q);
+    }
+    // No frame is spent on the break: as between two letters, a repeat needs a blank between.
+    q.pnb = logAdd(q.pnb, (c === p.last ? p.pb : logAdd(p.pb, p.pnb)) + lp);
   }
 
   /** The best transcript of the frames so far, as if they were all (the search can go on after it). */
