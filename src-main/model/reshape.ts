@@ -61,7 +61,11 @@ export function reshapeModel(folder: ModelFolder, options: ReshapeOptions): Mode
     out = deepenModel(out, { blocks: options.blocks, seed: options.seed });
   if (options.subsampleStrides) out = restrideModel(out, options.subsampleStrides);
   if (options.maxLookAheadMs !== undefined) out = limitLookAhead(out, options.maxLookAheadMs);
-  if (options.alphabet) out = replaceHead(out, options.alphabet, options.seed);
+  if (options.alphabet) {
+    // The same classes (a phone model given another dictionary or new rules): only the spelling changes.
+    const same = formatTokens(options.alphabet) === formatTokens(out.alphabet);
+    out = same ? { ...out, alphabet: options.alphabet } : replaceHead(out, options.alphabet, options.seed);
+  }
   if (out === folder) throw new Error('nothing to change: the model already has the asked shape');
   const training = { ...folder.info.training, reshapedFrom: before };
   return { ...out, info: { ...folder.info, training } };

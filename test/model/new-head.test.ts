@@ -71,6 +71,17 @@ describe('replaceHead', () => {
   });
 });
 
+describe('reshaping a phone model to the same phones', () => {
+  it('keeps its output layer and takes the new dictionary and rules', () => {
+    const phoneModel = replaceHead(letterFolder(), phones, 1);
+    const tiny = parseDictionary(TINY_DICTIONARY_TEXT);
+    const other = phoneAlphabet(dict, 'again.dict', LetterToSound.learn(tiny));
+    const out = reshapeModel(phoneModel, { alphabet: other, seed: 5 });
+    expect(out.weights.get('head.weight')).toBe(phoneModel.weights.get('head.weight'));
+    expect(out.alphabet.phones?.letterToSound).toBe(other.phones?.letterToSound);
+  });
+});
+
 describe('a phone model folder', () => {
   it('saves its dictionary beside tokens.txt and loads with it attached', () => {
     const dir = join(root, 'phones');
