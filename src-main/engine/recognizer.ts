@@ -226,7 +226,10 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
    */
   private partialResult(): { committed: string; partial: string } {
     if (!this.model.alphabet.phones || !this.finalSearch) return this.decoder.result();
-    const words = this.finalSearch.search.result().text.split(' ').filter((w) => w !== '');
+    const words = this.finalSearch.search
+      .result()
+      .text.split(' ')
+      .filter((w) => w !== '');
     return { committed: words.slice(0, -1).join(' '), partial: words.at(-1) ?? '' };
   }
 
