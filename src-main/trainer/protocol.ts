@@ -2,7 +2,7 @@ import type { PersonalizeProgress, PersonalizeResult } from '../training/persona
 
 /**
  * Messages between the main process and the trainer process (the process that fine-tunes the personal
- * model). The job itself is a folder on disk (see training/personalize.ts): the trainer is told where it
+ * model). The job itself is a folder on disk (see training/personalize-job.ts): the trainer is told where it
  * is, so a restarted trainer needs nothing else to resume.
  */
 export type ToTrainer =

@@ -9,7 +9,8 @@ import type { FeatureSource } from './train.js';
  * the candidate is promoted only if the user's word error rate drops and the replay word error rate stays
  * within a set margin of the base model's. Otherwise the current model stays, and the reason says why.
  * Words are decoded as dictation writes finals: with the word language model when dictation uses one
- * (a greedy WER near 90% barely moves when the model gets better; the LM's words show it), else greedy.
+ * (a new voice's greedy WER is so high that it barely moves when the model gets better, see
+ * bench/RESULTS.md; the LM's words show it), else greedy.
  */
 export interface GuardConfig {
   /** The user's WER must fall by more than this (absolute, 0 = any drop). */
@@ -17,11 +18,9 @@ export interface GuardConfig {
   /**
    * How much general speech a version may forget, measured against the base model rather than the current
    * one (so successive versions cannot each forget a little more): the replay WER may exceed the base
-   * model's by this fraction of it. 0.1 = the 10% relative rise the personal benchmark allows. An enrolment
-   * on a real voice (VCTK p239, 4 minutes, the enrolment recipe) gained nothing from a looser margin: at
-   * 0.1 the guard kept 80% of the change and the voice's WER fell 89% → 81% with the replay WER 41.6% →
-   * 43.2%; allowed to double, it kept all of it for the same 81% with the replay WER at 47.8%. The user
-   * chooses it in Settings (store/settings.ts replayMargin).
+   * model's by this fraction of it. 0.1 = the 10% relative rise the personal benchmark allows (its target
+   * in bench/RESULTS.md). A looser margin let an enrolment on a real voice forget more general speech for
+   * no gain on the voice. The user chooses it in Settings (store/settings.ts replayMargin).
    */
   replayMarginRelative: number;
   /** …or by this many points (absolute), whichever allows more: a few dozen replay clips measure coarsely. */

@@ -31,7 +31,7 @@ export interface RecipeConfig {
 export const DEFAULT_RECIPE: RecipeConfig = {
   tiers: [
     {
-      // Corrections: today's conservative recipe (see DEFAULT_PERSONALIZE for its measurements).
+      // Corrections: today's conservative recipe (DEFAULT_PERSONALIZE; its measurements in bench/RESULTS.md).
       name: 'corrections',
       fromSeconds: 0,
       adaptAll: false,

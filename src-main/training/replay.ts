@@ -19,12 +19,9 @@ export const REPLAY_FILE = 'replay.feats';
 
 export interface ReplayBuildConfig {
   /**
-   * Size budget of the replay file: 12 MB of int16 log-mel ≈ 750 s of speech at 80 bins, 10 ms hop, about
-   * 280 short utterances, half trained on and half measured by the guard. Measured on the personal
-   * benchmark (30 corrections, models/base): with a 3 MB set (36 + 36) the default recipe raised the replay
-   * WER by 22% (17.1% → 20.8%), with 12 MB (140 + 139) by 6% (16.0% → 17.0%), and the user's WER fell no
-   * less (68.7% → 52.0% and → 49.2%, with the language model); 139 utterances also measure forgetting with
-   * about half the sampling noise of 36.
+   * Size budget of the replay file: 12 MB of int16 log-mel ≈ 750 s of speech at 80 bins and a 10 ms hop,
+   * half trained on and half measured by the guard. A smaller set let fine-tuning forget more general
+   * speech without learning the voice any better, and measures forgetting with more sampling noise.
    */
   maxBytes: number;
   /** Longer utterances are passed over: many short ones cover more voices and words per byte. */
