@@ -37,7 +37,7 @@ describe('attune reshape', () => {
     const grown = loadModelFolder(out);
     expect(grown.acoustic).toMatchObject({ channels: 2 * C, blocks: n + 2 });
     expect(r.stdout.trim()).toBe(
-      `${out}: ${2 * C} channels, ${n + 2} blocks, strides ${folder.acoustic.subsampleStrides.join(',')}, look-ahead ${lookAheadMs(grown.acoustic)} ms`,
+      `${out}: ${2 * C} channels, ${n + 2} blocks, strides ${folder.acoustic.subsampleStrides.join(',')}, look-ahead ${lookAheadMs(grown.acoustic)} ms, letters (29 classes)`,
     );
     expect(grown.info).toMatchObject({
       parent: baseDir,

@@ -161,6 +161,7 @@ describe('reshapeModel', () => {
       blocks: n,
       subsampleStrides: folder.acoustic.subsampleStrides,
       lookAheadMs: lookAheadMs(folder.acoustic),
+      tokens: ['<blank>', '<space>', ...'abcdefghijklmnopqrstuvwxyz', "'"],
     });
     expect(() => reshapeModel(folder, { channels: C, seed: 1 })).toThrow(
       'nothing to change: the model already has the asked shape',
