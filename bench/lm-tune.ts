@@ -43,13 +43,15 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 function parseArgs(argv: string[]): TuneConfig {
   const cfg = { ...DEFAULT_TUNE };
   const list = (v: string | undefined, flag: string) => {
-    const xs = (v ?? '').split(',').map(Number);
-    if (xs.length === 0 || xs.some((x) => !Number.isFinite(x) || x < 0))
-      throw new Error(`${flag} must be a comma-separated list of numbers ≥ 0, got "${v}"`);
+    const parts = (v ?? '').split(',');
+    const xs = parts.map((p) => (p.trim() === '' ? NaN : Number(p)));
+    if (xs.some((x) => !Number.isFinite(x) || x < 0))
+      throw new Error(`${flag} must be a comma-separated list of numbers ≥ 0, got "${v ?? ''}"`);
     return xs;
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, v] = [argv[i], argv[i + 1]];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
     if (flag === '--model') cfg.model = v;
     else if (flag === '--lm') cfg.lm = v;
     else if (flag === '--set') cfg.set = v;

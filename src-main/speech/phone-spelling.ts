@@ -73,6 +73,8 @@ export interface SpokenForm {
    * model has them, else written as nothing.
    */
   unknown: string[];
+  /** Words nothing could spell, in order (a phone model without rules for them): left out of `text`. */
+  unspelt: string[];
 }
 
 /**
@@ -80,16 +82,19 @@ export interface SpokenForm {
  * normalised word's main pronunciation.
  */
 export function spokenForm(text: string, alphabet: Alphabet): SpokenForm {
-  if (!alphabet.phones) return { text: normalizeText(text, alphabet), unknown: [] };
+  if (!alphabet.phones) return { text: normalizeText(text, alphabet), unknown: [], unspelt: [] };
   const dictionary = dictionaryOf(alphabet);
   const words = normalizeText(text, alphabet)
     .split(' ')
     .filter((w) => w !== '');
-  const spelt = words.map((w) => wordSpellings(w, alphabet)[0]).filter((s) => s !== undefined);
-  return {
-    text: spelt.map((s) => symbols(s, alphabet)).join(' '),
-    unknown: words.filter((w) => !dictionary.has(w)),
-  };
+  const spelt: string[] = [];
+  const unspelt: string[] = [];
+  for (const w of words) {
+    const s = wordSpellings(w, alphabet)[0];
+    if (s) spelt.push(symbols(s, alphabet));
+    else unspelt.push(w);
+  }
+  return { text: spelt.join(' '), unknown: words.filter((w) => !dictionary.has(w)), unspelt };
 }
 
 /** Phone symbols back to names ("hʌloW" → "HH AH L OW"); other characters pass as they are. */
@@ -109,13 +114,8 @@ export function phoneNames(text: string, alphabet: Alphabet): string {
  * which training leaves out, rather than teach the sounds of the words around it wrongly.
  */
 export function trainingTarget(text: string, alphabet: Alphabet): Int32Array {
-  if (!alphabet.phones) return encode(normalizeText(text, alphabet), alphabet);
-  const words = normalizeText(text, alphabet)
-    .split(' ')
-    .filter((w) => w !== '');
-  const spellings = words.map((w) => wordSpellings(w, alphabet)[0]);
-  if (spellings.some((s) => s === undefined)) return new Int32Array(0);
-  return encode(spellings.map((s) => symbols(s, alphabet)).join(' '), alphabet);
+  const spoken = spokenForm(text, alphabet);
+  return spoken.unspelt.length > 0 ? new Int32Array(0) : encode(spoken.text, alphabet);
 }
 
 /**

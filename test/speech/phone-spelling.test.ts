@@ -76,7 +76,11 @@ describe('spelling words', () => {
   });
 
   it('writes transcripts as the model should: normalised letters, or the words’ main pronunciations', () => {
-    expect(spokenForm('Hello, World!', englishAlphabet())).toEqual({ text: 'hello world', unknown: [] });
+    expect(spokenForm('Hello, World!', englishAlphabet())).toEqual({
+      text: 'hello world',
+      unknown: [],
+      unspelt: [],
+    });
     const s = spokenForm('Hello, World! 2', phones);
     expect(phoneNames(s.text, phones)).toBe('HH AH L OW | W ER L D | T UW');
     expect(s.unknown).toEqual([]);
