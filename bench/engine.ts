@@ -4,8 +4,9 @@
  * from the end of speech to the final text, the word error rate of the finals, plus the engine's CPU
  * load and peak memory. Finals are decoded with the shipped language model, as the app does.
  *
- *   npx tsx bench/engine.ts [modelDir] [--no-lm | --lm FILE] [--json]
+ *   npx tsx bench/engine.ts [modelDir] [--no-lm | --lm FILE] [--beam-width N] [--json]
  *
+ * --beam-width sets the finals' language-model search width (default: the engine's, LM_BEAM_WIDTH).
  * --json prints the rows as one JSON line (for bench/lm-compare.ts, which runs it once per language model).
  */
 import { execFileSync } from 'node:child_process';
@@ -54,6 +55,7 @@ function peakRss(pid: number): number {
 export async function benchEngine(
   modelDir: string,
   languageModel: string | null = existsSync(BASE_LM_PATH) ? BASE_LM_PATH : null,
+  lmBeamWidth?: number,
 ): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'attune-bench-engine-'));
   try {
@@ -82,7 +84,7 @@ export async function benchEngine(
     }
 
     const started = performance.now();
-    const engine = await EngineClient.start({ modelDir, backend: 'wasm', languageModel });
+    const engine = await EngineClient.start({ modelDir, backend: 'wasm', languageModel, lmBeamWidth });
     // Start-up: the process, the backend, the acoustic model and the language model loaded.
     const readyMs = performance.now() - started;
     if (languageModel && !engine.ready?.languageModel) {
@@ -161,14 +163,22 @@ export async function benchEngine(
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const lmAt = args.indexOf('--lm');
-  if (lmAt >= 0 && (args[lmAt + 1] === undefined || args[lmAt + 1].startsWith('--')))
-    throw new Error('--lm needs the language model file: --lm FILE');
-  const lm = lmAt >= 0 ? args[lmAt + 1] : undefined;
+  /** The value after a flag (its index too, so it is not read as the model folder). */
+  const valueOf = (flag: string, what: string): [string | undefined, number] => {
+    const at = args.indexOf(flag);
+    if (at >= 0 && (args[at + 1] === undefined || args[at + 1].startsWith('--')))
+      throw new Error(`${flag} needs ${what}`);
+    return [at >= 0 ? args[at + 1] : undefined, at + 1];
+  };
+  const [lm, lmValue] = valueOf('--lm', 'the language model file: --lm FILE');
+  const [width, widthValue] = valueOf('--beam-width', 'a whole number: --beam-width 128');
+  const beamWidth = width === undefined ? undefined : Number(width);
+  if (beamWidth !== undefined && !(Number.isInteger(beamWidth) && beamWidth >= 1))
+    throw new Error(`--beam-width must be a whole number of at least 1, not "${width}"`);
   const model =
-    args.find((a, i) => !a.startsWith('--') && (lmAt < 0 || i !== lmAt + 1)) ??
+    args.find((a, i) => !a.startsWith('--') && i !== lmValue && i !== widthValue) ??
     fileURLToPath(new URL('../models/base', import.meta.url));
-  const rows = await benchEngine(model, args.includes('--no-lm') ? null : lm);
+  const rows = await benchEngine(model, args.includes('--no-lm') ? null : lm, beamWidth);
   if (args.includes('--json')) console.log(JSON.stringify(rows));
   else for (const r of rows) console.log(`${r.name}: ${r.value.toFixed(1)} ${r.unit}`);
 }

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BASE_LM_PATH } from '../src-main/model/paths.js';
+import { LM_BEAM_WIDTH } from '../src-main/speech/beam-search.js';
 import { repoRoot, runJsonChild } from './child.js';
 import { normalizeText } from '../src-main/speech/alphabet.js';
 import { readLibriSpeech } from '../src-main/training/librispeech.js';
@@ -190,7 +191,7 @@ function armWeights(arm: Arm, cfg: AbConfig): Weights {
  * changed).
  */
 async function attuneScore(w: Weights, set: string, lm: boolean): Promise<Score | null> {
-  const decoding = lm ? `lm:${basename(BASE_LM_PATH)}@${digest(BASE_LM_PATH)}` : 'greedy';
+  const decoding = lm ? `lm:${basename(BASE_LM_PATH)}@${digest(BASE_LM_PATH)}@beam${LM_BEAM_WIDTH}` : 'greedy';
   const onDisk = existsSync(join(w.folder, 'model.safetensors'));
   if (onDisk && digest(join(w.folder, 'model.safetensors')) !== w.digest) return null;
   return cached(`${w.digest}|${set}|${decoding}`, onDisk, async () => {
@@ -380,7 +381,7 @@ async function main(): Promise<void> {
     '',
     ...(await table(cfg, systems, false)),
     '',
-    '## As dictation writes finals (shipped language model; pocketsphinx with its own)',
+    `## As dictation writes finals (shipped language model, beam width ${LM_BEAM_WIDTH}; pocketsphinx with its own)`,
     '',
     ...(await table(cfg, [...systems, ...peer], true)),
     '',

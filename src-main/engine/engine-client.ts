@@ -44,6 +44,8 @@ export interface EngineOptions {
   languageModel?: string | null;
   /** Folder of language-model snapshots; absent: none kept. */
   languageModelCache?: string;
+  /** Beam width of the finals' language-model search (benchmarks compare widths); absent: LM_BEAM_WIDTH. */
+  lmBeamWidth?: number;
   launcher?: EngineLauncher;
   /** How long model loading may take before start() gives up. */
   startTimeoutMs?: number;
@@ -186,6 +188,7 @@ export class EngineClient extends EventEmitter<EngineEvents> {
         lexicon: opts.lexicon,
         languageModel: opts.languageModel,
         languageModelCache: opts.languageModelCache,
+        lmBeamWidth: opts.lmBeamWidth,
       });
     });
   }

@@ -35,6 +35,8 @@ export function runEngine(port: Port = openPort()): void {
   let recognizer: Recognizer | null = null;
   /** Endpoint settings from 'init', kept so a 'reset' recogniser behaves the same. */
   let endpoint: ToEngineInit['endpoint'];
+  /** The finals' beam width from 'init' (absent: the decoder's default), kept for the same reason. */
+  let lmBeamWidth: number | undefined;
   /** The personal lexicon: its words, the switch, and the file they come from (if any). */
   let lexiconWords: readonly string[] = [];
   let lexiconBoost = true;
@@ -57,7 +59,7 @@ export function runEngine(port: Port = openPort()): void {
   const newRecognizer = (model: LoadedModel) => {
     const r = new Recognizer(model, {
       endpoint: endpoint as never,
-      final: { lexiconBoost },
+      final: { lexiconBoost, ...(lmBeamWidth ? { lmBeamWidth } : {}) },
       lexicon: lexiconWords,
       languageModel: languageModel?.lm ?? null,
     });
@@ -146,6 +148,7 @@ export function runEngine(port: Port = openPort()): void {
             const model = loadModel(msg.modelDir);
             recognizer?.dispose();
             endpoint = msg.endpoint;
+            lmBeamWidth = msg.lmBeamWidth;
             if (msg.lexicon) useLexicon(msg.lexicon);
             lmCache = msg.languageModelCache ? { ...DEFAULT_LM_CACHE, dir: msg.languageModelCache } : null;
             const lm = useLanguageModel(msg.languageModel ?? null);

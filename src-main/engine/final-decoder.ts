@@ -8,6 +8,7 @@ import {
   type LmDecoding,
 } from '../speech/beam-search.js';
 import type { DecodeResult } from '../speech/decode.js';
+import { cachedDictionaryLm } from '../speech/dictionary-lm.js';
 import { Lexicon } from '../speech/lexicon.js';
 import { vocabularyTrie, type VocabularyTrie, type WordLm } from '../speech/word-lm.js';
 
@@ -37,7 +38,7 @@ export interface FinalDecoderConfig {
    */
   beam: BeamSearchConfig;
   /** Beam width when a language model is used (see LM_BEAM_WIDTH). */
-  lmBeamWidth: number; // 32
+  lmBeamWidth: number; // LM_BEAM_WIDTH
 }
 
 export const DEFAULT_FINAL_DECODER: FinalDecoderConfig = {
@@ -114,9 +115,9 @@ export class FinalDecoder {
   ): FinalSearch | null {
     const lexicon = this.cfg.lexiconBoost ? this.lexiconFor(alphabet) : null;
     const boost = lexicon !== null && lexicon.size > 0;
-    if (!boost && !this.lm) return null;
+    const lm = this.lmDecodingFor(alphabet);
+    if (!boost && !lm) return null;
     if (search?.version !== this.version || search.alphabet !== alphabet || search.search.frames > T) {
-      const lm = this.lmDecodingFor(alphabet);
       const beam = lm ? { ...this.cfg.beam, beamWidth: this.cfg.lmBeamWidth } : this.cfg.beam;
       search = {
         search: new BeamSearch(alphabet, boost ? lexicon : null, beam, lm),
@@ -162,18 +163,24 @@ export class FinalDecoder {
     this.lmDecodingFor(alphabet);
   }
 
-  /** The LM with its vocabulary and the lexicon's words over this alphabet (built again when any changes). */
+  /**
+   * The LM with its vocabulary and the lexicon's words over this alphabet (built again when any changes). A
+   * phone model without a language model searches its dictionary's words (dictionary-lm.ts): its greedy
+   * output is phones, not text.
+   */
   private lmDecodingFor(alphabet: Alphabet): LmDecoding | null {
-    if (!this.lm) return null;
+    const dictionary = alphabet.phones?.dictionary;
+    const lm = this.lm ?? (dictionary ? cachedDictionaryLm(dictionary) : null);
+    if (!lm) return null;
     const words = this.lexiconFor(alphabet).words;
     // By the alphabet's tokens, not its object: a swapped-in model of the same alphabet keeps the trie.
     const key = `${alphabet.tokens.join('\n')}\0${words.join('\n')}`;
-    let hit = vocabularies.get(this.lm);
+    let hit = vocabularies.get(lm);
     if (hit?.key !== key) {
-      hit = { key, vocabulary: vocabularyTrie(this.lm, alphabet, words) };
-      vocabularies.set(this.lm, hit);
+      hit = { key, vocabulary: vocabularyTrie(lm, alphabet, words) };
+      vocabularies.set(lm, hit);
     }
-    return { lm: this.lm, vocabulary: hit.vocabulary };
+    return { lm, vocabulary: hit.vocabulary };
   }
 
   private lexiconFor(alphabet: Alphabet): Lexicon {

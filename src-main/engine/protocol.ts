@@ -31,6 +31,8 @@ export type ToEngine =
       languageModel?: string | null;
       /** Folder of language-model snapshots (loaded in a fraction of the time); absent: none kept. */
       languageModelCache?: string;
+      /** Beam width of the finals' language-model search; absent: LM_BEAM_WIDTH. */
+      lmBeamWidth?: number;
     }
   /** PCM at 16 kHz, mono, samples in [-1, 1]. */
   | { type: 'audio'; samples: Float32Array }

@@ -49,11 +49,12 @@ export const DEFAULT_BEAM_SEARCH: BeamSearchConfig = {
 
 /**
  * Beam width for searches with a language model (finals, transcription, evaluation): it needs more room
- * than boosting alone, as prefixes that are only word beginnings compete. Width 32 cut the base model's
- * synthetic dev WER from 70% to 31% with the WordNet LM of the time (16: 35%, 64: 30% at twice the time),
- * at about 6–7 ms per second of audio on one core: 100 ms for a 15 s segment.
+ * than boosting alone, as prefixes that are only word beginnings compete, and a phone model's more still, as
+ * every word shares its first sounds with hundreds of others. Dictation's finals follow the segment as it is
+ * spoken, so a wider beam costs engine CPU while speaking, not latency after it: the widths' word error
+ * rates and costs side by side are in bench/BEAM-WIDTH.md (`npx tsx bench/beam-width.ts`).
  */
-export const LM_BEAM_WIDTH = 32;
+export const LM_BEAM_WIDTH = 128;
 
 /** A language model for the search and the words it may spell (see vocabularyTrie). */
 export interface LmDecoding {

@@ -4,6 +4,9 @@ import { greedyDecode } from '../../src-main/speech/decode.js';
 import { WordLm } from '../../src-main/speech/word-lm.js';
 import { buildLanguageModel } from '../../src-main/training/language-model.js';
 import { alphabet, frames, say } from '../speech/log-prob-frames.js';
+import { saidPhones } from '../speech/phone-frames.js';
+import { parseDictionary } from '../../src-main/speech/pronouncing-dictionary.js';
+import { phoneAlphabet } from '../../src-main/speech/phone-spelling.js';
 
 // "call zorba now", the z sounding a little more like s.
 const spec = [...'call ']
@@ -99,5 +102,21 @@ describe('FinalDecoder', () => {
     d.setLanguageModel(null);
     d.setBoost(false);
     expect(d.decode(lp, T, alphabet, 20, greedy, again)).toBe(greedy);
+  });
+
+  it("writes a phone model's finals in dictionary words without a language model", () => {
+    const dict = parseDictionary(['see S IY', 'the DH AH', 'blue B L UW', 'i AY'].join('\n'));
+    const phones = phoneAlphabet(dict, 'test');
+    const names = 'AY | S IY | DH AH | B L UW'.split(' ');
+    const plp = saidPhones(phones, names);
+    const PT = names.length * 2;
+    const phoneGreedy = greedyDecode(plp, PT, phones, { frameMs: 20 });
+    // Greedy decoding writes the phones, one character each.
+    expect(phoneGreedy.text).not.toMatch(/see|blue/);
+    const d = new FinalDecoder({ lexiconBoost: false });
+    expect(d.languageModel).toBeNull();
+    const r = d.decode(plp, PT, phones, 20, phoneGreedy);
+    expect(r.text).toBe('i see the blue');
+    expect(r.words.map((w) => w.word)).toEqual(['i', 'see', 'the', 'blue']);
   });
 });

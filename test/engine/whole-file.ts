@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { FileDecoding } from '../../src-main/engine/transcribe-file.js';
 import { outputFrameMs } from '../../src-main/model/config.js';
 import type { LoadedModel } from '../../src-main/model/model-io.js';
-import { alignTranscript } from '../../src-main/speech/align.js';
+import { alignSearchResult } from '../../src-main/speech/align.js';
 import { readAudio } from '../../src-main/speech/audio.js';
 import { beamSearch, DEFAULT_BEAM_SEARCH } from '../../src-main/speech/beam-search.js';
 import { type DecodedWord, greedyDecode } from '../../src-main/speech/decode.js';
@@ -28,8 +28,8 @@ export async function transcribeWhole(
   let r = greedyDecode(rows, T, m.alphabet, { frameMs });
   if (decoding.lm && T > 0) {
     const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth: decoding.beamWidth };
-    const { text } = beamSearch(rows, T, m.alphabet, null, beam, decoding.lm);
-    if (text !== r.text) r = alignTranscript(rows, T, m.alphabet, text, frameMs);
+    const result = beamSearch(rows, T, m.alphabet, null, beam, decoding.lm);
+    if (result.text !== r.text) r = alignSearchResult(rows, T, m.alphabet, result, frameMs);
   }
   return { text: r.text, words: r.words, durationSec: audio.durationSec };
 }

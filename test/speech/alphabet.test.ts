@@ -14,13 +14,26 @@ import {
 } from '../../src-main/speech/alphabet.js';
 
 describe('tokens file', () => {
-  it('loads the shipped base model tokens by name', () => {
+  it('loads the shipped base model tokens by name: the 39 CMUdict phones, a word break and the blank', () => {
     const a = loadTokens(new URL('../../models/base/tokens.txt', import.meta.url).pathname);
-    expect(a.size).toBe(29);
+    expect(a.size).toBe(41);
     expect(a.tokens[a.blank]).toBe('<blank>');
     expect(a.tokens[a.space]).toBe(' ');
+    expect(a.phones?.names).toContain('AA');
+    expect(a.phones?.names).toContain('ZH');
+    expect(new Set(a.phones!.names.filter(Boolean)).size).toBe(39);
+    // Without its folder's dictionary attached it spells nothing yet.
+    expect(a.phones?.dictionary).toBeNull();
+    // The tokens file round-trips.
+    expect(formatTokens(parseTokens(formatTokens(a)))).toBe(formatTokens(a));
+  });
+
+  it('reads the letter tokens of a letter model', () => {
+    const a = parseTokens(formatTokens(englishAlphabet()));
+    expect(a.size).toBe(29);
+    expect(a.tokens[a.space]).toBe(' ');
     expect(a.index.get("'")).toBe(28);
-    expect(formatTokens(a)).toBe(formatTokens(englishAlphabet()));
+    expect(a.phones).toBeUndefined();
   });
 
   it('finds the blank wherever it is', () => {

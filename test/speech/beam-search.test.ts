@@ -6,6 +6,7 @@ import { vocabularyTrie, WordLm } from '../../src-main/speech/word-lm.js';
 import { buildLanguageModel } from '../../src-main/training/language-model.js';
 import { alphabet, frames, say } from './log-prob-frames.js';
 import { phoneAlphabet, phoneNames } from '../../src-main/speech/phone-spelling.js';
+import { saidPhones } from './phone-frames.js';
 import { parseDictionary } from '../../src-main/speech/pronouncing-dictionary.js';
 
 const greedy = (lp: Float32Array, T: number) => greedyDecode(lp, T, alphabet, { frameMs: 20 }).text;
@@ -164,20 +165,7 @@ describe('beamSearch for a phone model', () => {
     minCount: [1, 1],
   });
   const lm = new WordLm(built.arpa);
-  const V = phones.size;
-  /** Frames that clearly say these phones ('|' a word break), each followed by a blank frame. */
-  const said = (names: string[]): Float32Array => {
-    const out = new Float32Array(names.length * 2 * V);
-    names.forEach((n, k) => {
-      const c = n === '|' ? phones.space : phones.phones!.names.indexOf(n);
-      for (const [t, hot] of [
-        [2 * k, c],
-        [2 * k + 1, phones.blank],
-      ])
-        for (let v = 0; v < V; v++) out[t * V + v] = Math.log(v === hot ? 0.9 : 0.1 / (V - 1));
-    });
-    return out;
-  };
+  const said = (names: string[]) => saidPhones(phones, names);
 
   it('writes words, the language model choosing among words that sound alike', () => {
     const names = 'AY | S IY | DH AH | B L UW | S IY'.split(' ');

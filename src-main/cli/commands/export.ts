@@ -262,7 +262,7 @@ export function registerExport(program: Command): void {
             ? 'Few real voices: the real speech it trained on is hours of game actors and spoken digits, recorded at 11 kHz or less, against the thousands of hours and speakers of recognisers trained on read-speech corpora; new voices, accents and microphones stay hard for it (see the real-test rows). Personal fine-tuning on the user’s own voice is how Attune closes that gap.'
             : 'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
           phones
-            ? 'Phones: it writes only words of the language model and the user’s lexicon that it can pronounce (by the dictionary, or letter-to-sound rules for the user’s own words); without a language model it writes phones, not words.'
+            ? 'Phones: it writes only words of the language model and the user’s lexicon that it can pronounce (by the dictionary, or letter-to-sound rules for the user’s own words); without a language model it writes its dictionary’s words as the acoustic model alone hears them, words that sound alike (there, their) chosen blindly.'
             : lm
               ? 'Characters: without the language model rare words are spelled phonetically; with it, finals can only use its words and the user’s lexicon.'
               : 'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',

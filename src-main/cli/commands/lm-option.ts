@@ -18,7 +18,10 @@ export function addLmOptions(command: Command, byDefault: boolean, beam = true):
       '--lm [file]',
       `decode with a word language model (ARPA or sphinx .lm.bin file; alone: the shipped one)${byDefault ? ' (default)' : ''}`,
     )
-    .option('--no-lm', 'decode without a language model (greedy: what the acoustic model alone hears)');
+    .option(
+      '--no-lm',
+      "decode without a language model: what the acoustic model alone hears (greedy; a phone model's in its dictionary's words)",
+    );
   return beam
     ? command.option('--beam-width <n>', 'beam width of the language-model search', String(LM_BEAM_WIDTH))
     : command;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type TranscriptionProgress, transcribeFile } from '../../engine/transcribe-file.js';
 import { progressBar } from '../progress.js';
+import { wordDecoding } from '../../speech/dictionary-lm.js';
 import { addLmOptions, beamWidthOption, languageModelFor, type LmOption } from './lm-option.js';
 import { openModel } from './model-option.js';
 
@@ -19,7 +20,7 @@ export function registerTranscribe(program: Command): void {
     ) => {
       const beamWidth = beamWidthOption(o.beamWidth);
       const { loaded } = await openModel(o.model, o.backend);
-      const lm = languageModelFor(o.lm, true, loaded.alphabet);
+      const lm = wordDecoding(languageModelFor(o.lm, true, loaded.alphabet), loaded.alphabet);
       let failed = 0;
       for (const file of files) {
         try {
