@@ -185,7 +185,7 @@ export class DictationService extends EventEmitter<Events> {
     capture.on('error', (e) => {
       // A recorder that restarts is a hiccup; one that cannot is the end of this session (its text is kept).
       if (e.details.willRestart) this.setStatus({ error: `microphone: ${e.message} (restarting)` });
-      else this.fail(`microphone: ${e.message}`, true);
+      else this.fail(`microphone: ${e.message}; the text so far is kept`, true);
     });
     capture.on('restarted', () => this.setStatus({ error: null }));
     // Lost audio is never silent: overruns and discarded bytes are shown with the state.

@@ -151,4 +151,43 @@ describe('dictation end to end: microphone → engine → store → browser', ()
     expect(segments[0].sessionId).toBe(again.sessionId);
     await api.call('dictation.stop', {});
   });
+
+  it('keeps the text when the microphone is unplugged mid-dictation, and dictates again once it is back', async () => {
+    const wav = join(t.dir, 'unplug.wav');
+    execFileSync('espeak-ng', ['-w', wav, 'this phrase was said before it went']);
+    const segments: EventPayloads['dictation.segment'][] = [];
+    const states: EventPayloads['dictation.state'][] = [];
+    api.on('dictation.segment', (s) => segments.push(s));
+    api.on('dictation.state', (s) => states.push(s));
+
+    const started = await api.call('dictation.start', {});
+    await mic.silence(400);
+    await mic.play(wav);
+    await mic.silence(1500);
+    await expect.poll(() => segments.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    const said = segments.map((x) => x.segment.id);
+
+    expect(mic.unplug().length).toBe(1);
+    // The recorder is restarted a few times (a loose plug comes back), then the session ends with one
+    // message naming the microphone, and what was said is kept.
+    await expect.poll(() => states.at(-1)?.state, { timeout: 20_000 }).toBe('error');
+    const error = states.at(-1)!.error!;
+    expect(error).toMatch(/microphone|capture device|recorder/i);
+    expect(error).toMatch(/text so far is kept/);
+    expect(states.filter((s) => s.state === 'error')).toHaveLength(1);
+    const { session, segments: stored } = await api.call('sessions.get', { id: started.sessionId! });
+    expect(session.endedAt).not.toBeNull();
+    expect(stored.map((x) => x.id)).toEqual(said);
+
+    // Plugged back in: the next dictation captures from it.
+    mic.plugIn();
+    segments.length = 0;
+    const again = await api.call('dictation.start', {});
+    expect(again).toMatchObject({ state: 'listening', error: null });
+    await mic.silence(400);
+    await mic.play(wav);
+    await mic.silence(1500);
+    await expect.poll(() => segments.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await api.call('dictation.stop', {});
+  }, 60_000);
 });

@@ -21,6 +21,8 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
   writeSync,
@@ -60,7 +62,33 @@ export interface FifoMic {
   silence(ms: number): Promise<Played>;
   /** Everything written to the FIFO so far, in order: what a reader attached from the start receives. */
   written(): Int16Array;
+  /**
+   * Pulls the microphone out: the device leaves ALSA's configuration, so no recorder can open it, and the
+   * recorders capturing from it die (as arecord exits on a read error when a USB microphone goes). Returns
+   * the pids it ended.
+   */
+  unplug(): number[];
+  /** Puts the device back: recorders started from now on capture from it again. */
+  plugIn(): void;
   close(): void;
+}
+
+/** Pids of the processes whose environment points ALSA at this folder (the recorders of this device). */
+function recordersOf(dir: string): number[] {
+  const mark = `XDG_CONFIG_HOME=${dir}`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0');
+      const comm = readFileSync(`/proc/${entry}/comm`, 'latin1').trim();
+      if (env.includes(mark) && (comm === 'arecord' || comm === 'sox' || comm === 'rec'))
+        pids.push(Number(entry));
+    } catch {
+      // The process ended while it was read, or is not ours to read.
+    }
+  }
+  return pids;
 }
 
 interface Chunk {
@@ -83,9 +111,11 @@ export function startFifoMic(opts: FifoMicOptions = {}): FifoMic {
   mkdirSync(join(dir, 'alsa'), { recursive: true });
   rmSync(fifoPath, { force: true });
   execFileSync('mkfifo', [fifoPath]);
-  writeFileSync(
-    join(dir, 'alsa', 'asoundrc'),
-    `pcm.${deviceName} {
+  const asoundrc = join(dir, 'alsa', 'asoundrc');
+  const plugIn = () =>
+    writeFileSync(
+      asoundrc,
+      `pcm.${deviceName} {
   type file
   slave.pcm "null"
   file "/dev/null"
@@ -95,7 +125,8 @@ export function startFifoMic(opts: FifoMicOptions = {}): FifoMic {
 }
 pcm.!default "${deviceName}"
 `,
-  );
+    );
+  plugIn();
   const fd = openSync(fifoPath, constants.O_RDWR | constants.O_NONBLOCK);
 
   const queue: Chunk[] = [];
@@ -185,6 +216,13 @@ pcm.!default "${deviceName}"
       const all = Buffer.concat(log);
       return new Int16Array(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength));
     },
+    unplug() {
+      writeFileSync(asoundrc, '# the microphone was unplugged\n');
+      const pids = recordersOf(dir);
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      return pids;
+    },
+    plugIn,
     close() {
       if (closed) return;
       closed = true;
