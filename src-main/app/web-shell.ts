@@ -33,6 +33,11 @@ export interface WebShellOptions {
   maxMessageBytes?: number; // 1 MiB
   /** A client whose unsent replies and events exceed this many bytes is too slow and is disconnected. */
   maxBufferedBytes?: number; // 16 MiB
+  /**
+   * Open WebSocket connections at once; more are refused (503) until one closes. A person has a page or two
+   * open; the bound keeps a runaway script that holds the token from exhausting memory and descriptors.
+   */
+  maxClients?: number; // 16
 }
 
 export interface WebShell {
@@ -84,6 +89,9 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
   const maxBufferedBytes = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
+  const maxClients = opts.maxClients ?? 16;
+  /** Upgrades accepted and not yet open (see maxClients). */
+  let upgrading = 0;
   const token = randomBytes(TOKEN_BYTES).toString('base64url');
   const tokenBytes = Buffer.from(token);
   const tokenOk = (given: string | null) => {
@@ -176,7 +184,20 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     if (req.headers.origin !== origin)
       return refuse(403, `connections from ${req.headers.origin} are not allowed`);
     if (!tokenOk(new URLSearchParams(query).get('token'))) return refuse(403, 'a valid token is required');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (wss.clients.size + upgrading >= maxClients)
+      return refuse(503, `too many connections: at most ${maxClients} Attune pages may be open at once`);
+    // Counted from here, so upgrades under way at once cannot overshoot the bound.
+    upgrading++;
+    let counted = true;
+    const settle = () => {
+      if (counted) upgrading--;
+      counted = false;
+    };
+    socket.once('close', settle);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      settle();
+      wss.emit('connection', ws, req);
+    });
   });
 
   wss.on('connection', (ws: WebSocket) => {

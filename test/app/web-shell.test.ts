@@ -200,6 +200,42 @@ describe('web shell: WebSocket', () => {
     expect((await upgrade(`${base}/other?token=${shell().token}`, own)).status).toBe(404);
   });
 
+  it('holds at most maxClients connections open, refusing more until one closes', async () => {
+    const bounded = await startWebShell({
+      router: t.app.router,
+      staticDir: join(t.dir, 'renderer'),
+      segmentAudio: (id) => t.app.store.segmentAudio(id),
+      maxClients: 3,
+    });
+    const url = `ws://127.0.0.1:${bounded.port}/ws?token=${bounded.token}`;
+    const open = (): Promise<WebSocket> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(url, { origin: bounded.origin });
+        ws.once('open', () => resolve(ws));
+        ws.once('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
+        ws.once('error', reject);
+      });
+    try {
+      // Twenty attempts at once: three get in, the rest are refused, none waits.
+      const tries = await Promise.allSettled(Array.from({ length: 20 }, open));
+      const held = tries.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      expect(held).toHaveLength(3);
+      expect(await upgrade(url, bounded.origin)).toEqual({
+        status: 503,
+        body: 'too many connections: at most 3 Attune pages may be open at once',
+      });
+      // Those held still work, and a closed one makes room.
+      const reply = new Promise<string>((resolve) => held[0].once('message', (d) => resolve(d.toString())));
+      held[0].send(JSON.stringify({ id: 1, method: 'dictation.status', args: {} }));
+      expect(JSON.parse(await reply)).toMatchObject({ id: 1, result: { state: 'idle' } });
+      held[1].close();
+      await expect.poll(async () => (await upgrade(url, bounded.origin)).status, { timeout: 5000 }).toBe(101);
+      for (const ws of held) ws.close();
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it('answers requests, and reports unknown methods, bad arguments and malformed messages without dying', async () => {
     const c = await openRawClient(shell());
     try {
