@@ -5,7 +5,7 @@
 // bench/REAL-AB.md; trained runs and scores are kept in runs/ab/ so a stopped run resumes and a finished
 // arm is not trained again.
 //
-//   npx tsx bench/real-ab.ts [--arms a,b|none] [--steps 4000] [--peer-only] [--model "name=DIR" …]
+//   npx tsx bench/real-ab.ts [--arms a,b|none] [--steps 4000] [--beam-width N] [--peer-only] [--model "name=DIR" …]
 //
 // --model adds another model folder as a row (e.g. an earlier base model, or a long run's best weights).
 // Scores are cached by the weights' and the language model's content, so a model folder trained again or
@@ -35,6 +35,8 @@ export interface AbConfig {
   steps: number;
   /** The proxy model and recipe every arm shares. */
   common: string[];
+  /** Beam width of the language-model search the "with the LM" table decodes with. */
+  beamWidth: number; // LM_BEAM_WIDTH, as dictation
 }
 
 export const DEFAULT_AB: AbConfig = {
@@ -42,6 +44,7 @@ export const DEFAULT_AB: AbConfig = {
   real: 'corpora/real',
   runs: 'runs/ab',
   steps: 4000,
+  beamWidth: LM_BEAM_WIDTH,
   common: [
     ...['--channels', '128', '--blocks', '10', '--batch-seconds', '32', '--lr', '2e-3', '--warmup', '300'],
     ...[
@@ -190,13 +193,14 @@ function armWeights(arm: Arm, cfg: AbConfig): Weights {
  * is not recorded and the weights are not on this machine (an arm trained elsewhere, scored before the LM
  * changed).
  */
-async function attuneScore(w: Weights, set: string, lm: boolean): Promise<Score | null> {
-  const decoding = lm ? `lm:${basename(BASE_LM_PATH)}@${digest(BASE_LM_PATH)}@beam${LM_BEAM_WIDTH}` : 'greedy';
+async function attuneScore(w: Weights, set: string, lm: boolean, beamWidth: number): Promise<Score | null> {
+  const decoding = lm ? `lm:${basename(BASE_LM_PATH)}@${digest(BASE_LM_PATH)}@beam${beamWidth}` : 'greedy';
   const onDisk = existsSync(join(w.folder, 'model.safetensors'));
   if (onDisk && digest(join(w.folder, 'model.safetensors')) !== w.digest) return null;
   return cached(`${w.digest}|${set}|${decoding}`, onDisk, async () => {
     const args = ['--import', 'tsx', 'src-main/cli/main.ts', 'eval', set, '--model', w.folder, '--json'];
-    const r = await runJsonChild<Score>(process.execPath, [...args, lm ? '--lm' : '--no-lm'], {
+    const decode = lm ? ['--lm', '--beam-width', String(beamWidth)] : ['--no-lm'];
+    const r = await runJsonChild<Score>(process.execPath, [...args, ...decode], {
       timeoutMs: 3_600_000,
     });
     return { wer: r.wer, cer: r.cer, utterances: r.utterances };
@@ -298,6 +302,7 @@ function parseArgs(argv: string[]): AbArgs {
   const models: [string, string][] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--steps') cfg.steps = Number(argv[++i]);
+    else if (argv[i] === '--beam-width') cfg.beamWidth = Number(argv[++i]);
     else if (argv[i] === '--peer-only') peerOnly = true;
     else if (argv[i] === '--model') {
       const m = /^(.+)=(.+)$/.exec(argv[++i] ?? '');
@@ -312,10 +317,12 @@ function parseArgs(argv: string[]): AbArgs {
         throw new Error(`--arms: known arms are ${ARMS.map((a) => a.name).join(', ')}`);
     } else
       throw new Error(
-        `unknown option ${argv[i]} (--arms a,b or none; --steps N; --peer-only; --model name=DIR)`,
+        `unknown option ${argv[i]} (--arms a,b or none; --steps N; --beam-width N; --peer-only; --model name=DIR)`,
       );
   }
   if (!(Number.isInteger(cfg.steps) && cfg.steps > 0)) throw new Error('--steps must be a whole number > 0');
+  if (!(Number.isInteger(cfg.beamWidth) && cfg.beamWidth > 0))
+    throw new Error('--beam-width must be a whole number > 0');
   return { cfg, arms, peerOnly, models };
 }
 
@@ -338,7 +345,7 @@ async function main(): Promise<void> {
   // The table holds every arm trained to this budget, whether this run or an earlier one trained it.
   const trained: System[] = ARMS.filter((arm) => isTrained(arm, cfg)).map((arm) => ({
     name: `(${arm.name}) ${arm.title}`,
-    score: (dir, lm) => attuneScore(armWeights(arm, cfg), dir, lm),
+    score: (dir, lm) => attuneScore(armWeights(arm, cfg), dir, lm, cfg.beamWidth),
   }));
   const shipped = folderWeights('models/base');
   // A --model row is kept in the results: later tables show it, from its scores, without the folder.
@@ -346,10 +353,11 @@ async function main(): Promise<void> {
     updateResults((r) => (r.models[name] = { folder: dir, weights: folderWeights(dir).digest }));
   const rows = Object.entries(readResults().models).filter(([, w]) => w.weights !== shipped.digest);
   const systems: System[] = [
-    { name: 'shipped model (models/base)', score: (dir, lm) => attuneScore(shipped, dir, lm) },
+    { name: 'shipped model (models/base)', score: (dir, lm) => attuneScore(shipped, dir, lm, cfg.beamWidth) },
     ...rows.map(([name, w]) => ({
       name,
-      score: (set: string, lm: boolean) => attuneScore({ folder: w.folder, digest: w.weights }, set, lm),
+      score: (set: string, lm: boolean) =>
+        attuneScore({ folder: w.folder, digest: w.weights }, set, lm, cfg.beamWidth),
     })),
     ...trained,
   ];
@@ -368,11 +376,11 @@ async function main(): Promise<void> {
   const out = [
     '# Real voices A/B',
     '',
-    `Regenerate: \`npx tsx bench/real-ab.ts --arms ${trainedNames || 'none'}\` (${cfg.steps} steps each; a trained arm is not trained again; rows added with \`--model "name=DIR"\` are kept in bench/real-ab.json).`,
+    `Regenerate: \`npx tsx bench/real-ab.ts --arms ${trainedNames || 'none'}${cfg.beamWidth === LM_BEAM_WIDTH ? '' : ` --beam-width ${cfg.beamWidth}`}\` (${cfg.steps} steps each; a trained arm is not trained again; rows added with \`--model "name=DIR"\` are kept in bench/real-ab.json).`,
     `Every arm: \`attune train --corpus ${cfg.synth} --dev ${cfg.real}/real-dev --steps ${cfg.steps} ${cfg.common.join(' ')}\` plus its own options; best weights by real-dev CER.`,
     '',
     'Cells are WER / CER. Real sets are by source; a voice in real-dev or real-test is never trained on.',
-    'A phone model (its row says so) writes phones when greedy: its greedy cells are the share of words whose',
+    'A phone model (the shipped model writes phones) writes phones when greedy: its greedy cells are the share of words whose',
     'pronunciation is wrong / the phone error rate; with the language model it writes words, scored as any other.',
     'Every score is recorded in bench/real-ab.json; – is a score not taken (an arm trained on another machine',
     'and never scored with the current language model).',
@@ -381,7 +389,7 @@ async function main(): Promise<void> {
     '',
     ...(await table(cfg, systems, false)),
     '',
-    `## As dictation writes finals (shipped language model, beam width ${LM_BEAM_WIDTH}; pocketsphinx with its own)`,
+    `## As dictation writes finals (shipped language model, beam width ${cfg.beamWidth}; pocketsphinx with its own)`,
     '',
     ...(await table(cfg, [...systems, ...peer], true)),
     '',
