@@ -40,16 +40,12 @@ export const DEFAULT_RECIPE: RecipeConfig = {
       config: {},
     },
     {
-      // Minutes of reading. Chosen on VCTK p239 (real-dev), 4 minutes trained on and 19 clips held back,
-      // as dictation decodes (with the LM), on 100 other clips of the voice: the corrections recipe took
-      // its WER from 89% to 86% (CER 59% → 57%); every layer at lr 5e-4 for 120 steps to 83% (52%); at
-      // lr 1e-3 for 300 steps to 81% (47%), the guard keeping 80% of the change. Bolder forgot more than
-      // it learnt: lr 2e-3 for 600 steps 84% (46%) with the replay WER up by half; one replay clip per
-      // user clip instead of two made the guard step back to 60% of the change (81%, CER 48%).
+      // Minutes of reading: the boldest recipe tried on the real-dev voice that did not forget more than it
+      // learnt (bench/RECIPE-CHOICE.md).
       name: 'enrolment',
       fromSeconds: 120,
       adaptAll: true,
-      // 20 passes: 300 steps for 4 minutes of speech, the best of the runs above.
+      // 20 passes: 300 steps for 4 minutes of speech.
       epochs: 20,
       minSteps: 100,
       config: { steps: 400, learningRate: 1e-3, anchorDecay: 0, warmupSteps: 20, patience: 3 },
