@@ -128,7 +128,8 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
       // Finals are boosted towards the words the user's corrections introduced: personal training keeps
       // them in this file, which the engine watches, so a new word counts from the next phrase on.
       lexicon: { path: lexiconPath(dataDir), boost: store.settings.get('lexiconBoost') },
-      // Finals are spelled with real words in likely order (the partials stay greedy: instant).
+      // Finals are spelled with real words in likely order (a phone model's partials too; a letter model's stay
+      // greedy: instant).
       languageModel: store.settings.get('languageModel') ? languageModelPath : null,
       // A snapshot of the language model loads in ~0.1 s instead of 1-3 s: made on the first start.
       languageModelCache: join(resolve(opts.cacheDir ?? defaultCacheDir()), 'lm'),

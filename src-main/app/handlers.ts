@@ -164,7 +164,7 @@ export function createHandlers(app: AppContext): Handlers {
       store.settings.setAll(patch as Partial<Settings>);
       const boost = store.settings.get('lexiconBoost');
       if (boost !== boostBefore) {
-        // The switch reaches the running engine at once (finals are greedy while it is off); the engine
+        // The switch reaches the running engine at once (without boosting, finals are as the LM alone has them); the engine
         // reports its own errors, and the stored setting applies at its next start anyway.
         app.engine.setLexicon({ boost }).catch(() => {});
       }

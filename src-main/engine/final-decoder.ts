@@ -19,14 +19,15 @@ import { vocabularyTrie, type VocabularyTrie, type WordLm } from '../speech/word
 const vocabularies = new WeakMap<WordLm, { key: string; vocabulary: VocabularyTrie }>();
 
 /**
- * How a segment's final text is decoded once its endpoint is reached. Partials stay greedy (instant, and
- * they never change behind the cursor); the final is decoded again over the segment's whole log-probs
- * with a beam search that uses the word language model (when one is loaded: finals are then spelled with
- * real words, in likely order) and boosts the personal lexicon, so a word the user taught by correcting
- * it comes out right when the model nearly hears it.
+ * How a segment's final text is decoded once its endpoint is reached. A letter model's partials stay greedy
+ * (instant, and they never change behind the cursor); the final is decoded again over the segment's whole
+ * log-probs with a beam search that uses the word language model (when one is loaded: finals are then
+ * spelled with real words, in likely order) and boosts the personal lexicon, so a word the user taught by
+ * correcting it comes out right when the model nearly hears it. A phone model's greedy output is phones, so
+ * its partials are this search's words so far, and without a language model it searches its dictionary's.
  */
 export interface FinalDecoderConfig {
-  /** Boost the personal lexicon's words in finals. Off, or with no words: greedy finals. */
+  /** Boost the personal lexicon's words in finals. Off, or with no words, a letter model without an LM: greedy finals. */
   lexiconBoost: boolean; // true (the setting's default)
   /**
    * Beam search for finals. It follows the segment as it is spoken (FinalDecoder.follow), so at the
