@@ -4,7 +4,7 @@
 // every set; and the dictation engine's final latency, memory and start-up with each. Writes
 // bench/LM-COMPARE.md.
 //
-//   npx tsx bench/lm-compare.ts [--model DIR] [--tune-only]
+//   npx tsx bench/lm-compare.ts [--model DIR] [--tune-only] [--weights 0.5,0.8,1] [--bonuses 0,1]
 //
 // --tune-only runs the real-dev grid and prints each LM's best pair (what DEFAULT_BEAM_SEARCH should hold).
 //
@@ -356,13 +356,33 @@ async function engineSection(cfg: CompareConfig, lms: Lm[]): Promise<string[]> {
   return lines;
 }
 
+/** The grid's flags when it is not the default one, for the regenerate line. */
+function gridFlags(cfg: CompareConfig): string {
+  const same = (a: number[], b: number[]) => a.join() === b.join();
+  return (
+    (same(cfg.weights, DEFAULT_COMPARE.weights) ? '' : ` --weights ${cfg.weights.join(',')}`) +
+    (same(cfg.bonuses, DEFAULT_COMPARE.bonuses) ? '' : ` --bonuses ${cfg.bonuses.join(',')}`)
+  );
+}
+
 function parseArgs(argv: string[]): { cfg: CompareConfig; tuneOnly: boolean } {
   const cfg = { ...DEFAULT_COMPARE };
   let tuneOnly = false;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--model' && argv[i + 1] !== undefined) cfg.model = argv[++i];
+    const value = argv[i + 1];
+    const list = (flag: string) => {
+      const xs = (value ?? '').split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+      if (xs.some((x) => !Number.isFinite(x) || x < 0))
+        throw new Error(`${flag} must be a comma-separated list of numbers ≥ 0, got "${value ?? ''}"`);
+      i++;
+      return xs;
+    };
+    if (argv[i] === '--model' && value !== undefined) cfg.model = argv[++i];
     else if (argv[i] === '--tune-only') tuneOnly = true;
-    else throw new Error(`unknown option ${argv[i]} (--model DIR, --tune-only)`);
+    else if (argv[i] === '--weights') cfg.weights = list('--weights');
+    else if (argv[i] === '--bonuses') cfg.bonuses = list('--bonuses');
+    else
+      throw new Error(`unknown option ${argv[i]} (--model DIR, --tune-only, --weights LIST, --bonuses LIST)`);
   }
   if (!existsSync(join(cfg.model, 'model.safetensors')))
     throw new Error(`--model ${cfg.model} is not a model folder (no model.safetensors)`);
@@ -406,7 +426,7 @@ async function main(): Promise<void> {
   const out = [
     '# Language models compared: WordNet (old) and CMU Sphinx en-us (new default)',
     '',
-    `Regenerate: \`npx tsx bench/lm-compare.ts${given.model === DEFAULT_COMPARE.model ? '' : ` --model ${given.model}`}\` (decoding scores are cached in \`${cfg.cache}\` by the content of the model, the set and the LM; the engine is measured afresh).`,
+    `Regenerate: \`npx tsx bench/lm-compare.ts${given.model === DEFAULT_COMPARE.model ? '' : ` --model ${given.model}`}${gridFlags(given)}\` (decoding scores are cached in \`${cfg.cache}\` by the content of the model, the set and the LM; the engine is measured afresh).`,
     '',
     ...modelsSection({ name: given.model, digest: snapshot.digest }, lms),
     '',
@@ -430,7 +450,7 @@ async function main(): Promise<void> {
     '',
     '## WER / CER by set, same acoustic model',
     '',
-    'Beam width 32. The synthetic sentences are held-out WordNet examples: the WordNet model learned from the other examples, so that row flatters it.',
+    `Beam width ${DEFAULT_SETTINGS.beamWidth}. The synthetic sentences are held-out WordNet examples: the WordNet model learned from the other examples, so that row flatters it.`,
     '',
     ...wers,
     '',

@@ -27,6 +27,23 @@ afterAll(async () => {
   mic?.close();
 });
 
+/** The dictation events from now on. */
+function watchDictation() {
+  const segments: EventPayloads['dictation.segment'][] = [];
+  const states: EventPayloads['dictation.state'][] = [];
+  api.on('dictation.segment', (s) => segments.push(s));
+  api.on('dictation.state', (s) => states.push(s));
+  return { segments, states };
+}
+
+/** Says a recorded phrase into the microphone, with silence around it, and waits for its first segment. */
+async function sayPhrase(wav: string, segments: readonly unknown[]): Promise<void> {
+  await mic.silence(400);
+  await mic.play(wav);
+  await mic.silence(1500);
+  await expect.poll(() => segments.length, { timeout: 15_000 }).toBeGreaterThan(0);
+}
+
 describe('dictation end to end: microphone → engine → store → browser', () => {
   it('streams partial and final text over the WebSocket, then stores and exports the session', async () => {
     const wav = join(t.dir, 'speech.wav');
@@ -113,16 +130,10 @@ describe('dictation end to end: microphone → engine → store → browser', ()
   it('keeps the text when the engine process dies mid-dictation, and dictates again on a new one', async () => {
     const wav = join(t.dir, 'crash.wav');
     execFileSync('espeak-ng', ['-w', wav, 'the first phrase is kept']);
-    const segments: EventPayloads['dictation.segment'][] = [];
-    const states: EventPayloads['dictation.state'][] = [];
-    api.on('dictation.segment', (s) => segments.push(s));
-    api.on('dictation.state', (s) => states.push(s));
+    const { segments, states } = watchDictation();
 
     const started = await api.call('dictation.start', {});
-    await mic.silence(400);
-    await mic.play(wav);
-    await mic.silence(1500);
-    await expect.poll(() => segments.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await sayPhrase(wav, segments);
 
     const firstPid = t.app.engine.pid!;
     const restarted = new Promise((r) => t.app.engine.once('restarted', r));
@@ -144,10 +155,7 @@ describe('dictation end to end: microphone → engine → store → browser', ()
     segments.length = 0;
     const again = await api.call('dictation.start', {});
     expect(again).toMatchObject({ state: 'listening', error: null });
-    await mic.silence(400);
-    await mic.play(wav);
-    await mic.silence(1500);
-    await expect.poll(() => segments.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await sayPhrase(wav, segments);
     expect(segments[0].sessionId).toBe(again.sessionId);
     await api.call('dictation.stop', {});
   });
@@ -155,16 +163,10 @@ describe('dictation end to end: microphone → engine → store → browser', ()
   it('keeps the text when the microphone is unplugged mid-dictation, and dictates again once it is back', async () => {
     const wav = join(t.dir, 'unplug.wav');
     execFileSync('espeak-ng', ['-w', wav, 'this phrase was said before it went']);
-    const segments: EventPayloads['dictation.segment'][] = [];
-    const states: EventPayloads['dictation.state'][] = [];
-    api.on('dictation.segment', (s) => segments.push(s));
-    api.on('dictation.state', (s) => states.push(s));
+    const { segments, states } = watchDictation();
 
     const started = await api.call('dictation.start', {});
-    await mic.silence(400);
-    await mic.play(wav);
-    await mic.silence(1500);
-    await expect.poll(() => segments.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await sayPhrase(wav, segments);
     const said = segments.map((x) => x.segment.id);
 
     expect(mic.unplug().length).toBe(1);
@@ -184,10 +186,7 @@ describe('dictation end to end: microphone → engine → store → browser', ()
     segments.length = 0;
     const again = await api.call('dictation.start', {});
     expect(again).toMatchObject({ state: 'listening', error: null });
-    await mic.silence(400);
-    await mic.play(wav);
-    await mic.silence(1500);
-    await expect.poll(() => segments.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await sayPhrase(wav, segments);
     await api.call('dictation.stop', {});
   }, 60_000);
 });
