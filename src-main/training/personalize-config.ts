@@ -75,7 +75,8 @@ export interface PersonalizeConfig {
    * back to the current model (see interpolateWeights). The first share is normally 1, the trained model
    * itself; the user's WER must still drop at the share kept. Only the replay set picks the share, among
    * these few fixed in advance; the held-back corrections never pick, they only veto. The whole change
-   * often forgets a little too much general speech where 0.8 of it does not (bench/ENROLMENT.md).
+   * often forgets too much general speech where part of it does not, and minutes of reading forget more than
+   * a few corrections: down to a fifth, so a long enrolment still keeps what helps (bench/ENROLMENT.md).
    */
   backOff: number[];
   seed: number;
@@ -100,7 +101,7 @@ export const DEFAULT_PERSONALIZE: PersonalizeConfig = {
   batches: { maxFrames: 1600, maxUtterances: 16, maxUtteranceFrames: 2000 },
   holdout: DEFAULT_HOLDOUT,
   guard: DEFAULT_GUARD,
-  backOff: [1, 0.8, 0.6],
+  backOff: [1, 0.8, 0.6, 0.4, 0.2],
   seed: 1,
 };
 
