@@ -13,6 +13,7 @@ import { writeFileSynced } from '../process/atomic-write.js';
 import { withDictionary } from '../speech/phone-spelling.js';
 import { formatDictionary, parseDictionary } from '../speech/pronouncing-dictionary.js';
 import { LetterToSound } from '../speech/g2p/letter-to-sound.js';
+import { loadedText, sharedDictionary, sharedLetterToSound } from './pronunciation-files.js';
 
 /**
  * A model folder, the unit Attune ships, trains and swaps:
@@ -138,18 +139,24 @@ function savePronunciations(dir: string, tmp: string, alphabet: Alphabet): void 
   const { dictionary, letterToSound } = alphabet.phones!;
   if (!dictionary)
     throw new ModelFolderError(dir, 'cannot save: the phone model has no pronouncing dictionary');
-  writeFileSynced(join(tmp, DICTIONARY_FILE), formatDictionary(dictionary));
-  if (letterToSound) writeFileSynced(join(tmp, LETTER_TO_SOUND_FILE), JSON.stringify(letterToSound.toJSON()));
+  writeFileSynced(join(tmp, DICTIONARY_FILE), loadedText(dictionary) ?? formatDictionary(dictionary));
+  if (letterToSound)
+    writeFileSynced(
+      join(tmp, LETTER_TO_SOUND_FILE),
+      loadedText(letterToSound) ?? JSON.stringify(letterToSound.toJSON()),
+    );
 }
 
 /** A phone model's alphabet with its folder's dictionary and letter-to-sound rules attached. */
 function loadPronunciations(dir: string, alphabet: Alphabet): Alphabet {
   const path = join(dir, DICTIONARY_FILE);
-  const dictionary = parseDictionary(readText(dir, DICTIONARY_FILE), path);
+  const dictionary = sharedDictionary(readText(dir, DICTIONARY_FILE), (text) => parseDictionary(text, path));
   let rules: LetterToSound | null = null;
   if (existsSync(join(dir, LETTER_TO_SOUND_FILE))) {
     try {
-      rules = LetterToSound.fromJSON(JSON.parse(readText(dir, LETTER_TO_SOUND_FILE)) as unknown);
+      rules = sharedLetterToSound(readText(dir, LETTER_TO_SOUND_FILE), (text) =>
+        LetterToSound.fromJSON(JSON.parse(text) as unknown),
+      );
     } catch (err) {
       throw new ModelFolderError(dir, `${LETTER_TO_SOUND_FILE}: ${(err as Error).message}`);
     }

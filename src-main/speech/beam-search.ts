@@ -121,7 +121,13 @@ export class BeamSearch {
   // Every prefix ever extended, as a tree: a prefix is (its parent, its last class), found by number.
   private readonly parent: number[] = [-1];
   private readonly label: number[] = [-1];
-  private readonly children = new Map<number, number>();
+  /**
+   * Prefix numbers by (parent, class), for the prefixes a frame can reach again: those in the beam and their
+   * parents (an implied word break's prefix is its child's parent), and this frame's new ones. A prefix that
+   * left the beam is never extended again, so its entry goes: kept, a 10 s segment at width 128 grew the map
+   * to half a million entries, copied into old memory each time it grew.
+   */
+  private children = new Map<number, number>();
   private beams: Map<number, Prefix>;
   private readonly order: Int32Array;
   private pushed = 0;
@@ -294,8 +300,22 @@ export class BeamSearch {
       this.beams = new Map(
         [...next.entries()].sort((a, b) => total(b[1]) - total(a[1])).slice(0, cfg.beamWidth),
       );
+      this.forgetLeftPrefixes();
     }
     this.pushed += frames;
+  }
+
+  /** Keeps the (parent, class) entries of the beam's prefixes and of their parents only (see children). */
+  private forgetLeftPrefixes(): void {
+    const kept = new Map<number, number>();
+    const keep = (id: number) => {
+      if (id > 0) kept.set(this.parent[id] * this.V + this.label[id], id);
+    };
+    for (const id of this.beams.keys()) {
+      keep(id);
+      keep(this.parent[id]);
+    }
+    this.children = kept;
   }
 
   /**
