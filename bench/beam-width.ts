@@ -9,7 +9,7 @@
 // Log-probs are cached in .cache/lm-compare (lm-logprobs.ts). Needs `attune import --out corpora/real`.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { type AcousticConfig, outputFrameMs } from '../src-main/model/config.js';
 import { BASE_LM_PATH } from '../src-main/model/paths.js';
 import { LM_BEAM_WIDTH } from '../src-main/speech/beam-search.js';
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const lines = [
     '# Beam width of the language-model search',
     '',
-    `Model \`${cfg.model}\` (${snapshot.digest}), language model \`${BASE_LM_PATH.split('/').slice(-2).join('/')}\`, LM weight ${DEFAULT_SETTINGS.lmWeight}, word bonus ${DEFAULT_SETTINGS.wordBonus}; the shipped width (LM_BEAM_WIDTH) is ${LM_BEAM_WIDTH}. Regenerate: \`npx tsx bench/beam-width.ts\`. Load average at the end: ${loadavg()[0].toFixed(2)} (2 cores).`,
+    `Model \`${cfg.model}\` (${snapshot.digest}), language model \`${relative(process.cwd(), BASE_LM_PATH)}\`, LM weight ${DEFAULT_SETTINGS.lmWeight}, word bonus ${DEFAULT_SETTINGS.wordBonus}; the shipped width (LM_BEAM_WIDTH) is ${LM_BEAM_WIDTH}. Regenerate: \`npx tsx bench/beam-width.ts\`. Load average at the end: ${loadavg()[0].toFixed(2)} (2 cores).`,
     '',
     `Word error rate on ${cfg.set} (${utterances} utterances of real voices, ${(audioSec / 60).toFixed(0)} min), whole utterances decoded from the model's log-probs; the search's time per second of audio on one core:`,
     '',
