@@ -27,7 +27,7 @@ const vocabularies = new WeakMap<WordLm, { key: string; vocabulary: VocabularyTr
  * its partials are this search's words so far, and without a language model it searches its dictionary's.
  */
 export interface FinalDecoderConfig {
-  /** Boost the personal lexicon's words in finals. Off, or with no words, a letter model without an LM: greedy finals. */
+  /** Boost the personal lexicon's words in finals (off or without words, a letter model with no LM writes greedy finals). */
   lexiconBoost: boolean; // true (the setting's default)
   /**
    * Beam search for finals. It follows the segment as it is spoken (FinalDecoder.follow), so at the
@@ -116,9 +116,10 @@ export class FinalDecoder {
   ): FinalSearch | null {
     const lexicon = this.cfg.lexiconBoost ? this.lexiconFor(alphabet) : null;
     const boost = lexicon !== null && lexicon.size > 0;
-    const lm = this.lmDecodingFor(alphabet);
-    if (!boost && !lm) return null;
+    // A phone model searches words even without an LM (lmDecodingFor): its greedy output is phones.
+    if (!boost && !this.lm && !alphabet.phones?.dictionary) return null;
     if (search?.version !== this.version || search.alphabet !== alphabet || search.search.frames > T) {
+      const lm = this.lmDecodingFor(alphabet);
       const beam = lm ? { ...this.cfg.beam, beamWidth: this.cfg.lmBeamWidth } : this.cfg.beam;
       search = {
         search: new BeamSearch(alphabet, boost ? lexicon : null, beam, lm),
