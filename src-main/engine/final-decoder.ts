@@ -8,7 +8,7 @@ import {
   type LmDecoding,
 } from '../speech/beam-search.js';
 import type { DecodeResult } from '../speech/decode.js';
-import { cachedDictionaryLm } from '../speech/dictionary-lm.js';
+import { searchLm } from '../speech/dictionary-lm.js';
 import { Lexicon } from '../speech/lexicon.js';
 import { vocabularyTrie, type VocabularyTrie, type WordLm } from '../speech/word-lm.js';
 
@@ -171,8 +171,7 @@ export class FinalDecoder {
    * output is phones, not text.
    */
   private lmDecodingFor(alphabet: Alphabet): LmDecoding | null {
-    const dictionary = alphabet.phones?.dictionary;
-    const lm = this.lm ?? (dictionary ? cachedDictionaryLm(dictionary) : null);
+    const lm = searchLm(this.lm, alphabet);
     if (!lm) return null;
     const words = this.lexiconFor(alphabet).words;
     // By the alphabet's tokens, not its object: a swapped-in model of the same alphabet keeps the trie.

@@ -37,8 +37,12 @@ export function cachedDictionaryLm(dictionary: PronouncingDictionary): WordLm {
  */
 export function wordDecoding(lm: LmDecoding | null, alphabet: Alphabet): LmDecoding | null {
   if (lm) return lm;
+  const words = searchLm(null, alphabet);
+  return words ? { lm: words, vocabulary: vocabularyTrie(words, alphabet) } : null;
+}
+
+/** The model a search over this alphabet uses: `lm`, else a phone model's dictionary model, else none. */
+export function searchLm(lm: WordLm | null, alphabet: Alphabet): WordLm | null {
   const dictionary = alphabet.phones?.dictionary;
-  if (!dictionary) return null;
-  const words = cachedDictionaryLm(dictionary);
-  return { lm: words, vocabulary: vocabularyTrie(words, alphabet) };
+  return lm ?? (dictionary ? cachedDictionaryLm(dictionary) : null);
 }
