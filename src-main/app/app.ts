@@ -12,6 +12,7 @@ import type { TrainerLauncher } from '../trainer/trainer-client.js';
 import { DictationService, type DictationConfig } from './dictation-service.js';
 import { loadPrompts } from './enrolment-prompts.js';
 import { type EnrolmentConfig, EnrolmentService } from './enrolment-service.js';
+import type { ExportSaver } from './export-saver.js';
 import { activateVersion, createHandlers } from './handlers.js';
 import { type HousekeepingConfig, Housekeeper } from './housekeeping.js';
 import { MicTest } from './mic-test.js';
@@ -94,6 +95,8 @@ export interface AppContext {
    * one. Returns null when the new hotkey is in use, else why not.
    */
   hotkey?: { use(accelerator: string): string | null };
+  /** Where exports are saved, where the app has a save dialog (Electron); else the renderer downloads them. */
+  exportSaver?: ExportSaver;
   /** The model the engine runs now; replaced when another is activated. */
   model: EngineModelInfo;
   /** The word language model finals use while the languageModel setting is on (null: none installed). */

@@ -98,13 +98,16 @@ export function createHandlers(app: AppContext): Handlers {
       return session;
     },
 
-    'sessions.export': ({ id, format, segmentIds }) => {
-      const rendered = renderSession(store, id, { format, segmentIds });
+    'sessions.export': async ({ id, format, segmentIds }) => {
+      const { fileName, mimeType, content } = renderSession(store, id, { format, segmentIds });
+      // The desktop app saves through its save dialog; the browser shell's page offers a download.
+      const savedTo = app.exportSaver ? await app.exportSaver.save(fileName, content) : null;
       return {
-        fileName: rendered.fileName,
-        mimeType: rendered.mimeType,
-        content: rendered.content,
-        savedTo: null,
+        fileName,
+        mimeType,
+        content,
+        savedTo,
+        cancelled: app.exportSaver !== undefined && savedTo === null,
       };
     },
 

@@ -1,6 +1,7 @@
 import {
   app,
   BrowserWindow,
+  dialog,
   globalShortcut,
   ipcMain,
   Menu,
@@ -17,6 +18,7 @@ import { startApp } from './app.js';
 import { answerClipRequest, AUDIO_SCHEME, AUDIO_SCHEME_PRIVILEGES, clipUrl } from './audio-protocol.js';
 import { closeBeforeQuit } from './close-before-quit.js';
 import { RENDERER_CSP } from './content-security-policy.js';
+import { dialogExportSaver } from './export-saver.js';
 import { GlobalHotkey } from './hotkey.js';
 import { Indicator } from './indicator.js';
 import { createIndicatorWindow } from './indicator-window.js';
@@ -93,6 +95,11 @@ async function main(): Promise<void> {
   win.on('focus', () => attune.output.setAttuneFocused(true));
   win.on('blur', () => attune.output.setAttuneFocused(false));
   guardWindow(win.webContents);
+  // Exports go where the user chooses in the system's save dialog, which opens in their Documents folder.
+  attune.exportSaver = dialogExportSaver(async (fileName) => {
+    const r = await dialog.showSaveDialog(win, { defaultPath: join(app.getPath('documents'), fileName) });
+    return r.canceled ? null : (r.filePath ?? null);
+  });
   // Every permission the page asks for or is checked for, decided in one place.
   const allowed = (
     contents: Electron.WebContents | null,

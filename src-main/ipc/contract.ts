@@ -120,6 +120,8 @@ export interface ExportResult {
   content: string;
   /** Where it was saved, when the main process saved it (Electron's save dialog); null for downloads. */
   savedTo: string | null;
+  /** The user closed the save dialog without saving: nothing was written, and nothing is to be downloaded. */
+  cancelled: boolean;
 }
 
 export interface Device {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dialogExportSaver } from '../../src-main/app/export-saver.js';
 import { DEFAULT_HOTKEY } from '../../src-main/app/handlers.js';
 import { GlobalHotkey } from '../../src-main/app/hotkey.js';
 import { toRemoteError } from '../../src-main/app/router.js';
@@ -155,7 +157,7 @@ describe('app handlers on the real store and engine', () => {
   it('exports a session as txt, srt, vtt and json content, whole or in part', async () => {
     const s = await seedSession('Minutes: 3/4', ['First point.', 'Second point.', 'Third point.']);
     const txt = await call('sessions.export', { id: s.id, format: 'txt' });
-    expect(txt.savedTo).toBeNull();
+    expect(txt).toMatchObject({ savedTo: null, cancelled: false }); // the browser shell: a download
     expect(txt.mimeType).toBe('text/plain; charset=utf-8');
     expect(txt.fileName).toMatch(/\.txt$/);
     expect(txt.fileName).not.toMatch(/[/\\:]/);
@@ -184,6 +186,42 @@ describe('app handlers on the real store and engine', () => {
     expect(
       await failure('sessions.export', { id: s.id, format: 'txt', segmentIds: [other.segments[0].id] }),
     ).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/not part of session/) });
+  });
+
+  it('saves an export where the save dialog says, atomically, and reports a cancel or a failed write', async () => {
+    const s = await seedSession('Plans', ['Paint the fence.']);
+    const dir = mkdtempSync(join(tmpdir(), 'attune-export-'));
+    let answer: string | null = join(dir, 'chosen.txt');
+    const asked: string[] = [];
+    t.app.exportSaver = dialogExportSaver((fileName) => {
+      asked.push(fileName);
+      return Promise.resolve(answer);
+    });
+    try {
+      writeFileSync(answer, 'an older file the user chose to replace');
+      const saved = await call('sessions.export', { id: s.id, format: 'txt' });
+      expect(asked).toEqual([saved.fileName]);
+      expect(saved).toMatchObject({ savedTo: answer, cancelled: false });
+      expect(readFileSync(answer, 'utf8')).toBe('Plans\n\nPaint the fence.\n');
+
+      answer = null; // the user closed the dialog
+      expect(await call('sessions.export', { id: s.id, format: 'srt' })).toMatchObject({
+        savedTo: null,
+        cancelled: true,
+      });
+
+      answer = join(dir, 'no-such-folder', 'plans.txt');
+      expect(await failure('sessions.export', { id: s.id, format: 'txt' })).toMatchObject({
+        code: 'NOT_AVAILABLE',
+        message: expect.stringMatching(
+          /could not save plans\.txt to .*no-such-folder.* \(ENOENT\); nothing was changed/,
+        ),
+      });
+      expect(readdirSync(dir)).toEqual(['chosen.txt']); // no temporary file left beside it
+    } finally {
+      delete t.app.exportSaver;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('records corrections, shows them, and counts them for training', async () => {

@@ -25,7 +25,10 @@ function sessionOf(id: number, title: string, text: string): SessionSummary {
 }
 
 /** A small history kept in memory: the handlers act on it as the store would. */
-function historyApi() {
+/** `saved`: what the desktop app's save dialog answers for an export (default: none, a download). */
+function historyApi(
+  saved: { savedTo: string | null; cancelled: boolean } = { savedTo: null, cancelled: false },
+) {
   let sessions = [sessionOf(2, 'Shopping list', 'Buy milk and bread.'), sessionOf(1, 'Letter', 'Dear Sam.')];
   const trash: SessionSummary[] = [];
   const segments = new Map<number, Segment[]>([
@@ -89,7 +92,7 @@ function historyApi() {
         fileName: `${title}.${format}`,
         mimeType: 'text/plain',
         content: `${title}\n\n${chosen.map((s) => s.displayText).join('\n')}\n`,
-        savedTo: null,
+        ...saved,
       };
     },
   });
@@ -233,6 +236,22 @@ describe('HistoryView', () => {
       format: 'srt',
       segmentIds: [202],
     });
+  });
+
+  it('says where the desktop app saved an export, or that it was cancelled, and downloads nothing', async () => {
+    for (const [saved, message] of [
+      [{ savedTo: '/home/sam/Shopping list.txt', cancelled: false }, 'Saved to /home/sam/Shopping list.txt'],
+      [{ savedTo: null, cancelled: true }, 'Export cancelled: nothing was saved'],
+    ] as const) {
+      const { unmount } = render(HistoryView, { api: historyApi(saved) });
+      await vi.waitFor(() => expect(titles()).toHaveLength(2));
+      await fireEvent.click(screen.getAllByTestId('session-open')[0]);
+      const detail = await vi.waitFor(() => screen.getByTestId('session-detail'));
+      await fireEvent.click(within(detail).getByTestId('export'));
+      await vi.waitFor(() => expect(within(detail).getByTestId('export-message').textContent).toBe(message));
+      expect(downloads).toHaveLength(0);
+      unmount();
+    }
   });
 
   it('lists older sessions page by page', async () => {

@@ -6,6 +6,7 @@ import type { ExportResult } from '../../../src-main/ipc/contract.js';
  */
 export function deliverExport(result: ExportResult, doc: Document = document): string {
   if (result.savedTo !== null) return `Saved to ${result.savedTo}`;
+  if (result.cancelled) return 'Export cancelled: nothing was saved';
   const url = URL.createObjectURL(new Blob([result.content], { type: result.mimeType }));
   const a = doc.createElement('a');
   a.href = url;
