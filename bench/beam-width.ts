@@ -14,7 +14,7 @@ import { type AcousticConfig, outputFrameMs } from '../src-main/model/config.js'
 import { BASE_LM_PATH } from '../src-main/model/paths.js';
 import { LM_BEAM_WIDTH } from '../src-main/speech/beam-search.js';
 import { benchEngine } from './engine.js';
-import { cer, DEFAULT_SETTINGS, lmDecoding, pool, scoreSet, wer } from './lm-decode.js';
+import { cer, lmDecoding, modelSettings, pool, scoreSet, wer } from './lm-decode.js';
 import { setLogProbs, snapshotModel } from './lm-logprobs.js';
 
 interface BeamWidthConfig {
@@ -77,11 +77,12 @@ async function main(): Promise<void> {
   ).acoustic;
   const audioSec = (frames * outputFrameMs(acoustic)) / 1000;
 
+  const settings = modelSettings(alphabet);
   const search = new Map<number, { wer: number; cer: number; msPerSec: number }>();
   for (const beamWidth of cfg.widths) {
     const t0 = performance.now();
     const score = pool(
-      sets.map((s) => scoreSet(s.utterances, alphabet, decoding, { ...DEFAULT_SETTINGS, beamWidth })),
+      sets.map((s) => scoreSet(s.utterances, alphabet, decoding, { ...settings, beamWidth })),
     );
     const ms = performance.now() - t0;
     search.set(beamWidth, { wer: wer(score), cer: cer(score), msPerSec: ms / audioSec });
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
   const lines = [
     '# Beam width of the language-model search',
     '',
-    `Model \`${cfg.model}\` (${snapshot.digest}), language model \`${relative(process.cwd(), BASE_LM_PATH)}\`, LM weight ${DEFAULT_SETTINGS.lmWeight}, word bonus ${DEFAULT_SETTINGS.wordBonus}; the shipped width (LM_BEAM_WIDTH) is ${LM_BEAM_WIDTH}. Regenerate: \`npx tsx bench/beam-width.ts\`. Load average at the end: ${loadavg()[0].toFixed(2)} (2 cores).`,
+    `Model \`${cfg.model}\` (${snapshot.digest}), language model \`${relative(process.cwd(), BASE_LM_PATH)}\`, LM weight ${settings.lmWeight}, word bonus ${settings.wordBonus}, class prior scale ${settings.priorScale ?? 0} (the model's own decoding); the shipped width (LM_BEAM_WIDTH) is ${LM_BEAM_WIDTH}. Regenerate: \`npx tsx bench/beam-width.ts\`. Load average at the end: ${loadavg()[0].toFixed(2)} (2 cores).`,
     '',
     `Word error rate on ${cfg.set} (${utterances} utterances of real voices, ${(audioSec / 60).toFixed(0)} min), whole utterances decoded from the model's log-probs; the search's time per second of audio on one core:`,
     '',

@@ -20,14 +20,29 @@ export interface LmSettings {
   beamWidth: number; // LM_BEAM_WIDTH, as dictation, transcribe and eval use
   /** Words may end without a written word break (beam-search.ts); unset: the decoder's default. */
   impliedWordBreaks?: boolean;
+  /** Share of the model's class priors taken off (class-priors.ts); unset: the model's own. */
+  priorScale?: number;
 }
 
-/** The decoder's defaults (DEFAULT_BEAM_SEARCH at the LM beam width): how dictation decodes finals. */
+/** The decoder's defaults (DEFAULT_BEAM_SEARCH at the LM beam width), for a model without its own decoding. */
 export const DEFAULT_SETTINGS: LmSettings = {
   lmWeight: DEFAULT_BEAM_SEARCH.lmWeight,
   wordBonus: DEFAULT_BEAM_SEARCH.wordBonus,
   beamWidth: LM_BEAM_WIDTH,
 };
+
+/** How dictation decodes finals with this model: its own decoding (config.json) where it has one. */
+export function modelSettings(alphabet: Alphabet): LmSettings {
+  const own = alphabet.decoding;
+  return own
+    ? {
+        lmWeight: own.lmWeight,
+        wordBonus: own.wordBonus,
+        priorScale: own.priorScale,
+        beamWidth: LM_BEAM_WIDTH,
+      }
+    : DEFAULT_SETTINGS;
+}
 
 /** Error counts of a set: rates are errors / reference length, and pooling adds counts. */
 export interface SetScore {
@@ -76,7 +91,7 @@ export function scoreSet(
   const scorer = new CorpusScorer();
   for (const u of utterances) {
     const hyp = lm
-      ? beamSearch(u.logProbs, u.frames, alphabet, null, { ...DEFAULT_BEAM_SEARCH, ...settings }, lm).text
+      ? beamSearch(u.logProbs, u.frames, alphabet, null, settings, lm).text
       : greedyDecode(u.logProbs, u.frames, alphabet).text;
     scorer.add(u.ref, hyp);
   }

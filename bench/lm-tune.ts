@@ -3,7 +3,10 @@
 // writes other units (phones instead of letters) needs its own pair; this finds it.
 //
 //   npx tsx bench/lm-tune.ts --model DIR [--weights 0.5,0.8,1.2] [--bonuses 0,1,2] [--beams 32]
-//        [--lm FILE] [--set DIR] [--out FILE]
+//        [--prior-scales 0.3,0.4] [--implied-breaks off|on|both] [--lm FILE] [--set DIR] [--out FILE]
+//
+// A model with class priors (`attune decoding`) is searched with its own prior scale unless --prior-scales
+// gives others.
 //
 // Log-probs are cached in .cache/lm-compare (lm-logprobs.ts), so a second grid only decodes.
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +27,8 @@ interface TuneConfig {
   out: string | null;
   /** Implied word breaks (beam-search.ts): searched both ways with --implied-breaks both. */
   impliedBreaks: boolean[];
+  /** Shares of the model's class priors taken off (class-priors.ts; the model folder needs priors); null: its own. */
+  priorScales: number[] | null;
 }
 
 const DEFAULT_TUNE: TuneConfig = {
@@ -36,6 +41,7 @@ const DEFAULT_TUNE: TuneConfig = {
   cache: '.cache/lm-compare',
   out: null,
   impliedBreaks: [false],
+  priorScales: null,
 };
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -59,10 +65,13 @@ function parseArgs(argv: string[]): TuneConfig {
     else if (flag === '--weights') cfg.weights = list(v, flag);
     else if (flag === '--bonuses') cfg.bonuses = list(v, flag);
     else if (flag === '--beams') cfg.beams = list(v, flag);
+    else if (flag === '--prior-scales') cfg.priorScales = list(v, flag);
     else if (flag === '--implied-breaks')
       cfg.impliedBreaks = v === 'both' ? [false, true] : v === 'on' ? [true] : v === 'off' ? [false] : [];
     else
-      throw new Error(`unknown option ${flag} (--model, --lm, --set, --weights, --bonuses, --beams, --out)`);
+      throw new Error(
+        `unknown option ${flag} (--model, --lm, --set, --weights, --bonuses, --beams, --prior-scales, --implied-breaks, --out)`,
+      );
     i++;
   }
   return cfg;
@@ -80,26 +89,32 @@ async function main(): Promise<void> {
   const alphabet = sets[0].alphabet;
   const decoding = lmDecoding(cfg.lm, alphabet);
   const rows: { s: LmSettings; w: number; c: number }[] = [];
-  for (const impliedWordBreaks of cfg.impliedBreaks)
-    for (const beamWidth of cfg.beams)
-      for (const lmWeight of cfg.weights)
-        for (const wordBonus of cfg.bonuses) {
-          const s = { lmWeight, wordBonus, beamWidth, impliedWordBreaks };
-          const score = pool(sets.map((set) => scoreSet(set.utterances, alphabet, decoding, s)));
-          rows.push({ s, w: wer(score), c: cer(score) });
-          process.stderr.write(
-            `w${lmWeight} b${wordBonus} k${beamWidth}${impliedWordBreaks ? ' implied breaks' : ''}: WER ${pct(wer(score))} CER ${pct(cer(score))}\n`,
-          );
-        }
+  if (cfg.priorScales && !alphabet.decoding)
+    throw new Error(
+      `--prior-scales: ${cfg.model} has no class priors (measure them with \`attune decoding\`)`,
+    );
+  const own = alphabet.decoding?.priorScale ?? 0;
+  for (const priorScale of cfg.priorScales ?? [own])
+    for (const impliedWordBreaks of cfg.impliedBreaks)
+      for (const beamWidth of cfg.beams)
+        for (const lmWeight of cfg.weights)
+          for (const wordBonus of cfg.bonuses) {
+            const s = { lmWeight, wordBonus, beamWidth, impliedWordBreaks, priorScale };
+            const score = pool(sets.map((set) => scoreSet(set.utterances, alphabet, decoding, s)));
+            rows.push({ s, w: wer(score), c: cer(score) });
+            process.stderr.write(
+              `a${priorScale} w${lmWeight} b${wordBonus} k${beamWidth}${impliedWordBreaks ? ' implied breaks' : ''}: WER ${pct(wer(score))} CER ${pct(cer(score))}\n`,
+            );
+          }
   rows.sort((a, b) => a.w - b.w);
   const lines = [
     `Model ${cfg.model} (${snapshot.digest}), LM ${cfg.lm}, on ${cfg.set} (${sets.reduce((n, s) => n + s.utterances.length, 0)} utterances)`,
     '',
-    '| LM weight | word bonus | beam | implied word breaks | WER | CER |',
-    '|---:|---:|---:|---|---:|---:|',
+    '| prior scale | LM weight | word bonus | beam | implied word breaks | WER | CER |',
+    '|---:|---:|---:|---:|---|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.s.lmWeight} | ${r.s.wordBonus} | ${r.s.beamWidth} | ${r.s.impliedWordBreaks ? 'yes' : 'no'} | ${pct(r.w)} | ${pct(r.c)} |`,
+        `| ${r.s.priorScale} | ${r.s.lmWeight} | ${r.s.wordBonus} | ${r.s.beamWidth} | ${r.s.impliedWordBreaks ? 'yes' : 'no'} | ${pct(r.w)} | ${pct(r.c)} |`,
     ),
   ];
   process.stdout.write(lines.join('\n') + '\n');

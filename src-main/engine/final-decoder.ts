@@ -1,12 +1,6 @@
 import { alignSearchResult } from '../speech/align.js';
 import type { Alphabet } from '../speech/alphabet.js';
-import {
-  BeamSearch,
-  type BeamSearchConfig,
-  DEFAULT_BEAM_SEARCH,
-  LM_BEAM_WIDTH,
-  type LmDecoding,
-} from '../speech/beam-search.js';
+import { BeamSearch, type BeamSearchConfig, LM_BEAM_WIDTH, type LmDecoding } from '../speech/beam-search.js';
 import type { DecodeResult } from '../speech/decode.js';
 import { searchLm } from '../speech/dictionary-lm.js';
 import { Lexicon } from '../speech/lexicon.js';
@@ -37,14 +31,14 @@ export interface FinalDecoderConfig {
    * 15 s segment, the longest, with 40 ms model frames and 210 lexicon words; about twice that with 20 ms
    * frames. Width 16 took 60% longer and width 4 recovered fewer lexicon words.
    */
-  beam: BeamSearchConfig;
+  beam: Partial<BeamSearchConfig>;
   /** Beam width when a language model is used (see LM_BEAM_WIDTH). */
   lmBeamWidth: number; // LM_BEAM_WIDTH
 }
 
 export const DEFAULT_FINAL_DECODER: FinalDecoderConfig = {
   lexiconBoost: true,
-  beam: DEFAULT_BEAM_SEARCH,
+  beam: {}, // and a model's own decoding with a language model
   lmBeamWidth: LM_BEAM_WIDTH,
 };
 

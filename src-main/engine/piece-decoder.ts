@@ -1,6 +1,6 @@
 import type { Alphabet } from '../speech/alphabet.js';
 import { alignSearchResult } from '../speech/align.js';
-import { beamSearch, DEFAULT_BEAM_SEARCH, type LmDecoding } from '../speech/beam-search.js';
+import { beamSearch, type LmDecoding } from '../speech/beam-search.js';
 import { type DecodedWord, greedyDecode } from '../speech/decode.js';
 import { FrameBuffer } from '../speech/frame-buffer.js';
 
@@ -121,7 +121,7 @@ export class PieceDecoder {
     const { alphabet, frameMs, decoding } = this;
     let r = greedyDecode(rows, T, alphabet, { frameMs });
     if (decoding.lm && T > 0) {
-      const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth: decoding.beamWidth };
+      const beam = { beamWidth: decoding.beamWidth };
       const result = beamSearch(rows, T, alphabet, null, beam, decoding.lm);
       if (result.text !== r.text) r = alignSearchResult(rows, T, alphabet, result, frameMs);
     }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type Alphabet, formatTokens, parseTokens } from '../speech/alphabet.js';
+import { classDecodingToJson, type ClassDecodingJson, parseClassDecoding } from '../speech/class-priors.js';
 import { DEFAULT_FEATURES, type FeatureConfig } from '../speech/features.js';
 import { frontEndMismatch, resolveFrontEnd, sphinxModelDir } from '../speech/front-end.js';
 import { copySphinxModel, hasSphinxModel, SPHINX_MODEL_FILES } from '../speech/sphinx/load-model.js';
@@ -19,7 +20,7 @@ import { loadedText, sharedDictionary, sharedLetterToSound } from './pronunciati
  * A model folder, the unit Attune ships, trains and swaps:
  *
  *   model.safetensors   weights (float32; names and shapes in parameterShapes())
- *   config.json         { format, version, acoustic, features, stats, metrics?, training? }
+ *   config.json         { format, version, acoustic, features, stats, info?, decoding? }
  *   tokens.txt          output alphabet, one token per line (letters, or phone names)
  *   pronunciations.dict with phone tokens only: the pronouncing dictionary that spells words in them
  *   letter-to-sound.json with phone tokens, optional: rules that spell the words the dictionary lacks
@@ -83,6 +84,8 @@ interface ConfigJson {
   features: FeatureConfig;
   stats: { mean: number[]; std: number[] };
   info?: ModelInfo;
+  /** How the model's scores are best searched (class-priors.ts), when measured for it. */
+  decoding?: ClassDecodingJson;
 }
 
 /** Writes a model folder atomically (replacing an existing one only once the new one is complete). */
@@ -110,6 +113,7 @@ export function saveModelFolder(dir: string, m: ModelFolder): void {
       features: m.features.phones ? saveSphinxModel(dir, tmp, m.features) : { ...m.features },
       stats: { mean: [...m.stats.mean], std: [...m.stats.std] },
       info: m.info,
+      ...(m.alphabet.decoding && { decoding: classDecodingToJson(m.alphabet.decoding) }),
     };
     writeFileSynced(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     writeFileSynced(join(tmp, 'tokens.txt'), formatTokens(m.alphabet));
@@ -282,6 +286,13 @@ export function loadModelFolder(dir: string): ModelFolder {
       dir,
       `tokens.txt has ${alphabet.size} tokens but the model outputs ${config.acoustic.vocabSize} classes`,
     );
+  }
+  if (config.decoding !== undefined) {
+    try {
+      alphabet = { ...alphabet, decoding: parseClassDecoding(config.decoding, alphabet.size) };
+    } catch (err) {
+      throw new ModelFolderError(dir, `config.json: ${(err as Error).message}`);
+    }
   }
 
   const weightsPath = join(dir, 'model.safetensors');

@@ -3,6 +3,7 @@ import { spellNumbers } from './numbers.js';
 import { phoneSymbol } from './phone-symbols.js';
 import type { PronouncingDictionary } from './pronouncing-dictionary.js';
 import type { LetterToSound } from './g2p/letter-to-sound.js';
+import type { ClassDecoding } from './class-priors.js';
 
 /**
  * The model's output alphabet, read from a model folder's `tokens.txt`: one token per line, the
@@ -32,6 +33,11 @@ export interface Alphabet {
     /** Rules that guess a pronunciation for a word the dictionary lacks (null: such words cannot be written). */
     readonly letterToSound: LetterToSound | null;
   };
+  /**
+   * The classes' priors and the word-search weights measured for the model these classes belong to
+   * (class-priors.ts; config.json's `decoding`): a word search uses them unless told otherwise.
+   */
+  readonly decoding?: ClassDecoding;
 }
 
 export const BLANK_TOKEN = '<blank>';

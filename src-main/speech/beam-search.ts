@@ -33,6 +33,11 @@ export interface BeamSearchConfig {
    * misses one would otherwise leave the search a single long non-word, and the words are lost.
    */
   impliedWordBreaks: boolean;
+  /**
+   * With a language model and class priors measured for the model (alphabet.decoding), the share α of each
+   * class's log-prior taken from every frame's log-probability (class-priors.ts); 0 leaves them as they are.
+   */
+  priorScale: number;
 }
 
 export const DEFAULT_BEAM_SEARCH: BeamSearchConfig = {
@@ -40,11 +45,14 @@ export const DEFAULT_BEAM_SEARCH: BeamSearchConfig = {
   pruneLogProb: 10,
   topK: 8,
   boostPerChar: 1,
-  // lmWeight and wordBonus: for the shipped LM (models/lm/en-us.lm.bin), the pair with the lowest WER of a
-  // grid (0.5–2 × 0–3) on real-dev with the base model (bench/LM-COMPARE.md; real-test took no part).
+  // lmWeight and wordBonus, for a model with no decoding of its own (alphabet.decoding): with the shipped LM
+  // (models/lm/en-us.lm.bin), the pair with the lowest WER of a grid (0.5–2 × 0–3) on real-dev with the
+  // letter model (bench/LM-COMPARE.md; real-test took no part).
   lmWeight: 0.8,
   wordBonus: 0,
   impliedWordBreaks: false,
+  // Used only where the model's alphabet has priors, which bring the scale measured with them.
+  priorScale: 0,
 };
 
 /**
@@ -131,6 +139,8 @@ export class BeamSearch {
   private beams: Map<number, Prefix>;
   private readonly order: Int32Array;
   private pushed = 0;
+  private readonly priorShift: Float32Array | null;
+  private readonly shifted: Float32Array; // [V] scratch: a frame's log-probabilities less the priors
 
   constructor(
     private readonly alphabet: Alphabet,
@@ -138,8 +148,18 @@ export class BeamSearch {
     config: Partial<BeamSearchConfig> = {},
     lmDecoding: LmDecoding | null = null,
   ) {
-    this.cfg = { ...DEFAULT_BEAM_SEARCH, ...config };
+    // A word search takes the weights measured for this model (its alphabet's decoding), unless told others.
+    const tuned = lmDecoding && alphabet.decoding;
+    this.cfg = {
+      ...DEFAULT_BEAM_SEARCH,
+      ...(tuned && { lmWeight: tuned.lmWeight, wordBonus: tuned.wordBonus, priorScale: tuned.priorScale }),
+      ...config,
+    };
     this.V = alphabet.size;
+    // Per class, what dividing by its prior adds to each frame's log-probability (class-priors.ts): [V].
+    this.priorShift =
+      tuned && this.cfg.priorScale > 0 ? tuned.logPriors.map((lp) => -this.cfg.priorScale * lp) : null;
+    this.shifted = new Float32Array(this.V);
     this.boost = lexicon && lexicon.size > 0 ? this.cfg.boostPerChar : 0;
     this.root = lexicon?.root ?? null;
     this.lm = lmDecoding?.lm ?? null;
@@ -249,7 +269,11 @@ export class BeamSearch {
         `beam search: ${logProbs.length} log-probabilities cannot hold ${frames} frames of ${V} classes`,
       );
     for (let t = 0; t < frames; t++) {
-      const row = logProbs.subarray(t * V, (t + 1) * V);
+      let row = logProbs.subarray(t * V, (t + 1) * V);
+      if (this.priorShift) {
+        for (let v = 0; v < V; v++) this.shifted[v] = row[v] + this.priorShift[v];
+        row = this.shifted;
+      }
       // Candidate classes: the best few of this frame.
       for (let v = 0; v < V; v++) order[v] = v;
       const sorted = Array.from(order).sort((a, b) => row[b] - row[a]);

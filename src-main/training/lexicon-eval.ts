@@ -2,13 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AcousticModel } from '../model/acoustic.js';
 import { outputFrameMs } from '../model/config.js';
 import { type Alphabet, normalizeText } from '../speech/alphabet.js';
-import {
-  beamSearch,
-  type BeamSearchConfig,
-  DEFAULT_BEAM_SEARCH,
-  LM_BEAM_WIDTH,
-  type LmDecoding,
-} from '../speech/beam-search.js';
+import { beamSearch, type BeamSearchConfig, LM_BEAM_WIDTH, type LmDecoding } from '../speech/beam-search.js';
 import { greedyDecode } from '../speech/decode.js';
 import { Lexicon } from '../speech/lexicon.js';
 import { vocabularyTrie } from '../speech/word-lm.js';
@@ -38,7 +32,7 @@ export function lexiconEffect(
   lm: LmDecoding | null = null,
 ): LexiconEffect {
   const lexicon = new Lexicon(alphabet, words);
-  const cfg = { ...DEFAULT_BEAM_SEARCH, ...config };
+  const cfg = { ...config };
   const lmCfg = { ...cfg, beamWidth: LM_BEAM_WIDTH };
   const greedy = new CorpusScorer();
   const boosted = new CorpusScorer();

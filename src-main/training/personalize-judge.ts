@@ -4,7 +4,7 @@ import { loadModelFolder, type ModelFolder } from '../model/checkpoint.js';
 import { interpolateWeights } from '../model/interpolate.js';
 import { loadCheckpointModel } from '../model/model-io.js';
 import type { Alphabet } from '../speech/alphabet.js';
-import { beamSearch, DEFAULT_BEAM_SEARCH, LM_BEAM_WIDTH, type LmDecoding } from '../speech/beam-search.js';
+import { beamSearch, LM_BEAM_WIDTH, type LmDecoding } from '../speech/beam-search.js';
 import { vocabularyTrie, WordLm } from '../speech/word-lm.js';
 import { evalItemsOf, guard, type GuardDecoding, type GuardScores, type GuardVerdict } from './guard.js';
 import { lexiconEffect, type LexiconEffect } from './lexicon-eval.js';
@@ -160,7 +160,7 @@ export function jobLanguageModel(
  *  whose effect is measured apart). */
 export function guardDecoding(lmDecoding: LmDecoding | null, alphabet: Alphabet): GuardDecoding {
   if (!lmDecoding) return { kind: 'greedy' };
-  const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth: LM_BEAM_WIDTH };
+  const beam = { beamWidth: LM_BEAM_WIDTH };
   return {
     kind: 'language model',
     decode: (logProbs, T) => beamSearch(logProbs, T, alphabet, null, beam, lmDecoding).text,

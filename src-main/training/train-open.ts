@@ -82,7 +82,10 @@ function startRun(data: TrainData, cfg: TrainConfig, asked: FeatureConfig | unde
       info.training = { ...info.training, inputsAdded: 'phones' };
     }
     features = keepModelFeatures(folder.features, asked, cfg.initFrom);
-    alphabet = folder.alphabet;
+    // Class priors are measured for the weights they came with: training changes those, so they go (and
+    // `attune decoding` measures the trained model's own).
+    const { decoding: _measuredForInit, ...classes } = folder.alphabet;
+    alphabet = classes;
     model = loadCheckpointModel(folder);
   } else {
     features = cfg.features;

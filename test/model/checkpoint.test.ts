@@ -122,6 +122,24 @@ describe('saveModelFolder / loadModelFolder', () => {
     });
   });
 
+  it('keeps the class priors and word-search weights measured for the model (config.json decoding)', () => {
+    const dir = freshDir();
+    const m = folder(3);
+    const V = m.alphabet.size;
+    const logPriors = Float32Array.from({ length: V }, (_, i) => -1 - i / 8);
+    const decoding = { logPriors, priorScale: 0.4, lmWeight: 1.2, wordBonus: 0.5, source: 'a test set' };
+    saveModelFolder(dir, { ...m, alphabet: { ...m.alphabet, decoding } });
+    expect(loadModelFolder(dir).alphabet.decoding).toEqual(decoding);
+    // Saved again as loaded (a personal model made from it): still there.
+    const again = freshDir();
+    saveModelFolder(again, loadModelFolder(dir));
+    expect(loadModelFolder(again).alphabet.decoding).toEqual(decoding);
+    // A model without them has none.
+    saveModelFolder(dir, m);
+    expect(loadModelFolder(dir).alphabet.decoding).toBeUndefined();
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).not.toHaveProperty('decoding');
+  });
+
   it('reads a version-1 folder, whose models always subsampled by [2, 2]', () => {
     const dir = freshDir();
     const m = folder(6);
@@ -230,6 +248,7 @@ describe('loadModelFolder on a bad folder', () => {
     acoustic?: Record<string, unknown>;
     features: Record<string, unknown>;
     stats?: { mean: (number | null)[]; std: number[] };
+    decoding?: unknown;
   }
   const editConfig = (edit: (c: RawConfig) => void) => (dir: string) => {
     const path = join(dir, 'config.json');
@@ -293,6 +312,13 @@ describe('loadModelFolder on a bad folder', () => {
       'a bad acoustic config',
       editConfig((c) => void (c.acoustic!.kernel = 0)),
       /config\.json: kernel must be a positive integer/,
+    ],
+    [
+      'class priors of another alphabet',
+      editConfig(
+        (c) => void (c.decoding = { logPriors: [-1, -2], priorScale: 0.4, lmWeight: 1, wordBonus: 0 }),
+      ),
+      /config\.json: decoding\.logPriors needs one value per class \(29\)/,
     ],
     [
       'mel bins ≠ model input',

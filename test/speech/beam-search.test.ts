@@ -218,3 +218,37 @@ describe('beamSearch for a phone model', () => {
     );
   });
 });
+
+describe('beamSearch with class priors (alphabet.decoding)', () => {
+  const built = buildLanguageModel(['the ox', 'an ox', 'the ox ran'], [], { order: 2, minCount: [1] });
+  const lm = new WordLm(built.arpa);
+  const decoding = { lm, vocabulary: vocabularyTrie(lm, alphabet) };
+  const V = alphabet.size;
+  // A model that mostly writes blanks (70% of frames) and spreads the rest over the letters.
+  const logPriors = Float32Array.from({ length: V }, (_, v) =>
+    Math.log(v === alphabet.blank ? 0.7 : 0.3 / (V - 1)),
+  );
+  const withPriors = {
+    ...alphabet,
+    decoding: { logPriors, priorScale: 0.5, lmWeight: 0.8, wordBonus: 0, source: 'test' },
+  };
+  // "ox" said faintly: each letter under the blank in its own frame.
+  const faint = frames([{ o: 0.3, _: 0.6 }, { _: 0.9 }, { x: 0.3, _: 0.6 }, { _: 0.9 }]);
+
+  it('keeps a faint word the prior of the blank would delete', () => {
+    expect(beamSearch(faint, 4, alphabet, null, { beamWidth: 16 }, decoding).text).toBe('');
+    expect(beamSearch(faint, 4, withPriors, null, { beamWidth: 16 }, decoding).text).toBe('ox');
+  });
+
+  it('uses them only in a word search, and not when told a scale of 0', () => {
+    expect(beamSearch(faint, 4, withPriors, null, { beamWidth: 16, priorScale: 0 }, decoding).text).toBe('');
+    expect(beamSearch(faint, 4, withPriors, null, { beamWidth: 16 }).text).toBe('');
+  });
+
+  it("takes the model's word-search weights unless told others", () => {
+    // At LM weight 0 and a word bonus of -5 nats, no word is worth writing.
+    const costly = { ...withPriors, decoding: { ...withPriors.decoding, lmWeight: 0, wordBonus: -5 } };
+    expect(beamSearch(faint, 4, costly, null, { beamWidth: 16 }, decoding).text).toBe('');
+    expect(beamSearch(faint, 4, costly, null, { beamWidth: 16, wordBonus: 0 }, decoding).text).toBe('ox');
+  });
+});

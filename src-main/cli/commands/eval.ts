@@ -7,7 +7,7 @@ import { readLibriSpeech } from '../../training/librispeech.js';
 import { prepareFeatures } from '../../training/prepare.js';
 import { evaluate } from '../../training/evaluate.js';
 import { progressBar } from '../progress.js';
-import { beamSearch, DEFAULT_BEAM_SEARCH } from '../../speech/beam-search.js';
+import { beamSearch } from '../../speech/beam-search.js';
 import { addLmOptions, beamWidthOption, languageModelFor, type LmOption } from './lm-option.js';
 import { openModel } from './model-option.js';
 import { wholeNumberOption } from './options.js';
@@ -33,7 +33,7 @@ export function registerEval(program: Command): void {
       const jobs = wholeNumberOption(o.jobs, 'jobs', 1, 64);
       const { loaded } = await openModel(o.model, o.backend);
       const lm = languageModelFor(o.lm, false, loaded.alphabet);
-      const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth };
+      const beam = { beamWidth };
       const corpus = await readLibriSpeech(dir);
       // Features are cached per folder so repeated evaluations of the same set are quick; prepareFeatures
       // recomputes them when a clip's audio or transcript has changed since.

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../model/backend.js';
-import { beamSearch, DEFAULT_BEAM_SEARCH } from '../../speech/beam-search.js';
+import { beamSearch } from '../../speech/beam-search.js';
 import { loadModelFolder, saveModelFolder } from '../../model/checkpoint.js';
 import { loadCheckpointModel } from '../../model/model-io.js';
 import type { AcousticConfig } from '../../model/config.js';
@@ -148,7 +148,7 @@ export function registerExport(program: Command): void {
       const folder = loadModelFolder(join(run, 'best'));
       const model = loadCheckpointModel(folder);
       const lm = languageModelFor(o.lm, true, folder.alphabet);
-      const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth: beamWidthOption(o.beamWidth) };
+      const beam = { beamWidth: beamWidthOption(o.beamWidth) };
       const evals: CardEval[] = [];
       const score = async (dir: string, name: string, description: string) => {
         const corpus = await readLibriSpeech(dir);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerCorpus } from './corpus.js';
+import { registerDecoding } from './decoding.js';
 import { registerDictate } from './dictate.js';
 import { registerEval } from './eval.js';
 import { registerExport } from './export.js';
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerReshape(program);
   registerEval(program);
   registerExport(program);
+  registerDecoding(program);
   registerFinetune(program);
   registerTestdata(program);
   registerImport(program);

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadModelFolder, saveModelFolder } from '../../model/checkpoint.js';
+import type { LoadedModel } from '../../model/model-io.js';
+import { type ClassDecoding, PriorEstimator } from '../../speech/class-priors.js';
+import { evaluate } from '../../training/evaluate.js';
+import { FeatureCache } from '../../training/feature-cache.js';
+import { readLibriSpeech } from '../../training/librispeech.js';
+import { prepareFeatures } from '../../training/prepare.js';
+import { progressBar } from '../progress.js';
+import { openModel } from './model-option.js';
+import { numberOption, wholeNumberOption } from './options.js';
+
+interface DecodingFlags {
+  model: string;
+  out?: string;
+  priorsFrom: string;
+  utterances: string;
+  priorScale: string;
+  lmWeight: string;
+  wordBonus: string;
+  backend: string;
+  jobs: string;
+}
+
+export function registerDecoding(program: Command): void {
+  program
+    .command('decoding')
+    .description(
+      "measure a model's class priors on speech it was trained on and record them, with the word-search weights chosen for it (bench/lm-tune.ts), in its folder: every word search with the model uses them",
+    )
+    .requiredOption('--model <dir>', 'the model folder')
+    .option('--out <dir>', 'model folder to write (default: the model folder itself)')
+    .requiredOption('--priors-from <dir>', 'LibriSpeech-layout speech the model was trained on')
+    .option('--utterances <n>', 'utterances to measure, spread evenly over the folder', '3000')
+    .requiredOption(
+      '--prior-scale <a>',
+      'share of each class’s log-prior taken from its log-probabilities (0–1)',
+    )
+    .requiredOption('--lm-weight <w>', 'language model weight at that scale')
+    .option('--word-bonus <b>', 'log-score added per word at that scale', '0')
+    .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
+    .option('--jobs <n>', 'parallel audio decoders', '2')
+    .action(async (o: DecodingFlags) => {
+      const priorScale = numberOption(o.priorScale, 'prior-scale', { min: 0, max: 1 });
+      const lmWeight = numberOption(o.lmWeight, 'lm-weight', { min: 0 });
+      const wordBonus = numberOption(o.wordBonus, 'word-bonus');
+      const wanted = wholeNumberOption(o.utterances, 'utterances');
+      const jobs = wholeNumberOption(o.jobs, 'jobs', 1, 64);
+      const modelDir = resolve(o.model);
+      const folder = loadModelFolder(modelDir);
+      const { loaded } = await openModel(modelDir, o.backend);
+      const { logPriors, utterances, frames } = await measurePriors(loaded, o.priorsFrom, wanted, jobs);
+      const decoding: ClassDecoding = {
+        logPriors,
+        priorScale,
+        lmWeight,
+        wordBonus,
+        source: `priors over ${frames} frames of ${utterances} utterances of ${o.priorsFrom}`,
+      };
+      const out = resolve(o.out ?? o.model);
+      saveModelFolder(out, { ...folder, alphabet: { ...folder.alphabet, decoding } });
+      const { tokens, phones } = loaded.alphabet;
+      const name = (i: number) =>
+        i === loaded.alphabet.blank
+          ? '<blank>'
+          : i === loaded.alphabet.space
+            ? '<space>'
+            : (phones?.names[i] ?? tokens[i]);
+      const shown = tokens.map((_, i) => `${name(i)} ${Math.exp(logPriors[i]).toPrecision(3)}`);
+      process.stdout.write(`class priors (${decoding.source}):\n  ${shown.join('\n  ')}\n`);
+      process.stdout.write(
+        `wrote ${out}: prior scale ${priorScale}, LM weight ${lmWeight}, word bonus ${wordBonus}\n`,
+      );
+    });
+}
+
+/** Each class's log mean posterior under the model over `wanted` utterances spread evenly over `dir`. */
+async function measurePriors(
+  loaded: LoadedModel,
+  dir: string,
+  wanted: number,
+  jobs: number,
+): Promise<{ logPriors: Float32Array; utterances: number; frames: number }> {
+  const corpus = await readLibriSpeech(dir);
+  const all = corpus.utterances;
+  if (all.length === 0) throw new Error(`${dir} holds no utterances to measure class priors on`);
+  const step = Math.max(1, all.length / wanted);
+  const chosen = Array.from({ length: Math.min(wanted, all.length) }, (_, i) => all[Math.floor(i * step)]);
+  const key = createHash('sha1')
+    .update(resolve(dir))
+    .update(JSON.stringify(chosen.map((u) => u.id)))
+    .update(JSON.stringify(loaded.features))
+    .digest('hex')
+    .slice(0, 12);
+  const cachePath = join(tmpdir(), 'attune-priors', `${key}.feats`);
+  const bar = progressBar('reading audio');
+  bar.start(chosen.length, 0);
+  await prepareFeatures(chosen, cachePath, { jobs, features: loaded.features }, (d) => bar.update(d));
+  bar.stop();
+  const cache = FeatureCache.load(cachePath);
+  const ids = new Set(chosen.map((u) => u.id));
+  const items = cache.items
+    .map((it, i) => ({ ...it, features: () => cache.features(i) }))
+    .filter((it) => ids.has(it.id));
+  const estimator = new PriorEstimator(loaded.alphabet.size);
+  evaluate(loaded.model, loaded.alphabet, items, {
+    decode: (logProbs, T) => {
+      estimator.add(logProbs, T);
+      return '';
+    },
+  });
+  cache.close();
+  if (items.length === 0)
+    throw new Error(`none of the ${chosen.length} recordings chosen from ${dir} could be read`);
+  return { logPriors: estimator.logPriors(), utterances: items.length, frames: estimator.framesSeen };
+}
