@@ -179,8 +179,21 @@ interface Weights {
   digest: string;
 }
 
+/**
+ * A folder's weights digest, and, where its config records decoding of its own (class priors and search
+ * weights: `attune decoding`), that too: the same weights search differently with them.
+ */
+function weightsKey(folder: string): string {
+  const weights = digest(join(folder, 'model.safetensors'));
+  const { decoding } = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as {
+    decoding?: unknown;
+  };
+  if (decoding === undefined) return weights;
+  return `${weights}+${createHash('sha1').update(JSON.stringify(decoding)).digest('hex').slice(0, 8)}`;
+}
+
 function folderWeights(folder: string): Weights {
-  return { folder, digest: digest(join(folder, 'model.safetensors')) };
+  return { folder, digest: weightsKey(folder) };
 }
 
 /** An arm's best weights as recorded when it finished; its folder when this machine still has the run. */
@@ -196,8 +209,10 @@ function armWeights(arm: Arm, cfg: AbConfig): Weights {
 async function attuneScore(w: Weights, set: string, lm: boolean, beamWidth: number): Promise<Score | null> {
   const decoding = lm ? `lm:${basename(BASE_LM_PATH)}@${digest(BASE_LM_PATH)}@beam${beamWidth}` : 'greedy';
   const onDisk = existsSync(join(w.folder, 'model.safetensors'));
-  if (onDisk && digest(join(w.folder, 'model.safetensors')) !== w.digest) return null;
-  return cached(`${w.digest}|${set}|${decoding}`, onDisk, async () => {
+  if (onDisk && weightsKey(w.folder) !== w.digest) return null;
+  // Greedy output does not depend on the decoding a folder records: keyed by the weights alone.
+  const key = lm ? w.digest : w.digest.split('+')[0];
+  return cached(`${key}|${set}|${decoding}`, onDisk, async () => {
     const args = ['--import', 'tsx', 'src-main/cli/main.ts', 'eval', set, '--model', w.folder, '--json'];
     const decode = lm ? ['--lm', '--beam-width', String(beamWidth)] : ['--no-lm'];
     const r = await runJsonChild<Score>(process.execPath, [...args, ...decode], {

@@ -55,7 +55,22 @@ describe('attune decoding', () => {
       readFileSync(join(modelDir, 'model.safetensors')),
     );
     expect(loadModelFolder(modelDir).alphabet.decoding).toBeUndefined();
-  }, 120_000);
+
+    // In place: only config.json changes; what else the folder holds (a replay set) stays.
+    mkdirSync(join(out, 'replay'));
+    writeFileSync(join(out, 'replay', 'replay.feats'), 'kept');
+    const again = await attune([
+      ...['decoding', '--model', out, '--priors-from', corpusDir, '--backend', 'cpu', '--utterances', '1'],
+      ...['--prior-scale', '0.5', '--lm-weight', '1.5'],
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(loadModelFolder(out).alphabet.decoding).toMatchObject({ priorScale: 0.5, lmWeight: 1.5 });
+    expect(readFileSync(join(out, 'replay', 'replay.feats'), 'utf8')).toBe('kept');
+    // A copy is never written over a folder that exists.
+    const taken = await run('--out', out, '--prior-scale', '0.4', '--lm-weight', '1');
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/--out .*with-priors already exists/);
+  }, 180_000);
 
   it('refuses a scale outside 0–1 and a folder without speech, saying which', async () => {
     const bad = await run('--prior-scale', '2', '--lm-weight', '1');

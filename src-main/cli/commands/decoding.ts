@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadModelFolder, saveModelFolder } from '../../model/checkpoint.js';
+import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { loadModelFolder } from '../../model/checkpoint.js';
+import { writeJsonAtomic } from '../../process/atomic-write.js';
 import type { LoadedModel } from '../../model/model-io.js';
-import { type ClassDecoding, PriorEstimator } from '../../speech/class-priors.js';
+import { type ClassDecoding, classDecodingToJson, PriorEstimator } from '../../speech/class-priors.js';
 import { evaluate } from '../../training/evaluate.js';
 import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
@@ -50,7 +53,7 @@ export function registerDecoding(program: Command): void {
       const wanted = wholeNumberOption(o.utterances, 'utterances');
       const jobs = wholeNumberOption(o.jobs, 'jobs', 1, 64);
       const modelDir = resolve(o.model);
-      const folder = loadModelFolder(modelDir);
+      loadModelFolder(modelDir); // a bad folder is named before any work
       const { loaded } = await openModel(modelDir, o.backend);
       const { logPriors, utterances, frames } = await measurePriors(loaded, o.priorsFrom, wanted, jobs);
       const decoding: ClassDecoding = {
@@ -61,7 +64,7 @@ export function registerDecoding(program: Command): void {
         source: `priors over ${frames} frames of ${utterances} utterances of ${o.priorsFrom}`,
       };
       const out = resolve(o.out ?? o.model);
-      saveModelFolder(out, { ...folder, alphabet: { ...folder.alphabet, decoding } });
+      recordDecoding(modelDir, out, decoding);
       const { tokens, phones } = loaded.alphabet;
       const name = (i: number) =>
         i === loaded.alphabet.blank
@@ -116,4 +119,28 @@ async function measurePriors(
   if (items.length === 0)
     throw new Error(`none of the ${chosen.length} recordings chosen from ${dir} could be read`);
   return { logPriors: estimator.logPriors(), utterances: items.length, frames: estimator.framesSeen };
+}
+
+/**
+ * Records `decoding` in config.json of the model folder `out`: the folder itself, or a new copy of it made
+ * first (whole, with its replay set and card). Only config.json changes, replaced atomically.
+ */
+function recordDecoding(modelDir: string, out: string, decoding: ClassDecoding): void {
+  if (out !== modelDir) {
+    if (existsSync(out))
+      throw new Error(`--out ${out} already exists: name a new folder, or leave --out off`);
+    const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}`);
+    rmSync(tmp, { recursive: true, force: true });
+    try {
+      cpSync(modelDir, tmp, { recursive: true });
+      renameSync(tmp, out);
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  }
+  const path = join(out, 'config.json');
+  const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  writeJsonAtomic(path, { ...config, decoding: classDecodingToJson(decoding) });
+  loadModelFolder(out); // what was written reads back as a model folder
 }
