@@ -6,7 +6,7 @@ import { outputFrameMs } from '../../src-main/model/config.js';
 import type { LoadedModel } from '../../src-main/model/model-io.js';
 import { alignSearchResult } from '../../src-main/speech/align.js';
 import { readAudio } from '../../src-main/speech/audio.js';
-import { beamSearch, DEFAULT_BEAM_SEARCH } from '../../src-main/speech/beam-search.js';
+import { beamSearch } from '../../src-main/speech/beam-search.js';
 import { type DecodedWord, greedyDecode } from '../../src-main/speech/decode.js';
 import { computeFeatures } from '../../src-main/speech/front-end.js';
 
@@ -27,7 +27,7 @@ export async function transcribeWhole(
   const frameMs = outputFrameMs(m.model.config);
   let r = greedyDecode(rows, T, m.alphabet, { frameMs });
   if (decoding.lm && T > 0) {
-    const beam = { ...DEFAULT_BEAM_SEARCH, beamWidth: decoding.beamWidth };
+    const beam = { beamWidth: decoding.beamWidth };
     const result = beamSearch(rows, T, m.alphabet, null, beam, decoding.lm);
     if (result.text !== r.text) r = alignSearchResult(rows, T, m.alphabet, result, frameMs);
   }
