@@ -1,7 +1,16 @@
 // `attune train` end to end on a tiny espeak-ng corpus in LibriSpeech layout: the prepare stage, JSON
 // events, checkpoints, the best model, resume after a stop, and the recipe options.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +98,17 @@ describe('attune train', () => {
     const fastModel = JSON.parse(readFileSync(join(fast, 'best', 'config.json'), 'utf8'));
     expect(fastModel.acoustic.subsampleStrides).toEqual([3, 1]);
     expect(fastModel.info.training).toMatchObject({ reshapedFrom: { subsampleStrides: [2, 1] } });
+    // Class priors measured for the starting weights do not outlive training: the new model has none.
+    const fastConfig = join(fast, 'best', 'config.json');
+    const withPriors = JSON.parse(readFileSync(fastConfig, 'utf8'));
+    const V = withPriors.acoustic.vocabSize as number;
+    withPriors.decoding = {
+      logPriors: Array(V).fill(-Math.log(V)),
+      priorScale: 0.4,
+      lmWeight: 1.2,
+      wordBonus: 0,
+    };
+    writeFileSync(fastConfig, JSON.stringify(withPriors));
     const kept = await attune([
       'train',
       '--run',
@@ -100,6 +120,7 @@ describe('attune train', () => {
     expect(kept.code, kept.stderr).toBe(0);
     const keptModel = JSON.parse(readFileSync(join(dir, 'run-kept', 'best', 'config.json'), 'utf8'));
     expect(keptModel.acoustic.subsampleStrides).toEqual([3, 1]);
+    expect(keptModel).not.toHaveProperty('decoding');
     // Shape flags with --init are refused, naming the command that reshapes a trained model.
     const shaped = await attune([
       'train',
