@@ -113,19 +113,20 @@ export function loadTokens(path: string): Alphabet {
   return parseTokens(text, path);
 }
 
+/** Each class's name as a tokens file writes it: `<blank>`, `<space>`, a letter or a phone name. */
+export function tokenNames(alphabet: Alphabet): string[] {
+  return alphabet.tokens.map((t, i) =>
+    i === alphabet.blank
+      ? BLANK_TOKEN
+      : i === alphabet.space
+        ? SPACE_TOKEN
+        : (alphabet.phones?.names[i] ?? t),
+  );
+}
+
 /** Serialises an alphabet back to tokens-file text (one token per line). */
 export function formatTokens(alphabet: Alphabet): string {
-  return (
-    alphabet.tokens
-      .map((t, i) =>
-        i === alphabet.blank
-          ? BLANK_TOKEN
-          : i === alphabet.space
-            ? SPACE_TOKEN
-            : (alphabet.phones?.names[i] ?? t),
-      )
-      .join('\n') + '\n'
-  );
+  return tokenNames(alphabet).join('\n') + '\n';
 }
 
 /** The English alphabet Attune ships: blank, space, a–z, apostrophe (29 classes). */

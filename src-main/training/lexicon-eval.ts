@@ -32,8 +32,7 @@ export function lexiconEffect(
   lm: LmDecoding | null = null,
 ): LexiconEffect {
   const lexicon = new Lexicon(alphabet, words);
-  const cfg = { ...config };
-  const lmCfg = { ...cfg, beamWidth: LM_BEAM_WIDTH };
+  const lmCfg = { ...config, beamWidth: LM_BEAM_WIDTH };
   const greedy = new CorpusScorer();
   const boosted = new CorpusScorer();
   const withLm = lm
@@ -54,7 +53,7 @@ export function lexiconEffect(
     logProbs.dispose();
     const ref = normalizeText(it.text, alphabet);
     greedy.add(ref, greedyDecode(rows, lengths[0], alphabet, { frameMs: outputFrameMs(model.config) }).text);
-    boosted.add(ref, beamSearch(rows, lengths[0], alphabet, lexicon, cfg).text);
+    boosted.add(ref, beamSearch(rows, lengths[0], alphabet, lexicon, config).text);
     if (withLm) {
       const { plain, boosted: both } = withLm;
       plain.scorer.add(ref, beamSearch(rows, lengths[0], alphabet, null, lmCfg, plain.decoding).text);

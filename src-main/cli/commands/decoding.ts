@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { loadModelFolder } from '../../model/checkpoint.js';
 import { writeJsonAtomic } from '../../process/atomic-write.js';
 import type { LoadedModel } from '../../model/model-io.js';
+import { tokenNames } from '../../speech/alphabet.js';
 import { type ClassDecoding, classDecodingToJson, PriorEstimator } from '../../speech/class-priors.js';
 import { evaluate } from '../../training/evaluate.js';
 import { FeatureCache } from '../../training/feature-cache.js';
@@ -53,7 +53,6 @@ export function registerDecoding(program: Command): void {
       const wanted = wholeNumberOption(o.utterances, 'utterances');
       const jobs = wholeNumberOption(o.jobs, 'jobs', 1, 64);
       const modelDir = resolve(o.model);
-      loadModelFolder(modelDir); // a bad folder is named before any work
       const { loaded } = await openModel(modelDir, o.backend);
       const { logPriors, utterances, frames } = await measurePriors(loaded, o.priorsFrom, wanted, jobs);
       const decoding: ClassDecoding = {
@@ -65,14 +64,9 @@ export function registerDecoding(program: Command): void {
       };
       const out = resolve(o.out ?? o.model);
       recordDecoding(modelDir, out, decoding);
-      const { tokens, phones } = loaded.alphabet;
-      const name = (i: number) =>
-        i === loaded.alphabet.blank
-          ? '<blank>'
-          : i === loaded.alphabet.space
-            ? '<space>'
-            : (phones?.names[i] ?? tokens[i]);
-      const shown = tokens.map((_, i) => `${name(i)} ${Math.exp(logPriors[i]).toPrecision(3)}`);
+      const shown = tokenNames(loaded.alphabet).map(
+        (name, i) => `${name} ${Math.exp(logPriors[i]).toPrecision(3)}`,
+      );
       process.stdout.write(`class priors (${decoding.source}):\n  ${shown.join('\n  ')}\n`);
       process.stdout.write(
         `wrote ${out}: prior scale ${priorScale}, LM weight ${lmWeight}, word bonus ${wordBonus}\n`,
@@ -142,5 +136,4 @@ function recordDecoding(modelDir: string, out: string, decoding: ClassDecoding):
   const path = join(out, 'config.json');
   const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   writeJsonAtomic(path, { ...config, decoding: classDecodingToJson(decoding) });
-  loadModelFolder(out); // what was written reads back as a model folder
 }
