@@ -26,16 +26,32 @@ export function activeModelDir(dataDir: string): string | null {
   );
 }
 
+/** How long a restarted app may take to settle on its active model (it may be recording a job's result). */
+const SETTLE_MS = 15_000;
+
 /**
  * A restarted app runs: it answers, the engine runs the model the store calls active, and no session still
  * reads as recording (the one a kill cut short is marked interrupted).
+ *
+ * A restart may be recording a job the kill left finished: the engine loads the new model, then the store
+ * names it active. The store is read before and after the engine is asked, and the answer counts only when
+ * both reads agree; a mismatch is a problem only if it lasts.
  */
 export async function restartProblems(app: RunningApp, dataDir: string): Promise<string[]> {
   const problems: string[] = [];
-  const info = await app.api.call('system.info', {});
-  const active = activeModelDir(dataDir);
-  if (active !== null && resolve(info.model.dir) !== resolve(active))
-    problems.push(`after the restart the engine runs ${info.model.dir}, not the active model ${active}`);
+  const deadline = Date.now() + SETTLE_MS;
+  for (;;) {
+    const before = activeModelDir(dataDir);
+    const info = await app.api.call('system.info', {});
+    const after = activeModelDir(dataDir);
+    const settled = before === after;
+    if (settled && (after === null || resolve(info.model.dir) === resolve(after))) break;
+    if (Date.now() > deadline) {
+      problems.push(`after the restart the engine runs ${info.model.dir}, not the active model ${after}`);
+      break;
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
   const recording = query<{ id: number }>(dataDir, `SELECT id FROM sessions WHERE status = 'recording'`);
   if (recording.length > 0)
     problems.push(
