@@ -14,14 +14,14 @@ import type {
 } from './protocol.js';
 import { Recognizer } from './recognizer.js';
 
-type ToEngineInit = Extract<ToEngine, { type: 'init' }>;
-
 /**
  * Entry of the engine process: loads the model, runs the streaming recogniser on the audio the
  * main process sends, and answers with partial and final text (over process/parent-port.ts).
  */
 
 type Port = ParentPort<ToEngine, FromEngine>;
+type Message<T extends ToEngine['type']> = Extract<ToEngine, { type: T }>;
+type LoadedLm = { path: string; lm: WordLm; info: EngineLanguageModelInfo };
 
 function openPort(): Port {
   return openParentPort<ToEngine, FromEngine>({ who: 'engine', exitWithParent: false });
@@ -31,197 +31,237 @@ function modelInfo(m: LoadedModel): EngineModelInfo {
   return { dir: m.dir, parameters: m.model.parameterCount, version: m.info.version };
 }
 
-export function runEngine(port: Port = openPort()): void {
-  let recognizer: Recognizer | null = null;
+/** How often (in audio ms) the engine reports its compute time and memory. */
+const STATS_EVERY_MS = 1000;
+
+/** The engine's state between messages, with one method per message type. */
+export class EngineProcess {
+  private recognizer: Recognizer | null = null;
   /** Endpoint settings from 'init', kept so a 'reset' recogniser behaves the same. */
-  let endpoint: ToEngineInit['endpoint'];
+  private endpoint: Message<'init'>['endpoint'];
   /** The finals' beam width from 'init' (absent: the decoder's default), kept for the same reason. */
-  let lmBeamWidth: number | undefined;
+  private lmBeamWidth: number | undefined;
   /** The personal lexicon: its words, the switch, and the file they come from (if any). */
-  let lexiconWords: readonly string[] = [];
-  let lexiconBoost = true;
-  let lexiconFile: LexiconFile | null = null;
+  private lexiconWords: readonly string[] = [];
+  private lexiconBoost = true;
+  private lexiconFile: LexiconFile | null = null;
   /** Where language-model snapshots are kept (from 'init'; none: each load reads the file). */
-  let lmCache: LmCacheConfig | null = null;
-  /** The word language model for finals, and the file it came from. */
-  let languageModel: { lm: WordLm; info: EngineLanguageModelInfo } | null = null;
-  let computeMs = 0;
-  let audioMs = 0;
-  let lastStats = 0;
+  private lmCache: LmCacheConfig | null = null;
+  /** The word language model for finals, or null for none. */
+  private languageModel: LoadedLm | null = null;
+  /** The last file loaded, kept so switching the language model off and on again does not reload it. */
+  private loaded: LoadedLm | null = null;
+  private computeMs = 0;
+  private audioMs = 0;
+  private lastStats = 0;
+  // Messages are handled strictly in order: audio that arrives while the model loads waits for it.
+  private queue: Promise<void> = Promise.resolve();
 
-  const fail = (err: unknown, fatal: boolean) =>
-    port.send({ type: 'error', message: err instanceof Error ? err.message : String(err), fatal });
+  constructor(private readonly port: Port) {
+    port.onMessage((msg) => this.enqueue(() => this.handle(msg), msg.type === 'init'));
+  }
 
-  const attach = (r: Recognizer) => {
-    r.on('partial', (e) => port.send({ type: 'partial', ...e }));
-    r.on('final', (e) => port.send({ type: 'final', ...e }));
-  };
-  const newRecognizer = (model: LoadedModel) => {
-    const r = new Recognizer(model, {
-      endpoint: endpoint as never,
-      final: { lexiconBoost, ...(lmBeamWidth ? { lmBeamWidth } : {}) },
-      lexicon: lexiconWords,
-      languageModel: languageModel?.lm ?? null,
+  /** Runs `work` after every message before it; an error is reported (fatal while initialising). */
+  private enqueue(work: () => Promise<void> | void, fatal = false): void {
+    this.queue = this.queue.then(async () => {
+      try {
+        await work();
+      } catch (err) {
+        this.fail(err, fatal);
+      }
     });
-    attach(r);
+  }
+
+  private async handle(msg: ToEngine): Promise<void> {
+    switch (msg.type) {
+      case 'init':
+        return this.init(msg);
+      case 'audio':
+        return this.audio(msg);
+      case 'finish':
+        this.recognizer?.finish();
+        return this.port.send({ type: 'finished' });
+      case 'reset':
+        return this.reset();
+      case 'lexicon':
+        this.running('lexicon');
+        this.useLexicon(msg.lexicon);
+        return this.reportLexicon();
+      case 'language-model':
+        return this.changeLanguageModel(msg);
+      case 'swap-model':
+        return this.swapModel(msg);
+      case 'shutdown':
+        this.lexiconFile?.close();
+        this.recognizer?.dispose();
+        process.exit(0);
+    }
+  }
+
+  private async init(msg: Message<'init'>): Promise<void> {
+    const backend = await initBackend({ prefer: (msg.backend ?? 'auto') as 'auto' });
+    const model = loadModel(msg.modelDir);
+    this.recognizer?.dispose();
+    this.endpoint = msg.endpoint;
+    this.lmBeamWidth = msg.lmBeamWidth;
+    if (msg.lexicon) this.useLexicon(msg.lexicon);
+    this.lmCache = msg.languageModelCache ? { ...DEFAULT_LM_CACHE, dir: msg.languageModelCache } : null;
+    const lm = this.useLanguageModel(msg.languageModel ?? null);
+    const recognizer = this.newRecognizer(model);
+    this.recognizer = recognizer;
+    this.port.send({
+      type: 'ready',
+      backend: { name: backend.name, threads: backend.threads, description: describeBackend(backend) },
+      model: modelInfo(model),
+      lexicon: this.lexiconInfo(recognizer),
+      languageModel: this.languageModel?.info ?? null,
+      ...(lm.error ? { languageModelError: lm.error } : {}),
+    });
+  }
+
+  private audio(msg: Message<'audio'>): void {
+    const recognizer = this.running('audio');
+    const t0 = performance.now();
+    recognizer.accept(msg.samples);
+    this.computeMs += performance.now() - t0;
+    this.audioMs += (msg.samples.length / 16000) * 1000;
+    if (this.audioMs - this.lastStats < STATS_EVERY_MS) return;
+    this.lastStats = this.audioMs;
+    this.port.send({
+      type: 'stats',
+      audioMs: this.audioMs,
+      computeMs: this.computeMs,
+      rssBytes: process.memoryUsage().rss,
+    });
+  }
+
+  /** A new recogniser on the same model and settings: the next phrase starts afresh. */
+  private reset(): void {
+    if (!this.recognizer) return;
+    const model = this.recognizer.currentModel;
+    this.recognizer.dispose();
+    this.recognizer = this.newRecognizer(model);
+  }
+
+  private changeLanguageModel(msg: Message<'language-model'>): void {
+    this.running('language-model');
+    const { error } = this.useLanguageModel(msg.path);
+    this.port.send({
+      type: 'language-model',
+      languageModel: this.languageModel?.info ?? null,
+      ...(error ? { error } : {}),
+    });
+  }
+
+  private swapModel(msg: Message<'swap-model'>): void {
+    const next = loadModel(msg.modelDir);
+    this.running('swap-model').swapModel(next);
+    this.port.send({ type: 'model-swapped', model: modelInfo(next) });
+  }
+
+  /** The recogniser, which every message but 'init' needs. */
+  private running(what: string): Recognizer {
+    if (!this.recognizer) throw new Error(`${what} before init`);
+    return this.recognizer;
+  }
+
+  private fail(err: unknown, fatal: boolean): void {
+    this.port.send({ type: 'error', message: err instanceof Error ? err.message : String(err), fatal });
+  }
+
+  private newRecognizer(model: LoadedModel): Recognizer {
+    const r = new Recognizer(model, {
+      endpoint: this.endpoint as never,
+      final: {
+        lexiconBoost: this.lexiconBoost,
+        ...(this.lmBeamWidth ? { lmBeamWidth: this.lmBeamWidth } : {}),
+      },
+      lexicon: this.lexiconWords,
+      languageModel: this.languageModel?.lm ?? null,
+    });
+    r.on('partial', (e) => this.port.send({ type: 'partial', ...e }));
+    r.on('final', (e) => this.port.send({ type: 'final', ...e }));
     return r;
-  };
-  const lexiconInfo = (r: Recognizer): EngineLexiconInfo => ({
-    ...r.lexiconState,
-    path: lexiconFile?.path ?? null,
-  });
-  const reportLexicon = () => {
-    if (recognizer) port.send({ type: 'lexicon', lexicon: lexiconInfo(recognizer) });
-  };
-  const useWords = (words: readonly string[]) => {
-    lexiconWords = words;
-    recognizer?.setLexicon(words);
-  };
+  }
+
+  private lexiconInfo(r: Recognizer): EngineLexiconInfo {
+    return { ...r.lexiconState, path: this.lexiconFile?.path ?? null };
+  }
+
+  private reportLexicon(): void {
+    if (this.recognizer) this.port.send({ type: 'lexicon', lexicon: this.lexiconInfo(this.recognizer) });
+  }
+
+  private useWords(words: readonly string[]): void {
+    this.lexiconWords = words;
+    this.recognizer?.setLexicon(words);
+  }
+
   /** Applies a lexicon source; a file is read now and again whenever it changes. */
-  const useLexicon = (src: LexiconSource) => {
+  private useLexicon(src: LexiconSource): void {
     if (src.boost !== undefined) {
-      lexiconBoost = src.boost;
-      recognizer?.setLexiconBoost(src.boost);
+      this.lexiconBoost = src.boost;
+      this.recognizer?.setLexiconBoost(src.boost);
     }
     if (src.path !== undefined) {
-      lexiconFile?.close();
-      lexiconFile = new LexiconFile(
+      this.lexiconFile?.close();
+      const file = new LexiconFile(
         src.path,
-        (words) => {
-          // Changes come between messages: apply them in order with the rest.
-          queue = queue.then(() => {
-            useWords(words);
-            reportLexicon();
-          });
-        },
-        (err) => fail(err, false),
+        // Changes come between messages: apply them in order with the rest.
+        (words) =>
+          this.enqueue(() => {
+            this.useWords(words);
+            this.reportLexicon();
+          }),
+        (err) => this.fail(err, false),
       );
+      this.lexiconFile = file;
       try {
-        useWords(lexiconFile.read());
+        this.useWords(file.read());
       } catch (err) {
-        lexiconFile.close();
-        lexiconFile = null;
+        file.close();
+        this.lexiconFile = null;
         throw err;
       }
     } else if (src.words !== undefined) {
-      lexiconFile?.close();
-      lexiconFile = null;
-      useWords(src.words);
+      this.lexiconFile?.close();
+      this.lexiconFile = null;
+      this.useWords(src.words);
     }
-  };
+  }
 
-  /** The last file loaded, kept so switching the language model off and on again does not reload it. */
-  let loaded: { path: string; lm: WordLm; info: EngineLanguageModelInfo } | null = null;
   /**
    * Makes `path` the language model for finals (null: none). Dictation works without one (greedy or
    * lexicon-boosted finals), so a file that cannot be used is reported and finals go on without a model.
    */
-  const useLanguageModel = (path: string | null): { error?: string } => {
-    languageModel = null;
+  private useLanguageModel(path: string | null): { error?: string } {
+    this.languageModel = null;
     let error: string | undefined;
     if (path !== null) {
       try {
-        if (loaded?.path !== path) {
-          const started = performance.now();
-          const { lm, from, snapshotProblem } = loadLanguageModel(path, lmCache);
-          const loadMs = Math.round(performance.now() - started);
-          const info = { path, words: lm.words.length, order: lm.order, loadMs, loadedFrom: from };
-          loaded = { path, lm, info: snapshotProblem ? { ...info, snapshotProblem } : info };
-        }
-        languageModel = { lm: loaded.lm, info: loaded.info };
+        this.languageModel = this.loadLanguageModel(path);
       } catch (err) {
         error = (err as Error).message;
       }
     }
-    recognizer?.setLanguageModel(languageModel?.lm ?? null);
+    this.recognizer?.setLanguageModel(this.languageModel?.lm ?? null);
     return error ? { error } : {};
-  };
+  }
 
-  // Messages are handled strictly in order: audio that arrives while the model loads waits for it.
-  let queue: Promise<void> = Promise.resolve();
-  port.onMessage((msg) => {
-    queue = queue.then(async () => {
-      try {
-        switch (msg.type) {
-          case 'init': {
-            const backend = await initBackend({ prefer: (msg.backend ?? 'auto') as 'auto' });
-            const model = loadModel(msg.modelDir);
-            recognizer?.dispose();
-            endpoint = msg.endpoint;
-            lmBeamWidth = msg.lmBeamWidth;
-            if (msg.lexicon) useLexicon(msg.lexicon);
-            lmCache = msg.languageModelCache ? { ...DEFAULT_LM_CACHE, dir: msg.languageModelCache } : null;
-            const lm = useLanguageModel(msg.languageModel ?? null);
-            recognizer = newRecognizer(model);
-            port.send({
-              type: 'ready',
-              backend: {
-                name: backend.name,
-                threads: backend.threads,
-                description: describeBackend(backend),
-              },
-              model: modelInfo(model),
-              lexicon: lexiconInfo(recognizer),
-              languageModel: languageModel?.info ?? null,
-              ...(lm.error ? { languageModelError: lm.error } : {}),
-            });
-            break;
-          }
-          case 'audio': {
-            if (!recognizer) throw new Error('audio before init');
-            const t0 = performance.now();
-            recognizer.accept(msg.samples);
-            computeMs += performance.now() - t0;
-            audioMs += (msg.samples.length / 16000) * 1000;
-            if (audioMs - lastStats >= 1000) {
-              lastStats = audioMs;
-              port.send({ type: 'stats', audioMs, computeMs, rssBytes: process.memoryUsage().rss });
-            }
-            break;
-          }
-          case 'finish':
-            recognizer?.finish();
-            port.send({ type: 'finished' });
-            break;
-          case 'reset':
-            if (recognizer) {
-              const model = recognizer.currentModel;
-              recognizer.dispose();
-              recognizer = newRecognizer(model);
-            }
-            break;
-          case 'lexicon':
-            if (!recognizer) throw new Error('lexicon before init');
-            useLexicon(msg.lexicon);
-            reportLexicon();
-            break;
-          case 'language-model': {
-            if (!recognizer) throw new Error('language-model before init');
-            const { error } = useLanguageModel(msg.path);
-            port.send({
-              type: 'language-model',
-              languageModel: languageModel?.info ?? null,
-              ...(error ? { error } : {}),
-            });
-            break;
-          }
-          case 'swap-model': {
-            const next = loadModel(msg.modelDir);
-            if (!recognizer) throw new Error('swap-model before init');
-            recognizer.swapModel(next);
-            port.send({ type: 'model-swapped', model: modelInfo(next) });
-            break;
-          }
-          case 'shutdown':
-            lexiconFile?.close();
-            recognizer?.dispose();
-            process.exit(0);
-        }
-      } catch (err) {
-        fail(err, msg.type === 'init');
-      }
-    });
-  });
+  private loadLanguageModel(path: string): LoadedLm {
+    if (this.loaded?.path === path) return this.loaded;
+    const started = performance.now();
+    const { lm, from, snapshotProblem } = loadLanguageModel(path, this.lmCache);
+    const loadMs = Math.round(performance.now() - started);
+    const info = { path, words: lm.words.length, order: lm.order, loadMs, loadedFrom: from };
+    this.loaded = { path, lm, info: snapshotProblem ? { ...info, snapshotProblem } : info };
+    return this.loaded;
+  }
+}
+
+/** Runs the engine on the port to the main process. */
+export function runEngine(port: Port = openPort()): EngineProcess {
+  return new EngineProcess(port);
 }
 
 // Started as a process entry (not imported by tests): run.
