@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CaptureConfig } from '../engine/capture.js';
 import { EngineClient, type EngineLauncher } from '../engine/engine-client.js';
-import type { EngineModelInfo } from '../engine/protocol.js';
 import { EVENT_NAMES, type EventName, type EventPayloads } from '../ipc/contract.js';
 import { isModelFolder } from '../model/checkpoint.js';
 import { BASE_LM_PATH, BASE_MODEL_DIR } from '../model/paths.js';
@@ -12,8 +11,9 @@ import type { TrainerLauncher } from '../trainer/trainer-client.js';
 import { DictationService, type DictationConfig } from './dictation-service.js';
 import { loadPrompts } from './enrolment-prompts.js';
 import { type EnrolmentConfig, EnrolmentService } from './enrolment-service.js';
-import type { ExportSaver } from './export-saver.js';
-import { activateVersion, createHandlers } from './handlers.js';
+import type { AppContext } from './app-context.js';
+import { createHandlers } from './handlers.js';
+import { ModelActivation } from './model-activation.js';
 import { type HousekeepingConfig, Housekeeper } from './housekeeping.js';
 import { MicTest } from './mic-test.js';
 import { type OutputConfig, TextOutput } from './output/text-output.js';
@@ -71,41 +71,6 @@ export interface StartAppOptions {
   audioUrl?: (segmentId: number) => string | null;
 }
 
-/** What the handlers work with. */
-export interface AppContext {
-  readonly store: Store;
-  readonly engine: EngineClient;
-  readonly dictation: DictationService;
-  /** Where finished phrases go besides the store: typed into the focused app, or the clipboard. */
-  readonly output: TextOutput;
-  /** Personal fine-tuning: jobs in the trainer process, their results recorded in the store. */
-  readonly training: PersonalTraining;
-  /** The microphone test of Settings: a short capture that only reports its level. */
-  readonly micTest: MicTest;
-  /** Enrolment: prompted recordings stored as takes the personal training learns from. */
-  readonly enrolment: EnrolmentService;
-  readonly dataDir: string;
-  readonly baseModelDir: string;
-  readonly device: string;
-  readonly capture: Partial<CaptureConfig>;
-  /** The app's version, from package.json. */
-  readonly version: string;
-  /**
-   * The system-wide hotkey, where there is one (Electron): settings.set switches it before storing a new
-   * one. Returns null when the new hotkey is in use, else why not.
-   */
-  hotkey?: { use(accelerator: string): string | null };
-  /** Where exports are saved, where the app has a save dialog (Electron); else the renderer downloads them. */
-  exportSaver?: ExportSaver;
-  /** The model the engine runs now; replaced when another is activated. */
-  model: EngineModelInfo;
-  /** The word language model finals use while the languageModel setting is on (null: none installed). */
-  readonly languageModelPath: string | null;
-  audioUrl(segmentId: number): string | null;
-  /** Sends an event to every renderer. */
-  emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
-}
-
 export type App = AppContext & {
   router: Router;
   /** Stops dictation (storing its last phrase), then closes the engine and the store. Safe to call twice. */
@@ -148,7 +113,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
   // Sessions record the version that transcribed them: the active one, when it is what the engine runs.
   const runningVersion = () => {
     const active = store.models.active();
-    return active && resolve(active.dir) === resolve(context.model.dir) ? active.id : null;
+    return active && resolve(active.dir) === resolve(models.runningDir) ? active.id : null;
   };
   const output = new TextOutput(() => store.settings.get('outputMode'), opts.output);
   const dictation = new DictationService(
@@ -160,14 +125,17 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
   );
   // Handlers emit through the router they are given to: `router` is bound below, before any request.
   const emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => router.emit(event, payload);
+  const models = new ModelActivation(
+    { store, engine, changed: (active) => emit('models.changed', { active }) },
+    engine.ready!.model,
+  );
   output.on('status', (status) => emit('output.status', status));
   const training = new PersonalTraining(
     {
       store,
       dataDir,
       baseModelDir,
-      currentModelDir: () => context.model.dir,
-      activate: (version, reason) => activateVersion(context, version, reason),
+      models,
       emit: (status) => emit('training.status', status),
       languageModelPath,
       launcher: opts.trainerLauncher,
@@ -213,7 +181,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     device: opts.device ?? 'default',
     capture,
     version,
-    model: engine.ready!.model,
+    models,
     languageModelPath,
     audioUrl: (segmentId) => opts.audioUrl?.(segmentId) ?? null,
     emit,

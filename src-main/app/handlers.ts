@@ -1,19 +1,15 @@
 import { basename } from 'node:path';
 import { CaptureError } from '../engine/capture.js';
 import { listDevices } from '../engine/devices.js';
-import type { EngineClient } from '../engine/engine-client.js';
-import type { EngineModelInfo } from '../engine/protocol.js';
 import type { SearchHit, Settings, SystemInfo, TrainingStatus } from '../ipc/contract.js';
-import { isModelFolder } from '../model/checkpoint.js';
 import { renderSession } from '../store/export.js';
 import { toParts } from '../store/search.js';
 import { SETTING_SCHEMAS, type SettingKey } from '../store/settings.js';
-import type { ModelVersion } from '../store/types.js';
 import { cleanText } from '../store/validate.js';
 import { TrainingRefused } from '../trainer/personal-training.js';
 import { parseAccelerator } from '../ipc/accelerator.js';
 import { AppError } from './app-error.js';
-import type { AppContext } from './app.js';
+import type { AppContext } from './app-context.js';
 import type { Handlers } from './router.js';
 
 /** The global shortcut that starts and stops dictation, until the user picks another. */
@@ -22,9 +18,6 @@ export const DEFAULT_HOTKEY = 'CommandOrControl+Shift+Space';
 /** Label of the shipped model's row in the model versions. */
 export const BASE_MODEL_LABEL = 'base';
 
-/** How long the engine may take to load another model before activation is reported as failed. */
-const SWAP_TIMEOUT_MS = 60_000;
-
 export { AppError, type AppErrorCode } from './app-error.js';
 
 /** Every method of the contract, on the real store, engine and dictation service. */
@@ -32,7 +25,6 @@ export function createHandlers(app: AppContext): Handlers {
   const { store, dictation } = app;
 
   const trainingStatus = (): TrainingStatus => app.training.status();
-  const activate = (version: ModelVersion, reason: string) => activateVersion(app, version, reason);
 
   return {
     'system.info': (): SystemInfo => {
@@ -41,7 +33,11 @@ export function createHandlers(app: AppContext): Handlers {
       return {
         version: app.version,
         backend: ready.backend,
-        model: { dir: app.model.dir, label: modelLabel(app), parameters: app.model.parameters },
+        model: {
+          dir: app.models.running.dir,
+          label: modelLabel(app),
+          parameters: app.models.running.parameters,
+        },
         // What the settings page shows of it (how it was loaded stays in the engine's report).
         languageModel: ready.languageModel && {
           path: ready.languageModel.path,
@@ -231,8 +227,8 @@ export function createHandlers(app: AppContext): Handlers {
 
     'models.activate': async ({ id }) => {
       const version = store.models.get(id);
-      if (version.status === 'active' && app.model.dir === version.dir) return version;
-      return activate(version, 'chosen by the user');
+      if (app.models.isRunning(version)) return version;
+      return app.models.activate(version, 'chosen by the user');
     },
 
     'models.resetToBase': async () => {
@@ -243,31 +239,10 @@ export function createHandlers(app: AppContext): Handlers {
           dir: app.baseModelDir,
           reason: 'the model Attune ships with',
         });
-      if (base.status === 'active' && app.model.dir === base.dir) return base;
-      return activate(base, 'reset to the model Attune ships with');
+      if (app.models.isRunning(base)) return base;
+      return app.models.activate(base, 'reset to the model Attune ships with');
     },
   };
-}
-
-/**
- * Loads the version's model in the engine, then records it as active: the store never names a model
- * that is not running. The engine swaps between phrases, so dictation goes on.
- */
-export async function activateVersion(
-  app: AppContext,
-  version: ModelVersion,
-  reason: string,
-): Promise<ModelVersion> {
-  if (!isModelFolder(version.dir)) {
-    throw new AppError(
-      'INVALID_STATE',
-      `model version "${version.label}" cannot be used: ${version.dir} has no model files (config.json and model.safetensors)`,
-    );
-  }
-  app.model = await swapModel(app.engine, version.dir);
-  const active = app.store.models.setActive(version.id, reason);
-  app.emit('models.changed', { active });
-  return active;
 }
 
 /** The hotkey the user chose, once settings hold one; the default until then. */
@@ -279,33 +254,8 @@ function hotkeySetting(settings: Settings): string {
 /** The running model's name: its version's label when it is the active one, else where it comes from. */
 function modelLabel(app: AppContext): string {
   const active = app.store.models.active();
-  if (active && active.dir === app.model.dir) return active.label;
-  if (app.model.dir === app.baseModelDir) return BASE_MODEL_LABEL;
-  return app.model.version ?? basename(app.model.dir);
-}
-
-/** Asks the engine to load another model; fails if it reports an error, dies or takes too long. */
-function swapModel(engine: EngineClient, dir: string): Promise<EngineModelInfo> {
-  if (!engine.alive) return Promise.reject(new AppError('ENGINE', 'the speech engine is not running'));
-  return new Promise((resolve, reject) => {
-    const onExit = () => done(new AppError('ENGINE', `the speech engine stopped while loading ${dir}`));
-    const timer = setTimeout(
-      () =>
-        done(
-          new AppError('ENGINE', `the speech engine did not load ${dir} within ${SWAP_TIMEOUT_MS / 1000} s`),
-        ),
-      SWAP_TIMEOUT_MS,
-    );
-    const done = (err: Error | null, info?: EngineModelInfo) => {
-      clearTimeout(timer);
-      engine.off('exit', onExit);
-      if (err) reject(err);
-      else resolve(info!);
-    };
-    engine.once('exit', onExit);
-    engine.swapModel(dir).then(
-      (info) => done(null, info),
-      (err: Error) => done(new AppError('ENGINE', `the speech engine could not load ${dir}: ${err.message}`)),
-    );
-  });
+  const running = app.models.running;
+  if (active && active.dir === running.dir) return active.label;
+  if (running.dir === app.baseModelDir) return BASE_MODEL_LABEL;
+  return running.version ?? basename(running.dir);
 }

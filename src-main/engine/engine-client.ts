@@ -34,6 +34,21 @@ export interface EngineRestartConfig {
 
 export const DEFAULT_ENGINE_RESTART: EngineRestartConfig = { max: 3, windowMs: 60_000 };
 
+/** How long a request may take by default: loading a model or a language model takes seconds at most. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
+/** What each request asks the engine to do, as its errors say it. */
+const REQUEST_NAMES = {
+  'model-swapped': 'load the model',
+  lexicon: 'change the lexicon',
+  'language-model': 'change the language model',
+} as const;
+
+/** A request the engine failed, refused, or did not answer (it stopped, or took too long). */
+export class EngineRequestError extends Error {
+  override readonly name = 'EngineRequestError';
+}
+
 export interface EngineOptions {
   modelDir: string;
   backend?: string;
@@ -49,6 +64,8 @@ export interface EngineOptions {
   launcher?: EngineLauncher;
   /** How long model loading may take before start() gives up. */
   startTimeoutMs?: number;
+  /** How long a request (another model, lexicon or language model) may take before it is reported failed. */
+  requestTimeoutMs?: number; // REQUEST_TIMEOUT_MS
   restart?: Partial<EngineRestartConfig>;
 }
 
@@ -271,23 +288,39 @@ export class EngineClient extends EventEmitter<EngineEvents> {
     return info;
   }
 
-  /** Sends a message and resolves with the event that answers it, or rejects with the engine's error. */
-  private request<E extends 'model-swapped' | 'lexicon' | 'language-model'>(
+  /**
+   * Sends a message and resolves with the event that answers it; rejects with the engine's error, when the
+   * engine is not running or stops before answering, or when no answer comes within requestTimeoutMs.
+   */
+  private request<E extends keyof typeof REQUEST_NAMES>(
     msg: ToEngine,
     answer: E,
   ): Promise<EngineEvents[E][0]> {
+    const what = `${REQUEST_NAMES[answer]}${msg.type === 'swap-model' ? ` ${msg.modelDir}` : ''}`;
+    if (this.exited)
+      return Promise.reject(new EngineRequestError(`the speech engine is not running (asked to ${what})`));
+    const timeoutMs = this.current.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
-      const onAnswer = (value: EngineEvents[E][0]) => {
-        this.off('error', onErr);
-        resolve(value);
-      };
-      const onErr = (e: { message: string }) => {
+      const done = (err: Error | null, value?: EngineEvents[E][0]) => {
+        clearTimeout(timer);
         this.off(answer, onAnswer as never);
-        reject(new Error(e.message));
+        this.off('error', onError);
+        this.off('exit', onExit);
+        if (err) reject(err);
+        else resolve(value!);
       };
+      const onAnswer = (value: EngineEvents[E][0]) => done(null, value);
+      const onError = (e: { message: string }) =>
+        done(new EngineRequestError(`the speech engine could not ${what}: ${e.message}`));
+      const onExit = () => done(new EngineRequestError(`the speech engine stopped while asked to ${what}`));
+      const timer = setTimeout(
+        () => done(new EngineRequestError(`the speech engine did not ${what} within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
       // `as never`: TypeScript cannot match a listener to an event name that is still a type parameter.
-      this.once(answer, onAnswer as never);
-      this.once('error', onErr);
+      this.on(answer, onAnswer as never);
+      this.on('error', onError);
+      this.on('exit', onExit);
       this.child!.send(msg);
     });
   }

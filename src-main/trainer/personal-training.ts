@@ -71,14 +71,20 @@ export const DEFAULT_PERSONAL_TRAINING: PersonalTrainingConfig = {
   threads: 1,
 };
 
+/** What personal training needs of the app's model activation. */
+export interface ActiveModel {
+  /** The model folder the engine runs now: what the next version is fine-tuned from. */
+  readonly runningDir: string;
+  /** Loads a version in the engine and records it as active (the same path as choosing it by hand). */
+  activate(version: ModelVersion, reason: string): Promise<unknown>;
+}
+
 export interface PersonalTrainingDeps {
   store: Store;
   dataDir: string;
   baseModelDir: string;
-  /** The model folder the engine runs now: what the next version is fine-tuned from. */
-  currentModelDir: () => string;
-  /** Loads a version in the engine and records it as active (the same path as choosing it by hand). */
-  activate: (version: ModelVersion, reason: string) => Promise<unknown>;
+  /** The model the engine runs, and how a promoted version becomes the active one. */
+  models: ActiveModel;
   /** Sends the status to every renderer. */
   emit: (status: TrainingStatus) => void;
   /** The word language model finals are decoded with (null: none): the lexicon is measured with it. */
@@ -247,7 +253,7 @@ export class PersonalTraining {
   private learnWords(before: string, after: string): void {
     let alphabet;
     try {
-      alphabet = loadTokens(join(this.deps.currentModelDir(), 'tokens.txt'));
+      alphabet = loadTokens(join(this.deps.models.runningDir, 'tokens.txt'));
     } catch {
       alphabet = englishAlphabet();
     }
@@ -298,7 +304,7 @@ export class PersonalTraining {
     const n = this.nextNumber();
     const job: PersonalizeJob = {
       workDir: this.workDir,
-      parentDir: this.deps.currentModelDir(),
+      parentDir: this.deps.models.runningDir,
       replayDir: this.deps.baseModelDir,
       outDir: join(this.modelsDir, `${LABEL}-${n}`),
       label: `${LABEL} ${n}`,
@@ -431,7 +437,7 @@ export class PersonalTraining {
               metrics,
               reason: result.reason,
             });
-          await this.deps.activate(version, result.reason);
+          await this.deps.models.activate(version, result.reason);
           const trained = new Set((job?.train ?? []).map((u) => u.id));
           const ids = store.corrections
             .pending()

@@ -424,12 +424,12 @@ describe('app handlers on the real store and engine', () => {
     expect(active).toMatchObject({ id: v.id, status: 'active', reason: 'chosen by the user' });
     const info = await call('system.info', {});
     expect(info.model).toMatchObject({ dir: personal, label: 'personal 1' });
-    expect(t.app.model.version).toBe('tiny-2');
+    expect(t.app.models.running.version).toBe('tiny-2');
     expect(eventsOf('models.changed').at(-1)?.active?.id).toBe(v.id);
 
     const base = await call('models.resetToBase', {});
     expect(base).toMatchObject({ label: 'base', dir: t.app.baseModelDir, status: 'active' });
-    expect(t.app.model.version).toBe('tiny-1');
+    expect(t.app.models.running.version).toBe('tiny-1');
     const list = await call('models.list', {});
     expect(list.map((m) => [m.label, m.status])).toEqual([
       ['base', 'active'],

@@ -162,9 +162,9 @@ describe('personal training in the app', () => {
 
     // Rollback and back again are instant model swaps.
     expect(await call('models.resetToBase', {})).toMatchObject({ label: 'base', status: 'active' });
-    expect(app.model.dir).toBe(f.baseDir);
+    expect(app.models.runningDir).toBe(f.baseDir);
     expect(await call('models.activate', { id: v.id })).toMatchObject({ status: 'active' });
-    expect(app.model.dir).toBe(v.dir);
+    expect(app.models.runningDir).toBe(v.dir);
   }, 180_000);
 
   it('holds while the user dictates and goes on afterwards; cancelling leaves nothing behind', async () => {
@@ -276,7 +276,7 @@ describe('personal training in the app', () => {
       reason: end.lastResult!.reason,
     });
     expect(rest.find((v) => v.status === 'active')?.label).toBe('personal 1');
-    expect(app.model.dir).toBe(join(t.dataDir, 'models', 'personal-1'));
+    expect(app.models.runningDir).toBe(join(t.dataDir, 'models', 'personal-1'));
     expect(existsSync(rejected.dir)).toBe(false);
     await app.close();
   }, 180_000);

@@ -131,6 +131,27 @@ describe('EngineClient', () => {
     }
   });
 
+  it('fails a request the engine does not answer in time, stops during, or cannot take', async () => {
+    const engine = await EngineClient.start({
+      modelDir: join(dir, 'm1'),
+      backend: 'wasm',
+      restart: { max: 0 },
+      requestTimeoutMs: 1, // reading the shipped language model takes a second or more
+    });
+    await expect(engine.setLanguageModel(BASE_LM_PATH)).rejects.toThrow(
+      /did not change the language model within 0\.001 s/,
+    );
+    // The late answer changes nothing: the engine goes on answering in order.
+    const exited = new Promise<number | null>((r) => engine.once('exit', r));
+    const pending = engine.setLanguageModel(null);
+    process.kill(engine.pid!, 'SIGKILL');
+    await expect(pending).rejects.toThrow(/(stopped while|did not) .*change the language model/);
+    await exited;
+    await expect(engine.swapModel(join(dir, 'm2'))).rejects.toThrow(
+      /speech engine is not running \(asked to load the model .*m2\)/,
+    );
+  });
+
   it('fails start-up with the model folder’s own error', async () => {
     await expect(EngineClient.start({ modelDir: join(dir, 'nope'), backend: 'wasm' })).rejects.toThrow(
       /model folder .*nope.*does not exist/,

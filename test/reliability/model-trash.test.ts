@@ -40,8 +40,7 @@ function startUp(dataDir: string): void {
       store,
       dataDir,
       baseModelDir: join(dataDir, 'base'),
-      currentModelDir: () => join(dataDir, 'base'),
-      activate: async () => undefined,
+      models: { runningDir: join(dataDir, 'base'), activate: async () => undefined },
       emit: () => {},
     });
     training.resumeUnfinished();

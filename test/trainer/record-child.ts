@@ -15,9 +15,11 @@ const training = new PersonalTraining({
   store,
   dataDir,
   baseModelDir: join(dataDir, 'base'),
-  currentModelDir: () => join(dataDir, 'base'),
-  // As the app activates a version, minus the engine swap.
-  activate: async (version, reason) => store.models.setActive(version.id, reason),
+  models: {
+    runningDir: join(dataDir, 'base'),
+    // As the app activates a version, minus the engine swap.
+    activate: async (version, reason) => store.models.setActive(version.id, reason),
+  },
   emit: (status) => {
     if (status.state === 'idle' || status.state === 'error') {
       writeSync(1, status.state === 'idle' ? 'recorded\n' : `error ${status.error}\n`);

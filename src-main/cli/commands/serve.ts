@@ -55,7 +55,7 @@ export function registerServe(program: Command): void {
       process.stdout.write(
         `Attune is running. Open this address in your browser (it holds this launch's access token):\n` +
           `${shell.url}\n` +
-          `data: ${app.dataDir}\nmodel: ${app.model.dir} (backend: ${backend})\nPress Ctrl-C to stop.\n`,
+          `data: ${app.dataDir}\nmodel: ${app.models.runningDir} (backend: ${backend})\nPress Ctrl-C to stop.\n`,
       );
       if (o.open) openInBrowser(shell.url);
 
