@@ -2,16 +2,14 @@
 // a set can be decoded with several language models and settings without running the model again.
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { openModel } from '../src-main/cli/commands/model-option.js';
 import { DICTIONARY_FILE } from '../src-main/model/checkpoint.js';
 import type { LoadedModel } from '../src-main/model/model-io.js';
 import { type Alphabet, normalizeText } from '../src-main/speech/alphabet.js';
 import { evaluate } from '../src-main/training/evaluate.js';
-import { FeatureCache } from '../src-main/training/feature-cache.js';
 import { readLibriSpeech } from '../src-main/training/librispeech.js';
-import { prepareFeatures } from '../src-main/training/prepare.js';
+import { scoringFeatures } from '../src-main/training/scoring-features.js';
 
 /** One utterance ready to decode: its normalised reference and its log-probs [frames, V]. */
 export interface ScoredUtterance {
@@ -109,28 +107,22 @@ export async function setLogProbs(
 
 async function computeLogProbs(loaded: LoadedModel, setDir: string, base: string): Promise<void> {
   const corpus = await readLibriSpeech(setDir);
-  // The feature cache `attune eval` keeps for this folder (same key), so either reuses the other's work.
-  const key = createHash('sha1')
-    .update(resolve(setDir))
-    .update(JSON.stringify(loaded.features))
-    .digest('hex')
-    .slice(0, 12);
-  const cachePath = join(tmpdir(), 'attune-eval', `${key}.feats`);
-  const report = await prepareFeatures(corpus.utterances, cachePath, { jobs: 2, features: loaded.features });
+  // The feature cache `attune eval` keeps for this folder (same purpose and key), so either reuses the other's work.
+  const { items, report, close } = await scoringFeatures(corpus.utterances, {
+    features: loaded.features,
+    jobs: 2,
+    purpose: 'eval',
+    key: [resolve(setDir)],
+  });
   if (report.skipped.length > 0)
     process.stderr.write(`${setDir}: ${report.skipped.length} unreadable file(s) left out\n`);
-  const cache = FeatureCache.load(cachePath);
-  const wanted = new Set(corpus.utterances.map((u) => u.id));
-  const items = cache.items
-    .map((it, i) => ({ ...it, features: () => cache.features(i) }))
-    .filter((it) => wanted.has(it.id));
   // evaluate() batches and runs the model exactly as eval does. The decode hook keeps each utterance's rows
   // and answers with their place in `visits` as the "transcript", which evaluate hands back in input order.
   const visits: { frames: number; logProbs: Float32Array }[] = [];
   const r = evaluate(loaded.model, loaded.alphabet, items, {
     decode: (logProbs, T) => String(visits.push({ frames: T, logProbs: logProbs.slice() }) - 1),
   });
-  cache.close();
+  close();
   const ordered = r.hypotheses.map((h) => visits[Number(h.hyp)]);
   let offset = 0;
   const index = items.map((it, i) => {

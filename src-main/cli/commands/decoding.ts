@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -9,9 +7,8 @@ import type { LoadedModel } from '../../model/model-io.js';
 import { tokenNames } from '../../speech/alphabet.js';
 import { type ClassDecoding, classDecodingToJson, PriorEstimator } from '../../speech/class-priors.js';
 import { evaluate } from '../../training/evaluate.js';
-import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
-import { prepareFeatures } from '../../training/prepare.js';
+import { scoringFeatures } from '../../training/scoring-features.js';
 import { progressBar } from '../progress.js';
 import { openModel } from './model-option.js';
 import { numberOption, wholeNumberOption } from './options.js';
@@ -86,22 +83,16 @@ async function measurePriors(
   if (all.length === 0) throw new Error(`${dir} holds no utterances to measure class priors on`);
   const step = Math.max(1, all.length / wanted);
   const chosen = Array.from({ length: Math.min(wanted, all.length) }, (_, i) => all[Math.floor(i * step)]);
-  const key = createHash('sha1')
-    .update(resolve(dir))
-    .update(JSON.stringify(chosen.map((u) => u.id)))
-    .update(JSON.stringify(loaded.features))
-    .digest('hex')
-    .slice(0, 12);
-  const cachePath = join(tmpdir(), 'attune-priors', `${key}.feats`);
   const bar = progressBar('reading audio');
   bar.start(chosen.length, 0);
-  await prepareFeatures(chosen, cachePath, { jobs, features: loaded.features }, (d) => bar.update(d));
+  const { items, close } = await scoringFeatures(chosen, {
+    features: loaded.features,
+    jobs,
+    purpose: 'priors',
+    key: [resolve(dir), JSON.stringify(chosen.map((u) => u.id))],
+    onProgress: (d) => bar.update(d),
+  });
   bar.stop();
-  const cache = FeatureCache.load(cachePath);
-  const ids = new Set(chosen.map((u) => u.id));
-  const items = cache.items
-    .map((it, i) => ({ ...it, features: () => cache.features(i) }))
-    .filter((it) => ids.has(it.id));
   const estimator = new PriorEstimator(loaded.alphabet.size);
   evaluate(loaded.model, loaded.alphabet, items, {
     decode: (logProbs, T) => {
@@ -109,7 +100,7 @@ async function measurePriors(
       return '';
     },
   });
-  cache.close();
+  close();
   if (items.length === 0)
     throw new Error(`none of the ${chosen.length} recordings chosen from ${dir} could be read`);
   return { logPriors: estimator.logPriors(), utterances: items.length, frames: estimator.framesSeen };

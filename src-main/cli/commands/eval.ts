@@ -1,10 +1,7 @@
-import { join, resolve } from 'node:path';
-import { tmpdir } from 'node:os';
-import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
-import { prepareFeatures } from '../../training/prepare.js';
+import { scoringFeatures } from '../../training/scoring-features.js';
 import { evaluate } from '../../training/evaluate.js';
 import { progressBar } from '../progress.js';
 import { beamSearch } from '../../speech/beam-search.js';
@@ -35,28 +32,16 @@ export function registerEval(program: Command): void {
       const lm = languageModelFor(o.lm, false, loaded.alphabet);
       const beam = { beamWidth };
       const corpus = await readLibriSpeech(dir);
-      // Features are cached per folder so repeated evaluations of the same set are quick; prepareFeatures
-      // recomputes them when a clip's audio or transcript has changed since.
-      const key = createHash('sha1')
-        .update(resolve(dir))
-        .update(JSON.stringify(loaded.features))
-        .digest('hex')
-        .slice(0, 12);
-      const cachePath = join(tmpdir(), 'attune-eval', `${key}.feats`);
       const bar = o.json ? null : progressBar('reading audio');
       bar?.start(corpus.utterances.length, 0);
-      const report = await prepareFeatures(
-        corpus.utterances,
-        cachePath,
-        { jobs, features: loaded.features },
-        (d) => bar?.update(d),
-      );
+      const { items, report, close } = await scoringFeatures(corpus.utterances, {
+        features: loaded.features,
+        jobs,
+        purpose: 'eval',
+        key: [resolve(dir)],
+        onProgress: (d) => bar?.update(d),
+      });
       bar?.stop();
-      const cache = FeatureCache.load(cachePath);
-      const wanted = new Set(corpus.utterances.map((u) => u.id));
-      const items = cache.items
-        .map((it, i) => ({ ...it, features: () => cache.features(i) }))
-        .filter((it) => wanted.has(it.id));
       // What reading tolerated, each naming its file (e.g. a FLAC that ends early, scored as far as it goes).
       for (const w of report.warnings)
         process.stderr.write(
@@ -73,6 +58,7 @@ export function registerEval(program: Command): void {
       const r = evaluate(loaded.model, loaded.alphabet, items, {
         decode: lm ? (rows, T) => beamSearch(rows, T, loaded.alphabet, null, beam, lm).text : null,
       });
+      close();
       if (r.words.refLength === 0)
         throw new Error(
           `nothing to score in ${dir}: the transcripts of its ${items.length} readable recordings are empty`,
