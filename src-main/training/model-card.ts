@@ -9,9 +9,17 @@ export interface CardEval {
   utterances: number;
   wer: number;
   cer: number;
-  speakers: { speaker: string; utterances: number; wer: number; cer: number }[];
-  /** The same set decoded with the language model (beam search), when one was given. */
-  withLm?: { wer: number; cer: number };
+  speakers: CardSpeaker[];
+  /** The same set decoded with the language model (beam search), when one was given; per voice too. */
+  withLm?: { wer: number; cer: number; speakers?: CardSpeaker[] };
+}
+
+/** One voice's scores in a set. */
+export interface CardSpeaker {
+  speaker: string;
+  utterances: number;
+  wer: number;
+  cer: number;
 }
 
 export interface CardInput {
@@ -67,6 +75,11 @@ export interface CardInput {
   evals: CardEval[];
   /** The word language model the app decodes finals with, as the evaluations with it used it. */
   languageModel?: { name: string; words: number; order: number; beamWidth: number };
+  /**
+   * The word search's own settings recorded in the model folder (`attune decoding`), when it has them: the
+   * evaluations with the language model used them.
+   */
+  decoding?: { priorScale: number; lmWeight: number; wordBonus: number; source: string };
   /** Names for speaker ids in the per-speaker tables (e.g. voice names). */
   speakerNames?: Record<string, string>;
   limitations: string[];
@@ -151,6 +164,42 @@ function realSpeechLines(sources: NonNullable<CardInput['realSpeech']>): string[
   ];
 }
 
+/** The class priors and weights of the word search, as the decoding bullet says them ('' without). */
+function decodingSentence(c: CardInput): string {
+  const d = c.decoding;
+  if (!d) return '';
+  return ` Each frame's class posteriors are divided by the classes' priors to the power ${d.priorScale} before the search, with language-model weight ${d.lmWeight} and word bonus ${d.wordBonus} (the priors: ${d.source}); they are recorded in \`config.json\` (\`decoding\`), and every table below that uses the language model used them.`;
+}
+
+interface ScoreRow {
+  name: string;
+  greedy: { utterances: number; wer: number; cer: number };
+  withLm?: { wer: number; cer: number };
+}
+
+/** A table of scores, greedy and (when a language model scored the sets) with the language model. */
+function scoreTable(c: CardInput, what: string, rows: ScoreRow[]): string[] {
+  if (!c.languageModel)
+    return [
+      `| ${what} | utterances | WER | CER |`,
+      '|---|---:|---:|---:|',
+      ...rows.map(
+        (r) => `| ${r.name} | ${r.greedy.utterances} | ${pct(r.greedy.wer)} | ${pct(r.greedy.cer)} |`,
+      ),
+    ];
+  const lmCell = (x: number | undefined) => (x === undefined ? '–' : pct(x));
+  return [
+    c.units === 'phones'
+      ? `| ${what} | utterances | pronunciations wrong (greedy) | PER (greedy) | WER with the LM | CER with the LM |`
+      : `| ${what} | utterances | WER | CER | WER with the LM | CER with the LM |`,
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.greedy.utterances} | ${pct(r.greedy.wer)} | ${pct(r.greedy.cer)} | ${lmCell(r.withLm?.wer)} | ${lmCell(r.withLm?.cer)} |`,
+    ),
+  ];
+}
+
 /** Renders MODEL_CARD.md: what the model is, how to remake it, and how well it does where. */
 export function renderModelCard(c: CardInput): string {
   const a = c.acoustic;
@@ -165,9 +214,9 @@ export function renderModelCard(c: CardInput): string {
     `- ${c.parameters.toLocaleString('en')} parameters, ${(c.weightsBytes / 1e6).toFixed(1)} MB of float32 weights (safetensors).`,
     `- Output frame ${outputFrameMs(a)} ms; look-ahead ${lookAheadMs(a)} ms (the only delay the model adds when streaming).`,
     c.units === 'phones' && c.languageModel
-      ? `- Decoding: a CTC prefix beam search (width ${c.languageModel.beamWidth}) over the pronunciations of the word language model \`${c.languageModel.name}\`'s words (${c.languageModel.words.toLocaleString('en')} words, ${c.languageModel.order}-grams; its source and licence in \`models/lm/\`), for live partials and finals alike; words that sound alike are told apart by the language model. Greedy decoding writes phones: its columns in the accuracy table are the phone error rate (PER) and the share of words whose pronunciation is wrong.`
+      ? `- Decoding: a CTC prefix beam search (width ${c.languageModel.beamWidth}) over the pronunciations of the word language model \`${c.languageModel.name}\`'s words (${c.languageModel.words.toLocaleString('en')} words, ${c.languageModel.order}-grams; its source and licence in \`models/lm/\`), for live partials and finals alike; words that sound alike are told apart by the language model.${decodingSentence(c)} Greedy decoding writes phones: its columns in the accuracy tables are the phone error rate (PER) and the share of words whose pronunciation is wrong.`
       : c.languageModel
-        ? `- Decoding: greedy for live partials; finals with a CTC prefix beam search (width ${c.languageModel.beamWidth}) and the word language model \`${c.languageModel.name}\` (${c.languageModel.words.toLocaleString('en')} words, ${c.languageModel.order}-grams; its source and licence in \`models/lm/\`). The accuracy table gives both.`
+        ? `- Decoding: greedy for live partials; finals with a CTC prefix beam search (width ${c.languageModel.beamWidth}) and the word language model \`${c.languageModel.name}\` (${c.languageModel.words.toLocaleString('en')} words, ${c.languageModel.order}-grams; its source and licence in \`models/lm/\`).${decodingSentence(c)} The accuracy tables give both.`
         : '- Greedy decoding, no language model.',
     '',
     '## Training data',
@@ -196,36 +245,21 @@ export function renderModelCard(c: CardInput): string {
     '',
     '## Accuracy',
     '',
-    ...(c.languageModel
-      ? [
-          c.units === 'phones'
-            ? '| set | utterances | pronunciations wrong (greedy) | PER (greedy) | WER with the LM | CER with the LM |'
-            : '| set | utterances | WER | CER | WER with the LM | CER with the LM |',
-          '|---|---:|---:|---:|---:|---:|',
-          ...c.evals.map(
-            (e) =>
-              `| ${e.name} — ${e.description} | ${e.utterances} | ${pct(e.wer)} | ${pct(e.cer)} | ${e.withLm ? pct(e.withLm.wer) : '–'} | ${e.withLm ? pct(e.withLm.cer) : '–'} |`,
-          ),
-        ]
-      : [
-          '| set | utterances | WER | CER |',
-          '|---|---:|---:|---:|',
-          ...c.evals.map(
-            (e) => `| ${e.name} — ${e.description} | ${e.utterances} | ${pct(e.wer)} | ${pct(e.cer)} |`,
-          ),
-        ]),
+    ...scoreTable(
+      c,
+      'set',
+      c.evals.map((e) => ({ name: `${e.name} — ${e.description}`, greedy: e, withLm: e.withLm })),
+    ),
     '',
   );
   for (const e of c.evals) {
     if (e.speakers.length <= 1) continue;
-    lines.push(`### ${e.name} by voice`, '', '| voice | utterances | WER | CER |', '|---|---:|---:|---:|');
-    for (const s of e.speakers) {
+    const lm = new Map((e.withLm?.speakers ?? []).map((s) => [s.speaker, s]));
+    const rows = e.speakers.map((s) => {
       const name = c.speakerNames?.[s.speaker];
-      lines.push(
-        `| ${name ? `${name} (${s.speaker})` : s.speaker} | ${s.utterances} | ${pct(s.wer)} | ${pct(s.cer)} |`,
-      );
-    }
-    lines.push('');
+      return { name: name ? `${name} (${s.speaker})` : s.speaker, greedy: s, withLm: lm.get(s.speaker) };
+    });
+    lines.push(`### ${e.name} by voice`, '', ...scoreTable(c, 'voice', rows), '');
   }
   for (const section of c.appendix ?? []) lines.push(section.trim(), '');
   lines.push('## Limitations', '', ...c.limitations.map((l) => `- ${l}`), '');

@@ -169,4 +169,35 @@ describe('renderModelCard', () => {
     expect(withLm).toContain('| test-unseen — held-out voices | 2 | 12.5% | 5.0% | 6.3% | 2.5% |');
     expect(card).toContain('- Greedy decoding, no language model.');
   });
+
+  it('gives each voice the same columns as the sets, and names the class priors the search used', () => {
+    const speakers = [
+      { speaker: '103', utterances: 1, wer: 0.125, cer: 0.05 },
+      { speaker: '3700', utterances: 1, wer: 0, cer: 0 },
+    ];
+    const withLm = renderModelCard({
+      ...input,
+      units: 'phones',
+      evals: [{ ...input.evals[0], withLm: { wer: 0.0625, cer: 0.025, speakers } }],
+      languageModel: { name: 'en-us.lm.bin', words: 72_547, order: 3, beamWidth: 128 },
+      decoding: {
+        priorScale: 0.4,
+        lmWeight: 1.2,
+        wordBonus: 0,
+        source: 'priors over 9 frames of 2 utterances',
+      },
+    });
+    expect(withLm).toContain(
+      "divided by the classes' priors to the power 0.4 before the search, with language-model weight 1.2 and word bonus 0 (the priors: priors over 9 frames of 2 utterances)",
+    );
+    const byVoice = withLm.slice(withLm.indexOf('### test-unseen by voice'));
+    expect(byVoice).toContain(
+      '| voice | utterances | pronunciations wrong (greedy) | PER (greedy) | WER with the LM | CER with the LM |',
+    );
+    expect(byVoice).toContain('| flite-rms (103) | 1 | 25.0% | 10.0% | 12.5% | 5.0% |');
+    expect(byVoice).toContain('| 3700 | 1 | 0.0% | 0.0% | 0.0% | 0.0% |');
+    expect(
+      renderModelCard({ ...input, languageModel: { name: 'x', words: 1, order: 1, beamWidth: 1 } }),
+    ).not.toContain('priors');
+  });
 });

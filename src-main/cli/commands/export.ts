@@ -3,14 +3,14 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../model/backend.js';
 import { beamSearch } from '../../speech/beam-search.js';
-import { loadModelFolder, saveModelFolder } from '../../model/checkpoint.js';
+import { loadModelFolder, type ModelFolder, saveModelFolder } from '../../model/checkpoint.js';
 import { loadCheckpointModel } from '../../model/model-io.js';
 import type { AcousticConfig } from '../../model/config.js';
 import type { ShapeRecord } from '../../model/reshape.js';
 import { evaluate } from '../../training/evaluate.js';
 import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
-import { type CardEval, renderModelCard } from '../../training/model-card.js';
+import { type CardEval, type CardInput, renderModelCard } from '../../training/model-card.js';
 import { prepareFeatures } from '../../training/prepare.js';
 import { buildReplaySet, DEFAULT_REPLAY_BUILD } from '../../training/replay.js';
 import { frontEndKind } from '../../speech/front-end.js';
@@ -38,7 +38,7 @@ const SETS: { split: string; description: string }[] = [
   { split: 'test-unseen', description: 'held-out voices, held-out sentences' },
 ];
 
-/** The block count a run grew its model from (recorded by `attune train --init … --blocks`). */
+/** What the real sets are, as the card describes them. */
 const REAL_SET_DESCRIPTIONS = {
   'real-dev':
     'real voices that picked the weights, never trained on (VCTK p239, a spoken-digit speaker, held-out game characters)',
@@ -118,189 +118,269 @@ export function registerExport(program: Command): void {
       String(DEFAULT_REPLAY_BUILD.maxBytes / 1e6),
     );
   // Every set is also scored as the app decodes finals: with the shipped language model, unless --no-lm.
-  addLmOptions(command, true).action(
-    async (o: {
-      run: string;
-      corpus: string;
-      human?: string;
-      real?: string;
-      out: string;
-      command?: string[];
-      note?: string;
-      continuedFrom?: string;
-      devSet: string;
-      appendix?: string[];
-      replay?: string[];
-      replayMb: string;
-      lm: LmOption;
-      beamWidth: string;
-    }) => {
-      const appendix = (o.appendix ?? []).map((file) => {
-        try {
-          return readFileSync(resolve(file), 'utf8');
-        } catch (err) {
-          throw new Error(`cannot read --appendix ${file}: ${(err as Error).message}`);
-        }
-      });
-      const replayBytes = positiveOption(String(o.replayMb), 'replay-mb') * 1e6;
-      const info = await initBackend({});
-      const run = resolve(o.run);
-      const folder = loadModelFolder(join(run, 'best'));
-      const model = loadCheckpointModel(folder);
-      const lm = languageModelFor(o.lm, true, folder.alphabet);
-      const beam = { beamWidth: beamWidthOption(o.beamWidth) };
-      const evals: CardEval[] = [];
-      const score = async (dir: string, name: string, description: string) => {
-        const corpus = await readLibriSpeech(dir);
-        const cachePath = join(run, 'features', `${name}.feats`);
-        await prepareFeatures(corpus.utterances, cachePath, { features: folder.features });
-        const cache = FeatureCache.load(cachePath);
-        const items = cache.items.map((it, i) => ({ ...it, features: () => cache.features(i) }));
-        const r = evaluate(model, folder.alphabet, items);
-        const withLm = lm
-          ? evaluate(model, folder.alphabet, items, {
-              decode: (rows, T) => beamSearch(rows, T, folder.alphabet, null, beam, lm).text,
-            })
-          : null;
-        const pc = (x: number) => `${(x * 100).toFixed(2)}%`;
-        process.stderr.write(
-          `${name}: WER ${pc(r.wer)}, CER ${pc(r.cer)}${withLm ? `; with the LM ${pc(withLm.wer)}, ${pc(withLm.cer)}` : ''} (${r.utterances} utterances)\n`,
-        );
-        evals.push({
-          name,
-          description,
-          utterances: r.utterances,
-          wer: r.wer,
-          cer: r.cer,
-          speakers: r.speakers,
-          ...(withLm ? { withLm: { wer: withLm.wer, cer: withLm.cer } } : {}),
-        });
-      };
-      for (const s of SETS) {
-        const dir = join(resolve(o.corpus), s.split);
-        if (existsSync(dir)) await score(dir, s.split, s.description);
-      }
-      if (o.human)
-        await score(
-          resolve(o.human),
-          'human',
-          'real recordings (pocketsphinx-testdata: LibriVox reading, card names)',
-        );
-
-      const realSpeech = o.real ? realSources(resolve(o.real)) : undefined;
-      if (o.real)
-        for (const split of ['real-dev', 'real-test'] as const) {
-          const dir = join(resolve(o.real), split);
-          if (existsSync(dir)) await score(dir, split, REAL_SET_DESCRIPTIONS[split]);
-        }
-
-      const manifestPath = join(resolve(o.corpus), 'manifest.json');
-      const manifest: Manifest = existsSync(manifestPath)
-        ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest)
-        : {};
-      const speakerNames: Record<string, string> = {};
-      for (const v of manifest.voices ?? []) {
-        const id = String(v.speaker ?? v.id ?? '');
-        if (id) speakerNames[id] = String(v.name ?? v.voice ?? id);
-      }
-      const trainer = JSON.parse(readFileSync(join(run, 'checkpoint', 'trainer.json'), 'utf8')) as {
-        step: number;
-        bestStep: number;
-      };
-      const parameters = [...folder.weights.values()].reduce((s, w) => s + w.length, 0);
-      const metrics = Object.fromEntries(
-        evals.map((e) => [
-          e.name,
-          { wer: e.wer, cer: e.cer, utterances: e.utterances, ...(e.withLm ? { withLm: e.withLm } : {}) },
-        ]),
-      );
-      const phones = folder.alphabet.phones !== undefined;
-      const card = renderModelCard({
-        title: 'Attune base model (English)',
-        summary: `The model Attune ships: a small streaming CTC acoustic model that recognises English speech as ${phones ? 'phones, which a pronouncing dictionary and a word language model turn into words' : 'characters'}. It is the starting point that Attune fine-tunes on each user's own voice.`,
-        acoustic: folder.acoustic,
-        frontEnd: frontEndKind(folder.features),
-        units: phones ? 'phones' : 'letters',
-        parameters,
-        weightsBytes: parameters * 4,
-        commands: o.command ?? [],
-        corpus: {
-          description:
-            'Synthetic speech made on this machine by `attune corpus` from open text, with every installed English voice of espeak-ng, flite and festival, and SoX augmentation (pitch, tempo, reverb, noise, EQ). Held-out voices and held-out sentences never appear in training.',
-          hours: manifest.splits?.train?.hours,
-          utterances: manifest.splits?.train?.utterances,
-          trainVoices: manifest.splits?.train?.speakers,
-          heldOutVoices: (manifest.voices ?? [])
-            .filter((v) => (v as { role?: string }).role === 'held-out')
-            .map((v) => String(v.name)),
-          licence: manifest.source?.licence ?? manifest.source?.license,
+  addLmOptions(command, true).action(async (o: ExportFlags) => {
+    const appendix = readAppendix(o.appendix ?? []);
+    const replayBytes = positiveOption(String(o.replayMb), 'replay-mb') * 1e6;
+    const info = await initBackend({});
+    const run = resolve(o.run);
+    const folder = loadModelFolder(join(run, 'best'));
+    const lm = languageModelFor(o.lm, true, folder.alphabet);
+    const beamWidth = beamWidthOption(o.beamWidth);
+    const evals = await scoreSets(folder, join(run, 'features'), setsOf(o), lm ? { lm, beamWidth } : null);
+    const trainer = JSON.parse(readFileSync(join(run, 'checkpoint', 'trainer.json'), 'utf8')) as {
+      step: number;
+      bestStep: number;
+    };
+    const metrics = Object.fromEntries(
+      evals.map((e) => [
+        e.name,
+        {
+          wer: e.wer,
+          cer: e.cer,
+          utterances: e.utterances,
+          ...(e.withLm ? { withLm: lmMetrics(e.withLm) } : {}),
         },
-        training: {
-          steps: trainer.step,
-          bestStep: trainer.bestStep,
-          backend: info.name,
-          ...shapeChanges(folder.info.training, folder.acoustic),
-          ...(o.continuedFrom ? { continuedFrom: o.continuedFrom } : {}),
-          devSet: o.devSet,
-        },
-        ...(realSpeech ? { realSpeech } : {}),
-        evals,
-        ...(lm
-          ? {
-              languageModel: {
-                name: basename(lm.lm.source),
-                words: lm.lm.words.length,
-                order: lm.lm.order,
-                beamWidth: beam.beamWidth,
-              },
-            }
-          : {}),
-        speakerNames,
+      ]),
+    );
+    const card = renderModelCard(
+      cardInput(o, folder, evals, {
+        trainer,
+        backend: info.name,
         appendix,
-        limitations: [
-          realSpeech?.some((s) => s.trainMinutes > 0)
-            ? 'Few real voices: the real speech it trained on is hours of game actors and spoken digits, recorded at 11 kHz or less, against the thousands of hours and speakers of recognisers trained on read-speech corpora; new voices, accents and microphones stay hard for it (see the real-test rows). Personal fine-tuning on the user’s own voice is how Attune closes that gap.'
-            : 'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
-          phones
-            ? 'Phones: it writes only words of the language model and the user’s lexicon that it can pronounce (by the dictionary, or letter-to-sound rules for the user’s own words); without a language model it writes its dictionary’s words as the acoustic model alone hears them, words that sound alike (there, their) chosen blindly.'
-            : lm
-              ? 'Characters: without the language model rare words are spelled phonetically; with it, finals can only use its words and the user’s lexicon.'
-              : 'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',
-          phones
-            ? 'English only (the tokens are the 39 phones of US English in CMUdict).'
-            : 'English only (the tokens are a–z, apostrophe and space).',
-          ...(o.note ? [o.note] : []),
-        ],
+        languageModel: lm
+          ? { name: basename(lm.lm.source), words: lm.lm.words.length, order: lm.lm.order, beamWidth }
+          : undefined,
+      }),
+    );
+    // `parent` is a folder on the machine that trained it: the card's commands say where it came from.
+    const { parent: _parent, ...shipped } = folder.info;
+    const out = resolve(o.out);
+    saveModelFolder(out, {
+      ...folder,
+      info: {
+        ...shipped,
+        metrics,
+        training: { ...(folder.info.training ?? {}), steps: trainer.step, bestStep: trainer.bestStep },
+      },
+      modelCard: card,
+    });
+    const size = statSync(join(out, 'model.safetensors')).size;
+    // After the folder is saved (saving replaces the whole folder).
+    const replay = o.replay ? await writeReplaySet(o.replay, out, replayBytes) : null;
+    process.stdout.write(JSON.stringify({ out, bytes: size, metrics, replay }) + '\n');
+  });
+}
+
+interface ExportFlags {
+  run: string;
+  corpus: string;
+  human?: string;
+  real?: string;
+  out: string;
+  command?: string[];
+  note?: string;
+  continuedFrom?: string;
+  devSet: string;
+  appendix?: string[];
+  replay?: string[];
+  replayMb: string;
+  lm: LmOption;
+  beamWidth: string;
+}
+
+function readAppendix(files: string[]): string[] {
+  return files.map((file) => {
+    try {
+      return readFileSync(resolve(file), 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read --appendix ${file}: ${(err as Error).message}`);
+    }
+  });
+}
+
+/** A set to score for the card: its folder, its name in the card, and what it is. */
+interface CardSet {
+  dir: string;
+  name: string;
+  description: string;
+}
+
+/** The sets the card scores: the corpus's synthetic ones, the human recordings, the real dev and test sets. */
+function setsOf(o: ExportFlags): CardSet[] {
+  const sets = SETS.map((s) => ({
+    dir: join(resolve(o.corpus), s.split),
+    name: s.split,
+    description: s.description,
+  }));
+  if (o.human)
+    sets.push({
+      dir: resolve(o.human),
+      name: 'human',
+      description: 'real recordings (pocketsphinx-testdata: LibriVox reading, card names)',
+    });
+  if (o.real)
+    for (const split of ['real-dev', 'real-test'] as const)
+      sets.push({
+        dir: join(resolve(o.real), split),
+        name: split,
+        description: REAL_SET_DESCRIPTIONS[split],
       });
-      // `parent` is a folder on the machine that trained it: the card's commands say where it came from.
-      const { parent: _parent, ...shipped } = folder.info;
-      saveModelFolder(resolve(o.out), {
-        ...folder,
-        info: {
-          ...shipped,
-          metrics,
-          training: { ...(folder.info.training ?? {}), steps: trainer.step, bestStep: trainer.bestStep },
-        },
-        modelCard: card,
-      });
-      const size = statSync(join(resolve(o.out), 'model.safetensors')).size;
-      // After the folder is saved (saving replaces the whole folder).
-      const replay = o.replay
-        ? await buildReplaySet(
-            o.replay.map((d) => resolve(d)),
-            resolve(o.out),
-            {
-              maxBytes: replayBytes,
-              // The saved folder's: with phone features, its own sphinx/ copy, recorded relative to it.
-              features: loadModelFolder(resolve(o.out)).features,
-            },
-          )
-        : null;
-      if (replay)
-        process.stderr.write(
-          `replay set: ${replay.utterances} utterances of ${replay.speakers} speakers, ${replay.audioSeconds.toFixed(0)} s, ${(replay.bytes / 1e6).toFixed(2)} MB → ${replay.path}\n`,
-        );
-      process.stdout.write(JSON.stringify({ out: resolve(o.out), bytes: size, metrics, replay }) + '\n');
+  return sets.filter((s) => existsSync(s.dir));
+}
+
+/**
+ * Scores the model on every set, greedy (the acoustic model alone) and, with a language model, as dictation
+ * writes finals (the folder's own word-search settings); features are cached in featuresDir by set name.
+ */
+async function scoreSets(
+  folder: ModelFolder,
+  featuresDir: string,
+  sets: CardSet[],
+  search: { lm: NonNullable<ReturnType<typeof languageModelFor>>; beamWidth: number } | null,
+): Promise<CardEval[]> {
+  const model = loadCheckpointModel(folder);
+  const evals: CardEval[] = [];
+  for (const { dir, name, description } of sets) {
+    const corpus = await readLibriSpeech(dir);
+    const cachePath = join(featuresDir, `${name}.feats`);
+    await prepareFeatures(corpus.utterances, cachePath, { features: folder.features });
+    const cache = FeatureCache.load(cachePath);
+    const items = cache.items.map((it, i) => ({ ...it, features: () => cache.features(i) }));
+    const r = evaluate(model, folder.alphabet, items);
+    const withLm = search
+      ? evaluate(model, folder.alphabet, items, {
+          decode: (rows, T) =>
+            beamSearch(rows, T, folder.alphabet, null, { beamWidth: search.beamWidth }, search.lm).text,
+        })
+      : null;
+    cache.close();
+    const pc = (x: number) => `${(x * 100).toFixed(2)}%`;
+    process.stderr.write(
+      `${name}: WER ${pc(r.wer)}, CER ${pc(r.cer)}${withLm ? `; with the LM ${pc(withLm.wer)}, ${pc(withLm.cer)}` : ''} (${r.utterances} utterances)\n`,
+    );
+    evals.push({
+      name,
+      description,
+      utterances: r.utterances,
+      wer: r.wer,
+      cer: r.cer,
+      speakers: r.speakers,
+      ...(withLm ? { withLm: { wer: withLm.wer, cer: withLm.cer, speakers: withLm.speakers } } : {}),
+    });
+  }
+  model.dispose();
+  return evals;
+}
+
+/** What config.json's metrics keep of a set's scores with the language model (the per-voice detail stays in the card). */
+const lmMetrics = (m: NonNullable<CardEval['withLm']>) => ({ wer: m.wer, cer: m.cer });
+
+/** The synthetic corpus's manifest (voices, hours, licence), or nothing when the corpus has none. */
+function readManifest(corpus: string): { manifest: Manifest; speakerNames: Record<string, string> } {
+  const path = join(resolve(corpus), 'manifest.json');
+  const manifest: Manifest = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Manifest) : {};
+  const speakerNames: Record<string, string> = {};
+  for (const v of manifest.voices ?? []) {
+    const id = String(v.speaker ?? v.id ?? '');
+    if (id) speakerNames[id] = String(v.name ?? v.voice ?? id);
+  }
+  return { manifest, speakerNames };
+}
+
+/** Everything the card says, from the flags, the model folder, its scores and the run. */
+function cardInput(
+  o: ExportFlags,
+  folder: ModelFolder,
+  evals: CardEval[],
+  made: {
+    trainer: { step: number; bestStep: number };
+    backend: string;
+    appendix: string[];
+    languageModel?: CardInput['languageModel'];
+  },
+): CardInput {
+  const { manifest, speakerNames } = readManifest(o.corpus);
+  const realSpeech = o.real ? realSources(resolve(o.real)) : undefined;
+  const parameters = [...folder.weights.values()].reduce((s, w) => s + w.length, 0);
+  const phones = folder.alphabet.phones !== undefined;
+  const decoding = folder.alphabet.decoding;
+  return {
+    title: 'Attune base model (English)',
+    summary: `The model Attune ships: a small streaming CTC acoustic model that recognises English speech as ${phones ? 'phones, which a pronouncing dictionary and a word language model turn into words' : 'characters'}. It is the starting point that Attune fine-tunes on each user's own voice.`,
+    acoustic: folder.acoustic,
+    frontEnd: frontEndKind(folder.features),
+    units: phones ? 'phones' : 'letters',
+    parameters,
+    weightsBytes: parameters * 4,
+    commands: o.command ?? [],
+    corpus: {
+      description:
+        'Synthetic speech made on this machine by `attune corpus` from open text, with every installed English voice of espeak-ng, flite and festival, and SoX augmentation (pitch, tempo, reverb, noise, EQ). Held-out voices and held-out sentences never appear in training.',
+      hours: manifest.splits?.train?.hours,
+      utterances: manifest.splits?.train?.utterances,
+      trainVoices: manifest.splits?.train?.speakers,
+      heldOutVoices: (manifest.voices ?? [])
+        .filter((v) => (v as { role?: string }).role === 'held-out')
+        .map((v) => String(v.name)),
+      licence: manifest.source?.licence ?? manifest.source?.license,
     },
+    training: {
+      steps: made.trainer.step,
+      bestStep: made.trainer.bestStep,
+      backend: made.backend,
+      ...shapeChanges(folder.info.training, folder.acoustic),
+      ...(o.continuedFrom ? { continuedFrom: o.continuedFrom } : {}),
+      devSet: o.devSet,
+    },
+    ...(realSpeech ? { realSpeech } : {}),
+    evals,
+    ...(made.languageModel ? { languageModel: made.languageModel } : {}),
+    ...(made.languageModel && decoding
+      ? {
+          decoding: {
+            priorScale: decoding.priorScale,
+            lmWeight: decoding.lmWeight,
+            wordBonus: decoding.wordBonus,
+            source: decoding.source,
+          },
+        }
+      : {}),
+    speakerNames,
+    appendix: made.appendix,
+    limitations: limitations(o, { phones, lm: made.languageModel !== undefined, realSpeech }),
+  };
+}
+
+function limitations(
+  o: ExportFlags,
+  what: { phones: boolean; lm: boolean; realSpeech: CardInput['realSpeech'] },
+): string[] {
+  return [
+    what.realSpeech?.some((s) => s.trainMinutes > 0)
+      ? 'Few real voices: the real speech it trained on is hours of game actors and spoken digits, recorded at 11 kHz or less, against the thousands of hours and speakers of recognisers trained on read-speech corpora; new voices, accents and microphones stay hard for it (see the real-test rows). Personal fine-tuning on the user’s own voice is how Attune closes that gap.'
+      : 'Trained on synthetic speech only: real human voices, accents and microphones are harder for it (see the human row). Personal fine-tuning on the user’s corrections is how Attune closes that gap.',
+    what.phones
+      ? 'Phones: it writes only words of the language model and the user’s lexicon that it can pronounce (by the dictionary, or letter-to-sound rules for the user’s own words); without a language model it writes its dictionary’s words as the acoustic model alone hears them, words that sound alike (there, their) chosen blindly.'
+      : what.lm
+        ? 'Characters: without the language model rare words are spelled phonetically; with it, finals can only use its words and the user’s lexicon.'
+        : 'Characters only, greedy decoding, no language model: rare words are spelled phonetically.',
+    what.phones
+      ? 'English only (the tokens are the 39 phones of US English in CMUdict).'
+      : 'English only (the tokens are a–z, apostrophe and space).',
+    ...(o.note ? [o.note] : []),
+  ];
+}
+
+/** Builds the replay set personal fine-tuning mixes in, into the saved model folder. */
+async function writeReplaySet(from: string[], out: string, maxBytes: number) {
+  const replay = await buildReplaySet(
+    from.map((d) => resolve(d)),
+    out,
+    // The saved folder's features: with phone features, its own sphinx/ copy, recorded relative to it.
+    { maxBytes, features: loadModelFolder(out).features },
   );
+  process.stderr.write(
+    `replay set: ${replay.utterances} utterances of ${replay.speakers} speakers, ${replay.audioSeconds.toFixed(0)} s, ${(replay.bytes / 1e6).toFixed(2)} MB → ${replay.path}\n`,
+  );
+  return replay;
 }
