@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { CaptureError } from '../engine/capture.js';
 import { listDevices } from '../engine/devices.js';
-import type { SearchHit, Settings, SystemInfo, TrainingStatus } from '../ipc/contract.js';
+import type { MethodName, SearchHit, Settings, SystemInfo } from '../ipc/contract.js';
 import { renderSession } from '../store/export.js';
 import { toParts } from '../store/search.js';
 import { SETTING_SCHEMAS, type SettingKey } from '../store/settings.js';
@@ -22,10 +22,23 @@ export { AppError, type AppErrorCode } from './app-error.js';
 
 /** Every method of the contract, on the real store, engine and dictation service. */
 export function createHandlers(app: AppContext): Handlers {
-  const { store, dictation } = app;
+  return {
+    ...systemHandlers(app),
+    ...dictationHandlers(app),
+    ...sessionHandlers(app),
+    ...settingsHandlers(app),
+    ...deviceHandlers(app),
+    ...enrolmentAndOutputHandlers(app),
+    ...trainingHandlers(app),
+    ...modelHandlers(app),
+  };
+}
 
-  const trainingStatus = (): TrainingStatus => app.training.status();
+/** The methods whose names start with one of the prefixes. */
+type Group<P extends string> = Pick<Handlers, Extract<MethodName, `${P}.${string}`>>;
 
+function systemHandlers(app: AppContext): Group<'system'> {
+  const { store } = app;
   return {
     'system.info': (): SystemInfo => {
       const ready = app.engine.ready;
@@ -49,7 +62,12 @@ export function createHandlers(app: AppContext): Handlers {
         hotkey: hotkeySetting(store.settings.all()),
       };
     },
+  };
+}
 
+function dictationHandlers(app: AppContext): Group<'dictation'> {
+  const { dictation } = app;
+  return {
     'dictation.start': async ({ device }) => {
       // The microphone test and an enrolment take give the device (and the engine) up to dictation.
       await app.micTest.stop();
@@ -58,7 +76,12 @@ export function createHandlers(app: AppContext): Handlers {
     },
     'dictation.stop': () => dictation.stop(),
     'dictation.status': () => dictation.getStatus(),
+  };
+}
 
+function sessionHandlers(app: AppContext): Group<'sessions' | 'segments'> {
+  const { store, dictation } = app;
+  return {
     'sessions.list': ({ limit, offset }) => store.sessions.list({ limit, offset }),
 
     'sessions.search': ({ query, limit }): SearchHit[] =>
@@ -115,7 +138,7 @@ export function createHandlers(app: AppContext): Handlers {
       }
       const correction = store.corrections.add(segmentId, text);
       app.emit('sessions.changed', { id: before.sessionId });
-      app.emit('training.status', trainingStatus());
+      app.emit('training.status', app.training.status());
       app.training.onCorrection(correction);
       return { segment: store.segments.get(segmentId), correction };
     },
@@ -124,56 +147,79 @@ export function createHandlers(app: AppContext): Handlers {
       const { audioPath } = store.segments.get(segmentId);
       return { url: audioPath === null ? null : app.audioUrl(segmentId) };
     },
+  };
+}
 
+function settingsHandlers(app: AppContext): Group<'settings'> {
+  const { store } = app;
+  return {
     'settings.get': () => store.settings.all(),
 
     'settings.set': ({ patch }) => {
-      // Every key and value is checked before any is written: a patch applies whole or not at all.
-      const entries = Object.entries(patch);
-      for (const [key, value] of entries) {
-        if (!Object.hasOwn(SETTING_SCHEMAS, key)) {
-          throw new AppError(
-            'BAD_ARGUMENT',
-            `unknown setting ${JSON.stringify(key)}; known settings: ${Object.keys(SETTING_SCHEMAS).join(', ')}`,
-          );
-        }
-        const parsed = SETTING_SCHEMAS[key as SettingKey].safeParse(value);
-        if (!parsed.success) {
-          throw new AppError(
-            'BAD_ARGUMENT',
-            `setting ${key} cannot be ${JSON.stringify(value) ?? String(value)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-          );
-        }
-      }
-      if (typeof patch.hotkey === 'string') {
-        // Stored in canonical spelling; taken from the system first where there is a global hotkey (Electron),
-        // so a hotkey another app holds is refused here rather than silently dead.
-        let hotkey: string;
-        try {
-          hotkey = parseAccelerator(patch.hotkey).text;
-        } catch (err) {
-          throw new AppError('BAD_ARGUMENT', `setting hotkey: ${(err as Error).message}`);
-        }
-        patch.hotkey = hotkey;
-        const problem = app.hotkey?.use(hotkey) ?? null;
-        if (problem !== null) throw new AppError('INVALID_STATE', problem);
-      }
-      const boostBefore = store.settings.get('lexiconBoost');
-      const lmBefore = store.settings.get('languageModel');
-      store.settings.setAll(patch as Partial<Settings>);
-      const boost = store.settings.get('lexiconBoost');
-      if (boost !== boostBefore) {
-        // The switch reaches the running engine at once (without boosting, finals are as the LM alone has them); the engine
-        // reports its own errors, and the stored setting applies at its next start anyway.
-        app.engine.setLexicon({ boost }).catch(() => {});
-      }
-      const lm = store.settings.get('languageModel');
-      if (lm !== lmBefore) app.engine.setLanguageModel(lm ? app.languageModelPath : null).catch(() => {});
-      // Settings learns at once whether the new mode works here, and macOS asks for its permission.
-      if (patch.outputMode !== undefined) app.output.refresh();
+      checkPatch(patch);
+      if (typeof patch.hotkey === 'string') patch.hotkey = takeHotkey(app, patch.hotkey);
+      applySettings(app, patch as Partial<Settings>);
       return store.settings.all();
     },
+  };
+}
 
+/** Checks every key and value of a settings patch before any is written: a patch applies whole or not at all. */
+function checkPatch(patch: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(patch)) {
+    if (!Object.hasOwn(SETTING_SCHEMAS, key)) {
+      throw new AppError(
+        'BAD_ARGUMENT',
+        `unknown setting ${JSON.stringify(key)}; known settings: ${Object.keys(SETTING_SCHEMAS).join(', ')}`,
+      );
+    }
+    const parsed = SETTING_SCHEMAS[key as SettingKey].safeParse(value);
+    if (!parsed.success) {
+      throw new AppError(
+        'BAD_ARGUMENT',
+        `setting ${key} cannot be ${JSON.stringify(value) ?? String(value)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
+    }
+  }
+}
+
+/**
+ * A new hotkey in canonical spelling, taken from the system first where there is a global hotkey (Electron), so
+ * a hotkey another app holds is refused here rather than silently dead.
+ */
+function takeHotkey(app: AppContext, wanted: string): string {
+  let hotkey: string;
+  try {
+    hotkey = parseAccelerator(wanted).text;
+  } catch (err) {
+    throw new AppError('BAD_ARGUMENT', `setting hotkey: ${(err as Error).message}`);
+  }
+  const problem = app.hotkey?.use(hotkey) ?? null;
+  if (problem !== null) throw new AppError('INVALID_STATE', problem);
+  return hotkey;
+}
+
+/** Stores a checked patch, and tells the engine and the output what changed for them. */
+function applySettings(app: AppContext, patch: Partial<Settings>): void {
+  const { store } = app;
+  const boostBefore = store.settings.get('lexiconBoost');
+  const lmBefore = store.settings.get('languageModel');
+  store.settings.setAll(patch);
+  const boost = store.settings.get('lexiconBoost');
+  if (boost !== boostBefore) {
+    // The switch reaches the running engine at once (without boosting, finals are as the LM alone has them); the engine
+    // reports its own errors, and the stored setting applies at its next start anyway.
+    app.engine.setLexicon({ boost }).catch(() => {});
+  }
+  const lm = store.settings.get('languageModel');
+  if (lm !== lmBefore) app.engine.setLanguageModel(lm ? app.languageModelPath : null).catch(() => {});
+  // Settings learns at once whether the new mode works here, and macOS asks for its permission.
+  if (patch.outputMode !== undefined) app.output.refresh();
+}
+
+function deviceHandlers(app: AppContext): Group<'devices'> {
+  const { store, dictation } = app;
+  return {
     'devices.list': async () =>
       (
         await listDevices({
@@ -198,7 +244,12 @@ export function createHandlers(app: AppContext): Handlers {
         throw err;
       }
     },
+  };
+}
 
+function enrolmentAndOutputHandlers(app: AppContext): Group<'enrolment' | 'output'> {
+  const { store } = app;
+  return {
     'enrolment.prompts': () => app.enrolment.prompts,
     'enrolment.status': () => app.enrolment.status(),
     'enrolment.record': ({ promptId, device }) =>
@@ -211,8 +262,12 @@ export function createHandlers(app: AppContext): Handlers {
       app.output.setAttuneFocused(attuneFocused);
       return app.output.status();
     },
+  };
+}
 
-    'training.status': () => trainingStatus(),
+function trainingHandlers(app: AppContext): Group<'training'> {
+  return {
+    'training.status': () => app.training.status(),
     'training.start': () => {
       try {
         return app.training.start();
@@ -222,7 +277,12 @@ export function createHandlers(app: AppContext): Handlers {
       }
     },
     'training.cancel': () => app.training.cancel(),
+  };
+}
 
+function modelHandlers(app: AppContext): Group<'models'> {
+  const { store } = app;
+  return {
     'models.list': () => store.models.list(),
 
     'models.activate': async ({ id }) => {
