@@ -88,32 +88,94 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
-  const maxBufferedBytes = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
-  const maxClients = opts.maxClients ?? 16;
-  /** Upgrades accepted and not yet open (see maxClients). */
-  let upgrading = 0;
-  const token = randomBytes(TOKEN_BYTES).toString('base64url');
-  const tokenBytes = Buffer.from(token);
-  const tokenOk = (given: string | null) => {
-    const b = Buffer.from(given ?? '');
-    return b.length === tokenBytes.length && timingSafeEqual(b, tokenBytes);
+  const shell = new WebShellServer(opts);
+  await shell.listen(opts.port ?? 0);
+  const { origin, port, token } = shell;
+  return {
+    url: `${origin}/#token=${token}`,
+    origin,
+    port,
+    token,
+    audioUrl: (segmentId) => `${origin}/audio/${segmentId}.wav?token=${token}`,
+    close: () => shell.close(),
   };
-  // Filled in once listening: the port is part of the origin, the Host check and the CSP.
-  let origin = '';
-  let headers: Record<string, string> = {};
+}
 
-  const server = createServer((req, res) => {
-    handleHttp(req, res).catch((err: unknown) => {
+/** The HTTP server, the WebSocket server on it, and who may use them. */
+class WebShellServer {
+  readonly token = randomBytes(TOKEN_BYTES).toString('base64url');
+  private readonly tokenBytes = Buffer.from(this.token);
+  private readonly maxBufferedBytes: number;
+  private readonly maxClients: number;
+  /** Upgrades accepted and not yet open (see maxClients). */
+  private upgrading = 0;
+  // Filled in once listening: the port is part of the origin, the Host check and the CSP.
+  port = 0;
+  origin = '';
+  private headers: Record<string, string> = {};
+  private readonly server = createServer((req, res) => {
+    this.handleHttp(req, res).catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, `internal error: ${(err as Error).message}`);
       else res.destroy();
     });
   });
+  private readonly wss: WebSocketServer;
+  private forwarders: (readonly [EventName, (payload: unknown) => void])[] = [];
+  private closed: Promise<void> | null = null;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 1024 * 1024 });
+  constructor(private readonly opts: WebShellOptions) {
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
+    this.maxClients = opts.maxClients ?? 16;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 1024 * 1024 });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      this.upgrade(req, socket, head),
+    );
+    this.wss.on('connection', (ws: WebSocket) => {
+      ws.on('error', () => ws.terminate());
+      ws.on('message', (data: RawData, isBinary: boolean) => {
+        void this.answer(ws, data, isBinary);
+      });
+    });
+  }
 
-  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-    if (req.headers.host !== hostOf(origin)) return send(res, 421, 'this server answers only at ' + origin);
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((done, fail) => {
+      this.server.once('error', fail);
+      this.server.listen(port, HOST, () => {
+        this.server.off('error', fail);
+        done();
+      });
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    this.origin = `http://${HOST}:${this.port}`;
+    this.headers = securityHeaders(this.port);
+    this.forwarders = EVENT_NAMES.map((event) => {
+      const forward = (payload: unknown) => this.broadcast(JSON.stringify({ event, payload }));
+      this.opts.router.events.on(event, forward);
+      return [event, forward] as const;
+    });
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      for (const [event, forward] of this.forwarders) this.opts.router.events.off(event, forward);
+      for (const ws of this.wss.clients) ws.close(1001, 'Attune is shutting down');
+      await new Promise<void>((done) => this.wss.close(() => done()));
+      this.server.closeAllConnections();
+      await new Promise<void>((done) => this.server.close(() => done()));
+    })();
+    return this.closed;
+  }
+
+  private tokenOk(given: string | null): boolean {
+    const b = Buffer.from(given ?? '');
+    return b.length === this.tokenBytes.length && timingSafeEqual(b, this.tokenBytes);
+  }
+
+  private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const [k, v] of Object.entries(this.headers)) res.setHeader(k, v);
+    if (req.headers.host !== hostOf(this.origin))
+      return send(res, 421, 'this server answers only at ' + this.origin);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, 405, `method ${req.method} is not allowed`);
@@ -123,16 +185,16 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
       ? segmentIdOfClipName(rawPath.slice(AUDIO_PREFIX.length))
       : null;
     if (segmentId !== null) {
-      if (!tokenOk(new URLSearchParams(query).get('token')))
+      if (!this.tokenOk(new URLSearchParams(query).get('token')))
         return send(res, 403, 'a valid token is required');
-      return serveAudio(req, res, segmentId);
+      return this.serveAudio(req, res, segmentId);
     }
     if (rawPath === WS_PATH) return send(res, 426, 'this address takes WebSocket connections only');
-    return serveStatic(req, res, rawPath);
+    return this.serveStatic(req, res, rawPath);
   }
 
-  async function serveAudio(req: IncomingMessage, res: ServerResponse, segmentId: number): Promise<void> {
-    const reply = await clipReply(opts.segmentAudio, segmentId, {
+  private async serveAudio(req: IncomingMessage, res: ServerResponse, segmentId: number): Promise<void> {
+    const reply = await clipReply(this.opts.segmentAudio, segmentId, {
       head: req.method === 'HEAD',
       range: req.headers.range,
     });
@@ -141,12 +203,12 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     res.end(reply.body ?? undefined);
   }
 
-  async function serveStatic(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
-    const file = await resolveStatic(opts.staticDir, rawPath);
+  private async serveStatic(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
+    const file = await resolveStatic(this.opts.staticDir, rawPath);
     if (file === 'refused') return send(res, 403, 'path refused');
     if (file === 'not-built') {
       if (rawPath !== '/' && rawPath !== '/index.html') return send(res, 404, 'not found');
-      return sendPage(res, notBuiltPage(opts.staticDir));
+      return sendPage(res, notBuiltPage(this.opts.staticDir));
     }
     if (file === null) return send(res, 404, 'not found');
     const info = await stat(file.path);
@@ -167,66 +229,67 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     });
   }
 
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+  /** Why a WebSocket upgrade is refused, as status and reason; null lets it in. */
+  private upgradeRefusal(req: IncomingMessage): [number, string] | null {
     const [rawPath, query = ''] = (req.url ?? '/').split('?', 2);
-    const refuse = (status: number, reason: string) => {
+    if (req.headers.host !== hostOf(this.origin)) return [421, `this server answers only at ${this.origin}`];
+    if (rawPath !== WS_PATH) return [404, `no WebSocket at ${rawPath}`];
+    if (req.headers.origin === undefined)
+      return [403, 'connections must come from the Attune page (no Origin header)'];
+    if (req.headers.origin !== this.origin)
+      return [403, `connections from ${req.headers.origin} are not allowed`];
+    if (!this.tokenOk(new URLSearchParams(query).get('token'))) return [403, 'a valid token is required'];
+    if (this.wss.clients.size + this.upgrading >= this.maxClients)
+      return [503, `too many connections: at most ${this.maxClients} Attune pages may be open at once`];
+    return null;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const refusal = this.upgradeRefusal(req);
+    if (refusal) {
+      const [status, reason] = refusal;
       socket.end(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
           `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n` +
           `Connection: close\r\n\r\n${reason}`,
       );
-    };
-    if (req.headers.host !== hostOf(origin)) return refuse(421, `this server answers only at ${origin}`);
-    if (rawPath !== WS_PATH) return refuse(404, `no WebSocket at ${rawPath}`);
-    if (req.headers.origin === undefined)
-      return refuse(403, 'connections must come from the Attune page (no Origin header)');
-    if (req.headers.origin !== origin)
-      return refuse(403, `connections from ${req.headers.origin} are not allowed`);
-    if (!tokenOk(new URLSearchParams(query).get('token'))) return refuse(403, 'a valid token is required');
-    if (wss.clients.size + upgrading >= maxClients)
-      return refuse(503, `too many connections: at most ${maxClients} Attune pages may be open at once`);
+      return;
+    }
     // Counted from here, so upgrades under way at once cannot overshoot the bound.
-    upgrading++;
+    this.upgrading++;
     let counted = true;
     const settle = () => {
-      if (counted) upgrading--;
+      if (counted) this.upgrading--;
       counted = false;
     };
     socket.once('close', settle);
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
       settle();
-      wss.emit('connection', ws, req);
+      this.wss.emit('connection', ws, req);
     });
-  });
+  }
 
-  wss.on('connection', (ws: WebSocket) => {
-    ws.on('error', () => ws.terminate());
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      void answer(ws, data, isBinary);
-    });
-  });
-
-  async function answer(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
+  private async answer(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
     const req = isBinary ? null : parseWireRequest(data.toString());
     if (req === null || 'error' in req) {
       const message = req === null ? 'messages must be JSON text, not binary' : req.error;
-      return reply(ws, {
+      return this.reply(ws, {
         id: req !== null && 'id' in req ? req.id : null,
         error: { code: 'BAD_REQUEST', message },
       });
     }
     try {
-      const result = await opts.router.call(req.method, req.args ?? {});
-      reply(ws, { id: req.id, result });
+      const result = await this.opts.router.call(req.method, req.args ?? {});
+      this.reply(ws, { id: req.id, result });
     } catch (err) {
-      reply(ws, { id: req.id, error: toRemoteError(err) });
+      this.reply(ws, { id: req.id, error: toRemoteError(err) });
     }
   }
 
-  function reply(ws: WebSocket, message: unknown): void {
+  private reply(ws: WebSocket, message: unknown): void {
     if (ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount > maxBufferedBytes) {
+    if (ws.bufferedAmount > this.maxBufferedBytes) {
       ws.close(1008, 'client too slow');
       return;
     }
@@ -243,48 +306,14 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     ws.send(text);
   }
 
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(opts.port ?? 0, HOST, () => {
-      server.off('error', fail);
-      done();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  origin = `http://${HOST}:${port}`;
-  headers = securityHeaders(port);
-
-  const forwarders = EVENT_NAMES.map((event) => {
-    const forward = (payload: unknown) => {
-      const text = JSON.stringify({ event, payload });
-      for (const ws of wss.clients) {
-        if (ws.readyState !== ws.OPEN) continue;
-        if (ws.bufferedAmount > maxBufferedBytes) ws.close(1008, 'client too slow');
-        else ws.send(text);
-      }
-    };
-    opts.router.events.on(event, forward);
-    return [event, forward] as const;
-  });
-
-  let closed: Promise<void> | null = null;
-  return {
-    url: `${origin}/#token=${token}`,
-    origin,
-    port,
-    token,
-    audioUrl: (segmentId) => `${origin}/audio/${segmentId}.wav?token=${token}`,
-    close() {
-      closed ??= (async () => {
-        for (const [event, forward] of forwarders) opts.router.events.off(event as EventName, forward);
-        for (const ws of wss.clients) ws.close(1001, 'Attune is shutting down');
-        await new Promise<void>((done) => wss.close(() => done()));
-        server.closeAllConnections();
-        await new Promise<void>((done) => server.close(() => done()));
-      })();
-      return closed;
-    },
-  };
+  /** An event to every open page; a page too slow to take it is disconnected. */
+  private broadcast(text: string): void {
+    for (const ws of this.wss.clients) {
+      if (ws.readyState !== ws.OPEN) continue;
+      if (ws.bufferedAmount > this.maxBufferedBytes) ws.close(1008, 'client too slow');
+      else ws.send(text);
+    }
+  }
 }
 
 /** Headers on every HTTP response. */
