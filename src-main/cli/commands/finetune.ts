@@ -18,6 +18,8 @@ import {
   personalize,
   type PersonalizeConfig,
   type PersonalizeJob,
+  type PersonalizeProgress,
+  type PersonalizeResult,
   readJob,
   saveJob,
 } from '../../training/personalize.js';
@@ -141,134 +143,165 @@ export function registerFinetune(program: Command): void {
     .option('--no-lexicon', 'do not measure the personal lexicon (words the transcripts introduce)')
     .option('--json', 'print only the JSON result');
   // The guard and the lexicon decode as finals are decoded: with the shipped language model unless --no-lm.
-  addLmOptions(command, true, false).action(async (o: FinetuneOptions) => {
-    const modelDir = resolve(o.model ?? BASE_MODEL_DIR);
-    const out = resolve(o.out);
-    const workDir = resolve(o.work ?? join(dirname(out), `.${basename(out)}.work`));
-    const heldOutFraction = numberOption(o.heldOut, 'held-out', { above: 0, below: 1 });
-    const config: Partial<PersonalizeConfig> = {
-      ...(o.steps !== undefined ? { steps: wholeNumberOption(o.steps, 'steps') } : {}),
-      ...(o.lr !== undefined ? { learningRate: positiveOption(o.lr, 'lr') } : {}),
-      ...(o.adaptBlocks !== undefined
-        ? { adaptBlocks: wholeNumberOption(o.adaptBlocks, 'adapt-blocks', 0) }
-        : {}),
-      ...(o.adaptFirstBlocks !== undefined
-        ? { adaptFirstBlocks: wholeNumberOption(o.adaptFirstBlocks, 'adapt-first-blocks', 0) }
-        : {}),
-      ...(o.adaptSubsampling ? {} : { adaptSubsampling: false }),
-      ...(o.anchorDecay !== undefined
-        ? { anchorDecay: numberOption(o.anchorDecay, 'anchor-decay', { min: 0 }) }
-        : {}),
-      holdout: { ...DEFAULT_PERSONALIZE.holdout, heldOutFraction },
-      guard: {
-        ...DEFAULT_PERSONALIZE.guard,
-        replayMarginRelative: numberOption(o.replayMargin, 'replay-margin', { min: 0 }),
-      },
-      backOff: backOffOption(o.backOff),
-    };
+  addLmOptions(command, true, false).action(runFinetune);
+}
 
-    const languageModel = languageModelPath(o.lm, true);
-    const threads = wholeNumberOption(o.threads, 'threads');
-    const backend = await initBackend({
-      prefer: o.backend as 'auto',
-      // Threads share the batch, not each op: each runs a single-threaded backend.
-      wasmThreads: 1,
-    });
-    const shared = trainingThreads(backend.name, threads);
-    // An unfinished run of the same command resumes; a different request starts afresh.
-    const corpus = await readLibriSpeech(o.data);
-    const { train, heldOut } = splitHeldOut(corpus.utterances, 0, config.holdout);
-    if (heldOut.length === 0)
-      throw new Error(`${corpus.root}: at least two recordings are needed (one is held back to measure on)`);
-    const pairs = train.map(({ id, speaker, audioPath, text }) => ({ id, speaker, audioPath, text }));
-    const job: PersonalizeJob = {
-      workDir,
-      parentDir: modelDir,
-      outDir: out,
-      label: basename(out),
-      train: pairs,
-      heldOut: heldOut.map(({ id, speaker, audioPath, text }) => ({ id, speaker, audioPath, text })),
-      lexicon: o.lexicon ? await pairLexicon(modelDir, pairs) : [],
-      ...(languageModel ? { languageModel } : {}),
-      config,
-    };
-    // A killed run's leftovers never block this one: half-finished saves and removals are completed, and a
-    // job folder that cannot be resumed (e.g. cut short while it was being deleted) is started afresh.
-    const notes = [...removeFolderLeftovers(workDir), ...recoverModelFolders(dirname(out), basename(out))];
-    const problem = jobFolderProblem(workDir);
-    if (problem) {
-      notes.push(`${workDir}: an interrupted run left it incomplete (${problem}); starting afresh`);
-      removeFolder(workDir);
-    }
-    for (const note of notes) process.stderr.write(`note: ${note}\n`);
-    const previous = readJob(workDir);
-    if (previous && JSON.stringify(previous) !== JSON.stringify(job)) removeFolder(workDir);
-    saveJob(job);
-    if (!o.json)
-      process.stderr.write(
-        `backend: ${backend.name} (${shared} training thread${shared === 1 ? '' : 's'}); ` +
-          `${train.length} pairs to learn from, ${heldOut.length} held back\n`,
-      );
-
-    const bar = o.json ? null : progressBar('fine-tuning', 'loss {loss}');
-    let barStarted = false;
-    const t0 = performance.now();
-    const result = await personalize(job, {
-      threads,
-      onProgress: (p) => {
-        if (!bar || p.phase !== 'training') return;
-        if (!barStarted) bar.start(p.steps, p.step - 1, { loss: '-' });
-        barStarted = true;
-        bar.update(p.step, { loss: p.loss.toFixed(3) });
-      },
-    });
-    if (barStarted) bar?.stop();
-    const seconds = (performance.now() - t0) / 1000;
-    killPoint('finetune:finished');
-    // Renamed aside, then deleted: a kill while deleting leaves no half job folder to resume from.
-    removeFolder(workDir);
-
-    if (!o.json) {
-      const row = (name: string, s: { before: SetScore; after: SetScore } | null | undefined) =>
-        s
-          ? `${name.padEnd(22)} ${String(s.before.utterances).padStart(5)} ${pct(s.before.wer).padStart(9)} ${pct(s.after.wer).padStart(9)} ${pct(s.before.cer).padStart(9)} ${pct(s.after.cer).padStart(9)}\n`
-          : `${name.padEnd(22)}     - (no replay set)\n`;
-      process.stdout.write(
-        `${'set'.padEnd(22)} ${'utts'.padStart(5)} ${'WER was'.padStart(9)} ${'WER now'.padStart(9)} ${'CER was'.padStart(9)} ${'CER now'.padStart(9)}\n` +
-          row('held-back pairs', result.metrics?.user) +
-          row('replay (general)', result.metrics?.replay) +
-          `${''.padEnd(22)} (decoded ${result.metrics?.decoding === 'language model' ? 'with the language model' : 'greedy'})\n` +
-          (result.lexicon
-            ? `${`lexicon (${result.lexicon.words} words)`.padEnd(22)} ${String(result.lexicon.greedy.utterances).padStart(5)} ${pct(result.lexicon.greedy.wer).padStart(9)} ${pct(result.lexicon.boosted.wer).padStart(9)} ${pct(result.lexicon.greedy.cer).padStart(9)} ${pct(result.lexicon.boosted.cer).padStart(9)}   (greedy → boosted, same model)\n`
-            : '') +
-          (result.lexicon?.languageModel
-            ? `${'  with the LM'.padEnd(22)} ${String(result.lexicon.languageModel.plain.utterances).padStart(5)} ${pct(result.lexicon.languageModel.plain.wer).padStart(9)} ${pct(result.lexicon.languageModel.boosted.wer).padStart(9)} ${pct(result.lexicon.languageModel.plain.cer).padStart(9)} ${pct(result.lexicon.languageModel.boosted.cer).padStart(9)}   (language model → with the lexicon too)\n`
-            : '') +
-          `${result.reason}\n` +
-          result.warnings.map((w) => `warning: ${w}\n`).join(''),
-      );
-    }
-    process.stdout.write(
-      JSON.stringify({
-        status: result.status,
-        promoted: result.status === 'promoted',
-        reason: result.reason,
-        model: modelDir,
-        out: result.outDir,
-        // How the scores below were decoded: with the language model unless --no-lm.
-        decoding: result.metrics?.decoding ?? 'greedy',
-        user: result.metrics?.user ?? null,
-        replay: result.metrics?.replay ?? null,
-        lexicon: result.lexicon,
-        training: result.training,
-        trainPairs: train.length,
-        heldOutPairs: heldOut.length,
-        skipped: result.skipped,
-        warnings: result.warnings,
-        seconds,
-        // The whole process's high-water mark (maxRSS is in KiB): what fine-tuning costs in memory.
-        peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      }) + '\n',
-    );
+/** Fine-tunes as the flags ask, prints the scores, and ends with the JSON result. */
+async function runFinetune(o: FinetuneOptions): Promise<void> {
+  const modelDir = resolve(o.model ?? BASE_MODEL_DIR);
+  const config = personalizeConfig(o);
+  const threads = wholeNumberOption(o.threads, 'threads');
+  const backend = await initBackend({
+    prefer: o.backend as 'auto',
+    // Threads share the batch, not each op: each runs a single-threaded backend.
+    wasmThreads: 1,
   });
+  const shared = trainingThreads(backend.name, threads);
+  const job = await openJob(o, modelDir, config);
+  if (!o.json)
+    process.stderr.write(
+      `backend: ${backend.name} (${shared} training thread${shared === 1 ? '' : 's'}); ` +
+        `${job.train.length} pairs to learn from, ${job.heldOut.length} held back\n`,
+    );
+  const t0 = performance.now();
+  const bar = trainingBar(o.json === true);
+  const result = await personalize(job, { threads, onProgress: bar.onProgress });
+  bar.stop();
+  const seconds = (performance.now() - t0) / 1000;
+  killPoint('finetune:finished');
+  // Renamed aside, then deleted: a kill while deleting leaves no half job folder to resume from.
+  removeFolder(job.workDir);
+  if (!o.json) process.stdout.write(scoreTable(result));
+  process.stdout.write(
+    JSON.stringify({
+      status: result.status,
+      promoted: result.status === 'promoted',
+      reason: result.reason,
+      model: modelDir,
+      out: result.outDir,
+      // How the scores below were decoded: with the language model unless --no-lm.
+      decoding: result.metrics?.decoding ?? 'greedy',
+      user: result.metrics?.user ?? null,
+      replay: result.metrics?.replay ?? null,
+      lexicon: result.lexicon,
+      training: result.training,
+      trainPairs: job.train.length,
+      heldOutPairs: job.heldOut.length,
+      skipped: result.skipped,
+      warnings: result.warnings,
+      seconds,
+      // The whole process's high-water mark (maxRSS is in KiB): what fine-tuning costs in memory.
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    }) + '\n',
+  );
+}
+
+/** The flags' fine-tuning settings: only those given, the rest left to the recipe (as in the app). */
+function personalizeConfig(o: FinetuneOptions): Partial<PersonalizeConfig> {
+  const heldOutFraction = numberOption(o.heldOut, 'held-out', { above: 0, below: 1 });
+  return {
+    ...(o.steps !== undefined ? { steps: wholeNumberOption(o.steps, 'steps') } : {}),
+    ...(o.lr !== undefined ? { learningRate: positiveOption(o.lr, 'lr') } : {}),
+    ...(o.adaptBlocks !== undefined
+      ? { adaptBlocks: wholeNumberOption(o.adaptBlocks, 'adapt-blocks', 0) }
+      : {}),
+    ...(o.adaptFirstBlocks !== undefined
+      ? { adaptFirstBlocks: wholeNumberOption(o.adaptFirstBlocks, 'adapt-first-blocks', 0) }
+      : {}),
+    ...(o.adaptSubsampling ? {} : { adaptSubsampling: false }),
+    ...(o.anchorDecay !== undefined
+      ? { anchorDecay: numberOption(o.anchorDecay, 'anchor-decay', { min: 0 }) }
+      : {}),
+    holdout: { ...DEFAULT_PERSONALIZE.holdout, heldOutFraction },
+    guard: {
+      ...DEFAULT_PERSONALIZE.guard,
+      replayMarginRelative: numberOption(o.replayMargin, 'replay-margin', { min: 0 }),
+    },
+    backOff: backOffOption(o.backOff),
+  };
+}
+
+/**
+ * The job the flags ask for, saved in its work folder. An unfinished run of the same command resumes; a
+ * different request starts afresh; a killed run's leftovers never block this one.
+ */
+async function openJob(
+  o: FinetuneOptions,
+  modelDir: string,
+  config: Partial<PersonalizeConfig>,
+): Promise<PersonalizeJob> {
+  const out = resolve(o.out);
+  const workDir = resolve(o.work ?? join(dirname(out), `.${basename(out)}.work`));
+  const languageModel = languageModelPath(o.lm, true);
+  const corpus = await readLibriSpeech(o.data);
+  const { train, heldOut } = splitHeldOut(corpus.utterances, 0, config.holdout);
+  if (heldOut.length === 0)
+    throw new Error(`${corpus.root}: at least two recordings are needed (one is held back to measure on)`);
+  const pairs = train.map(({ id, speaker, audioPath, text }) => ({ id, speaker, audioPath, text }));
+  const job: PersonalizeJob = {
+    workDir,
+    parentDir: modelDir,
+    outDir: out,
+    label: basename(out),
+    train: pairs,
+    heldOut: heldOut.map(({ id, speaker, audioPath, text }) => ({ id, speaker, audioPath, text })),
+    lexicon: o.lexicon ? await pairLexicon(modelDir, pairs) : [],
+    ...(languageModel ? { languageModel } : {}),
+    config,
+  };
+  // Half-finished saves and removals are completed, and a job folder that cannot be resumed (e.g. cut short
+  // while it was being deleted) is started afresh.
+  const notes = [...removeFolderLeftovers(workDir), ...recoverModelFolders(dirname(out), basename(out))];
+  const problem = jobFolderProblem(workDir);
+  if (problem) {
+    notes.push(`${workDir}: an interrupted run left it incomplete (${problem}); starting afresh`);
+    removeFolder(workDir);
+  }
+  for (const note of notes) process.stderr.write(`note: ${note}\n`);
+  const previous = readJob(workDir);
+  if (previous && JSON.stringify(previous) !== JSON.stringify(job)) removeFolder(workDir);
+  saveJob(job);
+  return job;
+}
+
+/** A progress bar of the training steps (none for --json); stop() once fine-tuning has ended. */
+function trainingBar(json: boolean): { onProgress: (p: PersonalizeProgress) => void; stop: () => void } {
+  const bar = json ? null : progressBar('fine-tuning', 'loss {loss}');
+  let started = false;
+  return {
+    onProgress: (p) => {
+      if (!bar || p.phase !== 'training') return;
+      if (!started) bar.start(p.steps, p.step - 1, { loss: '-' });
+      started = true;
+      bar.update(p.step, { loss: p.loss.toFixed(3) });
+    },
+    stop: () => {
+      if (started) bar?.stop();
+    },
+  };
+}
+
+/** The before and after scores, as a table for people. */
+function scoreTable(result: PersonalizeResult): string {
+  const cells = (n: number, a: { wer: number; cer: number }, b: { wer: number; cer: number }) =>
+    `${String(n).padStart(5)} ${pct(a.wer).padStart(9)} ${pct(b.wer).padStart(9)} ${pct(a.cer).padStart(9)} ${pct(b.cer).padStart(9)}`;
+  const row = (name: string, s: { before: SetScore; after: SetScore } | null | undefined) =>
+    s
+      ? `${name.padEnd(22)} ${cells(s.before.utterances, s.before, s.after)}\n`
+      : `${name.padEnd(22)}     - (no replay set)\n`;
+  const { lexicon } = result;
+  return (
+    `${'set'.padEnd(22)} ${'utts'.padStart(5)} ${'WER was'.padStart(9)} ${'WER now'.padStart(9)} ${'CER was'.padStart(9)} ${'CER now'.padStart(9)}\n` +
+    row('held-back pairs', result.metrics?.user) +
+    row('replay (general)', result.metrics?.replay) +
+    `${''.padEnd(22)} (decoded ${result.metrics?.decoding === 'language model' ? 'with the language model' : 'greedy'})\n` +
+    (lexicon
+      ? `${`lexicon (${lexicon.words} words)`.padEnd(22)} ${cells(lexicon.greedy.utterances, lexicon.greedy, lexicon.boosted)}   (greedy → boosted, same model)\n`
+      : '') +
+    (lexicon?.languageModel
+      ? `${'  with the LM'.padEnd(22)} ${cells(lexicon.languageModel.plain.utterances, lexicon.languageModel.plain, lexicon.languageModel.boosted)}   (language model → with the lexicon too)\n`
+      : '') +
+    `${result.reason}\n` +
+    result.warnings.map((w) => `warning: ${w}\n`).join('')
+  );
 }

@@ -20,7 +20,7 @@ import {
 import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { prepareFeatures } from '../../training/prepare.js';
-import { DEFAULT_TRAIN, train, type TrainEvent } from '../../training/train.js';
+import { DEFAULT_TRAIN, train, type TrainConfig, type TrainEvent } from '../../training/train.js';
 import { defaultTrainingThreads, trainingThreads } from '../../training/shard-workers.js';
 import { DEFAULT_OPTIMIZER } from '../../training/optimizer.js';
 import { type AugmentConfig, DEFAULT_AUGMENT } from '../../training/feature-augment.js';
@@ -250,117 +250,23 @@ export function registerTrain(program: Command): void {
       String(defaultTrainingThreads()),
     )
     .option('--json', 'print every event as a JSON line instead of a progress bar')
-    .action(async (o: Record<string, string | boolean | undefined>, command: Command) => {
-      const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-      const num = (k: string) => positiveOption(String(o[k]), kebab(k));
-      const whole = (k: string) => wholeNumberOption(String(o[k]), kebab(k));
-      const augment =
-        AUGMENT_POLICIES[choiceOption(String(o.augment), 'augment', Object.keys(AUGMENT_POLICIES))];
-      const dropout =
-        o.dropout === undefined
-          ? undefined
-          : numberOption(String(o.dropout), 'dropout', { min: 0, below: 1 });
-      const init = o.init ? loadModelFolder(resolve(String(o.init))) : null;
-      if (init) refuseShapeFlags(command, o, init);
-      const blocks = o.blocks === undefined ? undefined : whole('blocks');
-      const strides = parseStrides(String(o.subsampleStrides));
-      const maxLookAhead = num('maxLookAhead');
-      const layout = blockLayout(blocks ?? DEFAULT_ACOUSTIC.blocks, strides, maxLookAhead);
-      const runDir = resolve(String(o.run));
-      const corpus = resolve(String(o.corpus));
-      const features = runFeatures(o, command.getOptionValueSource('features') === 'cli', runDir, init);
-      const threads = whole('threads');
+    .action(async (o: TrainFlags, command: Command) => {
+      const opts = parseTrainFlags(o, command);
       // Threads share the batch, not each op: each runs a single-threaded backend.
       const info = await initBackend({
         prefer: o.backend as 'auto',
-        wasmThreads: threads > 1 ? 1 : undefined,
+        wasmThreads: opts.threads > 1 ? 1 : undefined,
       });
-      const shared = trainingThreads(info.name, threads);
+      const shared = trainingThreads(info.name, opts.threads);
       process.stderr.write(
         `backend: ${info.name} (${shared > 1 ? `${shared} training threads` : `${info.threads} thread${info.threads === 1 ? '' : 's'}`})\n`,
       );
-      const trainCache = await prepareSplit(
-        splitDir(corpus, TRAIN_SPLITS, 'training'),
-        join(runDir, 'features', 'train.feats'),
-        'train',
-        whole('jobs'),
-        features,
+      const data = await prepareData(o, opts);
+      const reporter = progressReporter(o.json === true);
+      const result = await untilStopped((signal) =>
+        train(data, trainConfig(o, opts), { onEvent: reporter, signal }),
       );
-      const mix = await prepareMix(o.mix as unknown as string[], runDir, whole('jobs'), features);
-      const devCache = await prepareSplit(
-        o.dev ? resolve(String(o.dev)) : splitDir(corpus, DEV_SPLITS, 'dev'),
-        join(runDir, 'features', o.dev ? 'dev-set.feats' : 'dev.feats'),
-        'dev',
-        whole('jobs'),
-        features,
-      );
-      const bandLimit = shareOption(String(o.bandLimit), 'band-limit');
-      const reverb = shareOption(String(o.reverb), 'reverb');
-      const steps = whole('steps');
-      const channels = whole('channels');
-      const bar = o.json ? null : progressBar('training', '| loss {loss} | dev CER {cer}');
-      let lastCer = '-';
-      const onEvent = (e: TrainEvent) => {
-        if (o.json) {
-          process.stdout.write(JSON.stringify(e) + '\n');
-          return;
-        }
-        if (e.type === 'start') bar!.start(e.steps, e.step, { loss: '-', cer: lastCer });
-        else if (e.type === 'step') bar!.update(e.step, { loss: e.loss.toFixed(3), cer: lastCer });
-        else if (e.type === 'eval') lastCer = (e.cer * 100).toFixed(1) + '%';
-        else if (e.type === 'done') bar!.stop();
-      };
-      const controller = new AbortController();
-      // Every copy of the signal, not just the first: a terminal's Ctrl-C reaches each process of the
-      // command (npm, tsx, node) and the wrappers pass theirs on; a second copy must not end the run
-      // before it has saved its checkpoint.
-      const stop = () => {
-        if (!controller.signal.aborted)
-          process.stderr.write('\nstopping: finishing this step, then evaluating and saving a checkpoint\n');
-        controller.abort();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      const result = await train(
-        {
-          train: mix.length > 0 ? new MixedFeatures([{ source: trainCache, repeat: 1 }, ...mix]) : trainCache,
-          dev: devCache,
-        },
-        {
-          runDir,
-          acoustic: {
-            ...DEFAULT_ACOUSTIC,
-            featureBins: frontEndBins(features),
-            channels,
-            subsampleStrides: strides,
-            ...layout,
-          },
-          features,
-          initFrom: o.init ? resolve(String(o.init)) : undefined,
-          steps,
-          evalEvery: whole('evalEvery'),
-          checkpointEvery: whole('checkpointEvery'),
-          seed: whole('seed'),
-          optimizer: {
-            ...DEFAULT_OPTIMIZER,
-            learningRate: num('lr'),
-            warmupSteps: whole('warmup'),
-            totalSteps: steps,
-          },
-          batches: { ...DEFAULT_TRAIN.batches, maxFrames: Math.round(num('batchSeconds') * 100) },
-          augment: augment && {
-            ...augment,
-            bandLimit: { ...augment.bandLimit, probability: bandLimit },
-            reverb: { ...augment.reverb, probability: reverb },
-          },
-          dropout,
-          threads,
-        },
-        { onEvent, signal: controller.signal },
-      );
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      const best = join(runDir, 'best');
+      const best = join(opts.runDir, 'best');
       const summary = {
         bestStep: result.bestStep,
         devCer: result.bestCer,
@@ -372,4 +278,148 @@ export function registerTrain(program: Command): void {
         );
       process.stdout.write(JSON.stringify(summary) + '\n');
     });
+}
+
+type TrainFlags = Record<string, string | boolean | undefined>;
+
+/** The flags every step of a run needs, parsed and checked before any work starts. */
+interface TrainOptions {
+  runDir: string;
+  corpus: string;
+  features: FeatureConfig;
+  threads: number;
+  jobs: number;
+  steps: number;
+  strides: [number, number];
+  layout: ReturnType<typeof blockLayout>;
+  augment: AugmentConfig | null;
+  dropout: number | undefined;
+  bandLimit: number;
+  reverb: number;
+  num: (k: string) => number;
+  whole: (k: string) => number;
+}
+
+function parseTrainFlags(o: TrainFlags, command: Command): TrainOptions {
+  const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  const num = (k: string) => positiveOption(String(o[k]), kebab(k));
+  const whole = (k: string) => wholeNumberOption(String(o[k]), kebab(k));
+  const augment = AUGMENT_POLICIES[choiceOption(String(o.augment), 'augment', Object.keys(AUGMENT_POLICIES))];
+  const dropout =
+    o.dropout === undefined ? undefined : numberOption(String(o.dropout), 'dropout', { min: 0, below: 1 });
+  const init = o.init ? loadModelFolder(resolve(String(o.init))) : null;
+  if (init) refuseShapeFlags(command, o, init);
+  const blocks = o.blocks === undefined ? undefined : whole('blocks');
+  const strides = parseStrides(String(o.subsampleStrides));
+  const runDir = resolve(String(o.run));
+  return {
+    runDir,
+    corpus: resolve(String(o.corpus)),
+    features: runFeatures(o, command.getOptionValueSource('features') === 'cli', runDir, init),
+    threads: whole('threads'),
+    jobs: whole('jobs'),
+    steps: whole('steps'),
+    strides,
+    layout: blockLayout(blocks ?? DEFAULT_ACOUSTIC.blocks, strides, num('maxLookAhead')),
+    augment,
+    dropout,
+    bandLimit: shareOption(String(o.bandLimit), 'band-limit'),
+    reverb: shareOption(String(o.reverb), 'reverb'),
+    num,
+    whole,
+  };
+}
+
+/** The training set (the corpus's, with any --mix folders beside it) and the dev set, as feature caches. */
+async function prepareData(o: TrainFlags, opts: TrainOptions) {
+  const { corpus, runDir, jobs, features } = opts;
+  const trainCache = await prepareSplit(
+    splitDir(corpus, TRAIN_SPLITS, 'training'),
+    join(runDir, 'features', 'train.feats'),
+    'train',
+    jobs,
+    features,
+  );
+  const mix = await prepareMix(o.mix as unknown as string[], runDir, jobs, features);
+  const dev = await prepareSplit(
+    o.dev ? resolve(String(o.dev)) : splitDir(corpus, DEV_SPLITS, 'dev'),
+    join(runDir, 'features', o.dev ? 'dev-set.feats' : 'dev.feats'),
+    'dev',
+    jobs,
+    features,
+  );
+  return {
+    train: mix.length > 0 ? new MixedFeatures([{ source: trainCache, repeat: 1 }, ...mix]) : trainCache,
+    dev,
+  };
+}
+
+function trainConfig(o: TrainFlags, opts: TrainOptions): Partial<TrainConfig> {
+  const { num, whole, steps, augment } = opts;
+  return {
+    runDir: opts.runDir,
+    acoustic: {
+      ...DEFAULT_ACOUSTIC,
+      featureBins: frontEndBins(opts.features),
+      channels: whole('channels'),
+      subsampleStrides: opts.strides,
+      ...opts.layout,
+    },
+    features: opts.features,
+    initFrom: o.init ? resolve(String(o.init)) : undefined,
+    steps,
+    evalEvery: whole('evalEvery'),
+    checkpointEvery: whole('checkpointEvery'),
+    seed: whole('seed'),
+    optimizer: {
+      ...DEFAULT_OPTIMIZER,
+      learningRate: num('lr'),
+      warmupSteps: whole('warmup'),
+      totalSteps: steps,
+    },
+    batches: { ...DEFAULT_TRAIN.batches, maxFrames: Math.round(num('batchSeconds') * 100) },
+    augment: augment && {
+      ...augment,
+      bandLimit: { ...augment.bandLimit, probability: opts.bandLimit },
+      reverb: { ...augment.reverb, probability: opts.reverb },
+    },
+    dropout: opts.dropout,
+    threads: opts.threads,
+  };
+}
+
+/** Shows training as a progress bar with the loss and the last dev CER, or as JSON lines. */
+function progressReporter(json: boolean): (e: TrainEvent) => void {
+  if (json) return (e) => process.stdout.write(JSON.stringify(e) + '\n');
+  const bar = progressBar('training', '| loss {loss} | dev CER {cer}');
+  let lastCer = '-';
+  return (e) => {
+    if (e.type === 'start') bar.start(e.steps, e.step, { loss: '-', cer: lastCer });
+    else if (e.type === 'step') bar.update(e.step, { loss: e.loss.toFixed(3), cer: lastCer });
+    else if (e.type === 'eval') lastCer = (e.cer * 100).toFixed(1) + '%';
+    else if (e.type === 'done') bar.stop();
+  };
+}
+
+/**
+ * Runs `work` with a signal that SIGINT and SIGTERM raise: the run finishes its step, evaluates and saves a
+ * checkpoint. Every copy of the signal, not just the first: a terminal's Ctrl-C reaches each process of the
+ * command (npm, tsx, node) and the wrappers pass theirs on; a second copy must not end the run before it has
+ * saved its checkpoint.
+ */
+export async function untilStopped<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => {
+    if (!controller.signal.aborted)
+      process.stderr.write('\nstopping: finishing this step, then evaluating and saving a checkpoint\n');
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }
