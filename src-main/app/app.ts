@@ -84,26 +84,12 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
   const dataDir = resolve(opts.dataDir ?? defaultDataDir());
   const baseModelDir = resolve(opts.baseModelDir ?? BASE_MODEL_DIR);
   const version = readVersion();
-  const store = Store.open({ dataDir });
-  let engine: EngineClient;
   const languageModelPath =
     opts.languageModel !== undefined ? opts.languageModel : existsSync(BASE_LM_PATH) ? BASE_LM_PATH : null;
+  const store = Store.open({ dataDir });
+  let engine: EngineClient;
   try {
-    const modelDir = chooseModel(store, opts.modelDir, baseModelDir);
-    engine = await EngineClient.start({
-      modelDir,
-      backend: opts.backend ?? 'auto',
-      // Finals are boosted towards the words the user's corrections introduced: personal training keeps
-      // them in this file, which the engine watches, so a new word counts from the next phrase on.
-      lexicon: { path: lexiconPath(dataDir), boost: store.settings.get('lexiconBoost') },
-      // Finals are spelled with real words in likely order (a phone model's partials too; a letter model's stay
-      // greedy: instant).
-      languageModel: store.settings.get('languageModel') ? languageModelPath : null,
-      // A snapshot of the language model loads in ~0.1 s instead of 1-3 s: made on the first start.
-      languageModelCache: join(resolve(opts.cacheDir ?? defaultCacheDir()), 'lm'),
-      launcher: opts.launcher,
-      startTimeoutMs: opts.engineStartTimeoutMs,
-    });
+    engine = await startEngine(store, opts, { dataDir, baseModelDir, languageModelPath });
   } catch (err) {
     store.close();
     throw err;
@@ -124,7 +110,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     output,
   );
   // Handlers emit through the router they are given to: `router` is bound below, before any request.
-  const emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => router.emit(event, payload);
+  const emit: Emit = (event, payload) => router.emit(event, payload);
   const models = new ModelActivation(
     { store, engine, changed: (active) => emit('models.changed', { active }) },
     engine.ready!.model,
@@ -143,31 +129,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     opts.training,
   );
   const micTest = new MicTest((level) => emit('devices.level', level), { capture });
-  const enrolment = new EnrolmentService(
-    {
-      store,
-      engine,
-      prompts: loadPrompts(opts.enrolmentPrompts),
-      dictation: {
-        state: () => dictation.getStatus().state,
-        // A dictation that failed still holds the engine's stream until it is stopped.
-        stopFailed: async () => {
-          if (dictation.getStatus().state === 'error') await dictation.stop();
-        },
-      },
-      stopMicTest: () => micTest.stop(),
-      setRecording: (active) => training.setDictating(active),
-      emitLevel: (level) => emit('enrolment.level', level),
-      changed: (status, sessionId) => {
-        emit('enrolment.status', status);
-        if (sessionId !== null) {
-          emit('sessions.changed', { id: sessionId });
-          emit('training.status', training.status());
-        }
-      },
-    },
-    { ...opts.enrolment, capture },
-  );
+  const enrolment = newEnrolment({ store, engine, dictation, training, micTest, emit }, opts, capture);
   const context: AppContext = {
     store,
     engine,
@@ -196,18 +158,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
   );
   // A job a killed app left behind goes on where it stopped.
   training.resumeUnfinished();
-  // The trash empties itself as trashRetentionDays says, and crash leftovers go: now, then every hour.
-  const housekeeper = new Housekeeper(
-    store,
-    (report, error) => {
-      if (error)
-        console.error(`attune: tidying the data folder failed (tried again later): ${error.message}`);
-      else if (report!.purgedSessions.length > 0) emit('sessions.changed', { id: null });
-    },
-    opts.housekeeping,
-  );
-  void housekeeper.start();
-
+  const housekeeper = startHousekeeper(store, emit, opts.housekeeping);
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
@@ -225,6 +176,90 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     return closing;
   };
   return Object.assign(context, { router, close });
+}
+
+type Emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
+
+/** The engine process on the model to run, with the user's lexicon and (when the setting is on) the language model. */
+function startEngine(
+  store: Store,
+  opts: StartAppOptions,
+  where: { dataDir: string; baseModelDir: string; languageModelPath: string | null },
+): Promise<EngineClient> {
+  return EngineClient.start({
+    modelDir: chooseModel(store, opts.modelDir, where.baseModelDir),
+    backend: opts.backend ?? 'auto',
+    // Finals are boosted towards the words the user's corrections introduced: personal training keeps
+    // them in this file, which the engine watches, so a new word counts from the next phrase on.
+    lexicon: { path: lexiconPath(where.dataDir), boost: store.settings.get('lexiconBoost') },
+    // Finals are spelled with real words in likely order (a phone model's partials too; a letter model's stay
+    // greedy: instant).
+    languageModel: store.settings.get('languageModel') ? where.languageModelPath : null,
+    // A snapshot of the language model loads in ~0.1 s instead of 1-3 s: made on the first start.
+    languageModelCache: join(resolve(opts.cacheDir ?? defaultCacheDir()), 'lm'),
+    launcher: opts.launcher,
+    startTimeoutMs: opts.engineStartTimeoutMs,
+  });
+}
+
+/** Enrolment, which shares the microphone with dictation and the mic test, and feeds personal training. */
+function newEnrolment(
+  parts: {
+    store: Store;
+    engine: EngineClient;
+    dictation: DictationService;
+    training: PersonalTraining;
+    micTest: MicTest;
+    emit: Emit;
+  },
+  opts: StartAppOptions,
+  capture: Partial<CaptureConfig>,
+): EnrolmentService {
+  const { store, engine, dictation, training, micTest, emit } = parts;
+  return new EnrolmentService(
+    {
+      store,
+      engine,
+      prompts: loadPrompts(opts.enrolmentPrompts),
+      dictation: {
+        state: () => dictation.getStatus().state,
+        // A dictation that failed still holds the engine's stream until it is stopped.
+        stopFailed: async () => {
+          if (dictation.getStatus().state === 'error') await dictation.stop();
+        },
+      },
+      stopMicTest: () => micTest.stop(),
+      setRecording: (active) => training.setDictating(active),
+      emitLevel: (level) => emit('enrolment.level', level),
+      changed: (status, sessionId) => {
+        emit('enrolment.status', status);
+        if (sessionId !== null) {
+          emit('sessions.changed', { id: sessionId });
+          emit('training.status', training.status());
+        }
+      },
+    },
+    { ...opts.enrolment, capture },
+  );
+}
+
+/** The trash empties itself as trashRetentionDays says, and crash leftovers go: now, then every hour. */
+function startHousekeeper(
+  store: Store,
+  emit: Emit,
+  config: Partial<HousekeepingConfig> | undefined,
+): Housekeeper {
+  const housekeeper = new Housekeeper(
+    store,
+    (report, error) => {
+      if (error)
+        console.error(`attune: tidying the data folder failed (tried again later): ${error.message}`);
+      else if (report!.purgedSessions.length > 0) emit('sessions.changed', { id: null });
+    },
+    config,
+  );
+  void housekeeper.start();
+  return housekeeper;
 }
 
 /** The model to run: the one asked for, else the active version's, else the shipped one. */
