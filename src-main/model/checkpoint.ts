@@ -233,10 +233,8 @@ function readText(dir: string, name: string): string {
   }
 }
 
-/** Reads and validates a model folder; every problem is reported with what exactly is wrong. */
-export function loadModelFolder(dir: string): ModelFolder {
-  if (!existsSync(dir)) throw new ModelFolderError(dir, 'does not exist');
-  if (!statSync(dir).isDirectory()) throw new ModelFolderError(dir, 'is not a folder');
+/** config.json, its format and version checked, and its acoustic settings valid. */
+function readConfig(dir: string): ConfigJson {
   let config: ConfigJson;
   try {
     config = JSON.parse(readText(dir, 'config.json')) as ConfigJson;
@@ -262,7 +260,11 @@ export function loadModelFolder(dir: string): ModelFolder {
     config.acoustic = { ...config.acoustic, subsampleStrides: [2, 2] };
   const problems = configProblems(config.acoustic);
   if (problems.length > 0) throw new ModelFolderError(dir, `config.json: ${problems.join('; ')}`);
-  const features = readFeatures(dir, config);
+  return config;
+}
+
+/** The feature normalisation: a finite mean and a positive deviation per feature bin. */
+function readStats(dir: string, config: ConfigJson): { mean: number[]; std: number[] } {
   const F = config.acoustic.featureBins;
   const mean = config.stats?.mean;
   const std = config.stats?.std;
@@ -272,7 +274,11 @@ export function loadModelFolder(dir: string): ModelFolder {
   if (!mean.every(Number.isFinite) || !std.every((s) => Number.isFinite(s) && s > 0)) {
     throw new ModelFolderError(dir, 'config.json: stats must be finite, with every std > 0');
   }
+  return { mean, std };
+}
 
+/** tokens.txt (with a phone model's pronunciations), one token per output class, and the word search's settings. */
+function readAlphabet(dir: string, config: ConfigJson): Alphabet {
   let alphabet: Alphabet;
   try {
     alphabet = parseTokens(readText(dir, 'tokens.txt'), join(dir, 'tokens.txt'));
@@ -287,14 +293,16 @@ export function loadModelFolder(dir: string): ModelFolder {
       `tokens.txt has ${alphabet.size} tokens but the model outputs ${config.acoustic.vocabSize} classes`,
     );
   }
-  if (config.decoding !== undefined) {
-    try {
-      alphabet = { ...alphabet, decoding: parseClassDecoding(config.decoding, alphabet.size) };
-    } catch (err) {
-      throw new ModelFolderError(dir, `config.json: ${(err as Error).message}`);
-    }
+  if (config.decoding === undefined) return alphabet;
+  try {
+    return { ...alphabet, decoding: parseClassDecoding(config.decoding, alphabet.size) };
+  } catch (err) {
+    throw new ModelFolderError(dir, `config.json: ${(err as Error).message}`);
   }
+}
 
+/** model.safetensors: exactly the weights the acoustic config needs, each of its shape and finite. */
+function readWeights(dir: string, acoustic: AcousticConfig): Map<string, Float32Array> {
   const weightsPath = join(dir, 'model.safetensors');
   if (!existsSync(weightsPath)) throw new ModelFolderError(dir, 'model.safetensors is missing');
   let tensors: Map<string, NamedTensor>;
@@ -304,7 +312,7 @@ export function loadModelFolder(dir: string): ModelFolder {
     throw new ModelFolderError(dir, (err as Error).message);
   }
   const weights = new Map<string, Float32Array>();
-  const expected = parameterShapes(config.acoustic);
+  const expected = parameterShapes(acoustic);
   const missing: string[] = [];
   for (const [name, shape] of expected) {
     const t = tensors.get(name);
@@ -334,6 +342,18 @@ export function loadModelFolder(dir: string): ModelFolder {
       dir,
       `model.safetensors has unexpected weight(s): ${extra.slice(0, 5).join(', ')}`,
     );
+  return weights;
+}
+
+/** Reads and validates a model folder; every problem is reported with what exactly is wrong. */
+export function loadModelFolder(dir: string): ModelFolder {
+  if (!existsSync(dir)) throw new ModelFolderError(dir, 'does not exist');
+  if (!statSync(dir).isDirectory()) throw new ModelFolderError(dir, 'is not a folder');
+  const config = readConfig(dir);
+  const features = readFeatures(dir, config);
+  const { mean, std } = readStats(dir, config);
+  const alphabet = readAlphabet(dir, config);
+  const weights = readWeights(dir, config.acoustic);
   const card = join(dir, 'MODEL_CARD.md');
   return {
     acoustic: config.acoustic,
