@@ -49,8 +49,28 @@ export function buildLanguageModel(
   if (!Number.isInteger(N) || N < 1)
     throw new Error(`language model order must be a whole number ≥ 1, not ${N}`);
   const minCount = (n: number) => Math.max(1, cfg.minCount[Math.min(n - 2, cfg.minCount.length - 1)] ?? 1);
+  const { raw, vocab, count, tokens } = countNgrams(sentences, N);
+  for (const w of extraWords) if (w !== '') vocab.add(w);
+  const kn = interpolatedKneserNey(raw, vocab.size);
+  const kept = keptNgrams(raw, vocab, minCount);
+  const prob: Map<string, number>[] = kept.map((set, k) => {
+    const m = new Map<string, number>();
+    for (const key of set) m.set(key, k === 0 && key === SENTENCE_START ? 0 : kn(key.split(' ')));
+    return m;
+  });
+  const bow = backoffWeights(kept, prob);
+  const entries: ArpaEntry[][] = kept.map((set, k) =>
+    [...set].sort().map((key) => ({
+      words: key.split(' '),
+      logProb: key === SENTENCE_START ? -99 : LOG10(prob[k].get(key)!),
+      backoff: k < N - 1 && bow[k].has(key) ? LOG10(bow[k].get(key)!) : 0,
+    })),
+  );
+  return { arpa: { entries }, sentences: count, tokens, vocabulary: vocab.size };
+}
 
-  // raw[n-1]: occurrences of every n-gram (words joined by spaces).
+/** raw[n-1]: occurrences of every n-gram (words joined by spaces); the text's words; sentence and word counts. */
+function countNgrams(sentences: Iterable<string>, N: number) {
   const raw: Map<string, number>[] = Array.from({ length: N }, () => new Map());
   const vocab = new Set<string>([SENTENCE_START, SENTENCE_END, UNKNOWN_WORD]);
   let count = 0;
@@ -71,10 +91,15 @@ export function buildLanguageModel(
       }
     }
   }
-  for (const w of extraWords) if (w !== '') vocab.add(w);
+  return { raw, vocab, count, tokens };
+}
 
-  // Kneser-Ney counts: the top order keeps raw counts; lower orders count distinct left contexts
-  // (continuation counts), except n-grams starting with <s>, which nothing can precede.
+/**
+ * Kneser-Ney counts: the top order keeps raw counts; lower orders count distinct left contexts
+ * (continuation counts), except n-grams starting with <s>, which nothing can precede.
+ */
+function kneserNeyCounts(raw: Map<string, number>[]): Map<string, number>[] {
+  const N = raw.length;
   const adjusted: Map<string, number>[] = raw.map(() => new Map());
   adjusted[N - 1] = raw[N - 1];
   for (let n = N - 1; n >= 1; n--) {
@@ -86,9 +111,12 @@ export function buildLanguageModel(
     for (const [key, c] of raw[n - 1])
       if (key.startsWith(SENTENCE_START + ' ') || key === SENTENCE_START) m.set(key, c);
   }
+  return adjusted;
+}
 
-  // Per-order discount from counts of counts (Ney's estimate), kept inside (0, 1).
-  const discount = adjusted.map((m) => {
+/** Per-order discount from counts of counts (Ney's estimate), kept inside (0, 1). */
+function discounts(adjusted: Map<string, number>[]): number[] {
+  return adjusted.map((m) => {
     let n1 = 0;
     let n2 = 0;
     for (const c of m.values()) {
@@ -98,7 +126,15 @@ export function buildLanguageModel(
     const d = n1 + 2 * n2 > 0 ? n1 / (n1 + 2 * n2) : 0.5;
     return Math.min(Math.max(d, 0.05), 0.95);
   });
+}
 
+/** The interpolated Kneser-Ney probability of the last word of `words` given the others (full, unpruned counts). */
+function interpolatedKneserNey(
+  raw: Map<string, number>[],
+  vocabularySize: number,
+): (words: string[]) => number {
+  const adjusted = kneserNeyCounts(raw);
+  const discount = discounts(adjusted);
   // Context totals: A(h) = Σ_w a(h w) and T(h) = |{w : a(h w) > 0}|, per order.
   const totals = adjusted.map((m) => {
     const t = new Map<string, { sum: number; types: number }>();
@@ -112,9 +148,7 @@ export function buildLanguageModel(
     }
     return t;
   });
-
-  const uniform = 1 / (vocab.size - 1); // every word but <s>
-  // Interpolated KN probability of the last word of `words` given the others (full, unpruned counts).
+  const uniform = 1 / (vocabularySize - 1); // every word but <s>
   const memo: Map<string, number>[] = adjusted.map(() => new Map());
   const kn = (words: string[]): number => {
     const n = words.length;
@@ -132,25 +166,31 @@ export function buildLanguageModel(
     memo[n - 1].set(key, p);
     return p;
   };
+  return kn;
+}
 
-  // Which n-grams the file lists: every unigram; higher orders by count, plus every prefix of a kept one.
+/** Which n-grams the file lists: every unigram; higher orders by count, plus every prefix of a kept one. */
+function keptNgrams(
+  raw: Map<string, number>[],
+  vocab: Set<string>,
+  minCount: (n: number) => number,
+): Set<string>[] {
+  const N = raw.length;
   const kept: Set<string>[] = Array.from({ length: N }, () => new Set());
   for (const w of vocab) kept[0].add(w);
   for (let n = N; n >= 2; n--) {
     for (const [key, c] of raw[n - 1]) if (c >= minCount(n) || kept[n - 1].has(key)) kept[n - 1].add(key);
     for (const key of kept[n - 1]) kept[n - 2].add(key.slice(0, key.lastIndexOf(' ')));
   }
+  return kept;
+}
 
-  // Probabilities of listed n-grams, then back-off weights that keep each context's distribution summing to
-  // one with the pruned n-grams' mass moved to the back-off: bow(h) = (1 − Σ p(w|h)) / (1 − Σ P(w|h′)).
-  const prob: Map<string, number>[] = kept.map((set, k) => {
-    const m = new Map<string, number>();
-    for (const key of set) {
-      const words = key.split(' ');
-      m.set(key, k === 0 && key === SENTENCE_START ? 0 : kn(words));
-    }
-    return m;
-  });
+/**
+ * Back-off weights that keep each context's distribution summing to one with the pruned n-grams' mass moved
+ * to the back-off: bow(h) = (1 − Σ p(w|h)) / (1 − Σ P(w|h′)).
+ */
+function backoffWeights(kept: Set<string>[], prob: Map<string, number>[]): Map<string, number>[] {
+  const N = kept.length;
   const bow: Map<string, number>[] = kept.map(() => new Map());
   const backedOff = (words: string[]): number => {
     // P(w | h) by the back-off rule over the listed n-grams of lower orders (h = all but the last word).
@@ -178,13 +218,5 @@ export function buildLanguageModel(
     for (const [h, s] of sums)
       bow[n - 2].set(h, Math.max(1 - s.listed, 1e-12) / Math.max(1 - s.lower, 1e-12));
   }
-
-  const entries: ArpaEntry[][] = kept.map((set, k) =>
-    [...set].sort().map((key) => ({
-      words: key.split(' '),
-      logProb: key === SENTENCE_START ? -99 : LOG10(prob[k].get(key)!),
-      backoff: k < N - 1 && bow[k].has(key) ? LOG10(bow[k].get(key)!) : 0,
-    })),
-  );
-  return { arpa: { entries }, sentences: count, tokens, vocabulary: vocab.size };
+  return bow;
 }
