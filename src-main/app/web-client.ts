@@ -54,7 +54,6 @@ type EventMessage = { event: string; payload: unknown };
  * the socket goes to its /ws with the token.
  */
 export function connectAttune(url: string, token: string, opts: ConnectOptions = {}): Promise<AttuneApi> {
-  const wsUrl = socketUrl(url, token);
   const create =
     opts.createSocket ??
     ((u: string) => {
@@ -62,98 +61,28 @@ export function connectAttune(url: string, token: string, opts: ConnectOptions =
       if (!Ctor) throw new AttuneError('UNSUPPORTED', 'this browser has no WebSocket support');
       return new Ctor(u);
     });
-  const socket = create(wsUrl);
-  const pending = new Map<
-    number,
-    { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string }
-  >();
-  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
-  let nextId = 1;
-  let closedError: AttuneError | null = null;
-
-  const api: AttuneApi = {
-    call<M extends MethodName>(method: M, args: MethodArgs<M>): Promise<MethodResults[M]> {
-      if (!isMethodName(method)) {
-        return Promise.reject(new AttuneError('UNKNOWN_METHOD', `unknown method ${String(method)}`));
-      }
-      if (closedError) return Promise.reject(closedError);
-      const id = nextId++;
-      return new Promise<MethodResults[M]>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method });
-        socket.send(JSON.stringify({ id, method, args: args ?? {} }));
-      });
-    },
-    on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
-      if (!isEventName(event)) throw new AttuneError('UNKNOWN_EVENT', `unknown event ${String(event)}`);
-      const set = listeners.get(event) ?? new Set();
-      listeners.set(event, set);
-      const l = listener as (payload: unknown) => void;
-      set.add(l);
-      return () => {
-        set.delete(l);
-      };
-    },
-  };
-
-  const onMessage = (data: unknown) => {
-    if (typeof data !== 'string') return;
-    let msg: Reply | EventMessage;
-    try {
-      msg = JSON.parse(data) as Reply | EventMessage;
-    } catch {
-      return; // the server sends only JSON; anything else is ignored rather than breaking the page
-    }
-    if ('event' in msg) {
-      if (!isEventName(msg.event)) return;
-      for (const l of [...(listeners.get(msg.event) ?? [])]) {
-        try {
-          l(msg.payload);
-        } catch (err) {
-          // One broken listener must not stop the others (nor the replies).
-          console.error(`attune: a listener of ${msg.event} failed`, err);
-        }
-      }
-      return;
-    }
-    if (typeof msg.id !== 'number') return;
-    const call = pending.get(msg.id);
-    if (!call) return;
-    pending.delete(msg.id);
-    if (msg.error) call.reject(new AttuneError(msg.error.code, msg.error.message));
-    else call.resolve(msg.result);
-  };
-
+  const socket = create(socketUrl(url, token));
+  const client = new WebClient(socket);
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   return new Promise<AttuneApi>((resolve, reject) => {
     let opened = false;
+    const open = () => {
+      opened = true;
+      clearTimeout(timer);
+      resolve(client);
+    };
     const timer = setTimeout(() => {
       if (opened) return;
       socket.close();
       reject(
-        new AttuneError(
-          'CONNECTION_FAILED',
-          `could not connect to Attune at ${url} within ${opts.timeoutMs ?? 10_000} ms`,
-        ),
+        new AttuneError('CONNECTION_FAILED', `could not connect to Attune at ${url} within ${timeoutMs} ms`),
       );
-    }, opts.timeoutMs ?? 10_000);
-    socket.addEventListener('open', () => {
-      opened = true;
-      clearTimeout(timer);
-      resolve(api);
-    });
-    socket.addEventListener('message', (ev) => onMessage(ev.data));
+    }, timeoutMs);
+    socket.addEventListener('open', open);
+    socket.addEventListener('message', (ev) => client.onMessage(ev.data));
     socket.addEventListener('close', (ev) => {
       clearTimeout(timer);
-      const why = ev.reason ? `: ${ev.reason}` : ev.code ? ` (code ${ev.code})` : '';
-      closedError = new AttuneError(
-        'CONNECTION_CLOSED',
-        `the connection to Attune closed${why}; reload the page (if Attune was restarted, open the address it printed)`,
-      );
-      for (const [, call] of pending) {
-        call.reject(
-          new AttuneError('CONNECTION_CLOSED', `${call.method} got no answer: ${closedError.message}`),
-        );
-      }
-      pending.clear();
+      client.onClose(ev);
       // Refused upgrades (wrong token, page from elsewhere) close before opening.
       if (!opened) {
         reject(
@@ -166,12 +95,86 @@ export function connectAttune(url: string, token: string, opts: ConnectOptions =
     });
     // 'error' is always followed by 'close', which reports it.
     socket.addEventListener('error', () => undefined);
-    if (socket.readyState === OPEN) {
-      opened = true;
-      clearTimeout(timer);
-      resolve(api);
-    }
+    if (socket.readyState === OPEN) open();
   });
+}
+
+/** The contract over one socket: calls matched to their replies by id, events to their listeners. */
+class WebClient implements AttuneApi {
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string }
+  >();
+  private readonly listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  private nextId = 1;
+  private closedError: AttuneError | null = null;
+
+  constructor(private readonly socket: SocketLike) {}
+
+  call<M extends MethodName>(method: M, args: MethodArgs<M>): Promise<MethodResults[M]> {
+    if (!isMethodName(method)) {
+      return Promise.reject(new AttuneError('UNKNOWN_METHOD', `unknown method ${String(method)}`));
+    }
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    return new Promise<MethodResults[M]>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method });
+      this.socket.send(JSON.stringify({ id, method, args: args ?? {} }));
+    });
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
+    if (!isEventName(event)) throw new AttuneError('UNKNOWN_EVENT', `unknown event ${String(event)}`);
+    const set = this.listeners.get(event) ?? new Set();
+    this.listeners.set(event, set);
+    const l = listener as (payload: unknown) => void;
+    set.add(l);
+    return () => {
+      set.delete(l);
+    };
+  }
+
+  onMessage(data: unknown): void {
+    if (typeof data !== 'string') return;
+    let msg: Reply | EventMessage;
+    try {
+      msg = JSON.parse(data) as Reply | EventMessage;
+    } catch {
+      return; // the server sends only JSON; anything else is ignored rather than breaking the page
+    }
+    if ('event' in msg) return this.dispatch(msg);
+    if (typeof msg.id !== 'number') return;
+    const call = this.pending.get(msg.id);
+    if (!call) return;
+    this.pending.delete(msg.id);
+    if (msg.error) call.reject(new AttuneError(msg.error.code, msg.error.message));
+    else call.resolve(msg.result);
+  }
+
+  /** The connection is gone: every call waiting for an answer fails, and so does every later one. */
+  onClose(ev: { code?: number; reason?: string }): void {
+    const why = ev.reason ? `: ${ev.reason}` : ev.code ? ` (code ${ev.code})` : '';
+    const closed = new AttuneError(
+      'CONNECTION_CLOSED',
+      `the connection to Attune closed${why}; reload the page (if Attune was restarted, open the address it printed)`,
+    );
+    this.closedError = closed;
+    for (const [, call] of this.pending)
+      call.reject(new AttuneError('CONNECTION_CLOSED', `${call.method} got no answer: ${closed.message}`));
+    this.pending.clear();
+  }
+
+  private dispatch(msg: EventMessage): void {
+    if (!isEventName(msg.event)) return;
+    for (const l of [...(this.listeners.get(msg.event) ?? [])]) {
+      try {
+        l(msg.payload);
+      } catch (err) {
+        // One broken listener must not stop the others (nor the replies).
+        console.error(`attune: a listener of ${msg.event} failed`, err);
+      }
+    }
+  }
 }
 
 /** Connects the page to the shell that served it, with the token from the address's fragment. */
