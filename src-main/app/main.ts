@@ -56,6 +56,34 @@ if (!app.requestSingleInstanceLock()) {
 
 async function main(): Promise<void> {
   await app.whenReady();
+  const attune = await startAttune();
+  const win = await createMainWindow(attune);
+  const { indicatorWin, indicator } = createIndicator(attune, win);
+  serveRenderers(attune, win, indicatorWin);
+  const { hotkey, toggle } = useHotkey(attune);
+  // Held here, and destroyed at quit: a tray nothing refers to can be garbage-collected off the panel.
+  const tray = createTray(win, toggle);
+  app.on('second-instance', () => {
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  });
+  const closeThenQuit = closeBeforeQuit(app, () => attune.close(), {
+    timeoutMs: QUIT_WAIT_MS,
+    warn: (message) => console.error(`attune: ${message}`),
+  });
+  app.on('will-quit', (event) => {
+    hotkey.release();
+    indicator.dispose();
+    if (!tray.isDestroyed()) tray.destroy();
+    closeThenQuit(event);
+  });
+}
+
+type Attune = Awaited<ReturnType<typeof startApp>>;
+
+/** The app on the user's data folder, its engine and trainer in utility processes, clips on our protocol. */
+async function startAttune(): Promise<Attune> {
   const attune = await startApp({
     dataDir: app.getPath('userData'),
     launcher: utilityLauncher,
@@ -75,14 +103,17 @@ async function main(): Promise<void> {
   protocol.handle(AUDIO_SCHEME, (request) =>
     answerClipRequest(request, (id) => attune.store.segmentAudio(id)),
   );
-
   // The policy for every response that has headers; the file:// page has none and carries it in a <meta>.
   session.defaultSession.webRequest.onHeadersReceived((details, done) => {
     done({
       responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] },
     });
   });
+  return attune;
+}
 
+/** The main window: the renderer page, its guards and permissions, and the save dialog exports go through. */
+async function createMainWindow(attune: Attune): Promise<BrowserWindow> {
   const win = new BrowserWindow({
     width: 1100,
     height: 760,
@@ -115,8 +146,11 @@ async function main(): Promise<void> {
   );
   // Not loadFile: it leaves a '%' in the install path unescaped, which Chromium then reads as an escape.
   await win.loadURL(rendererPageUrl(RENDERER));
+  return win;
+}
 
-  // The dictation indicator: shown while dictating, above every window, never taking the focus.
+/** The dictation indicator: shown while dictating, above every window, never taking the focus. */
+function createIndicator(attune: Attune, win: BrowserWindow) {
   const indicatorWin = createIndicatorWindow(RENDERER, PRELOAD);
   const indicator = new Indicator({
     show: () => {
@@ -132,8 +166,11 @@ async function main(): Promise<void> {
   });
   attune.router.events.on('dictation.state', (s) => indicator.dictation(s));
   attune.router.events.on('output.status', (s) => indicator.output(s));
+  return { indicatorWin, indicator };
+}
 
-  // Requests: only from our own windows' top frames, only contract methods (the router checks).
+/** The IPC door: requests only from our own windows' top frames, only contract methods (the router checks). */
+function serveRenderers(attune: Attune, win: BrowserWindow, indicatorWin: BrowserWindow): void {
   const fromOurPage = (sender: Electron.WebContents, url: string | undefined) =>
     (sender === win.webContents && isRendererPage(url, RENDERER)) ||
     (!indicatorWin.isDestroyed() &&
@@ -155,8 +192,10 @@ async function main(): Promise<void> {
         if (!w.isDestroyed()) w.webContents.send('attune:event', name, payload);
     });
   }
+}
 
-  // Global hotkey toggles dictation; a hotkey another app holds is reported, not silently lost.
+/** The global hotkey toggles dictation; a hotkey another app holds is reported, not silently lost. */
+function useHotkey(attune: Attune): { hotkey: GlobalHotkey; toggle: () => void } {
   const toggle = () => {
     const s = attune.dictation.getStatus();
     if (s.state === 'listening') void attune.dictation.stop();
@@ -178,7 +217,10 @@ async function main(): Promise<void> {
       error: problem,
     });
   }
+  return { hotkey, toggle };
+}
 
+function createTray(win: BrowserWindow, toggle: () => void): Tray {
   const tray = new Tray(nativeImage.createFromPath(TRAY_ICON));
   tray.setToolTip('Attune');
   tray.setContextMenu(
@@ -189,19 +231,5 @@ async function main(): Promise<void> {
       { label: 'Quit', click: () => app.quit() },
     ]),
   );
-
-  app.on('second-instance', () => {
-    if (win.isMinimized()) win.restore();
-    win.show();
-    win.focus();
-  });
-  const closeThenQuit = closeBeforeQuit(app, () => attune.close(), {
-    timeoutMs: QUIT_WAIT_MS,
-    warn: (message) => console.error(`attune: ${message}`),
-  });
-  app.on('will-quit', (event) => {
-    hotkey.release();
-    indicator.dispose();
-    closeThenQuit(event);
-  });
+  return tray;
 }
