@@ -61,7 +61,7 @@ export default tseslint.config(
           paths: [noElectron],
           patterns: [
             noTf,
-            ...upward(['speech', 'model', 'training', 'engine', 'store', 'ipc', 'trainer', 'app', 'cli']),
+            ...upward(['speech', 'model', 'training', 'engine', 'store', 'ipc', 'personal', 'app', 'cli']),
           ],
         },
       ],
@@ -76,7 +76,7 @@ export default tseslint.config(
           paths: [noElectron],
           patterns: [
             noTf,
-            ...upward(['model', 'training', 'engine', 'store', 'ipc', 'trainer', 'app', 'cli']),
+            ...upward(['model', 'training', 'engine', 'store', 'ipc', 'personal', 'app', 'cli']),
           ],
         },
       ],
@@ -89,7 +89,7 @@ export default tseslint.config(
         'error',
         {
           paths: [noElectron],
-          patterns: upward(['training', 'engine', 'store', 'ipc', 'trainer', 'app', 'cli']),
+          patterns: upward(['training', 'engine', 'store', 'ipc', 'personal', 'app', 'cli']),
         },
       ],
     },
@@ -100,7 +100,7 @@ export default tseslint.config(
       'src-main/engine/**/*.ts',
       'src-main/store/**/*.ts',
       'src-main/ipc/**/*.ts',
-      'src-main/trainer/**/*.ts',
+      'src-main/personal/**/*.ts',
       'src-main/cli/**/*.ts',
     ],
     rules: { 'no-restricted-imports': ['error', { paths: [noElectron] }] },

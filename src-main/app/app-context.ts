@@ -2,7 +2,7 @@ import type { CaptureConfig } from '../engine/capture.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import type { EventName, EventPayloads } from '../ipc/contract.js';
 import type { Store } from '../store/store.js';
-import type { PersonalTraining } from '../trainer/personal-training.js';
+import type { PersonalTraining } from '../personal/personal-training.js';
 import type { DictationService } from './dictation-service.js';
 import type { EnrolmentService } from './enrolment-service.js';
 import type { ExportSaver } from './export-saver.js';

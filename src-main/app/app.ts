@@ -6,8 +6,8 @@ import { EVENT_NAMES, type EventName, type EventPayloads } from '../ipc/contract
 import { isModelFolder } from '../model/checkpoint.js';
 import { BASE_LM_PATH, BASE_MODEL_DIR } from '../model/paths.js';
 import { Store } from '../store/store.js';
-import { lexiconPath, PersonalTraining, type PersonalTrainingConfig } from '../trainer/personal-training.js';
-import type { TrainerLauncher } from '../trainer/trainer-client.js';
+import { lexiconPath, PersonalTraining, type PersonalTrainingConfig } from '../personal/personal-training.js';
+import type { TrainerLauncher } from '../personal/trainer-client.js';
 import { DictationService, type DictationConfig } from './dictation-service.js';
 import { loadPrompts } from './enrolment-prompts.js';
 import { type EnrolmentConfig, EnrolmentService } from './enrolment-service.js';

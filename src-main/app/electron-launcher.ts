@@ -2,8 +2,8 @@ import { utilityProcess } from 'electron';
 import type { ChildLink } from '../process/child-process.js';
 import type { EngineLauncher } from '../engine/engine-client.js';
 import type { FromEngine, ToEngine } from '../engine/protocol.js';
-import type { TrainerLauncher } from '../trainer/trainer-client.js';
-import type { FromTrainer, ToTrainer } from '../trainer/protocol.js';
+import type { TrainerLauncher } from '../personal/trainer-client.js';
+import type { FromTrainer, ToTrainer } from '../personal/protocol.js';
 
 /**
  * Runs the model processes (the speech engine, the personal trainer) as Electron utility processes

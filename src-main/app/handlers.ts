@@ -6,7 +6,7 @@ import { renderSession } from '../store/export.js';
 import { toParts } from '../store/search.js';
 import { SETTING_SCHEMAS, type SettingKey } from '../store/settings.js';
 import { cleanText } from '../store/validate.js';
-import { TrainingRefused } from '../trainer/personal-training.js';
+import { TrainingRefused } from '../personal/personal-training.js';
 import { parseAccelerator } from '../ipc/accelerator.js';
 import { AppError } from './app-error.js';
 import type { AppContext } from './app-context.js';

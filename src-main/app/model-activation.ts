@@ -3,7 +3,7 @@ import type { EngineModelInfo } from '../engine/protocol.js';
 import { isModelFolder } from '../model/checkpoint.js';
 import type { Store } from '../store/store.js';
 import type { ModelVersion } from '../store/types.js';
-import type { ActiveModel } from '../trainer/personal-training.js';
+import type { ActiveModel } from '../personal/personal-training.js';
 import { AppError } from './app-error.js';
 
 export interface ModelActivationDeps {

@@ -7,7 +7,7 @@ import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApp } from '../../src-main/app/app.js';
 import { startWebShell, type WebShell } from '../../src-main/app/web-shell.js';
-import type { PersonalTrainingConfig } from '../../src-main/trainer/personal-training.js';
+import type { PersonalTrainingConfig } from '../../src-main/personal/personal-training.js';
 
 export interface StandInConfig {
   dataDir: string;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src-main/store/store.js';
-import { PersonalTraining } from '../../src-main/trainer/personal-training.js';
+import { PersonalTraining } from '../../src-main/personal/personal-training.js';
 import { cleanUp, tempDir } from '../store/store-helpers.js';
 
 const dirs: string[] = [];

@@ -102,7 +102,7 @@ describe('scripts/build-main.mjs', () => {
     // The app's trainer client, compiled, starts its process entry the way the app does (Node's fork
     // outside Electron); a job folder without a job gets the trainer's own answer after its backend is up.
     const script = `
-      import { TrainerRun, trainerEntry } from ${JSON.stringify(built('trainer/trainer-client.js'))};
+      import { TrainerRun, trainerEntry } from ${JSON.stringify(built('personal/trainer-client.js'))};
       const run = TrainerRun.start(${JSON.stringify(join(dir, 'no-job'))}, { backend: 'wasm' });
       const events = [];
       run.on('started', (s) => events.push(['started', s.backend]));
@@ -118,7 +118,7 @@ describe('scripts/build-main.mjs', () => {
       pid: number;
       events: unknown[];
     };
-    expect(r.entry).toBe(built('trainer/trainer-process.js'));
+    expect(r.entry).toBe(built('personal/trainer-process.js'));
     expect(r.pid).toBeGreaterThan(0);
     expect(r.events).toEqual([
       ['started', 'wasm'],

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import type { TrainingStatus } from '../../../src-main/ipc/contract.js';
 import { readAudio } from '../../../src-main/speech/audio.js';
 import { Store } from '../../../src-main/store/store.js';
-import type { PersonalTrainingConfig } from '../../../src-main/trainer/personal-training.js';
+import type { PersonalTrainingConfig } from '../../../src-main/personal/personal-training.js';
 import { jobFolderProblem, readJob, readResult } from '../../../src-main/training/personalize.js';
 import { type PersonalFixture, personalFixture, TINY_PERSONALIZE } from '../../training/personal-fixture.js';
 import { killProblems, query, restartProblems } from '../app-checks.js';

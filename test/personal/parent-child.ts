@@ -1,8 +1,8 @@
-// Run by trainer.test.ts (npx tsx test/trainer/parent-child.ts <jobDir>): stands in for the app, starting the
+// Run by trainer.test.ts (npx tsx test/personal/parent-child.ts <jobDir>): stands in for the app, starting the
 // trainer process on a job and printing its pid and each step, until it is killed. Stops by itself after
 // maxMs so it can never outlive a test that died.
 import { writeSync } from 'node:fs';
-import { TrainerRun } from '../../src-main/trainer/trainer-client.js';
+import { TrainerRun } from '../../src-main/personal/trainer-client.js';
 
 const [workDir, maxMsArg] = process.argv.slice(2);
 if (!workDir) throw new Error('usage: parent-child.ts <jobDir> [maxMs]');

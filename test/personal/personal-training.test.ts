@@ -14,7 +14,7 @@ import { saveBiasedModel } from '../model/tiny-model.js';
 import { cleanUp, tempDir } from '../store/store-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHILD = 'test/trainer/record-child.ts';
+const CHILD = 'test/personal/record-child.ts';
 const dirs: string[] = [];
 afterEach(() => cleanUp(...dirs.splice(0)));
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isModelFolder } from '../../src-main/model/checkpoint.js';
-import { TrainerRun } from '../../src-main/trainer/trainer-client.js';
+import { TrainerRun } from '../../src-main/personal/trainer-client.js';
 import {
   type PersonalizeJob,
   type PersonalizeProgress,
@@ -136,7 +136,7 @@ describe('trainer process', () => {
     const j = job('orphan');
     const root = fileURLToPath(new URL('../..', import.meta.url));
     // Node itself with the tsx loader (not the tsx command, which would run the script in a grandchild).
-    const app = spawn(process.execPath, ['--import', 'tsx', 'test/trainer/parent-child.ts', j.workDir], {
+    const app = spawn(process.execPath, ['--import', 'tsx', 'test/personal/parent-child.ts', j.workDir], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
