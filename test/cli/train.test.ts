@@ -167,6 +167,36 @@ describe('attune train', () => {
     expect(existsSync(join(runDir, 'features'))).toBe(false);
   });
 
+  it('takes research settings from --recipe, checked as their flags are; a flag given wins; bad recipes stop it before any work', async () => {
+    const runDir = join(dir, 'never-recipe');
+    const file = join(dir, 'recipe.json');
+    writeFileSync(file, JSON.stringify({ augment: 'extreme', 'band-limit': 0.3 }));
+    const bad = await attune(['train', '--corpus', corpus, '--run', runDir, '--recipe', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--augment must be one of full, perturb, none, got "extreme"');
+    // The flag wins over the recipe's policy: the next problem found is the look-ahead's.
+    const flagWins = await attune([
+      ...['train', '--corpus', corpus, '--run', runDir, '--recipe', file],
+      ...['--augment', 'none', '--max-look-ahead', '10'],
+    ]);
+    expect(flagWins.stderr).not.toContain('--augment');
+    expect(flagWins.stderr).toMatch(/no model fits a look-ahead budget of 10 ms/);
+    writeFileSync(file, JSON.stringify({ 'learning-rate': 0.001 }));
+    const unknown = await attune(['train', '--corpus', corpus, '--run', runDir, '--recipe', file]);
+    expect(unknown.stderr).toMatch(
+      /recipe .*recipe\.json: "learning-rate" is not a setting of `attune train` \(its settings: lr, warmup, /,
+    );
+    expect(existsSync(join(runDir, 'features'))).toBe(false);
+    const schema = await attune(['recipe-schema', 'train']);
+    expect(JSON.parse(schema.stdout)).toMatchObject({
+      additionalProperties: false,
+      properties: { lr: {}, reverb: {} },
+    });
+    const help = await attune(['train', '--help']);
+    expect(help.stdout).toContain('--recipe <file>');
+    expect(help.stdout).not.toContain('--lr <x>');
+  });
+
   it('refuses unknown features, and phone features without a pocketsphinx model, before doing any work', async () => {
     const runDir = join(dir, 'never-phones');
     const kind = await attune(['train', '--corpus', corpus, '--run', runDir, '--features', 'mfcc']);

@@ -1,5 +1,6 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { addRecipeOption, applyRecipe, researchOption } from './recipe-option.js';
 import { initBackend } from '../../model/backend.js';
 import { recoverModelFolders, removeFolder, removeFolderLeftovers } from '../../model/folder-recovery.js';
 import { killPoint } from '../../model/kill-point.js';
@@ -97,43 +98,6 @@ export function registerFinetune(program: Command): void {
     .requiredOption('--data <dir>', 'LibriSpeech-layout folder of the speaker’s recordings and transcripts')
     .requiredOption('--out <dir>', 'model folder to write when the new model proves better')
     .option('--work <dir>', 'folder for checkpoints and the log (default: next to --out); a rerun resumes')
-    // Unset, these follow the recipe the amount of speech chooses (training/recipe.ts), as in the app.
-    .option(
-      '--steps <n>',
-      `optimizer steps at most (default: by the recipe; ${DEFAULT_PERSONALIZE.steps} for a few corrections)`,
-    )
-    .option(
-      '--lr <x>',
-      `learning rate (default: by the recipe; ${DEFAULT_PERSONALIZE.learningRate} for a few corrections)`,
-    )
-    .option(
-      '--adapt-first-blocks <n>',
-      `first residual blocks adapted (default: by the recipe; ${DEFAULT_PERSONALIZE.adaptFirstBlocks} for a few corrections)`,
-    )
-    .option(
-      '--adapt-blocks <n>',
-      `last residual blocks adapted, with the output head (0: neither; default: by the recipe; ${DEFAULT_PERSONALIZE.adaptBlocks} for a few corrections)`,
-    )
-    .option('--no-adapt-subsampling', 'keep the subsampling layers frozen')
-    .option(
-      '--anchor-decay <x>',
-      `pull towards the starting model's weights (0: none); adapted weights stay within about 1/x of them (default: by the recipe; ${DEFAULT_PERSONALIZE.anchorDecay} for a few corrections)`,
-    )
-    .option(
-      '--held-out <x>',
-      'share of pairs held back to measure on',
-      String(DEFAULT_PERSONALIZE.holdout.heldOutFraction),
-    )
-    .option(
-      '--replay-margin <x>',
-      "largest allowed rise of the replay WER over the base model's, as a fraction of it (0.1 = 10%, at least 2 points)",
-      String(DEFAULT_PERSONALIZE.guard.replayMarginRelative),
-    )
-    .option(
-      '--back-off <shares>',
-      'shares of the trained change tried in turn while the new model forgets too much general speech (1: all of it)',
-      DEFAULT_PERSONALIZE.backOff.join(','),
-    )
     .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
     .option(
       '--threads <n>',
@@ -142,8 +106,61 @@ export function registerFinetune(program: Command): void {
     )
     .option('--no-lexicon', 'do not measure the personal lexicon (words the transcripts introduce)')
     .option('--json', 'print only the JSON result');
+  addResearchSettings(command);
+  addRecipeOption(command);
   // The guard and the lexicon decode as finals are decoded: with the shipped language model unless --no-lm.
-  addLmOptions(command, true, false).action(runFinetune);
+  addLmOptions(command, true, false).action((o: FinetuneOptions, cmd: Command) => {
+    applyRecipe(cmd, o as unknown as Record<string, unknown>);
+    return runFinetune(o);
+  });
+}
+
+/**
+ * How fine-tuning adapts, beyond the everyday flags: a recipe file holds these (recipe-option.ts). Unset, they
+ * follow the recipe the amount of speech chooses (training/recipe.ts), as in the app.
+ */
+function addResearchSettings(command: Command): void {
+  const setting = (flags: string, description: string, value?: string) =>
+    researchOption(
+      command,
+      value === undefined ? new Option(flags, description) : new Option(flags, description).default(value),
+    );
+  setting(
+    '--steps <n>',
+    `optimizer steps at most (default: by the recipe; ${DEFAULT_PERSONALIZE.steps} for a few corrections)`,
+  );
+  setting(
+    '--lr <x>',
+    `learning rate (default: by the recipe; ${DEFAULT_PERSONALIZE.learningRate} for a few corrections)`,
+  );
+  setting(
+    '--adapt-first-blocks <n>',
+    `first residual blocks adapted (default: by the recipe; ${DEFAULT_PERSONALIZE.adaptFirstBlocks} for a few corrections)`,
+  );
+  setting(
+    '--adapt-blocks <n>',
+    `last residual blocks adapted, with the output head (0: neither; default: by the recipe; ${DEFAULT_PERSONALIZE.adaptBlocks} for a few corrections)`,
+  );
+  setting('--no-adapt-subsampling', 'keep the subsampling layers frozen');
+  setting(
+    '--anchor-decay <x>',
+    `pull towards the starting model's weights (0: none); adapted weights stay within about 1/x of them (default: by the recipe; ${DEFAULT_PERSONALIZE.anchorDecay} for a few corrections)`,
+  );
+  setting(
+    '--held-out <x>',
+    'share of pairs held back to measure on',
+    String(DEFAULT_PERSONALIZE.holdout.heldOutFraction),
+  );
+  setting(
+    '--replay-margin <x>',
+    "largest allowed rise of the replay WER over the base model's, as a fraction of it (0.1 = 10%, at least 2 points)",
+    String(DEFAULT_PERSONALIZE.guard.replayMarginRelative),
+  );
+  setting(
+    '--back-off <shares>',
+    'shares of the trained change tried in turn while the new model forgets too much general speech (1: all of it)',
+    DEFAULT_PERSONALIZE.backOff.join(','),
+  );
 }
 
 /** Fine-tunes as the flags ask, prints the scores, and ends with the JSON result. */

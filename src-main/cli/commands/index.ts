@@ -9,6 +9,7 @@ import { registerTestdata } from './testdata.js';
 import { registerImport } from './import.js';
 import { registerInfo } from './info.js';
 import { registerLm } from './lm.js';
+import { registerRecipeSchema } from './recipe-schema.js';
 import { registerReshape } from './reshape.js';
 import { registerServe } from './serve.js';
 import { registerTrain } from './train.js';
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerTestdata(program);
   registerImport(program);
   registerLm(program);
+  registerRecipeSchema(program);
 }

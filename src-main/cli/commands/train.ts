@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { addRecipeOption, applyRecipe, chosen, researchOption } from './recipe-option.js';
 import { initBackend } from '../../model/backend.js';
 import { loadModelFolder, type ModelFolder } from '../../model/checkpoint.js';
 import { blockLayout, DEFAULT_ACOUSTIC, lookAheadMs, MAX_LOOK_AHEAD_MS } from '../../model/config.js';
@@ -167,7 +168,7 @@ export function parseStrides(text: string): [number, number] {
  */
 function refuseShapeFlags(command: Command, o: Record<string, unknown>, init: ModelFolder): void {
   const model = init.acoustic;
-  const asked = (k: string) => command.getOptionValueSource(k) === 'cli';
+  const asked = (k: string) => chosen(command, k);
   const changes = [
     asked('channels') && Number(o.channels) !== model.channels ? '--channels' : null,
     asked('blocks') && Number(o.blocks) !== model.blocks ? '--blocks' : null,
@@ -183,46 +184,66 @@ function refuseShapeFlags(command: Command, o: Record<string, unknown>, init: Mo
   );
 }
 
+/** The settings of a run beyond the everyday flags: a recipe file holds them (recipe-option.ts). */
+function addResearchSettings(command: Command): void {
+  const setting = (flags: string, description: string, value?: string) =>
+    researchOption(
+      command,
+      value === undefined ? new Option(flags, description) : new Option(flags, description).default(value),
+    );
+  setting('--lr <x>', 'peak learning rate', String(DEFAULT_OPTIMIZER.learningRate));
+  setting('--warmup <n>', 'warm-up steps', String(DEFAULT_OPTIMIZER.warmupSteps));
+  setting('--channels <n>', 'model width of a new model', String(DEFAULT_ACOUSTIC.channels));
+  setting('--blocks <n>', 'residual blocks of a new model (a trained one: `attune reshape`)');
+  setting(
+    '--subsample-strides <a,b>',
+    "time strides of a new model's two subsampling convolutions (2,1 gives 20 ms output frames, 3,1 gives 30 ms)",
+    DEFAULT_ACOUSTIC.subsampleStrides.join(','),
+  );
+  setting(
+    '--max-look-ahead <ms>',
+    'most audio an output frame of a new model may wait for when streaming',
+    String(MAX_LOOK_AHEAD_MS),
+  );
+  setting('--batch-seconds <s>', 'padded audio per batch', String(DEFAULT_TRAIN.batches.maxFrames / 100));
+  setting('--eval-every <n>', 'steps between dev evaluations', String(DEFAULT_TRAIN.evalEvery));
+  setting('--checkpoint-every <n>', 'steps between checkpoints', String(DEFAULT_TRAIN.checkpointEvery));
+  setting(
+    '--augment <policy>',
+    'training-time augmentation: full (speed/pitch perturbation and SpecAugment masks), perturb (no masks), none',
+    'full',
+  );
+  setting('--dropout <p>', "dropout while training (default: the model config's); applies on resume too");
+  setting(
+    '--features <kind>',
+    "model input: logmel, phones (phone posteriors from a pocketsphinx model) or logmel+phones; for a fresh run (a resumed run or --init keeps its model's, except that logmel+phones adds phones to a log-mel --init model)",
+    'logmel',
+  );
+  setting(
+    '--sphinx-model <dir>',
+    'the pocketsphinx acoustic model of phone features (copied into every model folder the run saves)',
+    DEBIAN_EN_US_MODEL_DIR,
+  );
+  setting(
+    '--band-limit <p>',
+    'share of training utterances heard as if recorded at 8-11 kHz (nothing above 4-5.5 kHz), so band-limited real voices are not a cue',
+    '0',
+  );
+  setting(
+    '--reverb <p>',
+    "share of training utterances heard in a room (late reverberation, RT60 0.2-0.8 s), as a laptop's microphone hears its user",
+    '0',
+  );
+  setting('--seed <n>', 'seed for initialisation and data order', String(DEFAULT_TRAIN.seed));
+}
+
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command('train')
     .description('train an acoustic model on a LibriSpeech-layout corpus (resumes from the run folder)')
     .requiredOption('--corpus <dir>', 'corpus root with train/ and dev/ splits (LibriSpeech layout)')
     .option('--run <dir>', 'run folder for checkpoints, logs and features', 'runs/base')
     .option('--steps <n>', 'optimizer steps', String(DEFAULT_TRAIN.steps))
-    .option('--lr <x>', 'peak learning rate', String(DEFAULT_OPTIMIZER.learningRate))
-    .option('--warmup <n>', 'warm-up steps', String(DEFAULT_OPTIMIZER.warmupSteps))
-    .option('--channels <n>', 'model width of a new model', String(DEFAULT_ACOUSTIC.channels))
-    .option('--blocks <n>', 'residual blocks of a new model (a trained one: `attune reshape`)')
-    .option(
-      '--subsample-strides <a,b>',
-      "time strides of a new model's two subsampling convolutions (2,1 gives 20 ms output frames, 3,1 gives 30 ms)",
-      DEFAULT_ACOUSTIC.subsampleStrides.join(','),
-    )
-    .option(
-      '--max-look-ahead <ms>',
-      'most audio an output frame of a new model may wait for when streaming',
-      String(MAX_LOOK_AHEAD_MS),
-    )
-    .option('--batch-seconds <s>', 'padded audio per batch', String(DEFAULT_TRAIN.batches.maxFrames / 100))
-    .option('--eval-every <n>', 'steps between dev evaluations', String(DEFAULT_TRAIN.evalEvery))
-    .option('--checkpoint-every <n>', 'steps between checkpoints', String(DEFAULT_TRAIN.checkpointEvery))
-    .option(
-      '--augment <policy>',
-      'training-time augmentation: full (speed/pitch perturbation and SpecAugment masks), perturb (no masks), none',
-      'full',
-    )
-    .option('--dropout <p>', "dropout while training (default: the model config's); applies on resume too")
-    .option(
-      '--features <kind>',
-      "model input: logmel, phones (phone posteriors from a pocketsphinx model) or logmel+phones; for a fresh run (a resumed run or --init keeps its model's, except that logmel+phones adds phones to a log-mel --init model)",
-      'logmel',
-    )
-    .option(
-      '--sphinx-model <dir>',
-      'the pocketsphinx acoustic model of phone features (copied into every model folder the run saves)',
-      DEBIAN_EN_US_MODEL_DIR,
-    )
     .option('--init <model>', 'start from this model folder (fine-tuning)')
     .option(
       '--mix <dir[:repeat]>',
@@ -231,17 +252,6 @@ export function registerTrain(program: Command): void {
       [] as string[],
     )
     .option('--dev <dir>', "dev set that picks the best weights, instead of the corpus's dev split")
-    .option(
-      '--band-limit <p>',
-      'share of training utterances heard as if recorded at 8-11 kHz (nothing above 4-5.5 kHz), so band-limited real voices are not a cue',
-      '0',
-    )
-    .option(
-      '--reverb <p>',
-      "share of training utterances heard in a room (late reverberation, RT60 0.2-0.8 s), as a laptop's microphone hears its user",
-      '0',
-    )
-    .option('--seed <n>', 'seed for initialisation and data order', String(DEFAULT_TRAIN.seed))
     .option('--jobs <n>', 'parallel audio decoders for the prepare stage', '2')
     .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
     .option(
@@ -249,35 +259,37 @@ export function registerTrain(program: Command): void {
       'training threads on the wasm and cpu backends, each computing its share of every batch',
       String(defaultTrainingThreads()),
     )
-    .option('--json', 'print every event as a JSON line instead of a progress bar')
-    .action(async (o: TrainFlags, command: Command) => {
-      const opts = parseTrainFlags(o, command);
-      // Threads share the batch, not each op: each runs a single-threaded backend.
-      const info = await initBackend({
-        prefer: o.backend as 'auto',
-        wasmThreads: opts.threads > 1 ? 1 : undefined,
-      });
-      const shared = trainingThreads(info.name, opts.threads);
-      process.stderr.write(
-        `backend: ${info.name} (${shared > 1 ? `${shared} training threads` : `${info.threads} thread${info.threads === 1 ? '' : 's'}`})\n`,
-      );
-      const data = await prepareData(o, opts);
-      const reporter = progressReporter(o.json === true);
-      const result = await untilStopped((signal) =>
-        train(data, trainConfig(o, opts), { onEvent: reporter, signal }),
-      );
-      const best = join(opts.runDir, 'best');
-      const summary = {
-        bestStep: result.bestStep,
-        devCer: result.bestCer,
-        best: existsSync(best) ? best : null,
-      };
-      if (!o.json)
-        process.stderr.write(
-          `best dev CER ${(result.bestCer * 100).toFixed(2)}% at step ${result.bestStep}; model in ${best}\n`,
-        );
-      process.stdout.write(JSON.stringify(summary) + '\n');
+    .option('--json', 'print every event as a JSON line instead of a progress bar');
+  addResearchSettings(command);
+  addRecipeOption(command).action(async (o: TrainFlags, command: Command) => {
+    applyRecipe(command, o);
+    const opts = parseTrainFlags(o, command);
+    // Threads share the batch, not each op: each runs a single-threaded backend.
+    const info = await initBackend({
+      prefer: o.backend as 'auto',
+      wasmThreads: opts.threads > 1 ? 1 : undefined,
     });
+    const shared = trainingThreads(info.name, opts.threads);
+    process.stderr.write(
+      `backend: ${info.name} (${shared > 1 ? `${shared} training threads` : `${info.threads} thread${info.threads === 1 ? '' : 's'}`})\n`,
+    );
+    const data = await prepareData(o, opts);
+    const reporter = progressReporter(o.json === true);
+    const result = await untilStopped((signal) =>
+      train(data, trainConfig(o, opts), { onEvent: reporter, signal }),
+    );
+    const best = join(opts.runDir, 'best');
+    const summary = {
+      bestStep: result.bestStep,
+      devCer: result.bestCer,
+      best: existsSync(best) ? best : null,
+    };
+    if (!o.json)
+      process.stderr.write(
+        `best dev CER ${(result.bestCer * 100).toFixed(2)}% at step ${result.bestStep}; model in ${best}\n`,
+      );
+    process.stdout.write(JSON.stringify(summary) + '\n');
+  });
 }
 
 type TrainFlags = Record<string, string | boolean | undefined>;
@@ -315,7 +327,7 @@ function parseTrainFlags(o: TrainFlags, command: Command): TrainOptions {
   return {
     runDir,
     corpus: resolve(String(o.corpus)),
-    features: runFeatures(o, command.getOptionValueSource('features') === 'cli', runDir, init),
+    features: runFeatures(o, chosen(command, 'features'), runDir, init),
     threads: whole('threads'),
     jobs: whole('jobs'),
     steps: whole('steps'),
