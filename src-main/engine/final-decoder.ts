@@ -26,10 +26,9 @@ export interface FinalDecoderConfig {
   /**
    * Beam search for finals. It follows the segment as it is spoken (FinalDecoder.follow), so at the
    * endpoint only the frames since the last chunk remain: its cost is spread over the segment's chunks,
-   * and only a settings change mid-segment costs a whole segment's search at once. At width 8 (8 classes
-   * a frame) it takes about 3.7 ms per second of audio on one core of a 2-core x86 server — 56 ms for a
-   * 15 s segment, the longest, with 40 ms model frames and 210 lexicon words; about twice that with 20 ms
-   * frames. Width 16 took 60% longer and width 4 recovered fewer lexicon words.
+   * and only a settings change mid-segment costs a whole segment's search at once. The width trades the
+   * lexicon words a search recovers against its time per second of audio (the language-model search's widths:
+   * bench/BEAM-WIDTH.md).
    */
   beam: Partial<BeamSearchConfig>;
   /** Beam width when a language model is used (see LM_BEAM_WIDTH). */

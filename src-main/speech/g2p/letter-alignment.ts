@@ -21,10 +21,9 @@ export interface LetterAlignmentConfig {
   /** At most this many EM passes; a cap only, `minGain` ends the fit first (after 20 passes on CMUdict). */
   maxIterations: number;
   /**
-   * Stop once a pass raises the mean log-likelihood per pronunciation by less than this (nats). On CMUdict
-   * the fit is within 0.05 nats of its end by the 6th pass; later passes only settle rarer spellings, and
-   * rules learned after 5, 10 or all 20 passes differ by under 0.3 % of held-out words. A pass costs about
-   * 0.15 s there, so running to convergence is cheap.
+   * Stop once a pass raises the mean log-likelihood per pronunciation by less than this (nats): later
+   * passes only settle rarer spellings, and a pass is cheap, so running to convergence costs little
+   * (bench/G2P.md compares a fixed number of passes).
    */
   minGain: number;
   /**

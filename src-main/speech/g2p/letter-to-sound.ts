@@ -35,20 +35,19 @@ export interface LetterToSoundConfig {
   alignment: LetterAlignmentConfig;
   /**
    * n-gram order over graphones: how many letters (with their phones) each choice is conditioned on, itself
-   * included. English spelling needs a wide view ("-ough", "-tion", "-ight"). On CMUdict (bench/G2P.md),
-   * orders 6, 7 and 8 got 74.8 %, 75.1 % and 75.0 % of held-out words right with 0.6, 0.9 and 1.2 million
-   * n-grams: 7 is where the gain stops.
+   * included. English spelling needs a wide view ("-ough", "-tion", "-ight"); on CMUdict 7 is where the
+   * gain in held-out words stops while the model keeps growing (bench/G2P.md).
    */
   order: number;
   /**
-   * Minimum count of an n-gram of each order to be kept (index 0 = unigrams; see KneserNeyConfig). Dropping
-   * 7-grams seen once removes a fifth of the model (3.8 → 3.1 MB of JSON) at no measurable loss; dropping
-   * 6-grams seen once too (2.4 MB) cost 0.4 % of words.
+   * Minimum count of an n-gram of each order to be kept (index 0 = unigrams; see KneserNeyConfig): 7-grams
+   * seen once are dropped, which shrinks the model at no measurable loss; dropping 6-grams seen once too costs
+   * words (bench/G2P.md).
    */
   minCounts: number[];
   /**
-   * Hypotheses kept per letter in the search. 8 lost 0.7 % of words against 16; 32 gained under 0.1 % for
-   * 40 % more time.
+   * Hypotheses kept per letter in the search: narrower loses words, wider gains almost none for more time
+   * (bench/G2P.md).
    */
   beamWidth: number;
 }
