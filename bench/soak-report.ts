@@ -186,6 +186,12 @@ function stormLines(d: DictationSoakResult, storm: NonNullable<DictationSoakResu
   ];
   for (const [kind, k] of Object.entries(storm.byKind))
     out.push(`| ${kind} | ${k.expected} | ${k.tries} | ${k.asExpected} | ${k.otherwise.join('; ') || '—'} |`);
+  const page = storm.byKind.page;
+  if (page?.letIn !== undefined && storm.pageBound !== undefined)
+    out.push(
+      '',
+      `Pages: ${page.letIn} of ${page.tries} let in beside the page already open, the shell's bound being ${storm.pageBound} open at once; ${page.asExpected - page.letIn} refused with 503 as the bound was reached.`,
+    );
   const p = storm.pings;
   out.push(
     '',

@@ -1,5 +1,6 @@
 // Many WebSocket connection attempts at once on loopback, while the app dictates: the ones from the page (right
-// origin, right token) are let in and answered, every other one is refused with its status, and the page's own
+// origin, right token) are let in and answered until the shell's bound of open pages is reached and refused
+// with 503 beyond it, every other one is refused with its status, and the page's own
 // connection keeps being answered promptly throughout. The attempts are bounded: a fixed number, each given
 // up after a timeout, all closed at the end.
 import WebSocket from 'ws';
@@ -14,13 +15,23 @@ export interface StormConfig {
   timeoutMs: number; // 10_000
   /** How often the page's own connection is asked something during the storm, in ms. */
   pingEveryMs: number; // 10
+  /** Pages the shell lets be open at once (its maxClients): beyond it, a page is refused with 503. */
+  pageBound: number; // 16
+  /** Pages already connected when the storm starts (the page whose connection is pinged). */
+  openPages: number; // 1
 }
 
-export const DEFAULT_STORM: StormConfig = { attempts: 200, timeoutMs: 10_000, pingEveryMs: 10 };
+export const DEFAULT_STORM: StormConfig = {
+  attempts: 200,
+  timeoutMs: 10_000,
+  pingEveryMs: 10,
+  pageBound: 16,
+  openPages: 1,
+};
 
 /** What each attempt is, and what the shell must do with it. */
 const KINDS = {
-  page: { expect: 'let in and answered', status: 0 },
+  page: { expect: 'let in and answered; 503 once the bound of open pages is reached', status: 0 },
   'wrong token': { expect: 'refused, 403', status: 403 },
   'other origin': { expect: 'refused, 403', status: 403 },
   'no origin': { expect: 'refused, 403', status: 403 },
@@ -32,7 +43,12 @@ const KIND_NAMES = Object.keys(KINDS) as AttemptKind[];
 export interface StormResult {
   attempts: number;
   seconds: number;
-  byKind: Record<AttemptKind, { expected: string; tries: number; asExpected: number; otherwise: string[] }>;
+  byKind: Record<
+    AttemptKind,
+    { expected: string; tries: number; asExpected: number; otherwise: string[]; letIn?: number }
+  >;
+  /** The shell's bound of open pages the storm was judged by. */
+  pageBound: number;
   /** The page's own connection during the storm: requests, failures, round trips in ms. */
   pings: { count: number; failed: number; medianMs: number | null; maxMs: number | null };
 }
@@ -115,13 +131,17 @@ export async function socketStorm(
       { expected: KINDS[k].expect, tries: 0, asExpected: 0, otherwise: [] as string[] },
     ]),
   ) as StormResult['byKind'];
+  // A page refused as too many is as it must be only once the pages let in fill the bound.
+  const letIn = outcomes.filter((o, i) => kinds[i] === 'page' && o === 'open').length;
+  const full = letIn + cfg.openPages >= cfg.pageBound;
   for (const [i, outcome] of outcomes.entries()) {
     const kind = kinds[i];
     const want = KINDS[kind].status === 0 ? 'open' : String(KINDS[kind].status);
     const entry = byKind[kind];
     entry.tries++;
-    if (outcome === want) entry.asExpected++;
+    if (outcome === want || (kind === 'page' && outcome === '503' && full)) entry.asExpected++;
     else if (!entry.otherwise.includes(outcome)) entry.otherwise.push(outcome);
   }
-  return { attempts: cfg.attempts, seconds, byKind, pings };
+  byKind.page.letIn = letIn;
+  return { attempts: cfg.attempts, seconds, byKind, pings, pageBound: cfg.pageBound };
 }

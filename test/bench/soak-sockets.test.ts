@@ -34,4 +34,16 @@ describe('the WebSocket storm', () => {
     expect(r.pings.count).toBeGreaterThan(0);
     expect(r.pings.failed).toBe(0);
   });
+
+  it('takes pages refused with 503 as right only once the shell’s bound of open pages is reached', async () => {
+    const settle = () => new Promise((r) => setTimeout(r, 500)); // the last storm's sockets close
+    await settle();
+    // 20 pages beside the one open: the shell (16 at once) lets 15 in and refuses 5.
+    const r = await socketStorm(new URL(t.shell!.url), api, { attempts: 100, pingEveryMs: 20 });
+    expect(r.byKind.page).toMatchObject({ tries: 20, letIn: 15, asExpected: 20, otherwise: [] });
+    await settle();
+    // Judged by a bound the shell does not have, the same refusals are wrong.
+    const strict = await socketStorm(new URL(t.shell!.url), api, { attempts: 100, pageBound: 32 });
+    expect(strict.byKind.page).toMatchObject({ tries: 20, letIn: 15, asExpected: 15, otherwise: ['503'] });
+  });
 });
