@@ -168,7 +168,7 @@ function realSpeechLines(sources: NonNullable<CardInput['realSpeech']>): string[
 function decodingSentence(c: CardInput): string {
   const d = c.decoding;
   if (!d) return '';
-  return ` Each frame's class posteriors are divided by the classes' priors to the power ${d.priorScale} before the search, with language-model weight ${d.lmWeight} and word bonus ${d.wordBonus} (the priors: ${d.source}); they are recorded in \`config.json\` (\`decoding\`), and every table below that uses the language model used them.`;
+  return ` Each frame's class posteriors are divided by the classes' priors to the power ${d.priorScale} before the search, with language-model weight ${d.lmWeight} and word bonus ${d.wordBonus} (the priors are the model's mean posteriors, ${d.source}); they are recorded in \`config.json\` (\`decoding\`), and every table below that uses the language model used them.`;
 }
 
 interface ScoreRow {

@@ -188,7 +188,7 @@ describe('renderModelCard', () => {
       },
     });
     expect(withLm).toContain(
-      "divided by the classes' priors to the power 0.4 before the search, with language-model weight 1.2 and word bonus 0 (the priors: priors over 9 frames of 2 utterances)",
+      "divided by the classes' priors to the power 0.4 before the search, with language-model weight 1.2 and word bonus 0 (the priors are the model's mean posteriors, priors over 9 frames of 2 utterances)",
     );
     const byVoice = withLm.slice(withLm.indexOf('### test-unseen by voice'));
     expect(byVoice).toContain(
