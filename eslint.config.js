@@ -52,6 +52,11 @@ export default tseslint.config(
     },
   },
   {
+    // A function is read in one go: about a screen long, a hundred lines at the most (comments included).
+    files: ['src-main/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 100, IIFEs: true }] },
+  },
+  {
     // Process utilities (child processes, the parent's channel, atomic writes): the floor under every layer.
     files: ['src-main/process/**/*.ts'],
     rules: {
