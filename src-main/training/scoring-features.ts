@@ -45,6 +45,15 @@ export async function scoringFeatures(
   // The folder first, then the front end, then the rest: the order caches were named by before.
   for (const part of [first ?? '', JSON.stringify(config.features), ...rest]) hash.update(part);
   const path = join(tmpdir(), `attune-${config.purpose}`, `${hash.digest('hex').slice(0, 12)}.feats`);
+  return scoringFeaturesAt(utterances, path, config);
+}
+
+/** The same, cached in a file of the caller's choosing (e.g. a training run's features/ folder). */
+export async function scoringFeaturesAt(
+  utterances: readonly SourceUtterance[],
+  path: string,
+  config: Pick<ScoringFeaturesConfig, 'features' | 'jobs' | 'onProgress'>,
+): Promise<ScoringFeatures> {
   const report = await prepareFeatures(
     utterances,
     path,

@@ -8,10 +8,10 @@ import { loadCheckpointModel } from '../../model/model-io.js';
 import type { AcousticConfig } from '../../model/config.js';
 import type { ShapeRecord } from '../../model/reshape.js';
 import { evaluate } from '../../training/evaluate.js';
-import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { type CardEval, type CardInput, renderModelCard } from '../../training/model-card.js';
-import { prepareFeatures } from '../../training/prepare.js';
+import { DEFAULT_PREPARE } from '../../training/prepare.js';
+import { scoringFeaturesAt } from '../../training/scoring-features.js';
 import { buildReplaySet, DEFAULT_REPLAY_BUILD } from '../../training/replay.js';
 import { frontEndKind } from '../../speech/front-end.js';
 import { importedReports, type SourceReport } from '../../training/real/import.js';
@@ -242,10 +242,10 @@ async function scoreSets(
   const evals: CardEval[] = [];
   for (const { dir, name, description } of sets) {
     const corpus = await readLibriSpeech(dir);
-    const cachePath = join(featuresDir, `${name}.feats`);
-    await prepareFeatures(corpus.utterances, cachePath, { features: folder.features });
-    const cache = FeatureCache.load(cachePath);
-    const items = cache.items.map((it, i) => ({ ...it, features: () => cache.features(i) }));
+    const { items, close } = await scoringFeaturesAt(corpus.utterances, join(featuresDir, `${name}.feats`), {
+      features: folder.features,
+      jobs: DEFAULT_PREPARE.jobs,
+    });
     const r = evaluate(model, folder.alphabet, items);
     const withLm = search
       ? evaluate(model, folder.alphabet, items, {
@@ -253,7 +253,7 @@ async function scoreSets(
             beamSearch(rows, T, folder.alphabet, null, { beamWidth: search.beamWidth }, search.lm).text,
         })
       : null;
-    cache.close();
+    close();
     const pc = (x: number) => `${(x * 100).toFixed(2)}%`;
     process.stderr.write(
       `${name}: WER ${pc(r.wer)}, CER ${pc(r.cer)}${withLm ? `; with the LM ${pc(withLm.wer)}, ${pc(withLm.cer)}` : ''} (${r.utterances} utterances)\n`,

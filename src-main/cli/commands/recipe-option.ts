@@ -20,9 +20,14 @@ export function researchOption(command: Command, option: Option): Command {
   return command.addOption(option.hideHelp());
 }
 
+/** The recipe keys of a command's research settings (none: the command takes no recipe). */
+export function researchSettings(command: Command): string[] {
+  return [...(RESEARCH.get(command)?.keys() ?? [])];
+}
+
 /** Adds --recipe FILE, naming the research settings it may hold. */
 export function addRecipeOption(command: Command): Command {
-  const keys = [...(RESEARCH.get(command)?.keys() ?? [])];
+  const keys = researchSettings(command);
   return command.option(
     '--recipe <file>',
     `research settings as a JSON object (flags given here win): ${keys.join(', ')}`,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { recipeSchema } from './recipe-option.js';
+import { recipeSchema, researchSettings } from './recipe-option.js';
 
 /** `attune recipe-schema train`: the JSON Schema of a command's recipe files, for editors and checks. */
 export function registerRecipeSchema(program: Command): void {
@@ -8,9 +8,7 @@ export function registerRecipeSchema(program: Command): void {
     .description("print the JSON Schema of a command's recipe files (--recipe FILE)")
     .argument('<command>', 'the command whose recipes it describes: train or finetune')
     .action((name: string) => {
-      const withRecipes = program.commands.filter(
-        (c) => Object.keys(recipeSchema(c).properties as object).length > 0,
-      );
+      const withRecipes = program.commands.filter((c) => researchSettings(c).length > 0);
       const command = withRecipes.find((c) => c.name() === name);
       if (!command)
         throw new Error(
