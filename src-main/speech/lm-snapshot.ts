@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../process/atomic-write.js';
  *   12  uint32    header length H
  *   16  H bytes   header, JSON (SnapshotHeader), then zero padding to a multiple of 8
  *   …   sections  word strings (UTF-8, one per line), then the trie's word and first (int32), the log-probs
- *                 and back-off weights (float64), each at the offset the header gives (a multiple of 8)
+ *                 and back-off weights (float32), each at the offset the header gives (a multiple of 8)
  */
 export interface LmCacheConfig {
   /** The cache folder (made when missing). */
@@ -38,7 +38,7 @@ export const DEFAULT_LM_CACHE: Omit<LmCacheConfig, 'dir'> = {
 
 const MAGIC = 'ATLMSNAP';
 /** Raised when the layout or the meaning of a stored value changes: older snapshots are made again. */
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2; // 2: values as float32 (were float64)
 
 /** What a snapshot says about itself: where it came from and where its sections are. */
 interface SnapshotHeader {
@@ -133,7 +133,7 @@ function readSnapshot(file: string, sourceId: string, path: string): WordLm | nu
   if (words.length !== header.vocabulary)
     throw new Error(`${words.length} words, the header says ${header.vocabulary}`);
   const ints = (name: SectionName) => new Int32Array(buf.buffer, ...section(name, 4));
-  const floats = (name: SectionName) => new Float64Array(buf.buffer, ...section(name, 8));
+  const floats = (name: SectionName) => new Float32Array(buf.buffer, ...section(name, 4));
   const trie = NgramTrie.fromArrays({
     vocabulary: header.vocabulary,
     word: ints('word'),
@@ -194,7 +194,7 @@ function writeSnapshot(file: string, lm: WordLm, sourceId: string): void {
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
-function bytesOf(a: Int32Array | Float64Array): Uint8Array {
+function bytesOf(a: Int32Array | Float32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 

@@ -11,10 +11,14 @@ export interface WordLmParts {
   /** Word ids by string, when the builder has them already. */
   ids?: Map<string, number>;
   trie: NgramTrie;
-  /** Natural-log probability by entry id. */
-  logProb: Float64Array;
+  /**
+   * Natural-log probability by entry id. Single precision: its rounding (~1e-7 relative) is far finer than
+   * any model's own (ARPA files write 4–7 digits, sphinx quantises to 16 bits), and it halves the memory
+   * of the values, the larger part of a model of millions of n-grams.
+   */
+  logProb: Float32Array;
   /** Natural-log back-off weight by entry id, for the entries that have children (the longest order has none). */
-  backoff: Float64Array;
+  backoff: Float32Array;
   /** N-grams left out because a shorter n-gram they extend is missing (pruned files can have these). */
   orphans: number;
 }
@@ -27,8 +31,8 @@ export function buildWordLm(src: ArpaSource, source: string): WordLmParts {
   if (src.counts.length === 0 || src.counts[0] === 0) throw new ArpaError(`${source}: has no unigrams`);
   const order = src.counts.length;
   const total = src.counts.reduce((s, n) => s + n, 0);
-  const logProb = new Float64Array(total);
-  let backoff = new Float64Array(total);
+  const logProb = new Float32Array(total);
+  let backoff = new Float32Array(total);
   const words: string[] = [];
   const ids = new Map<string, number>();
   const addWord = (w: string, lp: number, bo: number) => {
@@ -101,8 +105,8 @@ class TrieBuild {
 
   constructor(
     counts: readonly number[],
-    private readonly logProb: Float64Array,
-    private readonly backoff: Float64Array,
+    private readonly logProb: Float32Array,
+    private readonly backoff: Float32Array,
     private readonly source: string,
     private readonly spell: (ids: readonly number[]) => string[],
   ) {
@@ -166,7 +170,7 @@ class TrieBuild {
  * Moves the values at start + i to ids[i] (a permutation of start…start + n − 1), in place: each cycle of
  * the permutation is followed once, carrying one value along.
  */
-function permute(a: Float64Array, b: Float64Array, start: number, ids: Int32Array): void {
+function permute(a: Float32Array, b: Float32Array, start: number, ids: Int32Array): void {
   const done = new Uint8Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
     let x = a[start + i];

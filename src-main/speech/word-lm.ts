@@ -29,8 +29,8 @@ export class WordLm {
   /** The n-grams: unigrams' entry ids are their word ids, each longer n-gram is a child of its prefix. */
   private readonly entries: NgramTrie;
   /** Natural-log probability by entry id; back-off weight by entry id, for entries that have children. */
-  private readonly logProb: Float64Array;
-  private readonly backoff: Float64Array;
+  private readonly logProb: Float32Array;
+  private readonly backoff: Float32Array;
   readonly bos: number;
   readonly eos: number;
   /** Log-probability given to a word the model does not know (its <unk>, else its rarest word's). */
@@ -144,8 +144,12 @@ export class VocabularyTrie {
   private label = new Int32Array(1024);
   private wordAt = new Int32Array(1024).fill(-1);
   private best = new Float32Array(1024).fill(-Infinity);
+  /** The word with that best unigram below each node (an index into `spelt`), for words still being spoken. */
+  private bestWord = new Int32Array(1024).fill(-1);
   private nodes = 1;
   private readonly words: { text: string; id: number }[] = [];
+  /** Every word with a spelling, homophones too, in the order added. */
+  private readonly spelt: { text: string; id: number }[] = [];
   private readonly alike = new Map<number, { text: string; id: number }[]>();
 
   /** The node after class c from `node`, or -1 if no word goes on that way. */
@@ -158,6 +162,15 @@ export class VocabularyTrie {
   word(node: number): { text: string; id: number } | null {
     const w = this.wordAt[node];
     return w >= 0 ? this.words[w] : null;
+  }
+
+  /**
+   * The word a spelling that has reached `node` most likely becomes (the likeliest by unigram below it), or
+   * null at the root: what a live partial shows while the word is still being spoken.
+   */
+  likeliestBelow(node: number): { text: string; id: number } | null {
+    const k = node === VocabularyTrie.ROOT ? -1 : this.bestWord[node];
+    return k >= 0 ? this.spelt[k] : null;
   }
 
   /** Best natural-log unigram probability of any word below: the look-ahead score of a partial word. */
@@ -189,15 +202,22 @@ export class VocabularyTrie {
     }
     if (node === VocabularyTrie.ROOT) return;
     const w = this.wordAt[node];
+    const entry = { text, id };
     if (w >= 0) {
       // Another word spelt the same: a phone model's homophones ("see", "sea"). Each is kept once.
       if (this.words[w].text === text || this.alike.get(node)?.some((a) => a.text === text)) return;
-      this.alike.set(node, [...(this.alike.get(node) ?? []), { text, id }]);
+      this.alike.set(node, [...(this.alike.get(node) ?? []), entry]);
     } else {
       this.wordAt[node] = this.words.length;
-      this.words.push({ text, id });
+      this.words.push(entry);
     }
-    for (const n of path) if (logProb > this.best[n]) this.best[n] = logProb;
+    this.spelt.push(entry);
+    for (const n of path) {
+      if (this.bestWord[n] < 0 || logProb > this.best[n]) {
+        this.best[n] = logProb;
+        this.bestWord[n] = this.spelt.length - 1;
+      }
+    }
   }
 
   /**
@@ -222,6 +242,7 @@ export class VocabularyTrie {
       this.label = grow(this.label, 0);
       this.wordAt = grow(this.wordAt, -1);
       this.best = grow(this.best, -Infinity);
+      this.bestWord = grow(this.bestWord, -1);
     }
     this.label[this.nodes] = c;
     return this.nodes++;

@@ -52,12 +52,13 @@ describe('WordLm', () => {
     // Every listed n-gram, and as many random (mostly backed-off) queries.
     const queries = model.entries.slice(1).flatMap((l) => l.map((e) => e.words));
     for (let i = 0; i < 3000; i++) queries.push([anyWord(), anyWord(), anyWord()].slice(i % 3));
+    // To 6 decimals: the model keeps its values in single precision.
     for (const q of queries) {
       const w = q[q.length - 1];
       if (w === '<s>') continue;
       expect(big.score(ids(q.slice(0, -1)), big.id(w))).toBeCloseTo(
         reference(q.slice(0, -1), w) * Math.LN10,
-        9,
+        6,
       );
     }
   });
@@ -93,6 +94,11 @@ describe('WordLm', () => {
     expect(trie.lookAhead(node('c'))).toBeCloseTo(Math.log(0.2), 5);
     expect(trie.lookAhead(node('catal'))).toBeCloseTo(Math.log(0.1), 5);
     expect(trie.lookAhead(node('t'))).toBeCloseTo(Math.log(10 ** -0.52288), 5);
+    // The word each prefix most likely becomes: the one with that best unigram.
+    expect(trie.likeliestBelow(node('c'))).toEqual({ text: 'cat', id: id('cat') });
+    expect(trie.likeliestBelow(node('catal'))).toEqual({ text: 'catalogue', id: -1 });
+    expect(trie.likeliestBelow(node('th'))).toEqual({ text: 'the', id: id('the') });
+    expect(trie.likeliestBelow(VocabularyTrie.ROOT)).toBeNull();
     expect(node('dog')).toBe(-1);
     // Sentence markers and <unk> are not words to spell.
     expect(node('<s>')).toBe(-1);
