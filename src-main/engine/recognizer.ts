@@ -222,12 +222,13 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
 
   /**
    * The segment's text so far: greedy decoding's for a letter model; for a phone model, whose greedy output is
-   * phones, the words its final's search has found so far (the last one still open to change).
+   * phones, the words its final's search leads with so far, the last one (still open to change) shown as the
+   * word it most likely becomes while it is being spoken.
    */
   private partialResult(): { committed: string; partial: string } {
     if (!this.model.alphabet.phones || !this.finalSearch) return this.decoder.result();
     const words = this.finalSearch.search
-      .result()
+      .result({ openWord: true })
       .text.split(' ')
       .filter((w) => w !== '');
     return { committed: words.slice(0, -1).join(' '), partial: words.at(-1) ?? '' };

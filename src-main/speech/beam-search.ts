@@ -370,8 +370,13 @@ export class BeamSearch {
     q.pnb = logAdd(q.pnb, (c === p.last ? p.pb : logAdd(p.pb, p.pnb)) + lp);
   }
 
-  /** The best transcript of the frames so far, as if they were all (the search can go on after it). */
-  result(): BeamSearchResult {
+  /**
+   * The best transcript of the frames so far, as if they were all (the search can go on after it). With
+   * `openWord` (a phone model's live partial), the search's current leader instead, its last word still being
+   * spoken written as the word it most likely becomes: words show as they are said, not once they end.
+   */
+  result(options: { openWord?: boolean } = {}): BeamSearchResult {
+    if (options.openWord && this.alphabet.phones && this.vocab) return this.leader();
     const { lm, vocab } = this;
     // An unfinished lexicon word at the end has not earned its bonus; with a language model the last word
     // is scored and the sentence end too, and a prefix ending inside a non-word is out.
@@ -400,9 +405,7 @@ export class BeamSearch {
       bonus: p.bonus,
       lmScore: p.lmScore,
     }))[0];
-    const classes: number[] = [];
-    for (let k = winner.p.id; k > 0; k = this.parent[k]) classes.push(this.label[k]);
-    classes.reverse();
+    const classes = this.classesOf(winner.p);
     const spelling = classes
       .map((c) => this.alphabet.tokens[c])
       .join('')
@@ -412,15 +415,35 @@ export class BeamSearch {
     return { text, spelling, score: winner.score, bonus: winner.bonus, lmScore: winner.lmScore };
   }
 
-  /** A phone model's transcript: the vocabulary word each spelt pronunciation ends at. */
-  private wordsOf(classes: readonly number[]): string {
+  /** The prefix the beam ranks first (its look-ahead included), its open word completed. */
+  private leader(): BeamSearchResult {
+    let best: Prefix | null = null;
+    for (const p of this.beams.values()) if (!best || total(p) > total(best)) best = p;
+    const p = best!;
+    const text = this.wordsOf(this.classesOf(p), true);
+    return { text, spelling: text, score: total(p), bonus: p.bonus, lmScore: p.lmScore + p.look };
+  }
+
+  /** The classes a prefix spells, first to last. */
+  private classesOf(p: Prefix): number[] {
+    const classes: number[] = [];
+    for (let k = p.id; k > 0; k = this.parent[k]) classes.push(this.label[k]);
+    return classes.reverse();
+  }
+
+  /**
+   * A phone model's transcript: the vocabulary word each spelt pronunciation ends at; with `openWord`, a
+   * last pronunciation that is not yet a whole word is written as the likeliest word it leads to.
+   */
+  private wordsOf(classes: readonly number[], openWord = false): string {
     const vocab = this.vocab!;
     const out: string[] = [];
     let node = VocabularyTrie.ROOT;
     // The history replayed, so each pronunciation comes out as the word the search scored it as.
     let history = [this.lm!.bos];
-    const finish = () => {
-      const word = node === VocabularyTrie.ROOT ? null : this.likeliestWord(node, history);
+    const finish = (last = false) => {
+      let word = node === VocabularyTrie.ROOT ? null : this.likeliestWord(node, history);
+      if (!word && last && openWord) word = vocab.likeliestBelow(node);
       if (word) {
         out.push(word.text);
         history = this.lm!.advance(history, word.id);
@@ -431,7 +454,7 @@ export class BeamSearch {
       if (c === this.alphabet.space) finish();
       else node = Math.max(vocab.child(node, c), VocabularyTrie.ROOT);
     }
-    finish();
+    finish(true);
     return out.join(' ');
   }
 }

@@ -210,6 +210,19 @@ describe('beamSearch for a phone model', () => {
     expect(search(true)).toBe(search(false));
   });
 
+  it('writes a word still being spoken as the word it most likely becomes, when asked (live partials)', () => {
+    // "i see the bl…": the last pronunciation is no word yet, but only "blue" and "blew" go on from it.
+    const names = 'AY | S IY | DH AH | B L'.split(' ');
+    const search = new BeamSearch(phones, null, { beamWidth: 16 }, { lm, vocabulary: vocabularyTrie(lm, phones) });
+    search.push(said(names), names.length * 2);
+    expect(search.result({ openWord: true }).text).toBe('i see the blue');
+    // As a final, only whole words are written.
+    expect(search.result().text).toBe('i see the');
+    // A finished word is written as itself either way.
+    search.push(said(['UW']), 2);
+    expect(search.result({ openWord: true }).text).toBe('i see the blue');
+  });
+
   it('hears a word by any of its pronunciations', () => {
     const names = 'DH IY | S IY'.split(' ');
     const vocabulary = vocabularyTrie(lm, phones);
