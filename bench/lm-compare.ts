@@ -24,13 +24,14 @@ import {
   cer,
   lmDecoding,
   type LmSettings,
+  modelSettings,
   pool,
   scoreSet,
   type SetScore,
   DEFAULT_SETTINGS,
   wer,
 } from './lm-decode.js';
-import { digest, setLogProbs, snapshotModel } from './lm-logprobs.js';
+import { digest, modelAlphabet, setLogProbs, snapshotModel } from './lm-logprobs.js';
 import { readLibriSpeech } from '../src-main/training/librispeech.js';
 
 export interface CompareConfig {
@@ -265,9 +266,13 @@ async function werSection(
   sets: EvalSet[],
   [old, now]: Lm[],
   best: LmSettings[],
+  phoneModel: boolean,
 ): Promise<string[]> {
   const same = (a: LmSettings, b: LmSettings) => a.lmWeight === b.lmWeight && a.wordBonus === b.wordBonus;
-  const oldBest = same(best[0], WORDNET_SETTINGS)
+  // WordNet shipped only with letter models: for a phone model it is shown at its real-dev best alone.
+  const oldBest = phoneModel
+    ? [{ name: `${old.name}, ${fmt(best[0])} (its real-dev best)`, lm: old, settings: best[0] }]
+    : same(best[0], WORDNET_SETTINGS)
     ? [
         {
           name: `${old.name}, ${fmt(best[0])} (as shipped; its real-dev best too)`,
@@ -279,8 +284,10 @@ async function werSection(
         { name: `${old.name}, ${fmt(WORDNET_SETTINGS)} (as shipped)`, lm: old, settings: WORDNET_SETTINGS },
         { name: `${old.name}, ${fmt(best[0])} (its real-dev best)`, lm: old, settings: best[0] },
       ];
+  // A phone model's greedy output is phones, not words: its phone error rates are in its model card.
+  const greedy = phoneModel ? [] : [{ name: 'greedy (no LM)', lm: null, settings: DEFAULT_SETTINGS }];
   const columns: { name: string; lm: Lm | null; settings: LmSettings }[] = [
-    { name: 'greedy (no LM)', lm: null, settings: DEFAULT_SETTINGS },
+    ...greedy,
     ...oldBest,
     { name: `${now.name}, ${fmt(best[1])} (its real-dev best)`, lm: now, settings: best[1] },
   ];
@@ -341,7 +348,7 @@ async function engineSection(cfg: CompareConfig, lms: Lm[]): Promise<string[]> {
   ];
   const head = ['measure', ...lms.map((lm) => lm.name)];
   const lines = [
-    `Load average when the engine runs began: ${load.toFixed(1)} (2 cores; a training run shares them).`,
+    `Load average when the engine runs began: ${load.toFixed(1)} (2 cores; the engine runs share them with whatever else runs).`,
     '',
     `| ${head.join(' | ')} |`,
     `|---|${lms.map(() => '---:').join('|')}|`,
@@ -419,9 +426,14 @@ async function main(): Promise<void> {
     return;
   }
   const ppl = await perplexitySection(cfg, lms, sets);
-  const isDefault =
-    best[1].lmWeight === DEFAULT_SETTINGS.lmWeight && best[1].wordBonus === DEFAULT_SETTINGS.wordBonus;
-  const wers = await werSection(cfg, sets, lms, best);
+  // How dictation decodes with this model: its own decoding (config.json) where it has one.
+  const alphabet = await modelAlphabet(cfg.model);
+  const shipped = modelSettings(alphabet);
+  const shippedName = alphabet.decoding
+    ? `the model's own decoding in its config.json, ${fmt(shipped)}, classes' priors to the power ${alphabet.decoding.priorScale}`
+    : `the decoder's defaults, \`DEFAULT_BEAM_SEARCH\`, ${fmt(shipped)}`;
+  const isDefault = best[1].lmWeight === shipped.lmWeight && best[1].wordBonus === shipped.wordBonus;
+  const wers = await werSection(cfg, sets, lms, best, alphabet.phones !== undefined);
   const engine = await engineSection(cfg, lms);
   const out = [
     '# Language models compared: WordNet (old) and CMU Sphinx en-us (new default)',
@@ -446,17 +458,17 @@ async function main(): Promise<void> {
       )}), beam width ${DEFAULT_SETTINGS.beamWidth}; cells are WER / CER, the best pair (lowest WER, then CER) in bold. Real-test never took part.`,
     '',
     ...tuned.flatMap((t, k) => [`### ${lms[k].name}`, '', ...gridTable(cfg, t.grid, t.best), '']),
-    `The decoder's defaults (\`DEFAULT_BEAM_SEARCH\`: ${fmt(DEFAULT_SETTINGS)}) ${isDefault ? 'are' : 'are NOT'} the new default LM's best pair.`,
+    `Dictation's settings for this model (${shippedName}) ${isDefault ? 'are' : 'are NOT'} the new default LM's best pair.`,
     '',
     '## WER / CER by set, same acoustic model',
     '',
-    `Beam width ${DEFAULT_SETTINGS.beamWidth}. The synthetic sentences are held-out WordNet examples: the WordNet model learned from the other examples, so that row flatters it.`,
+    `Beam width ${DEFAULT_SETTINGS.beamWidth}${alphabet.phones ? "; the model writes phones, so there is no greedy word column (its phone error rates are in its model card)" : ''}. The synthetic sentences are held-out WordNet examples: the WordNet model learned from the other examples, so that row flatters it.`,
     '',
     ...wers,
     '',
     `## Dictation engine (\`bench/engine.ts\`: ${cfg.engineRuns} runs per LM, 5 phrases each in real time)`,
     '',
-    `Finals decoded as the app does (the decoder's defaults, ${fmt(DEFAULT_SETTINGS)}, for both LMs). Each cell: the median (RSS: the largest) over runs, then each run's value.`,
+    `Finals decoded as the app does (${shippedName}, for both LMs). Each cell: the median (RSS: the largest) over runs, then each run's value.`,
     '',
     ...engine,
     '',

@@ -66,6 +66,11 @@ async function model(dir: string): Promise<LoadedModel> {
   return opened.loaded;
 }
 
+/** The model's classes and, where it has them, its own decoding settings (config.json's `decoding`). */
+export async function modelAlphabet(dir: string): Promise<Alphabet> {
+  return (await model(dir)).alphabet;
+}
+
 /**
  * The set's log-probs under the model (a snapshot: see snapshotModel): read from `cacheDir` when this
  * model (by content) has seen this set (by its utterances) before, else computed as `attune eval` computes
