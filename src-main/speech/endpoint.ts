@@ -27,6 +27,14 @@ export interface EndpointConfig {
   trailingBlankMs: number;
   /** A frame is speech when its energy is this far above the noise floor (in log-mel units ≈ nepers). */
   speechMargin: number;
+  /**
+   * A frame is quiet, whatever the noise floor, when its energy is this far below the loudest frame of the
+   * segment (log units ≈ nepers; 7 ≈ 30 dB): the fading tail of the last word (release, room reverberation)
+   * is not speech. Without this rule, against the digital silence of a noise-suppressed microphone (a floor
+   * no room has) the tail counts as speech and the pause is timed only after it; in a room's own noise the
+   * rule changes little (bench/ENDPOINT.md).
+   */
+  peakDrop: number;
   /** Speech must last this long to count (clicks and breaths do not start a segment). */
   minSpeechMs: number;
   /** How fast the noise floor may rise per second when the room gets louder (log units). */
@@ -41,6 +49,7 @@ export const DEFAULT_ENDPOINT: EndpointConfig = {
   idleResetMs: 4_000,
   trailingBlankMs: 1_000,
   speechMargin: 2.0, // ≈ 8.7 dB above the floor
+  peakDrop: 7,
   minSpeechMs: 60,
   floorRisePerSecond: 0.5,
   hopMs: 10,
@@ -63,6 +72,8 @@ export class Endpointer {
   private speechFrames = 0;
   private quietFrames = 0;
   private heardSpeech = false;
+  /** Energy of the loudest speech frame of the segment (-Infinity before any). */
+  private peak = -Infinity;
 
   constructor(config: Partial<EndpointConfig> = {}) {
     this.cfg = { ...DEFAULT_ENDPOINT, ...config };
@@ -99,8 +110,9 @@ export class Endpointer {
     // Noise floor: follows quiet frames down at once, rises only slowly (so speech does not drag it up).
     if (Number.isNaN(this.floor) || energy < this.floor) this.floor = energy;
     else this.floor += (c.floorRisePerSecond * c.hopMs) / 1000;
-    const loud = energy > this.floor + c.speechMargin;
+    const loud = energy > this.floor + c.speechMargin && energy > this.peak - c.peakDrop;
     if (loud) {
+      if (energy > this.peak) this.peak = energy;
       this.speechFrames++;
       this.quietFrames = 0;
       if (this.speechFrames * c.hopMs >= c.minSpeechMs) this.heardSpeech = true;
@@ -123,5 +135,6 @@ export class Endpointer {
     this.speechFrames = 0;
     this.quietFrames = 0;
     this.heardSpeech = false;
+    this.peak = -Infinity;
   }
 }

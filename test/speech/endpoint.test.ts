@@ -29,6 +29,34 @@ describe('Endpointer', () => {
     expect(d[0]).toEqual({ at: DEFAULT_ENDPOINT.trailingSilenceMs - 10, d: 'endpoint' });
   });
 
+  it('counts the fading tail far below the phrase’s peak as quiet, over a floor of digital silence', () => {
+    const tailOf = (peakDrop: number) => {
+      const e = new Endpointer({ peakDrop });
+      feed(e, -23, 300); // digital silence: the floor sinks to the log floor
+      feed(e, LOUD, 800);
+      // 300 ms of release and reverberation 10 units (≈ 43 dB) below the speech, still far above the floor.
+      return [...feed(e, LOUD - 10, 300), ...feed(e, -23, 1000).map((x) => ({ ...x, at: x.at + 300 }))];
+    };
+    expect(tailOf(DEFAULT_ENDPOINT.peakDrop)[0]).toEqual({
+      at: DEFAULT_ENDPOINT.trailingSilenceMs - 10,
+      d: 'endpoint',
+    });
+    // Without the rule the tail is speech: the pause is timed only from the digital silence.
+    expect(tailOf(Infinity)[0]).toEqual({ at: 300 + DEFAULT_ENDPOINT.trailingSilenceMs - 10, d: 'endpoint' });
+  });
+
+  it('hears quieter speech after a loud start when it stays within peakDrop of the peak', () => {
+    const e = new Endpointer();
+    feed(e, QUIET, 300);
+    feed(e, LOUD, 500);
+    expect(feed(e, LOUD - DEFAULT_ENDPOINT.peakDrop + 1, 1000)).toEqual([]);
+    // A new segment forgets the old peak: speech far quieter than the last phrase starts one.
+    e.reset();
+    feed(e, QUIET, 100);
+    feed(e, QUIET + 3, 300);
+    expect(e.inSpeech).toBe(true);
+  });
+
   it('ignores clicks shorter than minSpeechMs', () => {
     const e = new Endpointer();
     feed(e, QUIET, 300);
