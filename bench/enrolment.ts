@@ -54,13 +54,13 @@ export const VOICES: Record<string, EnrolmentVoice> = {
   allison: { name: 'Allison (real-test)', dir: 'corpora/real/real-test/allison' },
 };
 
-interface Score {
+export interface Score {
   wer: number;
   cer: number;
   utterances: number;
 }
 
-interface FinetuneJson {
+export interface FinetuneJson {
   promoted: boolean;
   reason: string;
   out: string | null;
@@ -84,9 +84,15 @@ export interface EnrolmentRun {
   other: Score | null;
 }
 
-const CLI = join(repoRoot, 'src-main', 'cli', 'main.ts');
+export const CLI = join(repoRoot, 'src-main', 'cli', 'main.ts');
 
-async function evalLm(dir: string, model: string, cfg: EnrolmentBenchConfig, work: string): Promise<Score> {
+/** The model on a folder as dictation writes finals (`attune eval --lm`). */
+export async function evalLm(
+  dir: string,
+  model: string,
+  cfg: Pick<EnrolmentBenchConfig, 'timeoutMs'>,
+  work: string,
+): Promise<Score> {
   const r = await runTsChild<Score>(CLI, ['eval', dir, '--model', model, '--json', '--lm'], {
     timeoutMs: cfg.timeoutMs,
     env: { TMPDIR: work },

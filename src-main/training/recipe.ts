@@ -40,15 +40,16 @@ export const DEFAULT_RECIPE: RecipeConfig = {
       config: {},
     },
     {
-      // Minutes of reading: the boldest recipe tried on the real-dev voice that did not forget more than it
-      // learnt (bench/RECIPE-CHOICE.md).
+      // Minutes of reading: of the learning rates tried on the real-dev voice with the guard at its default
+      // margin, the one that learnt the most of the voice (bench/RECIPE-CHOICE.md); bolder ones forgot so
+      // much general speech that the guard kept less of their change.
       name: 'enrolment',
       fromSeconds: 120,
       adaptAll: true,
       // 20 passes: 300 steps for 4 minutes of speech.
       epochs: 20,
       minSteps: 100,
-      config: { steps: 400, learningRate: 1e-3, anchorDecay: 0, warmupSteps: 20, patience: 3 },
+      config: { steps: 400, learningRate: 2e-3, anchorDecay: 0, warmupSteps: 20, patience: 3 },
     },
   ],
 };
