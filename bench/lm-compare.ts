@@ -273,17 +273,17 @@ async function werSection(
   const oldBest = phoneModel
     ? [{ name: `${old.name}, ${fmt(best[0])} (its real-dev best)`, lm: old, settings: best[0] }]
     : same(best[0], WORDNET_SETTINGS)
-    ? [
-        {
-          name: `${old.name}, ${fmt(best[0])} (as shipped; its real-dev best too)`,
-          lm: old,
-          settings: best[0],
-        },
-      ]
-    : [
-        { name: `${old.name}, ${fmt(WORDNET_SETTINGS)} (as shipped)`, lm: old, settings: WORDNET_SETTINGS },
-        { name: `${old.name}, ${fmt(best[0])} (its real-dev best)`, lm: old, settings: best[0] },
-      ];
+      ? [
+          {
+            name: `${old.name}, ${fmt(best[0])} (as shipped; its real-dev best too)`,
+            lm: old,
+            settings: best[0],
+          },
+        ]
+      : [
+          { name: `${old.name}, ${fmt(WORDNET_SETTINGS)} (as shipped)`, lm: old, settings: WORDNET_SETTINGS },
+          { name: `${old.name}, ${fmt(best[0])} (its real-dev best)`, lm: old, settings: best[0] },
+        ];
   // A phone model's greedy output is phones, not words: its phone error rates are in its model card.
   const greedy = phoneModel ? [] : [{ name: 'greedy (no LM)', lm: null, settings: DEFAULT_SETTINGS }];
   const columns: { name: string; lm: Lm | null; settings: LmSettings }[] = [
@@ -462,7 +462,7 @@ async function main(): Promise<void> {
     '',
     '## WER / CER by set, same acoustic model',
     '',
-    `Beam width ${DEFAULT_SETTINGS.beamWidth}${alphabet.phones ? "; the model writes phones, so there is no greedy word column (its phone error rates are in its model card)" : ''}. The synthetic sentences are held-out WordNet examples: the WordNet model learned from the other examples, so that row flatters it.`,
+    `Beam width ${DEFAULT_SETTINGS.beamWidth}${alphabet.phones ? '; the model writes phones, so there is no greedy word column (its phone error rates are in its model card)' : ''}. The synthetic sentences are held-out WordNet examples: the WordNet model learned from the other examples, so that row flatters it.`,
     '',
     ...wers,
     '',

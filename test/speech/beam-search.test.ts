@@ -213,7 +213,12 @@ describe('beamSearch for a phone model', () => {
   it('writes a word still being spoken as the word it most likely becomes, when asked (live partials)', () => {
     // "i see the bl…": the last pronunciation is no word yet, but only "blue" and "blew" go on from it.
     const names = 'AY | S IY | DH AH | B L'.split(' ');
-    const search = new BeamSearch(phones, null, { beamWidth: 16 }, { lm, vocabulary: vocabularyTrie(lm, phones) });
+    const search = new BeamSearch(
+      phones,
+      null,
+      { beamWidth: 16 },
+      { lm, vocabulary: vocabularyTrie(lm, phones) },
+    );
     search.push(said(names), names.length * 2);
     expect(search.result({ openWord: true }).text).toBe('i see the blue');
     // As a final, only whole words are written.

@@ -112,7 +112,7 @@ describe('SphinxLm on a model written byte by byte', () => {
   });
 
   it('builds a WordLm that scores with the ARPA back-off rule', () => {
-  // To 6 decimals: the model keeps its values in single precision.
+    // To 6 decimals: the model keeps its values in single precision.
     const wlm = new WordLm(parse(tinyTrigramFixture()).arpaSource(), 'tiny.lm.bin');
     const id = (w: string) => wlm.id(w);
     const ln = (stored: number) => stored * Math.log(1.0001);
