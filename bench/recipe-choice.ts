@@ -36,6 +36,16 @@ const ARMS: Arm[] = [
   { name: 'lr4e-3', what: 'learning rate 4e-3', args: ['--lr', '4e-3'] },
   { name: 'steps600', what: 'learning rate 1e-3, 600 steps', args: ['--lr', '1e-3', '--steps', '600'] },
   {
+    name: 'lr2e-3-front-and-head',
+    what: 'learning rate 2e-3, the subsampling, the first 8 blocks and the last block with the head adapted',
+    args: ['--lr', '2e-3', '--adapt-first-blocks', '8', '--adapt-blocks', '1'],
+  },
+  {
+    name: 'lr2e-3-anchored',
+    what: 'learning rate 2e-3, anchored to the starting weights (anchor decay 20)',
+    args: ['--lr', '2e-3', '--anchor-decay', '20'],
+  },
+  {
     name: 'lr1e-3-no-forgetting-guard',
     what: 'learning rate 1e-3, the guard blind to forgetting (replay margin 10×): what the whole change does',
     args: ['--lr', '1e-3', '--replay-margin', '10'],
