@@ -130,9 +130,11 @@ async function main(): Promise<void> {
     const v = args[i + 1];
     if (args[i] === '--model' && v) cfg.model = v;
     else if (args[i] === '--every' && Number(v) >= 1) cfg.every = Number(v);
-    else if (args[i] === '--drops' && v)
+    else if (args[i] === '--drops' && v) {
       cfg.drops = v.split(',').map((x) => (x === 'none' ? Infinity : Number(x)));
-    else
+      if (cfg.drops.some((d) => !(d > 0)))
+        throw new Error(`--drops must list numbers > 0 or "none", got "${v}"`);
+    } else
       throw new Error(
         `unknown or bad option ${args[i]} ${v ?? ''} (--model DIR, --every N, --drops 5,7,none)`,
       );

@@ -84,7 +84,7 @@ export interface EnrolmentRun {
   other: Score | null;
 }
 
-export const CLI = join(repoRoot, 'src-main', 'cli', 'main.ts');
+const CLI = join(repoRoot, 'src-main', 'cli', 'main.ts');
 
 /** The model on a folder as dictation writes finals (`attune eval --lm`). */
 export async function evalLm(
@@ -98,6 +98,26 @@ export async function evalLm(
     env: { TMPDIR: work },
   });
   return { wer: r.wer, cer: r.cer, utterances: r.utterances };
+}
+
+/**
+ * `attune finetune` from `cfg.model` on a reading, writing `out` when the guard promotes the result, with
+ * `extraArgs` laid over the recipe the app chooses. The child reports its own peak RSS and wall time.
+ */
+export function runFinetune(
+  data: string,
+  out: string,
+  cfg: Pick<EnrolmentBenchConfig, 'model' | 'threads' | 'timeoutMs'>,
+  extraArgs: readonly string[],
+): Promise<FinetuneJson> {
+  return runTsChild<FinetuneJson>(
+    CLI,
+    ['finetune', '--model', cfg.model, '--data', data, '--out', out, '--json'].concat(
+      ['--threads', String(cfg.threads)],
+      extraArgs,
+    ),
+    { timeoutMs: cfg.timeoutMs },
+  );
 }
 
 /** Enrols one voice at every length; `other` is another voice's test folder (null: none). */
@@ -121,13 +141,7 @@ async function benchVoice(
   const runs: EnrolmentRun[] = [];
   for (const e of sets.enrol) {
     const out = join(work, `model-${sets.voice.name.split(' ')[0]}-${e.minutes}`);
-    const args = ['finetune', '--model', cfg.model, '--data', e.dir, '--out', out, '--json'];
-    // /usr/bin/time is not needed: the child reports its own peak RSS and wall time.
-    const finetune = await runTsChild<FinetuneJson>(
-      CLI,
-      [...args, '--threads', String(cfg.threads), ...cfg.finetuneArgs],
-      { timeoutMs: cfg.timeoutMs },
-    );
+    const finetune = await runFinetune(e.dir, out, cfg, cfg.finetuneArgs);
     const inUse = finetune.promoted && finetune.out ? finetune.out : cfg.model;
     const test = inUse === cfg.model ? before : await evalLm(sets.testDir, inUse, cfg, work);
     const otherScore = other

@@ -13,8 +13,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot, runTsChild } from './child.js';
-import { CLI, DEFAULT_ENROLMENT_BENCH, evalLm, type FinetuneJson, type Score, VOICES } from './enrolment.js';
+import { repoRoot } from './child.js';
+import {
+  DEFAULT_ENROLMENT_BENCH,
+  evalLm,
+  type FinetuneJson,
+  runFinetune,
+  type Score,
+  VOICES,
+} from './enrolment.js';
 import { makeVoiceSets } from './enrolment-sets.js';
 import { machineBasics } from './report.js';
 
@@ -127,15 +134,7 @@ async function main(): Promise<void> {
     const before = await evalLm(sets.testDir, cfg.model, cfg, work);
     const byArm = keptResults(minutes, before);
     for (const arm of arms) {
-      const out = join(work, `model-${arm.name}`);
-      const finetune = await runTsChild<FinetuneJson>(
-        CLI,
-        ['finetune', '--model', cfg.model, '--data', reading.dir, '--out', out, '--json'].concat(
-          ['--threads', String(cfg.threads)],
-          arm.args,
-        ),
-        { timeoutMs: cfg.timeoutMs },
-      );
+      const finetune = await runFinetune(reading.dir, join(work, `model-${arm.name}`), cfg, arm.args);
       const inUse = finetune.promoted && finetune.out ? finetune.out : cfg.model;
       const test = inUse === cfg.model ? before : await evalLm(sets.testDir, inUse, cfg, work);
       process.stderr.write(`${arm.name}: WER ${pct(before.wer)} → ${pct(test.wer)}; ${finetune.reason}\n`);

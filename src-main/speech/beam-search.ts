@@ -406,11 +406,7 @@ export class BeamSearch {
       lmScore: p.lmScore,
     }))[0];
     const classes = this.classesOf(winner.p);
-    const spelling = classes
-      .map((c) => this.alphabet.tokens[c])
-      .join('')
-      .replace(/\s+/g, ' ')
-      .trim();
+    const spelling = this.spellingOf(classes);
     const text = this.alphabet.phones && this.vocab ? this.wordsOf(classes) : spelling;
     return { text, spelling, score: winner.score, bonus: winner.bonus, lmScore: winner.lmScore };
   }
@@ -420,8 +416,10 @@ export class BeamSearch {
     let best: Prefix | null = null;
     for (const p of this.beams.values()) if (!best || total(p) > total(best)) best = p;
     const p = best!;
-    const text = this.wordsOf(this.classesOf(p), true);
-    return { text, spelling: text, score: total(p), bonus: p.bonus, lmScore: p.lmScore + p.look };
+    const classes = this.classesOf(p);
+    const text = this.wordsOf(classes, true);
+    const spelling = this.spellingOf(classes);
+    return { text, spelling, score: total(p), bonus: p.bonus, lmScore: p.lmScore + p.look };
   }
 
   /** The classes a prefix spells, first to last. */
@@ -429,6 +427,15 @@ export class BeamSearch {
     const classes: number[] = [];
     for (let k = p.id; k > 0; k = this.parent[k]) classes.push(this.label[k]);
     return classes.reverse();
+  }
+
+  /** Classes as the alphabet writes them (a phone model's as its phone symbols), word breaks single. */
+  private spellingOf(classes: readonly number[]): string {
+    return classes
+      .map((c) => this.alphabet.tokens[c])
+      .join('')
+      .replace(/\s+/g, ' ')
+      .trim();
   }
 
   /**

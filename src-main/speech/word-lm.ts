@@ -144,12 +144,11 @@ export class VocabularyTrie {
   private label = new Int32Array(1024);
   private wordAt = new Int32Array(1024).fill(-1);
   private best = new Float32Array(1024).fill(-Infinity);
-  /** The word with that best unigram below each node (an index into `spelt`), for words still being spoken. */
+  /** The word with that best unigram below each node (an index into `words`), for words still being spoken. */
   private bestWord = new Int32Array(1024).fill(-1);
   private nodes = 1;
+  /** Every word added, homophones too, in the order added; `wordAt` points at the first one spelt so. */
   private readonly words: { text: string; id: number }[] = [];
-  /** Every word with a spelling, homophones too, in the order added. */
-  private readonly spelt: { text: string; id: number }[] = [];
   private readonly alike = new Map<number, { text: string; id: number }[]>();
 
   /** The node after class c from `node`, or -1 if no word goes on that way. */
@@ -170,7 +169,7 @@ export class VocabularyTrie {
    */
   likeliestBelow(node: number): { text: string; id: number } | null {
     const k = node === VocabularyTrie.ROOT ? -1 : this.bestWord[node];
-    return k >= 0 ? this.spelt[k] : null;
+    return k >= 0 ? this.words[k] : null;
   }
 
   /** Best natural-log unigram probability of any word below: the look-ahead score of a partial word. */
@@ -182,6 +181,7 @@ export class VocabularyTrie {
     return this.nodes;
   }
 
+  /** Words the trie spells, each of a phone model's homophones counted. */
   get wordCount(): number {
     return this.words.length;
   }
@@ -209,13 +209,12 @@ export class VocabularyTrie {
       this.alike.set(node, [...(this.alike.get(node) ?? []), entry]);
     } else {
       this.wordAt[node] = this.words.length;
-      this.words.push(entry);
     }
-    this.spelt.push(entry);
+    this.words.push(entry);
     for (const n of path) {
       if (this.bestWord[n] < 0 || logProb > this.best[n]) {
         this.best[n] = logProb;
-        this.bestWord[n] = this.spelt.length - 1;
+        this.bestWord[n] = this.words.length - 1;
       }
     }
   }
