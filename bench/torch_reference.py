@@ -1,7 +1,7 @@
 """PyTorch reference for Attune's training throughput.
 
-The same acoustic model as src-main/model/acoustic.ts (same layer sizes, padding and look-ahead, built from
-the same config JSON), the same CTC loss (mean reduction, zero_infinity) and AdamW with global-norm clipping,
+The same acoustic model as src-main/model/acoustic.ts (recipes/torch/model.py, built from the same config
+JSON), the same CTC loss (mean reduction, zero_infinity) and AdamW with global-norm clipping,
 timed over the same batch shape on the CPU. bench/run.ts runs it and compares throughputs:
 
     /usr/bin/python3 bench/torch_reference.py --config '<AcousticConfig JSON>' --expected-params 977949
@@ -21,86 +21,10 @@ import time
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-
-
-def pad_time(x, left, right):
-    """Zero-pads the time axis of x [B, T, C]."""
-    return F.pad(x, (0, 0, left, right)) if left or right else x
-
-
-def time_mask(lengths, T):
-    """[B, T, 1]: 1 inside each utterance."""
-    return (torch.arange(T)[None, :] < lengths[:, None]).unsqueeze(-1).float()
-
-
-def conv_out(frames, kernel, stride, left, right):
-    padded = frames + left + right
-    return 0 if padded < kernel else (padded - kernel) // stride + 1
-
-
-class Depthwise(nn.Module):
-    """Depthwise 1-D conv over already padded [B, Tp, C] input, no bias (as the tfjs model)."""
-
-    def __init__(self, channels, kernel, stride):
-        super().__init__()
-        self.conv = nn.Conv1d(channels, channels, kernel, stride=stride, groups=channels, bias=False)
-
-    def forward(self, x):  # [B, Tp, C] → [B, T', C]
-        return self.conv(x.transpose(1, 2)).transpose(1, 2)
-
-
-class Block(nn.Module):
-    """x + dropout(ReLU(LN(pointwise(depthwise_k(x))))) over input padded with its left/right context."""
-
-    def __init__(self, cfg, right):
-        super().__init__()
-        C, K = cfg["channels"], cfg["kernel"]
-        self.left, self.right = K - 1 - right, right
-        self.depthwise = Depthwise(C, K, 1)
-        self.pointwise = nn.Linear(C, C)
-        self.norm = nn.LayerNorm(C, eps=cfg["layerNormEps"])
-        self.dropout = nn.Dropout(cfg["dropout"])
-
-    def forward(self, x):  # [B, T, C]
-        y = self.depthwise(pad_time(x, self.left, self.right))
-        return x + self.dropout(torch.relu(self.norm(self.pointwise(y))))
-
-
-class AcousticModel(nn.Module):
-    def __init__(self, cfg):
-        super().__init__()
-        C, Fb, K = cfg["channels"], cfg["featureBins"], cfg["subsampleKernel"]
-        rc = cfg["subsampleRightContext"]
-        self.cfg = cfg
-        self.sub_pad = (K - 1 - rc, rc)
-        # Subsampling: a full conv (the tfjs model's stacked-frame matMul), then depthwise and pointwise,
-        # with the strides of the config.
-        self.strides = cfg["subsampleStrides"]
-        self.sub0 = nn.Conv1d(Fb, C, K, stride=self.strides[0])
-        self.sub1_depthwise = Depthwise(C, K, self.strides[1])
-        self.sub1_pointwise = nn.Linear(C, C)
-        self.blocks = nn.ModuleList(Block(cfg, r) for r in cfg["blockRightContext"])
-        self.head_norm = nn.LayerNorm(C, eps=cfg["layerNormEps"])
-        self.head = nn.Linear(C, cfg["vocabSize"])
-        self.register_buffer("mean", torch.zeros(Fb))
-        self.register_buffer("inv_std", torch.ones(Fb))
-
-    def forward(self, x, lengths):  # x [B, T, F] → logits [B, T/S, V], output lengths
-        K = self.cfg["subsampleKernel"]
-        left, right = self.sub_pad
-        h = (x - self.mean) * self.inv_std * time_mask(lengths, x.shape[1])
-        h = pad_time(h, left, right).transpose(1, 2)  # [B, F, Tp]
-        h = torch.relu(self.sub0(h)).transpose(1, 2)  # [B, T/s0, C]
-        lengths = (lengths + left + right - K) // self.strides[0] + 1
-        h = h * time_mask(lengths, h.shape[1])
-        h = torch.relu(self.sub1_pointwise(self.sub1_depthwise(pad_time(h, left, right))))  # [B, T/S, C]
-        lengths = (lengths + left + right - K) // self.strides[1] + 1
-        h = h * time_mask(lengths, h.shape[1])
-        for block in self.blocks:
-            h = block(h) * time_mask(lengths, h.shape[1])
-        return self.head(self.head_norm(h)), lengths
+# The model is the PyTorch recipe's (recipes/torch/model.py), so the yardstick is what people train with.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "recipes", "torch"))
+from model import AcousticModel, decay_groups  # noqa: E402
 
 
 def loaded_blas():
@@ -112,11 +36,7 @@ def loaded_blas():
 
 def adamw(model, lr, weight_decay):
     """AdamW as the training loop uses it: no decay on biases and norm parameters."""
-    decay, plain = [], []
-    for name, p in model.named_parameters():
-        (plain if name.endswith("bias") or "norm" in name else decay).append(p)
-    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.98), eps=1e-8)
+    return torch.optim.AdamW(decay_groups(model, weight_decay), lr=lr, betas=(0.9, 0.98), eps=1e-8)
 
 
 def main():

@@ -30,6 +30,11 @@ const PROFILES = {
     xterm: '/usr/bin/xterm',
     'wordnet-base': '/usr/share/wordnet/data.noun',
     'pocketsphinx-testdata': '/usr/share/pocketsphinx/test/data/librivox/transcription',
+    // The PyTorch training recipe (recipes/torch) and its parity tests; OpenBLAS so that torch runs as
+    // people run it (with the reference BLAS it is several times slower).
+    'python3-torch': '/usr/lib/python3/dist-packages/torch/__init__.py',
+    'python3-torchaudio': '/usr/lib/python3/dist-packages/torchaudio/__init__.py',
+    'libopenblas0-pthread': null,
   },
   real: {
     ffmpeg: '/usr/bin/ffmpeg',
