@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { run } from './corpus/run.js';
 
@@ -104,14 +104,23 @@ export async function readLibriSpeech(dir: string): Promise<LibriSpeechCorpus> {
   return { root, utterances, warnings };
 }
 
-async function walk(dir: string, visit: (path: string) => void): Promise<void> {
+/**
+ * Visits every file below dir. Symbolic links are followed (a corpus subset is often a folder of links into
+ * the full one); a linked folder already being walked is not entered again, so a link loop ends.
+ */
+async function walk(dir: string, visit: (path: string) => void, open = new Set<string>()): Promise<void> {
+  const real = await realpath(dir);
+  if (open.has(real)) return;
+  open.add(real);
   const entries = await readdir(dir, { withFileTypes: true });
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue; // work folders, editor files
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(path, visit);
-    else if (entry.isFile()) visit(path);
+    const target = entry.isSymbolicLink() ? await stat(path).catch(() => null) : entry;
+    if (target?.isDirectory()) await walk(path, visit, open);
+    else if (target?.isFile()) visit(path);
   }
+  open.delete(real);
 }
 
 export interface DurationOptions {

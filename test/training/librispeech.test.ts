@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +111,26 @@ describe('readLibriSpeech', () => {
     expect(corpus.utterances.map((u) => u.id)).toEqual(['7-1-0000']);
     expect(corpus.warnings).toHaveLength(1);
     expect(corpus.warnings[0]).toContain(join(dir, '7', '1', '7-1-0001.wav'));
+  });
+
+  it('follows symbolic links to audio and to folders, and ends a link loop', async () => {
+    const full = fresh();
+    await chapter(full, '5', '2', [
+      { n: '0000', seconds: 0.2, flac: true },
+      { n: '0001', seconds: 0.2 },
+    ]);
+    // A subset as people make one: a chapter of links to the full corpus's files, and a linked speaker.
+    const subset = fresh();
+    mkdirSync(join(subset, '5', '2'), { recursive: true });
+    for (const name of ['5-2.trans.txt', '5-2-0000.flac', '5-2-0001.wav'])
+      symlinkSync(join(full, '5', '2', name), join(subset, '5', '2', name));
+    await chapter(full, '6', '1', [{ n: '0000', seconds: 0.2 }]);
+    symlinkSync(join(full, '6'), join(subset, '6'));
+    symlinkSync(subset, join(subset, '6', '1', 'loop'));
+    const corpus = await readLibriSpeech(subset);
+    expect(corpus.utterances.map((u) => u.id)).toEqual(['5-2-0000', '5-2-0001', '6-1-0000']);
+    expect(corpus.utterances[0].audioPath).toBe(join(subset, '5', '2', '5-2-0000.flac'));
+    expect(corpus.warnings).toEqual([]);
   });
 
   it('fails clearly on a folder without transcripts', async () => {
