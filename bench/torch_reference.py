@@ -19,8 +19,12 @@ import statistics
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
+# PyTorch as it trains best on a CPU: torch's own threads (one per core) each call a single-threaded BLAS. A
+# multi-threaded OpenBLAS beside them oversubscribes the cores (2–3× slower steps on 2 cores).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 # The model is the PyTorch recipe's (recipes/torch/model.py), so the yardstick is what people train with.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "recipes", "torch"))

@@ -33,7 +33,7 @@ import folder as attune_folder
 from errors import RecipeError, run_main
 from features import LogMel
 from model import AcousticModel, decay_groups
-from train import DEFAULT_ACOUSTIC, amp_dtype, Job
+from train import Job, amp_dtype, complete_config
 
 
 def forward_macs(model, x, lengths):
@@ -92,7 +92,7 @@ def main(argv=None):
         model = attune_folder.load_model(args.model)[0]
     else:
         try:
-            cfg = {**DEFAULT_ACOUSTIC, **json.loads(args.config or "{}")}
+            cfg = complete_config(json.loads(args.config or "{}"))
         except json.JSONDecodeError as err:
             raise RecipeError(f"--config is not valid JSON ({err})") from None
         model = AcousticModel(cfg)

@@ -14,6 +14,44 @@ import torch.nn.functional as F
 from torch import nn
 
 
+# The most audio an output frame may wait for when streaming (src-main/model/config.ts MAX_LOOK_AHEAD_MS).
+MAX_LOOK_AHEAD_MS = 200
+
+
+def look_ahead_ms(cfg):
+    """Future audio one output frame depends on, ms: each convolution's right context at its frame rate."""
+    ms, frame_ms = 0.0, cfg["hopMs"]
+    for stride in cfg["subsampleStrides"]:
+        ms += cfg["subsampleRightContext"] * frame_ms
+        frame_ms *= stride
+    return ms + sum(cfg["blockRightContext"]) * frame_ms
+
+
+def config_problems(cfg):
+    """What makes a config unbuildable, as Attune's configProblems words it (empty when fine)."""
+    problems = []
+    for key in ("featureBins", "vocabSize", "channels", "subsampleKernel", "blocks", "kernel"):
+        if not isinstance(cfg.get(key), int) or cfg[key] <= 0:
+            problems.append(f"{key} must be a positive integer, got {cfg.get(key)}")
+    if problems:
+        return problems
+    right = cfg.get("blockRightContext")
+    if not isinstance(right, list) or len(right) != cfg["blocks"]:
+        problems.append(f"blockRightContext needs one entry per block ({cfg['blocks']})")
+    elif any(not isinstance(r, int) or r < 0 or r >= cfg["kernel"] for r in right):
+        problems.append("blockRightContext entries must be integers in [0, kernel)")
+    strides = cfg.get("subsampleStrides")
+    if not isinstance(strides, list) or len(strides) != 2 or any(
+            not isinstance(v, int) or v < 1 or v > cfg["subsampleKernel"] for v in strides):
+        problems.append("subsampleStrides needs 2 integers in [1, subsampleKernel]")
+    if not isinstance(cfg.get("subsampleRightContext"), int) or not (
+            0 <= cfg["subsampleRightContext"] < cfg["subsampleKernel"]):
+        problems.append("subsampleRightContext must be an integer in [0, subsampleKernel)")
+    if not 0 <= cfg.get("dropout", -1) < 1:
+        problems.append(f"dropout must be in [0, 1), got {cfg.get('dropout')}")
+    return problems
+
+
 def pad_time(x, left, right):
     """Zero-pads the time axis of x [B, T, C] → [B, left + T + right, C]."""
     return F.pad(x, (0, 0, left, right)) if left or right else x
@@ -64,6 +102,9 @@ class AcousticModel(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
+        problems = config_problems(cfg)
+        if problems:
+            raise ValueError(f"bad model config: {'; '.join(problems)}")
         channels, bins, kernel = cfg["channels"], cfg["featureBins"], cfg["subsampleKernel"]
         right = cfg["subsampleRightContext"]
         self.cfg = dict(cfg)

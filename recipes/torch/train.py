@@ -34,7 +34,7 @@ import folder as attune_folder
 from errors import RecipeError, run_main
 from export import export_run
 from features import check_features
-from model import AcousticModel, decay_groups
+from model import MAX_LOOK_AHEAD_MS, AcousticModel, decay_groups, look_ahead_ms
 
 
 def parse_args(argv=None):
@@ -134,8 +134,29 @@ def starting_point(args):
     tokens = attune_folder.read_tokens(args.tokens) if args.tokens else (
         attune_folder.ENGLISH_TOKENS, 0, 1, False)
     features = dict(attune_folder.DEFAULT_FEATURES)
-    cfg = {**DEFAULT_ACOUSTIC, "featureBins": features["nMels"], **cfg, "vocabSize": len(tokens[0])}
-    return AcousticModel(cfg), tokens, features, None, args.dictionary
+    cfg = complete_config({**cfg, "featureBins": features["nMels"], "vocabSize": len(tokens[0])})
+    try:
+        return AcousticModel(cfg), tokens, features, None, args.dictionary
+    except ValueError as err:
+        raise RecipeError(f"--config: {err}") from None
+
+
+def complete_config(given):
+    """A config with Attune's defaults filled in. A depth without its look-ahead list gets Attune's layout
+    (blockLayout): the default's pattern, causal blocks after it, and blocks made causal from the top down
+    until an output frame waits for at most 200 ms of audio."""
+    cfg = {**DEFAULT_ACOUSTIC, **given}
+    if "blockRightContext" not in given:
+        pattern = DEFAULT_ACOUSTIC["blockRightContext"]
+        cfg["blockRightContext"] = [pattern[i] if i < len(pattern) else 0 for i in range(cfg["blocks"])]
+        for i in reversed(range(cfg["blocks"])):
+            if look_ahead_ms(cfg) <= MAX_LOOK_AHEAD_MS:
+                break
+            cfg["blockRightContext"][i] = 0
+    if look_ahead_ms(cfg) > MAX_LOOK_AHEAD_MS:
+        raise RecipeError(f"--config: the model would look {look_ahead_ms(cfg):.0f} ms ahead; "
+                          f"Attune streams with at most {MAX_LOOK_AHEAD_MS} ms")
+    return cfg
 
 
 # The tfjs model's default shape (src-main/model/config.ts DEFAULT_ACOUSTIC).

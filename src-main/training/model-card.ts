@@ -200,6 +200,15 @@ function scoreTable(c: CardInput, what: string, rows: ScoreRow[]): string[] {
   ];
 }
 
+/** How a user puts another base model in this one's place (every card says it). */
+const REPLACING = `## Replacing the base model
+
+Attune's base model is a model folder (\`models/base\`), and any Attune model folder can take its place: one
+trained with \`attune train\`, or one trained on large corpora and GPUs with the PyTorch recipe
+(\`recipes/torch/\`; the README's "Train a base model at scale"), whose folders Attune loads unchanged.
+Replace \`models/base\` with the new folder (or pass \`--model DIR\` to any command); personal fine-tuning
+then starts from it.`;
+
 /** Renders MODEL_CARD.md: what the model is, how to remake it, and how well it does where. */
 export function renderModelCard(c: CardInput): string {
   const a = c.acoustic;
@@ -262,6 +271,7 @@ export function renderModelCard(c: CardInput): string {
     lines.push(`### ${e.name} by voice`, '', ...scoreTable(c, 'voice', rows), '');
   }
   for (const section of c.appendix ?? []) lines.push(section.trim(), '');
+  lines.push(REPLACING, '');
   lines.push('## Limitations', '', ...c.limitations.map((l) => `- ${l}`), '');
   return lines.join('\n');
 }

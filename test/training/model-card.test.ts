@@ -139,6 +139,13 @@ describe('renderModelCard', () => {
     expect(card).toContain('step 2500, the best on the dev set.');
   });
 
+  it('says how to put another base model in its place, pointing at the PyTorch recipe', () => {
+    const section = card.slice(card.indexOf('## Replacing the base model'), card.indexOf('## Limitations'));
+    expect(section).toContain('models/base');
+    expect(section).toContain('recipes/torch/');
+    expect(section).toContain('--model DIR');
+  });
+
   it('adds appendix sections before the limitations', () => {
     const withAppendix = renderModelCard({
       ...input,
