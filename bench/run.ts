@@ -14,7 +14,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parameterShapes } from '../src-main/model/acoustic.js';
 import { englishAlphabet } from '../src-main/speech/alphabet.js';
-import { repoRoot } from './child.js';
+import { repoRoot, runTsChild } from './child.js';
 import {
   modelBenchFor,
   measureStreaming,
@@ -34,7 +34,14 @@ import {
   type Target,
 } from './report.js';
 import { median } from './stats.js';
-import { measureTorchReference, SYSTEM_PYTHON, type TorchOutcome } from './torch.js';
+import { type GemmReport } from './gemm.js';
+import {
+  gemmShape,
+  measureTorchReference,
+  SYSTEM_PYTHON,
+  type TorchOutcome,
+  type TorchReport,
+} from './torch.js';
 
 const RESULTS_PATH = join(repoRoot, 'bench', 'RESULTS.md');
 
@@ -115,7 +122,32 @@ function trainingSection(bench: ModelBenchConfig, t: TrainingReport): Section {
   };
 }
 
-function torchSection(bench: ModelBenchConfig, outcome: TorchOutcome, ours: TrainingReport | null): Section {
+/**
+ * Rows on what bounds the ratio: one thread's matMul rate on each side (the model's FLOPs are nearly all
+ * matMul-like), and the throughput Attune would reach if every training FLOP ran at its backend's rate.
+ */
+function ceilingRows(bench: ModelBenchConfig, r: TorchReport, gemm: GemmReport): Row[] {
+  const audioPerStep = (bench.batchSize * bench.utteranceFrames * bench.acoustic.hopMs) / 1000;
+  const flopsPerAudioSecond = trainingStepFlops(bench) / audioPerStep;
+  const bound = (bench.trainThreads * gemm.gflops * 1e9) / flopsPerAudioSecond;
+  return [
+    { name: `matMul ceiling, one thread: tfjs ${gemm.backend}`, value: gemm.gflops, unit: 'GFLOP/s' },
+    { name: 'matMul ceiling, one thread: PyTorch', value: r.gemmGflopsOneThread, unit: 'GFLOP/s' },
+    {
+      name: `Attune's bound: every training FLOP at the ${gemm.backend} ceiling on ${bench.trainThreads} threads`,
+      value: bound,
+      unit: 'audio-s/s',
+    },
+    { name: "PyTorch ÷ Attune's bound", value: r.audioSecondsPerSecond / bound, unit: '×' },
+  ];
+}
+
+function torchSection(
+  bench: ModelBenchConfig,
+  outcome: TorchOutcome,
+  ours: TrainingReport | null,
+  gemm: GemmReport,
+): Section {
   const title = 'PyTorch reference (same model, loss, optimizer and batch)';
   if (!outcome.measured) {
     return {
@@ -142,12 +174,20 @@ function torchSection(bench: ModelBenchConfig, outcome: TorchOutcome, ours: Trai
         target: TARGETS.torchRatio,
       },
       { name: 'peak RSS of the PyTorch process', value: r.maxRssBytes / MB, unit: 'MB' },
+      ...ceilingRows(bench, r, gemm),
     ],
     notes: [
       `bench/torch_reference.py under ${SYSTEM_PYTHON}: torch ${r.torchVersion}, ${r.threads} threads ` +
         `(torch.set_num_threads), ${r.params.toLocaleString('en-US')} parameters and ` +
         "output length asserted equal to the tfjs model's.",
-      `Timed steps: ${r.allStepSeconds.map((s) => s.toFixed(2)).join(', ')} s.`,
+      `Timed steps: ${r.allStepSeconds.map((s) => s.toFixed(2)).join(', ')} s. OpenBLAS is kept to one thread ` +
+        "under torch's own (OPENBLAS_NUM_THREADS=1): PyTorch as it trains best on a CPU; a multi-threaded BLAS " +
+        "beside torch's threads oversubscribes the cores and runs 2–3× slower here.",
+      `The matMul ceilings multiply [${gemm.shape.join(' × ')} → ${gemm.shape[0]} × ${gemm.shape[2]}] (a block's ` +
+        'pointwise layer over the batch) on one thread, in processes of their own (bench/gemm.ts; ' +
+        "torch_reference.py). WebAssembly's SIMD is 128 bits wide by the standard, while a native BLAS uses the " +
+        "widest vectors the CPU has (AVX-512 here): when PyTorch trains faster than Attune's bound, no wasm " +
+        'training step can match it on this machine; a native backend (tfjs-node) or a GPU can.',
       `BLAS loaded by torch: ${r.blas}.` +
         (NETLIB_BLAS.test(r.blas)
           ? " That is the reference (netlib) BLAS: Debian's torch calls whichever libblas.so.3 is " +
@@ -257,7 +297,14 @@ async function main(): Promise<void> {
   try {
     const expected = training?.parameters ?? paramCount(bench);
     const outcome = await measureTorchReference(bench, expected, englishAlphabet().blank);
-    sections.push(torchSection(bench, outcome, training));
+    const gemm = await runTsChild<GemmReport>(
+      join(repoRoot, 'bench', 'gemm.ts'),
+      gemmShape(bench).map(String),
+      {
+        timeoutMs: bench.childTimeoutMs,
+      },
+    );
+    sections.push(torchSection(bench, outcome, training, gemm));
     if (outcome.measured) {
       const r = outcome.report;
       backends.push(`PyTorch reference: torch ${r.torchVersion} on the CPU, ${r.threads} threads`);

@@ -21,9 +21,21 @@ export interface TorchReport {
   blas: string;
   lastLoss: number;
   maxRssBytes: number;
+  /** One thread's matMul rate on `gemmShape` ([rows, k, n]), GFLOP/s. */
+  gemmGflopsOneThread: number;
+  gemmShape: [number, number, number];
 }
 
 export type TorchOutcome = { measured: true; report: TorchReport } | { measured: false; why: string };
+
+/**
+ * The matMul whose one-thread rate both sides report: a block's pointwise layer over the benchmark batch,
+ * [batch · output frames, channels] × [channels, channels].
+ */
+export function gemmShape(bench: ModelBenchConfig): [number, number, number] {
+  const rows = bench.batchSize * outputFrames(bench.utteranceFrames, bench.acoustic);
+  return [rows, bench.acoustic.channels, bench.acoustic.channels];
+}
 
 /** Whether `python` can import torch. */
 function hasTorch(python: string): Promise<boolean> {
@@ -58,6 +70,7 @@ export async function measureTorchReference(
     ['--steps', bench.timedSteps],
     ['--threads', bench.trainThreads],
     ['--seed', bench.seed],
+    ['--gemm', gemmShape(bench).join(',')],
   ]
     .flat()
     .map(String);

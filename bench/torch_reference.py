@@ -43,6 +43,22 @@ def adamw(model, lr, weight_decay):
     return torch.optim.AdamW(decay_groups(model, weight_decay), lr=lr, betas=(0.9, 0.98), eps=1e-8)
 
 
+def gemm_gflops(rows, k, n, reps=15):
+    """One thread's matMul rate on a [rows, k] × [k, n] product, median of reps after warm-up (GFLOP/s)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    a, b = torch.randn(rows, k), torch.randn(k, n)
+    for _ in range(3):
+        a @ b
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - started)
+    torch.set_num_threads(threads)
+    return 2 * rows * k * n / statistics.median(times) / 1e9
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", required=True, help="AcousticConfig as JSON (src-main/model/config.ts)")
@@ -57,6 +73,7 @@ def main():
     ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--gemm", default="3200,192,192", help="ROWS,K,N of the one-thread matMul ceiling measured")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -109,7 +126,10 @@ def main():
         times.append(time.perf_counter() - started)
     median = statistics.median(times)
     audio_seconds = B * T * cfg["hopMs"] / 1000
+    gemm_shape = [int(v) for v in args.gemm.split(",")]
     report = {
+        "gemmGflopsOneThread": gemm_gflops(*gemm_shape),
+        "gemmShape": gemm_shape,
         "audioSecondsPerSecond": audio_seconds / median,
         "stepSeconds": median,
         "allStepSeconds": times,
