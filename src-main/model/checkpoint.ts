@@ -200,11 +200,16 @@ function readFeatures(dir: string, config: ConfigJson): FeatureConfig {
       );
     return features;
   }
-  const { model, withLogMel } = features.phones;
+  const { model, withLogMel, contexts } = features.phones;
   if (typeof model !== 'string' || model === '' || typeof withLogMel !== 'boolean')
     throw new ModelFolderError(
       dir,
       'config.json: features.phones needs "model" (the sphinx model folder) and "withLogMel" (true or false)',
+    );
+  if (contexts !== undefined && (typeof contexts !== 'boolean' || (contexts && !withLogMel)))
+    throw new ModelFolderError(
+      dir,
+      'config.json: features.phones.contexts must be true or false, and true only with "withLogMel": true',
     );
   const resolved = resolveFrontEnd(features, dir);
   const sphinx = resolved.phones!.model;

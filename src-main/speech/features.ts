@@ -48,6 +48,11 @@ export interface PhoneFeatureConfig {
   readonly model: string;
   /** true: each frame is the nMels log-mel bins, then the phone bins (80 + 42); false: the phone bins alone. */
   readonly withLogMel: boolean;
+  /**
+   * true: after the CI phone posteriors, as many again from each phone's likeliest context-dependent senone
+   * (sphinx/context-scores.ts): 80 + 42 + 42 bins. Absent or false: the CI posteriors only.
+   */
+  readonly contexts?: boolean;
 }
 
 export const DEFAULT_FEATURES: Readonly<FeatureConfig> = Object.freeze({

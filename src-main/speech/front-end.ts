@@ -24,8 +24,14 @@ import {
   sphinxFeatures,
 } from './sphinx/sphinx-features.js';
 
-export type FrontEndKind = 'logmel' | 'phones' | 'logmel+phones';
-export const FRONT_END_KINDS: readonly FrontEndKind[] = ['logmel', 'phones', 'logmel+phones'];
+/** logmel+phones+contexts: each phone's best-context posterior after the CI ones (sphinx/context-scores.ts). */
+export type FrontEndKind = 'logmel' | 'phones' | 'logmel+phones' | 'logmel+phones+contexts';
+export const FRONT_END_KINDS: readonly FrontEndKind[] = [
+  'logmel',
+  'phones',
+  'logmel+phones',
+  'logmel+phones+contexts',
+];
 
 /**
  * Phone log-posteriors are raised to at least this, in nats. Unfloored they reach -140 in silence, but the
@@ -42,7 +48,27 @@ export const PHONE_SCORING_VERSION = 2;
 
 export function frontEndKind(config: FeatureConfig): FrontEndKind {
   if (!config.phones) return 'logmel';
+  if (config.phones.contexts) return 'logmel+phones+contexts';
   return config.phones.withLogMel ? 'logmel+phones' : 'phones';
+}
+
+/** Kinds whose frames each hold the one before's values and more after them. */
+const GROWTH: readonly FrontEndKind[] = ['logmel', 'logmel+phones', 'logmel+phones+contexts'];
+
+/** Whether a model taking `from` frames can be given `to` frames (more values after its own). */
+export function kindGrowsInto(from: FrontEndKind, to: FrontEndKind): boolean {
+  return GROWTH.indexOf(from) >= 0 && GROWTH.indexOf(to) > GROWTH.indexOf(from);
+}
+
+/**
+ * Whether `grown` is `from`'s frame with more values after it (log-mel → + phones → + contexts), same log-mel
+ * settings: what a trained model can be given (model/add-input-bins.ts).
+ */
+export function extendsFrontEnd(from: FeatureConfig, grown: FeatureConfig): boolean {
+  if (!kindGrowsInto(frontEndKind(from), frontEndKind(grown))) return false;
+  const { phones: _a, ...melA } = from;
+  const { phones: _b, ...melB } = grown;
+  return JSON.stringify(melA) === JSON.stringify(melB);
 }
 
 /** `base`'s log-mel settings with the front end of this kind; phones need the sphinx model folder. */
@@ -50,7 +76,11 @@ export function withFrontEnd(base: FeatureConfig, kind: FrontEndKind, sphinxMode
   const { phones: _phones, ...logMelOnly } = base;
   if (kind === 'logmel') return base.phones ? logMelOnly : base;
   if (!sphinxModel) throw new Error(`features ${kind}: no sphinx model folder given`);
-  return { ...logMelOnly, phones: { model: sphinxModel, withLogMel: kind === 'logmel+phones' } };
+  const contexts = kind === 'logmel+phones+contexts';
+  return {
+    ...logMelOnly,
+    phones: { model: sphinxModel, withLogMel: kind !== 'phones', ...(contexts && { contexts }) },
+  };
 }
 
 /** Same log-mel settings and kind (their sphinx model folders may still differ). */
@@ -109,7 +139,8 @@ export function frontEndBins(config: FeatureConfig, baseDir?: string): number {
 /** What a frame holds, e.g. "80 log-mel + 42 phone bins", for messages. */
 export function describeFrontEnd(config: FeatureConfig, baseDir?: string): string {
   if (!config.phones) return `${config.nMels} log-mel bins`;
-  const phones = `${sphinxFeaturizer(config, baseDir).bins} phone bins`;
+  const n = sphinxFeaturizer(config, baseDir).bins;
+  const phones = config.phones.contexts ? `${n / 2} phone + ${n / 2} phone-context bins` : `${n} phone bins`;
   return config.phones.withLogMel ? `${config.nMels} log-mel + ${phones}` : phones;
 }
 
@@ -133,8 +164,9 @@ const featurizers = new Map<string, SphinxFeaturizer>();
 export function sphinxFeaturizer(config: FeatureConfig, baseDir?: string): SphinxFeaturizer {
   const dir = sphinxModelDir(config, baseDir);
   if (!dir) throw new Error('these features have no phones (FeatureConfig.phones is not set)');
-  const { phones: _phones, ...grid } = config;
-  const key = `${dir}\0${JSON.stringify(grid)}`;
+  const { phones, ...grid } = config;
+  const contexts = phones?.contexts === true;
+  const key = `${dir}\0${contexts}\0${JSON.stringify(grid)}`;
   let featurizer = featurizers.get(key);
   if (!featurizer) {
     let model = sphinxModels.get(dir);
@@ -146,7 +178,7 @@ export function sphinxFeaturizer(config: FeatureConfig, baseDir?: string): Sphin
       model = loadSphinxModel(dir);
       sphinxModels.set(dir, model);
     }
-    featurizer = new SphinxFeaturizer(model, { ...DEFAULT_SPHINX_FEATURES, logMel: grid });
+    featurizer = new SphinxFeaturizer(model, { ...DEFAULT_SPHINX_FEATURES, logMel: grid, contexts });
     featurizers.set(key, featurizer);
   }
   return featurizer;

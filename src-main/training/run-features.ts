@@ -1,19 +1,23 @@
 // Which features a training run computes: a fresh run the ones asked for, a run started from a model or
-// resumed the ones its model was trained on (a model cannot change its input, except that a log-mel model
-// may be given phone posteriors beside its log-mel: model/add-input-bins.ts).
+// resumed the ones its model was trained on (a model cannot change its input, except that it may be given
+// more values after its own: phone posteriors after log-mel, phone contexts after those; model/add-input-bins.ts).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModelFolder } from '../model/checkpoint.js';
 import type { FeatureConfig } from '../speech/features.js';
-import { frontEndKind, sameFrontEndShape, sphinxModelDir } from '../speech/front-end.js';
+import { extendsFrontEnd, frontEndKind, sameFrontEndShape, sphinxModelDir } from '../speech/front-end.js';
 import { hasSphinxModel, sameSphinxModel } from '../speech/sphinx/load-model.js';
 
-/** Whether `given` is `model`'s log-mel with phone posteriors after it: what a log-mel model can grow into. */
-export function addsPhones(model: FeatureConfig, given: FeatureConfig): boolean {
-  if (frontEndKind(model) !== 'logmel' || frontEndKind(given) !== 'logmel+phones') return false;
-  const { phones: _phones, ...logMel } = given;
-  return sameFrontEndShape(model, logMel);
+/**
+ * Whether `given` is `model`'s features with more values after them (phone posteriors after a log-mel
+ * model's log-mel, or phone contexts after a phone model's posteriors), from the same sphinx model: what a
+ * trained model can grow into.
+ */
+export function addsInputs(model: FeatureConfig, given: FeatureConfig): boolean {
+  if (!extendsFrontEnd(model, given)) return false;
+  const [a, b] = [sphinxModelDir(model), sphinxModelDir(given)];
+  return a === null || a === b || (b !== null && hasSphinxModel(b) && sameSphinxModel(a, b));
 }
 
 /**

@@ -7,10 +7,10 @@ import { loadCheckpointModel } from '../model/model-io.js';
 import { decodeSafetensors } from '../model/safetensors.js';
 import { type Alphabet, englishAlphabet } from '../speech/alphabet.js';
 import type { FeatureConfig } from '../speech/features.js';
-import { frontEndMismatch } from '../speech/front-end.js';
+import { frontEndKind, frontEndMismatch } from '../speech/front-end.js';
 import { featureStats } from './feature-stats.js';
 import { AdamW } from './optimizer.js';
-import { addsPhones, keepModelFeatures } from './run-features.js';
+import { addsInputs, keepModelFeatures } from './run-features.js';
 import type { TrainConfig, TrainData, TrainerState } from './train-config.js';
 
 /** A run ready for its next step: started afresh, from a model folder, or resumed from its checkpoint. */
@@ -73,13 +73,14 @@ function startRun(data: TrainData, cfg: TrainConfig, asked: FeatureConfig | unde
     // A reshaped model (attune reshape) says what it was grown from in every model the run saves.
     const reshapedFrom = folder.info.training?.reshapedFrom;
     if (reshapedFrom !== undefined) info.training = { reshapedFrom };
-    if (asked && addsPhones(folder.features, asked)) {
-      // Phone posteriors beside the log-mel it knows: the new inputs start unused (add-input-bins.ts),
-      // normalised like a fresh model's, by the training data.
+    if (asked && addsInputs(folder.features, asked)) {
+      // More values after the ones it knows (phone posteriors, phone contexts): the new inputs start unused
+      // (add-input-bins.ts), normalised like a fresh model's, by the training data.
       const F = folder.acoustic.featureBins;
       const all = featureStats(data.train);
+      const added = frontEndKind(folder.features) === 'logmel' ? 'phones' : 'contexts';
       folder = addInputBins(folder, asked, { mean: all.mean.slice(F), std: all.std.slice(F) });
-      info.training = { ...info.training, inputsAdded: 'phones' };
+      info.training = { ...info.training, inputsAdded: added };
     }
     features = keepModelFeatures(folder.features, asked, cfg.initFrom);
     // Class priors are measured for the weights they came with: training changes those, so they go (and

@@ -201,7 +201,9 @@ describe('attune train', () => {
     const runDir = join(dir, 'never-phones');
     const kind = await attune(['train', '--corpus', corpus, '--run', runDir, '--features', 'mfcc']);
     expect(kind.code).toBe(1);
-    expect(kind.stderr).toContain('--features must be one of logmel, phones, logmel+phones, got "mfcc"');
+    expect(kind.stderr).toContain(
+      '--features must be one of logmel, phones, logmel+phones, logmel+phones+contexts, got "mfcc"',
+    );
     const missing = join(dir, 'no-such-model');
     const none = await attune([
       'train',
@@ -305,7 +307,7 @@ describe('attune train', () => {
   );
 
   it.skipIf(!HAVE_MODEL)(
-    'gives a log-mel --init model phones beside its log-mel, and no other change of input',
+    'gives a log-mel --init model phones beside its log-mel, then phone contexts, and no other change of input',
     async () => {
       const small = (run: string, steps: number) => [
         ...['train', '--corpus', corpus, '--run', run, '--channels', '16', '--batch-seconds', '4'],
@@ -351,6 +353,33 @@ describe('attune train', () => {
       const resumed = await attune(small(grown, 3));
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(events(resumed.stdout)[0]).toMatchObject({ type: 'start', step: 2, resumed: true });
+
+      // A phone model grows once more: each phone's best context after its posteriors.
+      const contexts = join(dir, 'run-contexts');
+      const more = await attune([
+        ...small(contexts, 2),
+        '--init',
+        join(grown, 'best'),
+        '--features',
+        'logmel+phones+contexts',
+      ]);
+      expect(more.code, more.stderr).toBe(0);
+      const grownTwice = JSON.parse(
+        readFileSync(join(contexts, 'checkpoint', 'model', 'config.json'), 'utf8'),
+      );
+      expect(grownTwice.acoustic.featureBins).toBe(164);
+      expect(grownTwice.features.phones).toEqual({ model: 'sphinx', withLogMel: true, contexts: true });
+      expect(grownTwice.info.training).toMatchObject({ inputsAdded: 'contexts' });
+      // and never shrinks back
+      const back = await attune([
+        ...small(join(dir, 'run-shrunk'), 2),
+        '--init',
+        join(contexts, 'best'),
+        '--features',
+        'logmel+phones',
+      ]);
+      expect(back.code).toBe(1);
+      expect(back.stderr).toContain('trained on logmel+phones+contexts features');
     },
     240_000,
   );

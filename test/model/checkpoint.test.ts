@@ -473,6 +473,13 @@ describe.skipIf(!HAVE_MODEL)('a model folder with phone features', () => {
     expect(() => loadModelFolder(dir)).toThrow(
       'config.json: features.phones needs "model" (the sphinx model folder) and "withLogMel" (true or false)',
     );
+    for (const contexts of ['yes', true]) {
+      c.features.phones = { model: 'sphinx', withLogMel: contexts !== true, contexts };
+      writeFileSync(path, JSON.stringify(c));
+      expect(() => loadModelFolder(dir)).toThrow(
+        'config.json: features.phones.contexts must be true or false, and true only with "withLogMel": true',
+      );
+    }
     const nowhere = join(root, 'no-sphinx');
     const m = { ...phonesFolder(6), features: withFrontEnd(DEFAULT_FEATURES, 'logmel+phones', nowhere) };
     const target = freshDir();

@@ -184,8 +184,28 @@ describe.skipIf(!HAVE_MODEL)('front end: phones from the en-us model', () => {
       );
   });
 
+  it("with contexts: 164 bins, the 122 of log-mel and phones, then each phone's best-context posterior", () => {
+    const ctx = withFrontEnd(DEFAULT_FEATURES, 'logmel+phones+contexts', MODEL_DIR);
+    expect(frontEndKind(ctx)).toBe('logmel+phones+contexts');
+    expect(ctx.phones).toMatchObject({ withLogMel: true, contexts: true });
+    expect(frontEndBins(ctx)).toBe(164);
+    const plain = computeFeatures(x, both);
+    const got = computeFeatures(x, ctx);
+    expect([got.frames, got.bins]).toEqual([plain.frames, 164]);
+    for (let t = 0; t < got.frames; t++) {
+      const row = got.data.subarray(t * 164, (t + 1) * 164);
+      expect(row.subarray(0, 122)).toEqual(plain.data.subarray(t * 122, (t + 1) * 122));
+      const contexts = row.subarray(122);
+      expect(Math.min(...contexts)).toBeGreaterThanOrEqual(PHONE_LOG_FLOOR);
+      // A posteriorgram: the probabilities sum to one (the floored phones add under 42 e^-30).
+      const total = contexts.reduce((sum, v) => sum + Math.exp(v), 0);
+      expect(Math.abs(total - 1)).toBeLessThan(1e-5);
+    }
+  });
+
   it('streams exactly the offline frames however the audio is chunked', () => {
-    for (const config of [both, alone]) {
+    const ctx = withFrontEnd(DEFAULT_FEATURES, 'logmel+phones+contexts', MODEL_DIR);
+    for (const config of [both, alone, ctx]) {
       const offline = computeFeatures(x, config);
       const s = new StreamingFeatures(config);
       for (const seed of [1, 2, 3]) {

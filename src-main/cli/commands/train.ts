@@ -11,6 +11,7 @@ import {
   type FrontEndKind,
   frontEndBins,
   frontEndKind,
+  kindGrowsInto,
   withFrontEnd,
 } from '../../speech/front-end.js';
 import {
@@ -127,9 +128,9 @@ function runFeatures(
   const kind: FrontEndKind = choiceOption(String(o.features), 'features', FRONT_END_KINDS);
   const resumed = resumedRunFeatures(runDir);
   const kept = resumed ?? init?.features ?? null;
-  // A log-mel --init model may be given phones beside its log-mel (its new inputs start unused).
-  const growing =
-    !resumed && kept !== null && asked && kind === 'logmel+phones' && frontEndKind(kept) === 'logmel';
+  // An --init model may be given more values after its own: phones after log-mel, phone contexts after
+  // phones (its new inputs start unused).
+  const growing = !resumed && kept !== null && asked && kindGrowsInto(frontEndKind(kept), kind);
   if (kept && !growing) {
     if (asked && frontEndKind(kept) !== kind) {
       const whose = resumed
@@ -216,7 +217,7 @@ function addResearchSettings(command: Command): void {
   setting('--dropout <p>', "dropout while training (default: the model config's); applies on resume too");
   setting(
     '--features <kind>',
-    "model input: logmel, phones (phone posteriors from a pocketsphinx model) or logmel+phones; for a fresh run (a resumed run or --init keeps its model's, except that logmel+phones adds phones to a log-mel --init model)",
+    "model input: logmel, phones (phone posteriors from a pocketsphinx model), logmel+phones, or logmel+phones+contexts (also each phone's best context-dependent state); for a fresh run (a resumed run or --init keeps its model's, except that an --init model may be given the values after its own: phones after log-mel, contexts after phones)",
     'logmel',
   );
   setting(

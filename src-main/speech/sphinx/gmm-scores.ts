@@ -257,6 +257,16 @@ export class CiPhoneScorer {
     }
   }
 
+  /**
+   * The top-N lists of the frame score() saw last, [nCodebooks, nStreams, topN] density index and
+   * log-likelihood, best first (live views: the next score() overwrites them). Only with topN below the
+   * codebook size; context scores (context-scores.ts) mix their senones from them.
+   */
+  lastTop(): { index: Int32Array; ll: Float64Array } {
+    if (this.topN >= this.nDensities) throw new Error('lastTop: scoring sums every density (topN "all")');
+    return { index: this.topIndex, ll: this.topLl };
+  }
+
   /** Log-softmax over phones of each phone's log-sum-exp over its states: out[outOffset, + nPhones). */
   phoneLogPosteriors(senones: Float64Array, out: Float32Array, outOffset: number): void {
     const { nPhones, nStates, phone } = this;

@@ -23,16 +23,46 @@ export interface ModelDefinition {
   readonly nPhones: number;
   readonly ciSenones: Int32Array; // [nCiPhones, nEmittingStates] senone of each CI phone's emitting states
   readonly ciTmat: Int32Array; // [nCiPhones]
+  /**
+   * The CI (base) phone and emitting state every senone belongs to, CI and context-dependent alike: a
+   * triphone's states use senones of its base phone's states only (decision trees are grown per base phone
+   * and state), so each senone has one. -1 for a senone no phone uses.
+   */
+  readonly senoneBase: Int32Array; // [nSenones]
+  readonly senoneState: Int32Array; // [nSenones]
+}
+
+/** Fills senoneBase/senoneState from every phone's base and senone sequence; throws on a senone shared. */
+function senoneOwners(
+  nSenones: number,
+  nStates: number,
+  phones: Iterable<{ base: number; senones: ArrayLike<number> }>,
+  fail: (why: string) => never,
+): { senoneBase: Int32Array; senoneState: Int32Array } {
+  const senoneBase = new Int32Array(nSenones).fill(-1);
+  const senoneState = new Int32Array(nSenones).fill(-1);
+  for (const { base, senones } of phones) {
+    for (let k = 0; k < nStates; k++) {
+      const sen = senones[k];
+      if (senoneBase[sen] === -1) {
+        senoneBase[sen] = base;
+        senoneState[sen] = k;
+      } else if (senoneBase[sen] !== base || senoneState[sen] !== k) {
+        fail(`senone ${sen} is shared by states of different base phones or positions`);
+      }
+    }
+  }
+  return { senoneBase, senoneState };
 }
 
 /** Parses an mdef in either encoding (binary files start with "BMDF" or its byte-swapped "FDMB"). */
 export function parseMdef(bytes: Uint8Array, file: string): ModelDefinition {
   const magic = new TextDecoder('latin1').decode(bytes.subarray(0, 4));
-  const mdef =
-    magic === 'BMDF' || magic === 'FDMB' ? parseBinaryMdef(bytes, file) : parseTextMdef(bytes, file);
-  checkMdef(mdef, file);
-  return mdef;
+  return magic === 'BMDF' || magic === 'FDMB' ? parseBinaryMdef(bytes, file) : parseTextMdef(bytes, file);
 }
+
+/** What checkMdef checks: everything but the senone owners, which are found once it has passed. */
+type MdefCore = Omit<ModelDefinition, 'senoneBase' | 'senoneState'>;
 
 function parseBinaryMdef(bytes: Uint8Array, file: string): ModelDefinition {
   const r = new ByteReader(bytes, file);
@@ -73,12 +103,17 @@ function parseBinaryMdef(bytes: Uint8Array, file: string): ModelDefinition {
 
   const ssid = new Int32Array(h.nPhones);
   const tmat = new Int32Array(h.nPhones);
+  const base = new Int32Array(h.nPhones); // a CI phone is its own base; a triphone's is its ctx[0]
   const filler: boolean[] = [];
   for (let p = 0; p < h.nPhones; p++) {
     ssid[p] = r.int32('a phone entry');
     tmat[p] = r.int32('a phone entry');
+    // {filler, 3 reserved} for a CI phone; {word position, base, left, right} for a triphone.
     const attr = r.take(4, 'a phone entry');
     if (p < h.nCiPhones) filler.push(attr[0] !== 0);
+    base[p] = p < h.nCiPhones ? p : attr[1];
+    if (!(base[p] < h.nCiPhones) || !(ssid[p] >= 0 && ssid[p] < h.nSseq))
+      r.fail(`phone ${p} has a bad base phone or senone sequence`);
   }
   const nIds = r.int32('the senone sequence size');
   if (nIds !== h.nSseq * h.nEmittingStates)
@@ -95,9 +130,15 @@ function parseBinaryMdef(bytes: Uint8Array, file: string): ModelDefinition {
       );
     }
   }
+  const sequences = new Int32Array(nIds);
+  for (let k = 0; k < nIds; k++) {
+    sequences[k] = r.view.getInt16(r.pos + 2 * k, r.littleEndian);
+    if (!(sequences[k] >= 0 && sequences[k] < h.nSenones)) r.fail(`senone id ${sequences[k]} out of range`);
+  }
   r.pos += 2 * nIds;
   r.end('the senone sequences');
-  return {
+  const S = h.nEmittingStates;
+  const core: MdefCore = {
     ciPhones,
     filler,
     silence,
@@ -109,6 +150,14 @@ function parseBinaryMdef(bytes: Uint8Array, file: string): ModelDefinition {
     ciSenones,
     ciTmat: tmat.slice(0, h.nCiPhones),
   };
+  checkMdef(core, file);
+  const owners = senoneOwners(
+    h.nSenones,
+    S,
+    Array.from(ssid, (q, p) => ({ base: base[p], senones: sequences.subarray(q * S, (q + 1) * S) })),
+    (why) => r.fail(why),
+  );
+  return { ...core, ...owners };
 }
 
 const TEXT_COUNTS = [
@@ -150,6 +199,8 @@ function parseTextMdef(bytes: Uint8Array, file: string): ModelDefinition {
   const filler: boolean[] = [];
   const ciSenones = new Int32Array(n.n_base * nStates);
   const ciTmat = new Int32Array(n.n_base);
+  const phones: { base: string; senones: number[] }[] = [];
+  const baseIndex = new Map<string, number>(); // CI phone → index, complete once the CI lines are read
   for (let p = 0; p < nPhones; p++, i++) {
     const t = next(`phone ${p + 1} of ${nPhones}`);
     if (t.length !== 6 + nStates + 1) fail(`expected base lc rc wpos attrib tmat, ${nStates} states and N`);
@@ -159,15 +210,18 @@ function parseTextMdef(bytes: Uint8Array, file: string): ModelDefinition {
     const tm = Number(t[5]);
     if (!(Number.isInteger(tm) && tm >= 0 && tm < n.n_tied_tmat))
       fail(`transition matrix "${t[5]}" out of range`);
+    if (p >= n.n_base && !baseIndex.has(t[0])) fail(`triphone of unknown base phone ${t[0]}`);
+    phones.push({ base: t[0], senones: ids });
     if (p >= n.n_base) continue;
     if (t[1] !== '-' || t[2] !== '-' || t[3] !== '-')
       fail('the first n_base phones must be CI phones (lc rc wpos "-")');
+    baseIndex.set(t[0], ciPhones.length);
     ciPhones.push(t[0]);
     filler.push(t[4] === 'filler');
     ciTmat[p] = tm;
     ciSenones.set(ids, p * nStates);
   }
-  return {
+  const core: MdefCore = {
     ciPhones,
     filler,
     silence: ciPhones.indexOf('SIL'),
@@ -179,9 +233,22 @@ function parseTextMdef(bytes: Uint8Array, file: string): ModelDefinition {
     ciSenones,
     ciTmat,
   };
+  checkMdef(core, file);
+  const owners = senoneOwners(
+    n.n_tied_state,
+    nStates,
+    phones.map((ph) => ({
+      base: baseIndex.get(ph.base)!,
+      senones: ph.senones,
+    })),
+    (why) => {
+      throw new Error(`${file}: ${why}`);
+    },
+  );
+  return { ...core, ...owners };
 }
 
-function checkMdef(m: ModelDefinition, file: string): void {
+function checkMdef(m: MdefCore, file: string): void {
   const problems: string[] = [];
   if (m.ciPhones.length === 0) problems.push('no CI phones');
   if (new Set(m.ciPhones).size !== m.ciPhones.length) problems.push('duplicate CI phone names');

@@ -17,6 +17,7 @@
 // utterance's own mean), which needs the whole utterance; live CMN is its causal stand-in, as in pocketsphinx.
 
 import { DEFAULT_FEATURES, minSamples, numFrames, type FeatureConfig } from '../features.js';
+import { ContextPhoneScorer } from './context-scores.js';
 import { CiPhoneScorer, DEFAULT_GMM_SCORING, type GmmScoringConfig } from './gmm-scores.js';
 import { DEFAULT_LIVE_CMN, LiveCmn, type LiveCmnConfig } from './live-cmn.js';
 import type { SphinxAcousticModel } from './load-model.js';
@@ -27,19 +28,22 @@ export interface SphinxFeatureConfig {
   readonly logMel: FeatureConfig;
   readonly scoring: GmmScoringConfig;
   readonly cmn: LiveCmnConfig;
+  /** Each phone's best-context posterior after the CI ones (context-scores.ts): twice the bins. */
+  readonly contexts: boolean;
 }
 
 export const DEFAULT_SPHINX_FEATURES: Readonly<SphinxFeatureConfig> = Object.freeze({
   logMel: DEFAULT_FEATURES,
   scoring: DEFAULT_GMM_SCORING,
   cmn: DEFAULT_LIVE_CMN,
+  contexts: false,
 });
 
 /** Frames of phone log-posteriors, frame-major like LogMel, with the feature vectors they were scored from. */
 export interface SphinxFrames {
   frames: number;
-  bins: number; // CI phones (42 for en-us)
-  data: Float32Array; // [frames, bins] ln P(phone | frame); each row's exp sums to 1
+  bins: number; // CI phones (42 for en-us), twice that with contexts
+  data: Float32Array; // [frames, bins] ln P(phone | frame), then with contexts ln P_ctx(phone | frame); each set's exp sums to 1
   features: Float32Array; // [frames, featureDim] CMN'd MFCC, Δ, ΔΔ (featureDim 39)
 }
 
@@ -51,6 +55,7 @@ export class SphinxFeaturizer {
   readonly model: SphinxAcousticModel;
   readonly config: SphinxFeatureConfig;
   readonly scorer: CiPhoneScorer;
+  readonly contexts: ContextPhoneScorer | null;
   readonly nCep: number;
   readonly featureDim: number;
   readonly bins: number;
@@ -74,7 +79,8 @@ export class SphinxFeaturizer {
       throw new Error(
         `${model.dir}: the Gaussians cover ${this.scorer.featureDim} dims, 1s_c_d_dd gives ${this.featureDim}`,
       );
-    this.bins = this.scorer.nPhones;
+    this.contexts = config.contexts ? new ContextPhoneScorer(model, this.scorer) : null;
+    this.bins = this.scorer.nPhones * (this.contexts ? 2 : 1);
     this.phoneNames = this.scorer.phoneNames;
   }
 
@@ -100,6 +106,7 @@ export class SphinxFeaturizer {
       out.features[f + 2 * n + i] = cep[p3 + i] - cep[m1 + i] - (cep[p1 + i] - cep[m3 + i]);
     }
     this.scorer.score(out.features, f, out.data, row * this.bins);
+    this.contexts?.score(this.scorer, out.data, row * this.bins + this.scorer.nPhones);
   }
 
   /** Zeroed output for `frames` frames. */

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GMM_SCORING } from '../../../src-main/speech/sphinx/gmm-scores.js';
+import { ContextPhoneScorer } from '../../../src-main/speech/sphinx/context-scores.js';
 import {
   DEFAULT_SPHINX_FEATURES,
   SphinxFeaturizer,
@@ -24,6 +25,7 @@ interface Reference {
   topIndex: number[][]; // [F][42 * 3 * 4] best first
   topSenones: number[][]; // [F][42 * 3]
   topDetailPosteriors: number[][]; // [F][42]
+  contextPosteriors: number[][]; // [F][42] each phone's likeliest senone, any context
 }
 
 /** Largest |a - b| / max(1, |b|). */
@@ -126,6 +128,29 @@ describe.skipIf(!HAVE_MODEL || !HAVE_CLIPS || !HAVE_NUMPY)(
         expect(maxRelError(post, ref.topDetailPosteriors[k])).toBeLessThan(1e-6);
       });
       expect(maxRelError(oursTop.data, ref.topPosteriors.flat())).toBeLessThan(1e-6);
+    });
+
+    it("phone contexts: each phone's likeliest senone of any context, as the reference finds it", () => {
+      const scorer = topFeaturizer.scorer;
+      const contexts = new ContextPhoneScorer(enUsModel(), scorer);
+      const post = new Float32Array(42);
+      const ci = new Float32Array(42);
+      let compared = 0;
+      detail.forEach((t, k) => {
+        scorer.score(oursTop.features, t * 39, ci, 0);
+        contexts.score(scorer, post, 0);
+        ref.contextPosteriors[k].forEach((want, p) => {
+          if (want < -contexts.pruneNats) {
+            // Left unscored (a posterior under e^-40): at or below the -30 nats every phone feature is floored to.
+            expect(post[p]).toBeLessThanOrEqual(-30);
+          } else {
+            expect(Math.abs(post[p] - want) / Math.max(1, Math.abs(want))).toBeLessThan(1e-6);
+            compared++;
+          }
+        });
+        expect(Math.max(...post)).toBeLessThanOrEqual(0); // log-posteriors
+      });
+      expect(compared).toBeGreaterThan(detail.length * 10);
     });
   },
 );

@@ -46,9 +46,27 @@ function expectSmallModel(m: ModelDefinition): void {
   expect([m.nEmittingStates, m.nCiSenones, m.nSenones, m.nTmat, m.nPhones]).toEqual([3, 9, 12, 3, 4]);
   expect(Array.from(m.ciSenones)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
   expect(Array.from(m.ciTmat)).toEqual([0, 1, 2]);
+  // The triphone AA(B, SIL) uses senones 9-11: AA's, state by state.
+  expect(Array.from(m.senoneBase)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0]);
+  expect(Array.from(m.senoneState)).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]);
 }
 
 describe('parseMdef', () => {
+  it('refuses a senone shared by states of different base phones', () => {
+    const shared = TEXT_MDEF.replace(
+      'AA   B SIL  s n/a    0    9   10   11',
+      'AA   B SIL  s n/a    0    3   10   11',
+    );
+    expect(() => parseMdef(Buffer.from(shared), 'txt')).toThrow(
+      'txt: senone 3 is shared by states of different base phones or positions',
+    );
+  });
+
+  it('names the line of a triphone whose base phone is unknown', () => {
+    const unknown = TEXT_MDEF.replace('AA   B SIL  s n/a', 'ZZ   B SIL  s n/a');
+    expect(() => parseMdef(Buffer.from(unknown), 'txt')).toThrow('txt:14: triphone of unknown base phone ZZ');
+  });
+
   it('reads the binary format', () => expectSmallModel(parseMdef(binaryMdef(), 'bin')));
   it('reads the text format', () => expectSmallModel(parseMdef(Buffer.from(TEXT_MDEF), 'txt')));
 
@@ -60,6 +78,14 @@ describe('parseMdef', () => {
     expect(m.filler.flatMap((f, i) => (f ? [m.ciPhones[i]] : []))).toEqual(['+NSN+', '+SPN+', 'SIL']);
     expect([m.nEmittingStates, m.nCiSenones, m.nSenones, m.nPhones]).toEqual([3, 126, 5126, 137095]);
     expect(Array.from(m.ciSenones)).toEqual(Array.from({ length: 126 }, (_, i) => i));
+    // Every senone belongs to one base phone and state; the CI ones to their own.
+    expect(m.senoneBase.every((b) => b >= 0 && b < 42)).toBe(true);
+    expect(Array.from(m.senoneBase.subarray(0, 126))).toEqual(
+      Array.from({ length: 126 }, (_, i) => Math.floor(i / 3)),
+    );
+    expect(Array.from(m.senoneState.subarray(0, 126))).toEqual(Array.from({ length: 126 }, (_, i) => i % 3));
+    const ofAh = m.senoneBase.filter((b) => m.ciPhones[b] === 'AH').length;
+    expect(ofAh).toBeGreaterThan(100); // the commonest vowel has hundreds of contexts
     // The same CI phones written as a text mdef read back the same.
     const text = [
       '0.3',

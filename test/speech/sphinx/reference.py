@@ -20,6 +20,7 @@ stdout: JSON {"features": [T][39], "posteriors": [T][nPhones] (from the cepstra,
   "densityLl": [F][nCodebooks*nStreams*nDensities], "senones": [F][nPhones*nStates],
   "detailPosteriors": [F][nPhones], "topIndex": [F][nCodebooks*nStreams*topN] (best first),
   "topSenones": [F][nPhones*nStates], "topDetailPosteriors": [F][nPhones] (from the given features),
+  "contextPosteriors": [F][nPhones] (each phone's likeliest senone of any context, top-N mixtures),
   "phones": [...]}
 """
 
@@ -101,11 +102,20 @@ def read_bin_mdef(path):
         names.append(data[pos:end].decode('latin1'))
         pos = end + 1
     pos = start + ((pos - start + 3) & ~3) + 8 * n_tree
-    ssids = [struct.unpack_from('<i', data, pos + 12 * p)[0] for p in range(n_ci)]
+    # Per phone: int32 ssid, int32 tmat, then 4 bytes: (filler, -, -, -) for a CI phone and
+    # (word position, base, left, right) for a triphone.
+    ssids = [struct.unpack_from('<i', data, pos + 12 * p)[0] for p in range(n_phone)]
+    bases = [p if p < n_ci else data[pos + 12 * p + 9] for p in range(n_phone)]
     pos += 12 * n_phone
     (n_ids,) = struct.unpack_from('<i', data, pos)
     sseq = np.frombuffer(data, dtype='<i2', count=n_ids, offset=pos + 4).reshape(n_sseq, n_emit)
-    return names, np.array([sseq[s] for s in ssids])  # [n_ci][n_emit] senone ids
+    # Every senone any phone of each base uses, CI and context-dependent: [n_ci] sorted id arrays.
+    of_base = [set() for _ in range(n_ci)]
+    for p in range(n_phone):
+        of_base[bases[p]].update(int(s) for s in sseq[ssids[p]])
+    senones_of_base = [np.array(sorted(ids)) for ids in of_base]
+    ci_senones = np.array([sseq[ssids[c]] for c in range(n_ci)])  # [n_ci][n_emit] senone ids
+    return names, ci_senones, senones_of_base
 
 
 def live_cmn(cep, init, window, update):
@@ -140,12 +150,13 @@ class Model:
         self.cmninit = np.zeros(13)
         vals = [float(v) for v in opts.get('-cmninit', '8.0').split(',')]
         self.cmninit[:len(vals)] = vals
-        self.names, self.ci_senones = read_bin_mdef(os.path.join(model_dir, 'mdef'))
+        self.names, self.ci_senones, self.senones_of_base = read_bin_mdef(os.path.join(model_dir, 'mdef'))
         self.mean = read_gaussians(os.path.join(model_dir, 'means'))
         var = np.maximum(read_gaussians(os.path.join(model_dir, 'variances')), VAR_FLOOR)
         self.inv2var = 1.0 / (2.0 * var)
         self.lognorm = -0.5 * (np.log(var).sum(-1) + var.shape[-1] * math.log(2 * math.pi))  # [cb][feat][den]
         logw = read_sendump(os.path.join(model_dir, 'sendump'))
+        self.logw_all = logw  # [feat][den][senone]
         # [phone][state][feat][den] log weights of the CI senones
         self.logw = np.transpose(logw[:, :, self.ci_senones], (2, 3, 0, 1))
         self.n_cb, self.n_feat, self.n_den, self.width = self.mean.shape
@@ -176,6 +187,26 @@ class Model:
         a = top_w + top_ll
         m = a.max(-1, keepdims=True)
         return (m[..., 0] + np.log(np.exp(a - m).sum(-1))).sum(-1)
+
+    def top_context_phones(self, ll, n):
+        """[F, cb, feat, den] → [F, phone]: the best of all the phone's senones (CI and context-dependent),
+        each a sum over streams of log sum over its codebook's top n of w exp(ll); codebook = base phone."""
+        idx = self.top_n(ll, n)  # [F, cb, feat, n]
+        top_ll = np.take_along_axis(ll, idx, -1)  # [F, cb, feat, n]
+        out = np.empty(ll.shape[:2])
+        for p, sen in enumerate(self.senones_of_base):
+            w = self.logw_all[:, :, sen]  # [feat, den, S_p]
+            for f in range(len(ll)):
+                a = np.stack([w[st, idx[f, p, st]] for st in range(self.n_feat)])  # [feat, n, S_p]
+                a = a + top_ll[f, p][:, :, None]
+                m = a.max(1, keepdims=True)
+                per_senone = (m[:, 0] + np.log(np.exp(a - m).sum(1))).sum(0)  # [S_p]
+                out[f, p] = per_senone.max()
+        return out
+
+    def phone_log_softmax(self, phone):
+        m = phone.max(-1, keepdims=True)
+        return phone - (m + np.log(np.exp(phone - m).sum(-1, keepdims=True)))
 
     def posteriors(self, sen):
         m = sen.max(-1, keepdims=True)
@@ -212,6 +243,7 @@ def main():
         'topIndex': model.top_n(ll, n).reshape(len(x), -1).tolist(),
         'topSenones': top_sen.reshape(len(x), -1).tolist(),
         'topDetailPosteriors': model.posteriors(top_sen).tolist(),
+        'contextPosteriors': model.phone_log_softmax(model.top_context_phones(ll, n)).tolist(),
     }, sys.stdout)
 
 
