@@ -228,132 +228,166 @@ def amp_dtype(args, job):
     return torch.bfloat16 if args.amp == "bf16" else torch.float16
 
 
+class Run:
+    """One training run in phases: open (start or resume), step, score on dev, checkpoint, finish."""
+
+    def __init__(self, args, job):
+        self.args, self.job = args, job
+        os.makedirs(args.run, exist_ok=True)
+        self.log = Log(args.run, job.main)
+        self.model, self.tokens, self.features, self.spelling_from, dictionary = starting_point(args)
+        self.tokenizer = data.Tokenizer(*self.tokens[:3], dictionary)
+        self.fps = 1000 / self.model.cfg["hopMs"]
+        self.checkpoint_path = os.path.join(args.run, "checkpoint.pt")
+        self.best_path = os.path.join(args.run, "best.pt")
+        self.read_data()
+        self.open()
+        self.stopping = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.stopping.append(True))
+
+    def read_data(self):
+        """Manifests and the training batches. Rank 0 reads the audio headers once; the others then read its
+        manifest."""
+        args, job, fps = self.args, self.job, self.fps
+        path = os.path.join(args.run, "train-manifest.jsonl")
+        if job.main:
+            self.train_items, self.skipped = data.manifest(args.train, self.tokenizer, fps, path)
+        job.barrier()
+        if not job.main:
+            self.train_items, self.skipped = data.manifest(args.train, self.tokenizer, fps, path)
+        self.dev_items = data.manifest(args.dev, self.tokenizer, fps)[0] if args.dev else []
+        self.train_set = data.Utterances(self.train_items, self.features)
+        self.batches, self.too_long = data.make_batches(
+            [it["frames"] for it in self.train_items], int(args.batch_seconds * fps), args.max_utterances,
+            int(args.max_seconds * fps))
+        if len(self.batches) < job.world:
+            raise RecipeError(
+                f"{len(self.batches)} batches cannot feed {job.world} processes: add data or shrink --batch-seconds")
+
+    def open(self):
+        """Optimizer, loss scaler and position: fresh, or as the run's checkpoint left them."""
+        args, job, model = self.args, self.job, self.model
+        state = torch.load(self.checkpoint_path, map_location="cpu") if os.path.isfile(self.checkpoint_path) else None
+        if state is None and not args.init:
+            model.set_stats(*feature_stats(self.train_set, args.stats_utterances, args.seed))
+        model.to(job.device)
+        self.opt = torch.optim.AdamW(decay_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
+        self.dtype = amp_dtype(args, job)
+        self.scaler = torch.cuda.amp.GradScaler(enabled=self.dtype == torch.float16)
+        self.step, self.epoch, self.position = 0, 0, 0
+        self.best = {"cer": math.inf, "wer": math.inf, "step": 0}
+        if state is not None:
+            model.load_state_dict(state["model"])
+            self.opt.load_state_dict(state["optimizer"])
+            self.scaler.load_state_dict(state["scaler"])
+            self.step, self.epoch, self.position, self.best = (
+                state["step"], state["epoch"], state["position"], state["best"])
+        self.net = torch.nn.parallel.DistributedDataParallel(model) if job.world > 1 else model
+        hours = sum(it["frames"] for it in self.train_items) / self.fps / 3600
+        self.log("start", step=self.step, steps=args.steps, parameters=sum(p.numel() for p in model.parameters()),
+                 trainUtterances=len(self.train_items), trainHours=round(hours, 3), skipped=self.skipped,
+                 tooLong=self.too_long, world=job.world, device=job.device.type, amp=str(self.dtype),
+                 resumed=state is not None)
+
+    def train_step(self, feats, lengths, targets, target_lengths):
+        """One optimizer step on a batch: features [B, T, F], lengths [B], targets [ΣU], target lengths [B]."""
+        args, device = self.args, self.job.device
+        started = time.perf_counter()
+        self.step += 1
+        self.position += 1
+        lr = learning_rate(self.step, args)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        with torch.autocast("cuda", dtype=self.dtype) if self.dtype else contextlib.nullcontext():
+            logits, out_lengths = self.net(feats.to(device), lengths.to(device))  # [B, T', V]
+        log_probs = F.log_softmax(logits.float(), dim=-1).transpose(0, 1)  # [T', B, V]
+        loss = F.ctc_loss(log_probs, targets.to(device), out_lengths, target_lengths.to(device),
+                          blank=self.tokenizer.blank, reduction="mean", zero_infinity=True)
+        self.opt.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(self.opt)
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), args.clip)
+        self.scaler.step(self.opt)
+        self.scaler.update()
+        if self.step % args.log_every == 0 or self.step == 1:
+            audio = self.job.all_sum([float(lengths.sum()) / self.fps])[0]
+            self.log("step", step=self.step, loss=loss.item(), learningRate=lr, gradNorm=float(grad_norm),
+                     audioSeconds=audio, stepSeconds=time.perf_counter() - started)
+
+    def score(self):
+        """Greedy dev CER and WER (every process scores its share); best.pt keeps the best weights."""
+        args, job = self.args, self.job
+        if not self.dev_items:
+            return
+        dev_batches = data.make_batches([it["frames"] for it in self.dev_items], int(args.batch_seconds * self.fps),
+                                        args.max_utterances, 10**9)[0]
+        loader = torch.utils.data.DataLoader(data.Utterances(self.dev_items, self.features),
+                                             batch_sampler=dev_batches[job.rank :: job.world],
+                                             collate_fn=data.collate, num_workers=args.workers)
+        cer, wer = evaluate(self.model, loader, self.tokenizer, job)
+        improved = cer < self.best["cer"]
+        if improved:
+            self.best = {"cer": cer, "wer": wer, "step": self.step}
+            if job.main:
+                save_checkpoint(self.best_path, {
+                    "model": self.model.state_dict(), "cfg": self.model.cfg, "tokens": self.tokens,
+                    "features": self.features, "step": self.step, "cer": cer, "wer": wer})
+        self.log("eval", step=self.step, cer=cer, wer=wer, best=improved)
+
+    def checkpoint(self):
+        """checkpoint.pt: everything a resumed run needs to go on exactly where this one is."""
+        job = self.job
+        if job.main:
+            save_checkpoint(self.checkpoint_path, {
+                "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
+                "scaler": self.scaler.state_dict(), "step": self.step, "epoch": self.epoch,
+                "position": self.position, "best": self.best, "cfg": self.model.cfg, "tokens": self.tokens,
+                "features": self.features, "args": vars(self.args), "world": job.world,
+                "command": shlex.join(["torchrun", "--nproc_per_node", str(job.world), *sys.argv])})
+            self.log("checkpoint", step=self.step, path=self.checkpoint_path)
+        job.barrier()
+
+    def train(self):
+        """Epochs of this process's share of the batches until --steps, or a stop signal in any process."""
+        args = self.args
+        self.net.train()
+        while self.step < args.steps:
+            mine = data.epoch_batches(self.batches, args.seed, self.epoch, self.job.rank, self.job.world)
+            loader = torch.utils.data.DataLoader(self.train_set, batch_sampler=mine[self.position:],
+                                                 collate_fn=data.collate, num_workers=args.workers)
+            for batch in loader:
+                self.train_step(*batch)
+                if self.step % args.eval_every == 0 or self.step == args.steps:
+                    self.score()
+                if self.step % args.checkpoint_every == 0 or self.step == args.steps:
+                    self.checkpoint()
+                if self.step >= args.steps or self.job.all_sum([len(self.stopping)])[0] > 0:
+                    return
+            self.epoch, self.position = self.epoch + 1, 0
+
+    def finish(self):
+        """A last checkpoint when stopped between two, the log's last line, and --out when done."""
+        args, job, best = self.args, self.job, self.best
+        if self.step % args.checkpoint_every != 0 and self.step != args.steps:
+            self.checkpoint()
+        self.log("done", step=self.step, bestCer=best["cer"], bestWer=best["wer"], bestStep=best["step"],
+                 stopped="signal" if self.stopping else "finished")
+        if args.out and job.main and self.step >= args.steps:
+            export_run(args.run, args.out, spelling_from=self.spelling_from)
+            print(json.dumps({"out": os.path.abspath(args.out), "step": self.step, "bestCer": best["cer"]}))
+        job.barrier()
+
+
 def main(argv=None):
     args = parse_args(argv)
     job = Job()
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed + job.rank)
-    os.makedirs(args.run, exist_ok=True)
-    log = Log(args.run, job.main)
-    model, tokens, features, spelling_from, dictionary = starting_point(args)
-    tokenizer = data.Tokenizer(*tokens[:3], dictionary)
-    fps = 1000 / model.cfg["hopMs"]
-
-    # Rank 0 reads the audio headers once; the others wait, then read its manifest.
-    manifest_path = os.path.join(args.run, "train-manifest.jsonl")
-    if job.main:
-        train_items, skipped = data.manifest(args.train, tokenizer, fps, manifest_path)
-    job.barrier()
-    if not job.main:
-        train_items, skipped = data.manifest(args.train, tokenizer, fps, manifest_path)
-    dev_items = data.manifest(args.dev, tokenizer, fps)[0] if args.dev else []
-    train_set = data.Utterances(train_items, features)
-    batches, too_long = data.make_batches(
-        [it["frames"] for it in train_items], int(args.batch_seconds * fps), args.max_utterances,
-        int(args.max_seconds * fps))
-    if len(batches) < job.world:
-        raise RecipeError(f"{len(batches)} batches cannot feed {job.world} processes: add data or shrink --batch-seconds")
-
-    checkpoint_path, best_path = os.path.join(args.run, "checkpoint.pt"), os.path.join(args.run, "best.pt")
-    state = torch.load(checkpoint_path, map_location="cpu") if os.path.isfile(checkpoint_path) else None
-    if state is None and not args.init:
-        model.set_stats(*feature_stats(train_set, args.stats_utterances, args.seed))
-    model.to(job.device)
-    opt = torch.optim.AdamW(decay_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
-    dtype = amp_dtype(args, job)
-    scaler = torch.cuda.amp.GradScaler(enabled=dtype == torch.float16)
-    step, epoch, position, best = 0, 0, 0, {"cer": math.inf, "wer": math.inf, "step": 0}
-    if state is not None:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        scaler.load_state_dict(state["scaler"])
-        step, epoch, position, best = state["step"], state["epoch"], state["position"], state["best"]
-    net = torch.nn.parallel.DistributedDataParallel(model) if job.world > 1 else model
-
-    params = sum(p.numel() for p in model.parameters())
-    hours = sum(it["frames"] for it in train_items) / fps / 3600
-    log("start", step=step, steps=args.steps, parameters=params, trainUtterances=len(train_items),
-        trainHours=round(hours, 3), skipped=skipped, tooLong=too_long, world=job.world,
-        device=job.device.type, amp=str(dtype), resumed=state is not None)
-
-    stopping = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.append(True))
-
-    def checkpoint():
-        if job.main:
-            save_checkpoint(checkpoint_path, {
-                "model": model.state_dict(), "optimizer": opt.state_dict(), "scaler": scaler.state_dict(),
-                "step": step, "epoch": epoch, "position": position, "best": best, "cfg": model.cfg,
-                "tokens": tokens, "features": features, "args": vars(args), "world": job.world,
-                "command": shlex.join(["torchrun", "--nproc_per_node", str(job.world), *sys.argv])})
-            log("checkpoint", step=step, path=checkpoint_path)
-        job.barrier()
-
-    def score():
-        nonlocal best
-        if not dev_items:
-            return
-        dev_batches = data.make_batches([it["frames"] for it in dev_items], int(args.batch_seconds * fps),
-                                        args.max_utterances, 10**9)[0]
-        loader = torch.utils.data.DataLoader(data.Utterances(dev_items, features),
-                                             batch_sampler=dev_batches[job.rank :: job.world],
-                                             collate_fn=data.collate, num_workers=args.workers)
-        cer, wer = evaluate(model, loader, tokenizer, job)
-        improved = cer < best["cer"]
-        if improved:
-            best = {"cer": cer, "wer": wer, "step": step}
-            if job.main:
-                save_checkpoint(best_path, {"model": model.state_dict(), "cfg": model.cfg, "tokens": tokens,
-                                            "features": features, "step": step, "cer": cer, "wer": wer})
-        log("eval", step=step, cer=cer, wer=wer, best=improved)
-
-    net.train()
-    while step < args.steps and not stopping:
-        mine = data.epoch_batches(batches, args.seed, epoch, job.rank, job.world)
-        loader = torch.utils.data.DataLoader(train_set, batch_sampler=mine[position:], collate_fn=data.collate,
-                                             num_workers=args.workers, persistent_workers=False)
-        for feats, lengths, targets, target_lengths in loader:
-            started = time.perf_counter()
-            step += 1
-            position += 1
-            lr = learning_rate(step, args)
-            for group in opt.param_groups:
-                group["lr"] = lr
-            with torch.autocast("cuda", dtype=dtype) if dtype else contextlib.nullcontext():
-                logits, out_lengths = net(feats.to(job.device), lengths.to(job.device))  # [B, T', V]
-            log_probs = F.log_softmax(logits.float(), dim=-1).transpose(0, 1)  # [T', B, V]
-            loss = F.ctc_loss(log_probs, targets.to(job.device), out_lengths, target_lengths.to(job.device),
-                              blank=tokenizer.blank, reduction="mean", zero_infinity=True)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.unscale_(opt)
-            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-            scaler.step(opt)
-            scaler.update()
-            if step % args.log_every == 0 or step == 1:
-                audio = job.all_sum([float(lengths.sum()) / fps])[0]
-                log("step", step=step, loss=loss.item(), learningRate=lr, gradNorm=float(grad_norm),
-                    audioSeconds=audio, stepSeconds=time.perf_counter() - started)
-            if step % args.eval_every == 0 or step == args.steps:
-                score()
-            if step % args.checkpoint_every == 0 or step == args.steps:
-                checkpoint()
-            if step >= args.steps or job.all_sum([len(stopping)])[0] > 0:
-                break
-        else:
-            epoch, position = epoch + 1, 0
-            continue
-        break
-    if stopping or step % args.checkpoint_every != 0 and step != args.steps:
-        checkpoint()
-    log("done", step=step, bestCer=best["cer"], bestWer=best["wer"], bestStep=best["step"],
-        stopped="signal" if stopping else "finished")
-    if args.out and job.main and step >= args.steps:
-        export_run(args.run, args.out, spelling_from=spelling_from)
-        print(json.dumps({"out": os.path.abspath(args.out), "step": step, "bestCer": best["cer"]}))
-    job.barrier()
+    run = Run(args, job)
+    run.train()
+    run.finish()
     if job.world > 1:
         dist.destroy_process_group()
     return 0
