@@ -19,6 +19,7 @@ import unicodedata
 import torch
 import torchaudio
 
+from augment import speed_perturb
 from errors import RecipeError
 from features import LogMel
 
@@ -181,18 +182,24 @@ def epoch_batches(batches, seed, epoch, rank, world):
 
 
 class Utterances(torch.utils.data.Dataset):
-    """Item i → (features [T, F], targets [U]), features computed from the audio as it is read."""
+    """Item i → (features [T, F], targets [U]), features computed from the audio as it is read; with speeds,
+    each read plays the audio at one of them, drawn at random (augment.py)."""
 
-    def __init__(self, items, features):
+    def __init__(self, items, features, speeds=(1.0,)):
         self.items = items
         self.front_end = LogMel(features)
+        self.speeds = list(speeds)
 
     def __len__(self):
         return len(self.items)
 
     def __getitem__(self, i):
         item = self.items[i]
-        feats = self.front_end(self.front_end.load(item["audio"]))  # [T, F]
+        samples = self.front_end.load(item["audio"])
+        if len(self.speeds) > 1:
+            factor = self.speeds[int(torch.randint(len(self.speeds), (1,)))]
+            samples = speed_perturb(samples, self.front_end.sample_rate, factor)
+        feats = self.front_end(samples)  # [T, F]
         return feats, torch.tensor(item["targets"], dtype=torch.long)
 
 

@@ -30,6 +30,7 @@ import torch.distributed as dist  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import data
+from augment import SpecAugmentConfig, spec_augment
 import folder as attune_folder
 from errors import RecipeError, run_main
 from export import export_run
@@ -58,6 +59,10 @@ def parse_args(argv=None):
     ap.add_argument("--warmup", type=int, default=500, help="steps of linear warm-up (default 500)")
     ap.add_argument("--weight-decay", type=float, default=1e-3, help="AdamW decoupled decay (default 1e-3)")
     ap.add_argument("--clip", type=float, default=5.0, help="global gradient-norm clip (default 5)")
+    ap.add_argument("--speed-perturb", default="0.9,1.0,1.1",
+                    help="speed factors an utterance is played at, one drawn a read (default 0.9,1.0,1.1; 1: off)")
+    ap.add_argument("--no-spec-augment", dest="spec_augment", action="store_false",
+                    help="no SpecAugment masks (on by default: 2 frequency bands, 1 time mask a second)")
     ap.add_argument("--amp", choices=["auto", "off", "bf16", "fp16"], default="auto",
                     help="mixed precision on GPUs: auto = bf16 where supported, else fp16; never on CPUs")
     ap.add_argument("--eval-every", type=int, default=1000)
@@ -257,7 +262,14 @@ class Run:
         if not job.main:
             self.train_items, self.skipped = data.manifest(args.train, self.tokenizer, fps, path)
         self.dev_items = data.manifest(args.dev, self.tokenizer, fps)[0] if args.dev else []
-        self.train_set = data.Utterances(self.train_items, self.features)
+        try:
+            speeds = [float(v) for v in args.speed_perturb.split(",")]
+        except ValueError:
+            speeds = []
+        if not speeds or not all(0.5 <= v <= 2 for v in speeds):
+            raise RecipeError("--speed-perturb: expected factors between 0.5 and 2 like 0.9,1.0,1.1, "
+                              f"got {args.speed_perturb}")
+        self.train_set = data.Utterances(self.train_items, self.features, speeds)
         self.batches, self.too_long = data.make_batches(
             [it["frames"] for it in self.train_items], int(args.batch_seconds * fps), args.max_utterances,
             int(args.max_seconds * fps))
@@ -299,8 +311,11 @@ class Run:
         lr = learning_rate(self.step, args)
         for group in self.opt.param_groups:
             group["lr"] = lr
+        feats = feats.to(device)  # [B, T, F]
+        if args.spec_augment:
+            feats = spec_augment(feats, lengths, self.model.mean, SpecAugmentConfig(frames_per_second=self.fps))
         with torch.autocast("cuda", dtype=self.dtype) if self.dtype else contextlib.nullcontext():
-            logits, out_lengths = self.net(feats.to(device), lengths.to(device))  # [B, T', V]
+            logits, out_lengths = self.net(feats, lengths.to(device))  # [B, T', V]
         log_probs = F.log_softmax(logits.float(), dim=-1).transpose(0, 1)  # [T', B, V]
         loss = F.ctc_loss(log_probs, targets.to(device), out_lengths, target_lengths.to(device),
                           blank=self.tokenizer.blank, reduction="mean", zero_infinity=True)

@@ -23,7 +23,7 @@ export function missingPrerequisite(): string | null {
   return null;
 }
 
-/** Runs one of the recipe's scripts (or any Python file) and returns its output; rejects on failure. */
+/** Runs one of the recipe's scripts (or Python code with -c): its exit code and output. */
 export function python(
   script: string,
   args: string[],
