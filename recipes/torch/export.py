@@ -85,7 +85,7 @@ def export_run(run, out, which="best", spelling_from=None):
         info["metrics"] = {"dev": {"cer": chosen["cer"], "wer": chosen["wer"], "decoding": "greedy"}}
     card = model_card(model.cfg, last, chosen, info)
     attune_folder.write_folder(out, model, chosen["tokens"][0], chosen["features"], info, card,
-                               spelling_from=spelling_from)
+                               spelling_from=spelling_from, dictionary=last.get("dictionary"))
     return info
 
 

@@ -233,8 +233,9 @@ def load_model(folder):
     return model, spec
 
 
-def write_folder(folder, model, tokens, features, info, card, spelling_from=None):
-    """Writes an Attune folder atomically: into a temporary sibling, then renamed over any old one."""
+def write_folder(folder, model, tokens, features, info, card, spelling_from=None, dictionary=None):
+    """Writes an Attune folder atomically: into a temporary sibling, then renamed over any old one. A phone
+    model's spelling files are copied from the folder `spelling_from`, or its dictionary from `dictionary`."""
     parent, base = os.path.split(os.path.abspath(folder))
     os.makedirs(parent, exist_ok=True)
     tmp = os.path.join(parent, f".{base}.tmp-{os.getpid()}-{int(time.time() * 1000)}")
@@ -255,6 +256,8 @@ def write_folder(folder, model, tokens, features, info, card, spelling_from=None
         for name in SPELLING_FILES if spelling_from else ():
             if os.path.isfile(os.path.join(spelling_from, name)):
                 shutil.copyfile(os.path.join(spelling_from, name), os.path.join(tmp, name))
+        if dictionary and not spelling_from:
+            shutil.copyfile(dictionary, os.path.join(tmp, SPELLING_FILES[0]))
         old = f"{tmp}.old" if os.path.exists(folder) else None
         if old:
             os.rename(folder, old)

@@ -242,6 +242,7 @@ class Run:
         self.log = Log(args.run, job.main)
         self.model, self.tokens, self.features, self.spelling_from, dictionary = starting_point(args)
         self.tokenizer = data.Tokenizer(*self.tokens[:3], dictionary)
+        self.dictionary = os.path.abspath(dictionary) if self.tokenizer.phones and not self.spelling_from else None
         self.fps = 1000 / self.model.cfg["hopMs"]
         self.checkpoint_path = os.path.join(args.run, "checkpoint.pt")
         self.best_path = os.path.join(args.run, "best.pt")
@@ -359,6 +360,7 @@ class Run:
                 "scaler": self.scaler.state_dict(), "step": self.step, "epoch": self.epoch,
                 "position": self.position, "best": self.best, "cfg": self.model.cfg, "tokens": self.tokens,
                 "features": self.features, "args": vars(self.args), "world": job.world,
+                "dictionary": self.dictionary,
                 "command": shlex.join(["torchrun", "--nproc_per_node", str(job.world), *sys.argv])})
             self.log("checkpoint", step=self.step, path=self.checkpoint_path)
         job.barrier()

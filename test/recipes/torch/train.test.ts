@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attune } from '../../cli/cli-helpers.js';
-import { clipPath, flacCorpus, librivoxClips, missingPrerequisite, python, RECIPE } from './helpers.js';
+import { clipPath, flacCorpus, librivoxClips, missingPrerequisite, python, RECIPE, ROOT } from './helpers.js';
 
 const missing = missingPrerequisite();
 const dir = mkdtempSync(join(tmpdir(), 'attune-torch-train-'));
@@ -82,6 +82,27 @@ describe.skipIf(missing !== null)(`PyTorch recipe training${missing ? ` (skipped
     const info = await attune(['info', '--model', out]);
     expect(info.code, info.stderr).toBe(0);
     expect(info.stdout).toContain('2 blocks × 64 channels');
+  });
+
+  it('trains a fresh phone model in one process, spelling transcripts with its dictionary, for Attune', async () => {
+    const base = join(ROOT, 'models', 'base');
+    const phones = join(dir, 'phones');
+    const r = await python(
+      join(RECIPE, 'train.py'),
+      [
+        ['--train', train, '--run', join(dir, 'run-phones'), '--out', phones, '--steps', '2'],
+        ['--tokens', join(base, 'tokens.txt'), '--dictionary', join(base, 'pronunciations.dict')],
+        ['--config', JSON.stringify({ channels: 32, blocks: 1, blockRightContext: [0] })],
+        ['--batch-seconds', '8', '--warmup', '1', '--workers', '0', '--threads', '1'],
+      ].flat(),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(phones, 'tokens.txt'), 'utf8')).toBe(
+      readFileSync(join(base, 'tokens.txt'), 'utf8'),
+    );
+    expect(existsSync(join(phones, 'pronunciations.dict'))).toBe(true);
+    const t = await attune(['transcribe', '--model', phones, clipPath(clips[4].name)]);
+    expect(t.code, t.stderr).toBe(0);
   });
 
   it('names the problem when a corpus has no transcripts', async () => {
