@@ -7,6 +7,8 @@
 
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_FEATURES, StreamingLogMel, logMel } from '../src-main/speech/features.js';
+import { computeFeatures, withFrontEnd } from '../src-main/speech/front-end.js';
+import { DEBIAN_EN_US_MODEL_DIR, hasSphinxModel } from '../src-main/speech/sphinx/load-model.js';
 
 export interface BenchResult {
   name: string;
@@ -60,6 +62,25 @@ function timeMs(run: () => number, expectedFrames: number, repeats: number): num
   return median(times);
 }
 
+/**
+ * The whole front end of a model with phone features, offline, where Debian's pocketsphinx-en-us is installed:
+ * log-mel and CI phone posteriors (the shipped model's), and with each phone's best context as well.
+ */
+function phoneFrontEnds(
+  samples: Float32Array,
+  frames: number,
+  repeats: number,
+  audioMs: number,
+): BenchResult[] {
+  if (!hasSphinxModel(DEBIAN_EN_US_MODEL_DIR)) return [];
+  const kinds = ['logmel+phones', 'logmel+phones+contexts'] as const;
+  return kinds.map((kind) => {
+    const config = withFrontEnd(DEFAULT_FEATURES, kind, DEBIAN_EN_US_MODEL_DIR);
+    const ms = timeMs(() => computeFeatures(samples, config).frames, frames, repeats);
+    return { name: `front end ${kind}.offline.rtf`, value: ms / audioMs, unit: 'RTF (s/s)' };
+  });
+}
+
 export async function benchFeatures(
   bench: FeatureBenchConfig = DEFAULT_FEATURE_BENCH,
 ): Promise<BenchResult[]> {
@@ -83,6 +104,7 @@ export async function benchFeatures(
 
   const audioMs = (samples.length / sampleRate) * 1000;
   return [
+    ...phoneFrontEnds(samples, expectedFrames, bench.repeats, audioMs),
     { name: 'features.offline.throughput', value: expectedFrames / (offlineMs / 1000), unit: 'frames/s' },
     { name: 'features.offline.rtf', value: offlineMs / audioMs, unit: 'RTF (s/s)' },
     {
@@ -100,7 +122,7 @@ export async function benchFeatures(
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { audioSeconds, repeats } = DEFAULT_FEATURE_BENCH;
-  console.log(`log-mel front end: ${audioSeconds} s of audio, median of ${repeats} runs`);
+  console.log(`front ends: ${audioSeconds} s of audio, median of ${repeats} runs`);
   for (const r of await benchFeatures()) {
     const value = r.unit.startsWith('RTF') ? r.value.toExponential(2) : Math.round(r.value).toString();
     console.log(`${r.name.padEnd(48)} ${value.padStart(10)} ${r.unit}`);
