@@ -9,7 +9,7 @@
 // --arms runs those arms alone and keeps the others' results from the last run when it measured the same
 // model on the same split (bench/recipe-choice.json); after the app's recipe changes, run `chosen` again.
 // Needs `attune import --out corpora/real` first.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +31,17 @@ interface Arm {
   what: string;
   /** `attune finetune` flags laid over the recipe the app chooses. */
   args: string[];
+  /** The flags as the table shows them, when args hold a temporary file. */
+  shown?: string;
+}
+
+/** A research-settings file for `attune finetune --recipe`, written once per process. */
+function recipeFile(settings: Record<string, number>): string {
+  const dir = join(tmpdir(), `attune-recipe-choice-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${Object.entries(settings).flat().join('-')}.json`);
+  writeFileSync(path, JSON.stringify(settings));
+  return path;
 }
 
 /** Recipes around the chosen one: its learning rate and length each way, and the guard's forgetting margin. */
@@ -51,6 +62,18 @@ const ARMS: Arm[] = [
     name: 'lr2e-3-anchored',
     what: 'learning rate 2e-3, anchored to the starting weights (anchor decay 20)',
     args: ['--lr', '2e-3', '--anchor-decay', '20'],
+  },
+  {
+    name: 'lr2e-3-replay1',
+    what: 'learning rate 2e-3, one general-speech utterance beside each of the voice (not two)',
+    args: ['--lr', '2e-3', '--recipe', recipeFile({ 'replay-ratio': 1 })],
+    shown: '--lr 2e-3 --recipe {"replay-ratio": 1}',
+  },
+  {
+    name: 'lr2e-3-replay0.5',
+    what: 'learning rate 2e-3, one general-speech utterance beside every two of the voice',
+    args: ['--lr', '2e-3', '--recipe', recipeFile({ 'replay-ratio': 0.5 })],
+    shown: '--lr 2e-3 --recipe {"replay-ratio": 0.5}',
   },
   {
     name: 'lr1e-3-no-forgetting-guard',
@@ -94,7 +117,7 @@ function markdown(voice: string, minutes: number, before: Score, results: ArmRes
         : 'the change';
     const replay = f.replay ? `${pct(f.replay.before.wer)} → ${pct(f.replay.after.wer)}` : '–';
     const change = (((test.wer - before.wer) / before.wer) * 100).toFixed(0);
-    return `| ${arm.what} | \`${arm.args.join(' ') || '(none)'}\` | ${pct(test.wer)} (${pct(test.cer)}) | ${change}% | ${kept} | ${replay} | ${f.training.steps} | ${f.seconds.toFixed(0)} s |`;
+    return `| ${arm.what} | \`${arm.shown ?? (arm.args.join(' ') || '(none)')}\` | ${pct(test.wer)} (${pct(test.cer)}) | ${change}% | ${kept} | ${replay} | ${f.training.steps} | ${f.seconds.toFixed(0)} s |`;
   });
   return [
     '# How the enrolment recipe is chosen',

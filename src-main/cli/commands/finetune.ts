@@ -41,6 +41,7 @@ interface FinetuneOptions {
   adaptFirstBlocks?: string;
   adaptSubsampling: boolean;
   anchorDecay?: string;
+  replayRatio?: string;
   heldOut: string;
   replayMargin: string;
   backOff: string;
@@ -147,6 +148,10 @@ function addResearchSettings(command: Command): void {
     `pull towards the starting model's weights (0: none); adapted weights stay within about 1/x of them (default: by the recipe; ${DEFAULT_PERSONALIZE.anchorDecay} for a few corrections)`,
   );
   setting(
+    '--replay-ratio <x>',
+    `general-speech utterances trained on beside each of yours, against forgetting (default ${DEFAULT_PERSONALIZE.replayRatio})`,
+  );
+  setting(
     '--held-out <x>',
     'share of pairs held back to measure on',
     String(DEFAULT_PERSONALIZE.holdout.heldOutFraction),
@@ -226,6 +231,9 @@ function personalizeConfig(o: FinetuneOptions): Partial<PersonalizeConfig> {
       ? { adaptFirstBlocks: wholeNumberOption(o.adaptFirstBlocks, 'adapt-first-blocks', 0) }
       : {}),
     ...(o.adaptSubsampling ? {} : { adaptSubsampling: false }),
+    ...(o.replayRatio !== undefined
+      ? { replayRatio: numberOption(o.replayRatio, 'replay-ratio', { min: 0 }) }
+      : {}),
     ...(o.anchorDecay !== undefined
       ? { anchorDecay: numberOption(o.anchorDecay, 'anchor-decay', { min: 0 }) }
       : {}),
