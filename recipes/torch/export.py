@@ -16,7 +16,7 @@ import time
 import torch
 
 import folder as attune_folder
-from errors import run_main
+from errors import RecipeError, run_main
 from model import AcousticModel
 
 
@@ -24,7 +24,7 @@ def read_run(run, which):
     """The chosen checkpoint of a run and the run's latest checkpoint (for its arguments and data)."""
     last_path, best_path = os.path.join(run, "checkpoint.pt"), os.path.join(run, "best.pt")
     if not os.path.isfile(last_path):
-        raise SystemExit(f"{run}: no checkpoint.pt (is it a run folder of recipes/torch/train.py?)")
+        raise RecipeError(f"{run}: no checkpoint.pt (is it a run folder of recipes/torch/train.py?)")
     last = torch.load(last_path, map_location="cpu")
     chosen = torch.load(best_path, map_location="cpu") if which == "best" and os.path.isfile(best_path) else last
     return chosen, last
