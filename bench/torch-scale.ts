@@ -24,6 +24,7 @@ interface Measured {
   dataLoading: { audioSecondsPerSecond: number; files: number };
 }
 
+/** Shapes as train.py's --config takes them (a depth gets Attune's look-ahead layout). */
 const SHAPES: { name: string; config: object }[] = [
   { name: 'Attune default (12 blocks × 192)', config: {} },
   {
@@ -31,7 +32,6 @@ const SHAPES: { name: string; config: object }[] = [
     config: {
       blocks: 16,
       vocabSize: 41,
-      blockRightContext: [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0],
     },
   },
   {
@@ -39,7 +39,6 @@ const SHAPES: { name: string; config: object }[] = [
     config: {
       channels: 512,
       blocks: 16,
-      blockRightContext: [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0],
     },
   },
 ];

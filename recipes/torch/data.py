@@ -46,10 +46,10 @@ def normalize_text(text):
 class Tokenizer:
     """Text → class ids for a model's tokens: letters directly, phone names through a pronouncing dictionary."""
 
-    def __init__(self, tokens, blank, space, dictionary_path=None):
-        self.tokens, self.blank, self.space = tokens, blank, space
+    def __init__(self, tokens, blank, space, phones, dictionary_path=None):
+        """tokens, blank, space, phones: as folder.read_tokens gives them."""
+        self.tokens, self.blank, self.space, self.phones = tokens, blank, space, phones
         self.index = {t: i for i, t in enumerate(tokens)}
-        self.phones = any(len(t) > 1 and not t.startswith("<") for t in tokens)
         self.dictionary = None
         if self.phones:
             if not dictionary_path or not os.path.isfile(dictionary_path):

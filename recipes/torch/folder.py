@@ -169,10 +169,13 @@ def from_attune(model, weights, source="weights"):
 
 def read_tokens(path):
     """The class names of a tokens.txt, blank and space by name: (tokens, blank, space, is_phone_set)."""
-    with open(path, encoding="utf-8") as f:
-        tokens = [line.split()[0] for line in f.read().splitlines() if line.strip()]
+    try:
+        with open(path, encoding="utf-8") as f:
+            tokens = [line.split()[0] for line in f.read().splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as err:
+        raise RecipeError(f"cannot read the tokens file {path} ({err})") from None
     if BLANK not in tokens:
-        raise ValueError(f"{path}: no {BLANK} token")
+        raise RecipeError(f"{path}: no {BLANK} token")
     phones = any(len(t) > 1 and t not in (BLANK, SPACE) for t in tokens)
     space = tokens.index(SPACE) if SPACE in tokens else -1
     return tokens, tokens.index(BLANK), space, phones
@@ -203,7 +206,9 @@ def read_folder(folder):
     try:
         tokens = read_tokens(need("tokens.txt"))
         weights = read_safetensors(need("model.safetensors"))
-    except ValueError as err:
+    except FolderError:
+        raise
+    except (ValueError, RecipeError) as err:
         raise FolderError(folder, str(err)) from None
     if len(tokens[0]) != acoustic["vocabSize"]:
         raise FolderError(folder, f"tokens.txt has {len(tokens[0])} classes, the config {acoustic['vocabSize']}")

@@ -241,7 +241,7 @@ class Run:
         os.makedirs(args.run, exist_ok=True)
         self.log = Log(args.run, job.main)
         self.model, self.tokens, self.features, self.spelling_from, dictionary = starting_point(args)
-        self.tokenizer = data.Tokenizer(*self.tokens[:3], dictionary)
+        self.tokenizer = data.Tokenizer(*self.tokens, dictionary)
         self.dictionary = os.path.abspath(dictionary) if self.tokenizer.phones and not self.spelling_from else None
         self.fps = 1000 / self.model.cfg["hopMs"]
         self.checkpoint_path = os.path.join(args.run, "checkpoint.pt")

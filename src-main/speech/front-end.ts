@@ -65,9 +65,13 @@ export function kindGrowsInto(from: FrontEndKind, to: FrontEndKind): boolean {
  * settings: what a trained model can be given (model/add-input-bins.ts).
  */
 export function extendsFrontEnd(from: FeatureConfig, grown: FeatureConfig): boolean {
-  if (!kindGrowsInto(frontEndKind(from), frontEndKind(grown))) return false;
-  const { phones: _a, ...melA } = from;
-  const { phones: _b, ...melB } = grown;
+  return kindGrowsInto(frontEndKind(from), frontEndKind(grown)) && sameLogMel(from, grown);
+}
+
+/** Same log-mel settings, whatever else the frames hold. */
+function sameLogMel(a: FeatureConfig, b: FeatureConfig): boolean {
+  const { phones: _a, ...melA } = a;
+  const { phones: _b, ...melB } = b;
   return JSON.stringify(melA) === JSON.stringify(melB);
 }
 
@@ -85,9 +89,7 @@ export function withFrontEnd(base: FeatureConfig, kind: FrontEndKind, sphinxMode
 
 /** Same log-mel settings and kind (their sphinx model folders may still differ). */
 export function sameFrontEndShape(a: FeatureConfig, b: FeatureConfig): boolean {
-  const { phones: _a, ...melA } = a;
-  const { phones: _b, ...melB } = b;
-  return frontEndKind(a) === frontEndKind(b) && JSON.stringify(melA) === JSON.stringify(melB);
+  return frontEndKind(a) === frontEndKind(b) && sameLogMel(a, b);
 }
 
 /**

@@ -20,9 +20,8 @@ export class ContextPhoneScorer {
   private readonly nStreams: number;
   private readonly nDensities: number;
   private readonly topN: number;
-  // Senones grouped by phone: phoneStart[p] .. phoneStart[p + 1] index senones[] (all of phone p's senones).
+  // Senones grouped by phone: phone p's are the phoneStart[p] .. phoneStart[p + 1] - 1-th of them.
   private readonly phoneStart: Int32Array; // [nPhones + 1]
-  private readonly senones: Int32Array; // [senones in use]
   private readonly codebook: Int32Array; // [nPhones] the codebook every senone of the phone mixes
   // Linear mixture weights, per phone [nStreams, nDensities, its senones] from weightStart[p]: the senones of a
   // phone side by side for each density, so a frame reads a few contiguous rows (its top N densities) instead
@@ -33,12 +32,8 @@ export class ContextPhoneScorer {
   private readonly sums: Float64Array; // [most senones of a phone] scratch: product over streams so far
   private readonly stream: Float64Array; // [most senones of a phone] scratch: one stream's mixture sums
   private readonly phone: Float64Array; // [nPhones] scratch
-  private readonly bound: Float64Array; // [nPhones] scratch: the most each phone can score this frame
-  private readonly order: number[]; // [nPhones] scratch: phones by bound, highest first
-  /** Phones whose bound is this far below the best score are not scored (see score()). */
-  readonly pruneNats: number;
 
-  constructor(model: SphinxAcousticModel, scorer: CiPhoneScorer, pruneNats = 40) {
+  constructor(model: SphinxAcousticModel, scorer: CiPhoneScorer) {
     const { mdef, mixtureWeights, means } = model;
     this.nPhones = mdef.ciPhones.length;
     this.nStreams = means.nStreams;
@@ -54,11 +49,11 @@ export class ContextPhoneScorer {
     });
     this.phoneStart = new Int32Array(this.nPhones + 1);
     byPhone.forEach((list, p) => (this.phoneStart[p + 1] = this.phoneStart[p] + list.length));
-    this.senones = Int32Array.from(byPhone.flat());
+    const senones = byPhone.flat(); // grouped by phone
     this.codebook = Int32Array.from(byPhone, (_, p) => (means.nCodebooks === 1 ? 0 : p));
     const S = this.nStreams;
     const D = this.nDensities;
-    const logW = mixtureWeights.logWeights(Array.from(this.senones)); // [senones, nStreams, nDensities]
+    const logW = mixtureWeights.logWeights(senones); // [senones, nStreams, nDensities]
     this.weights = new Float32Array(logW.length);
     this.weightStart = new Int32Array(this.nPhones);
     for (let p = 0; p < this.nPhones; p++) {
@@ -76,10 +71,6 @@ export class ContextPhoneScorer {
     this.stream = new Float64Array(this.sums.length);
     this.relative = new Float64Array(this.nStreams * this.topN);
     this.phone = new Float64Array(this.nPhones);
-    this.bound = new Float64Array(this.nPhones);
-    this.order = Array.from({ length: this.nPhones }, (_, p) => p);
-    // Above PHONE_LOG_FLOOR's 30 nats: a phone left out would have been floored anyway.
-    this.pruneNats = pruneNats;
   }
 
   /**
@@ -88,23 +79,9 @@ export class ContextPhoneScorer {
    */
   score(scorer: CiPhoneScorer, out: Float32Array, outOffset: number): void {
     const { index, ll } = scorer.lastTop(); // [nCodebooks, nStreams, topN], best first
-    const { nStreams, topN, phone, bound, order } = this;
-    // A senone's streams each sum at most topN densities of weight ≤ 1, each at most the stream's best: so no
-    // phone scores above its bound, Σ over streams of (best density + ln topN). Phones are scored from the
-    // highest bound down, and one whose bound is pruneNats below the best score so far is left at -∞ (its
-    // posterior, under e^-pruneNats, ends floored like every faint phone).
-    for (let p = 0; p < this.nPhones; p++) {
-      const t0 = this.codebook[p] * nStreams * topN;
-      let b = 0;
-      for (let st = 0; st < nStreams; st++) b += ll[t0 + st * topN] + Math.log(topN);
-      bound[p] = b;
-      order[p] = p;
-    }
-    order.sort((a, b) => bound[b] - bound[a]);
+    const { phone } = this;
     let top = -Infinity;
-    phone.fill(-Infinity);
-    for (const p of order) {
-      if (bound[p] < top - this.pruneNats) break;
+    for (let p = 0; p < this.nPhones; p++) {
       phone[p] = this.phoneScore(p, index, ll);
       if (phone[p] > top) top = phone[p];
     }

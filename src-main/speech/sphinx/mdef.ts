@@ -112,32 +112,25 @@ function parseBinaryMdef(bytes: Uint8Array, file: string): ModelDefinition {
     const attr = r.take(4, 'a phone entry');
     if (p < h.nCiPhones) filler.push(attr[0] !== 0);
     base[p] = p < h.nCiPhones ? p : attr[1];
-    if (!(base[p] < h.nCiPhones) || !(ssid[p] >= 0 && ssid[p] < h.nSseq))
-      r.fail(`phone ${p} has a bad base phone or senone sequence`);
+    const what = p < h.nCiPhones ? `CI phone ${ciPhones[p]}` : `triphone ${p}`;
+    if (!(ssid[p] >= 0 && ssid[p] < h.nSseq)) r.fail(`${what} has bad senone sequence ${ssid[p]}`);
+    if (base[p] >= h.nCiPhones) r.fail(`${what} has base phone ${base[p]}, not a CI phone`);
   }
   const nIds = r.int32('the senone sequence size');
   if (nIds !== h.nSseq * h.nEmittingStates)
     r.fail(`${nIds} senone ids do not make ${h.nSseq} sequences of ${h.nEmittingStates} states`);
   r.need(2 * nIds, 'the senone sequences');
-  const ciSenones = new Int32Array(h.nCiPhones * h.nEmittingStates);
-  for (let c = 0; c < h.nCiPhones; c++) {
-    if (!(ssid[c] >= 0 && ssid[c] < h.nSseq))
-      r.fail(`CI phone ${ciPhones[c]} has bad senone sequence ${ssid[c]}`);
-    for (let s = 0; s < h.nEmittingStates; s++) {
-      ciSenones[c * h.nEmittingStates + s] = r.view.getInt16(
-        r.pos + 2 * (ssid[c] * h.nEmittingStates + s),
-        r.littleEndian,
-      );
-    }
-  }
-  const sequences = new Int32Array(nIds);
+  const sequences = new Int32Array(nIds); // [nSseq, nEmittingStates]
   for (let k = 0; k < nIds; k++) {
     sequences[k] = r.view.getInt16(r.pos + 2 * k, r.littleEndian);
     if (!(sequences[k] >= 0 && sequences[k] < h.nSenones)) r.fail(`senone id ${sequences[k]} out of range`);
   }
+  const S = h.nEmittingStates;
+  const ciSenones = new Int32Array(h.nCiPhones * S);
+  for (let c = 0; c < h.nCiPhones; c++)
+    ciSenones.set(sequences.subarray(ssid[c] * S, (ssid[c] + 1) * S), c * S);
   r.pos += 2 * nIds;
   r.end('the senone sequences');
-  const S = h.nEmittingStates;
   const core: MdefCore = {
     ciPhones,
     filler,
