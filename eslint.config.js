@@ -66,7 +66,18 @@ export default tseslint.config(
           paths: [noElectron],
           patterns: [
             noTf,
-            ...upward(['speech', 'model', 'training', 'engine', 'store', 'ipc', 'personal', 'app', 'cli']),
+            ...upward([
+              'speech',
+              'model',
+              'compute',
+              'training',
+              'engine',
+              'store',
+              'ipc',
+              'personal',
+              'app',
+              'cli',
+            ]),
           ],
         },
       ],
@@ -81,7 +92,7 @@ export default tseslint.config(
           paths: [noElectron],
           patterns: [
             noTf,
-            ...upward(['model', 'training', 'engine', 'store', 'ipc', 'personal', 'app', 'cli']),
+            ...upward(['model', 'compute', 'training', 'engine', 'store', 'ipc', 'personal', 'app', 'cli']),
           ],
         },
       ],
@@ -89,6 +100,19 @@ export default tseslint.config(
   },
   {
     files: ['src-main/model/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: upward(['compute', 'training', 'engine', 'store', 'ipc', 'personal', 'app', 'cli']),
+        },
+      ],
+    },
+  },
+  {
+    // The compute host (a browser page running the model on WebGPU) and the channel to it: above the model.
+    files: ['src-main/compute/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -26,7 +26,7 @@ import { StreamingFeatures } from '../src-main/speech/front-end.js';
 import { seededRandom } from '../src-main/training/batches.js';
 import { AdamW, DEFAULT_OPTIMIZER } from '../src-main/training/optimizer.js';
 import { batchGradients } from '../src-main/training/batch-gradients.js';
-import { shardRanges } from '../src-main/training/shard-gradients.js';
+import { shardRanges } from '../src-main/model/shard-gradients.js';
 import { ShardWorkers } from '../src-main/training/shard-workers.js';
 import { peakRssBytes, runTsChild } from './child.js';
 import { median, percentile } from './stats.js';

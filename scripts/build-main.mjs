@@ -40,3 +40,15 @@ await build({
   external: ['electron'],
   logLevel: 'warning',
 });
+// The compute host page runs in a browser: one bundle with tfjs and its WebGPU backend, built as
+// src-main/compute/host-bundle.ts builds it from source.
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src-main/compute/host-page.ts'],
+  outfile: 'dist/src-main/compute/host-page.bundle.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'chrome113',
+  logLevel: 'warning',
+});

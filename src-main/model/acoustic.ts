@@ -361,12 +361,37 @@ export class ModelStream {
 
   /** features: [n, F] raw log-mel, row-major → log-probs [m, V] for the frames that became ready. */
   accept(features: Float32Array, n: number): { logProbs: Float32Array; frames: number } {
+    return this.readSync(this.acceptTensor(features, n));
+  }
+
+  /** accept() with the result read back asynchronously: for backends without a working synchronous read. */
+  acceptAsync(features: Float32Array, n: number): Promise<{ logProbs: Float32Array; frames: number }> {
+    return this.readAsync(this.acceptTensor(features, n));
+  }
+
+  /** Ends the utterance: pads each layer's right context with zeros and emits the remaining frames. */
+  flush(): { logProbs: Float32Array; frames: number } {
+    return this.readSync(this.flushTensor());
+  }
+
+  /** flush() with the result read back asynchronously. */
+  flushAsync(): Promise<{ logProbs: Float32Array; frames: number }> {
+    return this.readAsync(this.flushTensor());
+  }
+
+  dispose(): void {
+    for (const b of this.buffers) b?.dispose();
+    this.buffers = this.geoms.map(() => null);
+  }
+
+  /** The log-probs [1, m, V] that `n` more feature frames make ready (undefined: none yet). */
+  private acceptTensor(features: Float32Array, n: number): tf.Tensor3D | undefined {
     if (this.flushed) throw new Error('stream already flushed; create a new one');
     const F = this.model.config.featureBins;
     if (features.length !== n * F)
       throw new ModelShapeError(`expected ${n}×${F} feature values, got ${features.length}`);
     this.inFrames += n;
-    if (n === 0) return { logProbs: new Float32Array(0), frames: 0 };
+    if (n === 0) return undefined;
     const input = tf.tensor3d(features, [1, n, F]);
     try {
       return this.run((_i) => null, input);
@@ -375,28 +400,43 @@ export class ModelStream {
     }
   }
 
-  /** Ends the utterance: pads each layer's right context with zeros and emits the remaining frames. */
-  flush(): { logProbs: Float32Array; frames: number } {
-    if (this.flushed) return { logProbs: new Float32Array(0), frames: 0 };
+  /** The log-probs [1, m, V] left at the end of the utterance (undefined: none, or already flushed). */
+  private flushTensor(): tf.Tensor3D | undefined {
+    if (this.flushed) return undefined;
     this.flushed = true;
     return this.run((i, C) => (this.geoms[i].right > 0 ? tf.zeros([1, this.geoms[i].right, C]) : null), null);
   }
 
-  dispose(): void {
-    for (const b of this.buffers) b?.dispose();
-    this.buffers = this.geoms.map(() => null);
+  private readSync(out: tf.Tensor3D | undefined): { logProbs: Float32Array; frames: number } {
+    if (!out) return { logProbs: new Float32Array(0), frames: 0 };
+    const data = out.dataSync() as Float32Array;
+    out.dispose();
+    return this.emitted(data, out.shape[1]);
+  }
+
+  private async readAsync(out: tf.Tensor3D | undefined): Promise<{ logProbs: Float32Array; frames: number }> {
+    if (!out) return { logProbs: new Float32Array(0), frames: 0 };
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return this.emitted(data, out.shape[1]);
+  }
+
+  private emitted(data: Float32Array, frames: number): { logProbs: Float32Array; frames: number } {
+    const V = this.model.config.vocabSize;
+    this.outFrames += frames;
+    return { logProbs: data.length === frames * V ? data : data.slice(0, frames * V), frames };
   }
 
   /**
    * Pushes `input` (raw features, or null) through every layer. `tail(i, C)` supplies extra frames
-   * appended to layer i's buffer before it runs (the right padding at flush time).
+   * appended to layer i's buffer before it runs (the right padding at flush time). Returns the head's
+   * log-probs [1, m, V], or undefined when no frame became ready.
    */
   private run(
     tail: (i: number, C: number) => tf.Tensor3D | null,
     input: tf.Tensor3D | null,
-  ): { logProbs: Float32Array; frames: number } {
-    const V = this.model.config.vocabSize;
-    const out = tf.tidy((): tf.Tensor3D | undefined => {
+  ): tf.Tensor3D | undefined {
+    return tf.tidy((): tf.Tensor3D | undefined => {
       let x: tf.Tensor3D | null = input ? this.model.streamNormalise(input) : null; // [1, n, F]
       for (let i = 0; i < this.geoms.length; i++) {
         const g = this.geoms[i];
@@ -423,12 +463,6 @@ export class ModelStream {
       }
       return x ? this.model.streamHead(x) : undefined; // [1, m, V]
     });
-    if (!out) return { logProbs: new Float32Array(0), frames: 0 };
-    const frames = out.shape[1];
-    const data = out.dataSync() as Float32Array;
-    out.dispose();
-    this.outFrames += frames;
-    return { logProbs: data.length === frames * V ? data : data.slice(0, frames * V), frames };
   }
 
   private keep(i: number, t: tf.Tensor3D): void {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AcousticModel } from '../model/acoustic.js';
 import type { CtcWorkspace } from '../speech/ctc.js';
-import { type Shard, shardGradients, type ShardResult } from './shard-gradients.js';
+import { type Shard, shardGradients, type ShardResult } from '../model/shard-gradients.js';
 import type { ShardWorkers } from './shard-workers.js';
 
 /**

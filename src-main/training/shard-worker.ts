@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import { AcousticModel } from '../model/acoustic.js';
 import { initBackend } from '../model/backend.js';
 import { CtcWorkspace } from '../speech/ctc.js';
-import { shardGradients } from './shard-gradients.js';
+import { shardGradients } from '../model/shard-gradients.js';
 import type { ShardWorkerReply, ShardWorkerRequest } from './shard-workers.js';
 
 const port = parentPort;

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FeatureStats } from '../model/acoustic.js';
 import type { AcousticConfig } from '../model/config.js';
-import type { Shard, ShardResult } from './shard-gradients.js';
+import type { Shard, ShardResult } from '../model/shard-gradients.js';
 
 /**
  * Training threads beside the main one. On the wasm backend one op runs on one core for most kernels

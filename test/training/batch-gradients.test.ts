@@ -4,7 +4,7 @@ import { AcousticModel } from '../../src-main/model/acoustic.js';
 import { outputFrames } from '../../src-main/model/config.js';
 import { CtcWorkspace } from '../../src-main/speech/ctc.js';
 import { batchGradients } from '../../src-main/training/batch-gradients.js';
-import { type Shard, shardRanges } from '../../src-main/training/shard-gradients.js';
+import { type Shard, shardRanges } from '../../src-main/model/shard-gradients.js';
 import { ShardWorkers } from '../../src-main/training/shard-workers.js';
 import { SMALL, seeded, useBackend } from './helpers-tf.js';
 
