@@ -39,7 +39,12 @@ export type HostRequest =
   | { op: 'streamAccept'; stream: number; frames: number }
   /** Ends the stream's utterance. Reply: { frames } + the remaining log-probs. */
   | { op: 'streamFlush'; stream: number }
-  | { op: 'streamClose'; stream: number };
+  | { op: 'streamClose'; stream: number }
+  /**
+   * Fault drill: destroys the GPU device as a driver reset or a lost GPU would, so the fall-back to another
+   * backend can be exercised. Later requests fail with `deviceLost`.
+   */
+  | { op: 'destroyDevice' };
 
 export type HostOp = HostRequest['op'];
 

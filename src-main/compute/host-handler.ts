@@ -14,6 +14,8 @@ export interface HandlerReply {
 export interface HostHandlerConfig {
   /** Finds the GPU adapter WebGPU would use (null: none); called when the webgpu backend starts. */
   probeAdapter: () => Promise<AdapterInfo | null>;
+  /** Destroys the device the backend computes on (the destroyDevice drill); absent where there is none. */
+  destroyDevice?: () => void;
 }
 
 /**
@@ -57,6 +59,10 @@ export class ComputeHostHandler {
         const out = await this.stream(req.stream).flushAsync();
         return reply({ frames: out.frames }, [out.logProbs]);
       }
+      case 'destroyDevice':
+        if (!this.config.destroyDevice) throw new Error('this backend has no device to destroy');
+        this.config.destroyDevice();
+        return reply({});
       case 'streamClose':
         this.streams.get(req.stream)?.dispose();
         this.streams.delete(req.stream);

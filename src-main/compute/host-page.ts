@@ -54,17 +54,31 @@ async function probeAdapter(): Promise<AdapterInfo | null> {
   };
 }
 
+interface DeviceLike {
+  lost?: Promise<unknown>;
+  destroy(): void;
+}
+
+function webGpuDevice(): DeviceLike | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  return (tf.backend() as unknown as { device?: DeviceLike }).device ?? null;
+}
+
 function watchDevice(): void {
-  if (tf.getBackend() !== 'webgpu') return;
-  const device = (tf.backend() as unknown as { device?: { lost?: Promise<unknown> } }).device;
-  void device?.lost?.then(() => (deviceLost = true));
+  void webGpuDevice()?.lost?.then(() => (deviceLost = true));
+}
+
+function destroyDevice(): void {
+  const device = webGpuDevice();
+  if (!device) throw new Error('the webgpu backend is not running');
+  device.destroy();
 }
 
 function connect(): void {
   const token = new URLSearchParams(page.location.hash.slice(1)).get('token') ?? '';
   const socket = new page.WebSocket(`ws://${page.location.host}/host?token=${encodeURIComponent(token)}`);
   socket.binaryType = 'arraybuffer';
-  const handler = new ComputeHostHandler({ probeAdapter });
+  const handler = new ComputeHostHandler({ probeAdapter, destroyDevice });
   // One request at a time, in order: the model and its streams are shared state.
   let queue = Promise.resolve();
   socket.onopen = () => {
@@ -77,6 +91,8 @@ function connect(): void {
       try {
         const { header, arrays } = decodeWire<HostRequestHeader>(new Uint8Array(event.data));
         id = header.id;
+        // A lost device answers nothing again (a later read could wait forever): fail at once.
+        if (deviceLost) throw new Error('the GPU device was lost');
         const out = await handler.handle(header, arrays);
         if (header.op === 'start') watchDevice();
         const ok: HostReplyHeader = { id, ok: true, ...out.fields };

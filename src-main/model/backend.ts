@@ -15,7 +15,11 @@ import { startThreadedWasm, threadedWasmFiles, threadedWasmUnavailable } from '.
 export { matMulFast } from './wasm-gradients.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export type BackendPreference = 'gpu' | 'node' | 'wasm' | 'cpu' | 'auto';
+/**
+ * 'webgpu' asks for the compute host (src-main/compute/): the model then computes in a browser page on the
+ * GPU, and this process's own ladder is walked as for 'auto', for the optimizer and the work around the model.
+ */
+export type BackendPreference = 'webgpu' | 'gpu' | 'node' | 'wasm' | 'cpu' | 'auto';
 
 export interface BackendConfig {
   /**
@@ -33,7 +37,8 @@ export interface BackendConfig {
 }
 
 export interface BackendRung {
-  backend: BackendName;
+  /** A rung of this process's ladder, or 'webgpu': the compute host's (src-main/compute/). */
+  backend: BackendName | 'webgpu';
   /** True for the rung that runs. */
   ok: boolean;
   /** One line for people: what runs, or why this rung does not. */
@@ -50,7 +55,7 @@ export interface BackendInfo {
   reasons: BackendRung[];
 }
 
-const PREFERENCES: readonly BackendPreference[] = ['gpu', 'node', 'wasm', 'cpu', 'auto'];
+const PREFERENCES: readonly BackendPreference[] = ['webgpu', 'gpu', 'node', 'wasm', 'cpu', 'auto'];
 const MAX_DEFAULT_WASM_THREADS = 4;
 const GPU_NEEDS = 'needs CUDA 11.2 + cuDNN 8.1';
 
@@ -138,7 +143,7 @@ async function start(partial: BackendConfig): Promise<BackendInfo> {
   for (const rung of LADDER) {
     if (chosen != null) {
       reasons.push({ backend: rung.name, ok: false, why: `not tried: ${chosen.name} runs` });
-    } else if (config.prefer !== 'auto' && config.prefer !== rung.preference) {
+    } else if (config.prefer !== 'auto' && config.prefer !== 'webgpu' && config.prefer !== rung.preference) {
       reasons.push({ backend: rung.name, ok: false, why: `not tried: '${config.prefer}' was asked for` });
     } else {
       const result = await rung.start(config);

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ComputeHost } from '../compute/host-server.js';
 import { isModelFolder } from '../model/checkpoint.js';
 import { writeJsonAtomic } from '../process/atomic-write.js';
 import type { GuardMetrics } from './guard.js';
@@ -94,6 +95,10 @@ export interface PersonalizeHooks {
    * machine, not of the job, so a resumed job may use another count. Default 1.
    */
   threads?: number;
+  /** A compute host (WebGPU) to train on; the caller opens and closes it (TrainHooks.host). */
+  host?: ComputeHost | null;
+  /** Told once, in words for the user, when training leaves the GPU for the CPU. */
+  onNotice?: (message: string) => void;
 }
 
 const RESULT_FILE = 'result.json';

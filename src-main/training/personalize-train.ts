@@ -26,13 +26,17 @@ export async function fineTune(
   hooks: PersonalizeHooks = {},
 ): Promise<TrainingSummary> {
   const runDir = jobRunDir(job.workDir);
-  const onEvent = trainingProgress((p) => hooks.onProgress?.(p));
+  const progress = trainingProgress((p) => hooks.onProgress?.(p));
+  const onEvent = (e: TrainEvent) => {
+    if (e.type === 'fallback') hooks.onNotice?.(fallbackNotice(e));
+    progress(e);
+  };
   // Early stopping watches the training mixture itself (scored without augmentation): the held-back
   // corrections stay untouched until the guard, so its verdict is not biased by the choice of step.
   const r = await train(
     { train: mix.train, dev: mix.train },
     fineTuneConfig(runDir, job.parentDir, parent, mix.config, hooks.threads ?? 1),
-    { onEvent, signal: hooks.signal, beforeStep: hooks.beforeStep },
+    { onEvent, signal: hooks.signal, beforeStep: hooks.beforeStep, host: hooks.host },
   );
   r.model.dispose();
   // train() checkpoints before it returns, cancelled or not: the step reached is on disk.
@@ -104,4 +108,9 @@ export function trainingProgress(onProgress: (p: PersonalizeProgress) => void): 
       etaSec: Math.round(perStep * (e.steps - e.step)),
     });
   };
+}
+
+/** A training run's move off the GPU, in words for the user. */
+export function fallbackNotice(e: Extract<TrainEvent, { type: 'fallback' }>): string {
+  return `Training moved from the GPU (WebGPU) to the CPU (${e.to}) at step ${e.step}: ${e.reason}`;
 }

@@ -87,6 +87,8 @@ export type TrainEvent =
       infeasible: number;
     }
   | { type: 'eval'; step: number; wer: number; cer: number; best: boolean }
+  /** The compute host failed (its GPU device lost, or its browser gone): steps continue on `to`. */
+  | { type: 'fallback'; step: number; from: 'webgpu'; to: string; reason: string }
   | { type: 'checkpoint'; step: number; path: string }
   | {
       type: 'done';

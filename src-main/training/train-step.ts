@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ComputeHostError } from '../compute/host-server.js';
+import type { RemoteModel } from '../compute/remote-model.js';
 import type { Alphabet } from '../speech/alphabet.js';
 import type { CtcWorkspace } from '../speech/ctc.js';
 import { batchGradients } from './batch-gradients.js';
 import { seededRandom } from './batches.js';
 import { augment } from './feature-augment.js';
-import type { Shard } from '../model/shard-gradients.js';
-import { shardRanges } from '../model/shard-gradients.js';
+import { type Shard, type ShardResult, shardRanges } from '../model/shard-gradients.js';
 import type { ShardWorkers } from './shard-workers.js';
 import type { TrainConfig, TrainData, TrainEvent } from './train-config.js';
 import type { OpenRun } from './train-open.js';
@@ -26,6 +27,10 @@ export interface StepContext {
   workers: ShardWorkers | null;
   workspace: CtcWorkspace;
   alphabet: Alphabet;
+  /** The model on a compute host (WebGPU), which takes whole batches; null: this process computes. */
+  remote: RemoteModel | null;
+  /** Called once when the host fails: stop using it, start what this process needs, tell the user. */
+  fallBack: (reason: string) => Promise<void>;
 }
 
 /**
@@ -48,19 +53,7 @@ export async function trainStep(
   });
   const lengths = feats.map((f) => f.frames);
   const batchTargets = idx.map((i) => ctx.targets[i]);
-  // The first shard's dropout seed is the step's, so one thread computes what it always has.
-  const shards = shardRanges(idx.length, ctx.threads).map(([a, b], k) =>
-    padShard(feats.slice(a, b), batchTargets.slice(a, b), F, (stepSeed + k * 0x9e3779b9) >>> 0),
-  );
-  // The other threads' shards run while this thread computes the first.
-  const { loss, infeasible, grads } = await batchGradients(
-    run.model,
-    ctx.vars,
-    shards,
-    ctx.alphabet.blank,
-    ctx.workspace,
-    ctx.workers,
-  );
+  const { loss, infeasible, grads } = await stepGradients(ctx, feats, batchTargets, stepSeed);
   const named: Record<string, tf.Tensor> = {};
   ctx.trainable.forEach((n, k) => (named[n] = grads[k]));
   const { gradNorm, learningRate } = run.opt.apply(run.model.params, named);
@@ -77,6 +70,34 @@ export async function trainStep(
     stepSeconds: (performance.now() - t0) / 1000,
     infeasible,
   };
+}
+
+/**
+ * The batch's loss and gradients: on the compute host as one shard when there is one, else split into one
+ * shard per thread (the other threads' shards run while this thread computes the first). The first shard's
+ * dropout seed is the step's either way, so one thread or the host computes what the other would. If the
+ * host fails, this step and the rest run here.
+ */
+async function stepGradients(
+  ctx: StepContext,
+  feats: { data: Float32Array; frames: number }[],
+  batchTargets: Int32Array[],
+  stepSeed: number,
+): Promise<ShardResult<tf.Tensor>> {
+  const F = ctx.run.model.config.featureBins;
+  if (ctx.remote) {
+    try {
+      const r = await ctx.remote.gradients(padShard(feats, batchTargets, F, stepSeed));
+      return { ...r, grads: r.grads.map((g, k) => tf.tensor(g, ctx.vars[k].shape)) };
+    } catch (err) {
+      if (!(err instanceof ComputeHostError)) throw err;
+      await ctx.fallBack(err.message);
+    }
+  }
+  const shards = shardRanges(feats.length, ctx.threads).map(([a, b], k) =>
+    padShard(feats.slice(a, b), batchTargets.slice(a, b), F, (stepSeed + k * 0x9e3779b9) >>> 0),
+  );
+  return batchGradients(ctx.run.model, ctx.vars, shards, ctx.alphabet.blank, ctx.workspace, ctx.workers);
 }
 
 /** One shard of a batch: its utterances' features zero-padded to the longest of them. */

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ComputeHost, ComputeHostError } from '../compute/host-server.js';
+import { RemoteModel } from '../compute/remote-model.js';
 import type { AcousticModel } from '../model/acoustic.js';
 import { outputFrames } from '../model/config.js';
 import { trainingTarget } from '../speech/phone-spelling.js';
@@ -43,6 +45,11 @@ export interface TrainHooks {
   signal?: AbortSignal;
   /** Awaited before each step (personal training waits there while the user dictates). */
   beforeStep?: () => Promise<void>;
+  /**
+   * A compute host (WebGPU) to take the steps on; the caller opens and closes it. Should it fail, the run
+   * says so once (a 'fallback' event) and goes on from the same step on this process's backend.
+   */
+  host?: ComputeHost | null;
 }
 
 export interface TrainResult {
@@ -68,6 +75,11 @@ export async function train(
   const run = openRun(data, cfg, config);
   const { state } = run;
   const ctx = stepContext(data, cfg, run);
+  ctx.fallBack = async (reason) => {
+    ctx.remote = null;
+    log({ type: 'fallback', step: state.step, from: 'webgpu', to: tf.getBackend(), reason });
+    ctx.workers ??= await startWorkers(ctx);
+  };
   const batches = usableBatches(ctx);
   const dev = evalItems(data.dev, cfg.devUtterances, cfg.seed);
   const saver = new RunSaver(cfg.runDir, run, log);
@@ -94,7 +106,14 @@ export async function train(
   };
 
   let stopped: 'finished' | 'early' | 'cancelled' = 'finished';
-  ctx.workers = await startWorkers(ctx);
+  if (hooks.host) {
+    try {
+      ctx.remote = await RemoteModel.load(hooks.host, run.model, ctx.trainable, run.alphabet.blank);
+    } catch (err) {
+      if (!(err instanceof ComputeHostError)) throw err;
+      await ctx.fallBack(err.message);
+    }
+  } else ctx.workers = await startWorkers(ctx);
   try {
     let order = epochOrder(batches, cfg.seed, state.epoch);
     while (state.step < cfg.steps) {
@@ -162,6 +181,8 @@ function stepContext(data: TrainData, cfg: TrainConfig, run: OpenRun): StepConte
     workers: null,
     workspace: new CtcWorkspace(),
     alphabet,
+    remote: null,
+    fallBack: () => Promise.resolve(),
   };
 }
 

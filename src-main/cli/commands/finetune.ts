@@ -1,7 +1,6 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { addRecipeOption, applyRecipe, researchOption } from './recipe-option.js';
-import { initBackend } from '../../model/backend.js';
 import { recoverModelFolders, removeFolder, removeFolderLeftovers } from '../../model/folder-recovery.js';
 import { killPoint } from '../../model/kill-point.js';
 import { loadModel } from '../../model/model-io.js';
@@ -27,6 +26,7 @@ import {
 import type { SourceUtterance } from '../../training/prepare.js';
 import { progressBar } from '../progress.js';
 import { BASE_MODEL_DIR } from './model-option.js';
+import { TRAINING_BACKEND_HELP, withTrainingBackend } from './training-backend.js';
 import { defaultTrainingThreads, trainingThreads } from '../../training/shard-workers.js';
 import { listOption, numberOption, optionError, positiveOption, wholeNumberOption } from './options.js';
 
@@ -99,7 +99,7 @@ export function registerFinetune(program: Command): void {
     .requiredOption('--data <dir>', 'LibriSpeech-layout folder of the speaker’s recordings and transcripts')
     .requiredOption('--out <dir>', 'model folder to write when the new model proves better')
     .option('--work <dir>', 'folder for checkpoints and the log (default: next to --out); a rerun resumes')
-    .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
+    .option('--backend <name>', TRAINING_BACKEND_HELP, 'auto')
     .option(
       '--threads <n>',
       'training threads on the wasm and cpu backends, each computing its share of every batch',
@@ -173,22 +173,21 @@ async function runFinetune(o: FinetuneOptions): Promise<void> {
   const modelDir = resolve(o.model ?? BASE_MODEL_DIR);
   const config = personalizeConfig(o);
   const threads = wholeNumberOption(o.threads, 'threads');
-  const backend = await initBackend({
-    prefer: o.backend as 'auto',
-    // Threads share the batch, not each op: each runs a single-threaded backend.
-    wasmThreads: 1,
+  const { job, result, t0 } = await withTrainingBackend(o.backend, threads, true, async (backend) => {
+    const shared = trainingThreads(backend.local.name, threads);
+    const job = await openJob(o, modelDir, config);
+    if (!o.json)
+      process.stderr.write(
+        `backend: ${backend.name} (${backend.host ? 'the model on the GPU' : `${shared} training thread${shared === 1 ? '' : 's'}`}); ` +
+          `${job.train.length} pairs to learn from, ${job.heldOut.length} held back\n`,
+      );
+    const t0 = performance.now();
+    const bar = trainingBar(o.json === true);
+    const onNotice = (message: string) => process.stderr.write(`\n${message}\n`);
+    const result = await personalize(job, { threads, onProgress: bar.onProgress, host: backend.host, onNotice });
+    bar.stop();
+    return { job, result, t0 };
   });
-  const shared = trainingThreads(backend.name, threads);
-  const job = await openJob(o, modelDir, config);
-  if (!o.json)
-    process.stderr.write(
-      `backend: ${backend.name} (${shared} training thread${shared === 1 ? '' : 's'}); ` +
-        `${job.train.length} pairs to learn from, ${job.heldOut.length} held back\n`,
-    );
-  const t0 = performance.now();
-  const bar = trainingBar(o.json === true);
-  const result = await personalize(job, { threads, onProgress: bar.onProgress });
-  bar.stop();
   const seconds = (performance.now() - t0) / 1000;
   killPoint('finetune:finished');
   // Renamed aside, then deleted: a kill while deleting leaves no half job folder to resume from.

@@ -1,18 +1,21 @@
 import type { Command } from 'commander';
-import { describeBackend, initBackend } from '../../model/backend.js';
+import { describeComputeBackend, startComputeBackend } from '../../compute/compute-backend.js';
 import { isModelFolder, loadModelFolder } from '../../model/checkpoint.js';
 import { lookAheadMs, outputFrameMs } from '../../model/config.js';
 import { BASE_MODEL_DIR } from './model-option.js';
+import { TRAINING_BACKEND_HELP } from './training-backend.js';
 
 export function registerInfo(program: Command): void {
   program
     .command('info')
     .description('show the compute backend in use (and why the others are not) and the model')
     .option('--model <dir>', 'model folder (default: the shipped base model)')
-    .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
+    .option('--backend <name>', TRAINING_BACKEND_HELP, 'auto')
     .action(async (o: { model?: string; backend: string }) => {
-      const info = await initBackend({ prefer: o.backend as 'auto' });
-      process.stdout.write(describeBackend(info) + '\n');
+      // The ladder as training walks it: WebGPU first when a GPU is found.
+      const backend = await startComputeBackend({ prefer: o.backend as 'auto', autoWebGpu: true });
+      await backend.host?.close();
+      process.stdout.write(describeComputeBackend(backend) + '\n');
       const dir = o.model ?? BASE_MODEL_DIR;
       if (!isModelFolder(dir)) {
         process.stdout.write(`model: none at ${dir}\n`);

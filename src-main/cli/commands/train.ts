@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { addRecipeOption, applyRecipe, chosen, researchOption } from './recipe-option.js';
-import { initBackend } from '../../model/backend.js';
 import { loadModelFolder, type ModelFolder } from '../../model/checkpoint.js';
 import { blockLayout, DEFAULT_ACOUSTIC, lookAheadMs, MAX_LOOK_AHEAD_MS } from '../../model/config.js';
 import { DEFAULT_FEATURES, type FeatureConfig } from '../../speech/features.js';
@@ -23,12 +22,13 @@ import { FeatureCache } from '../../training/feature-cache.js';
 import { readLibriSpeech } from '../../training/librispeech.js';
 import { prepareFeatures } from '../../training/prepare.js';
 import { DEFAULT_TRAIN, train, type TrainConfig, type TrainEvent } from '../../training/train.js';
-import { defaultTrainingThreads, trainingThreads } from '../../training/shard-workers.js';
+import { defaultTrainingThreads } from '../../training/shard-workers.js';
 import { DEFAULT_OPTIMIZER } from '../../training/optimizer.js';
 import { type AugmentConfig, DEFAULT_AUGMENT } from '../../training/feature-augment.js';
 import { type MixPart, MixedFeatures } from '../../training/mixed-features.js';
 import { resumedRunFeatures } from '../../training/run-features.js';
 import { progressBar } from '../progress.js';
+import { TRAINING_BACKEND_HELP, withTrainingBackend } from './training-backend.js';
 import {
   choiceOption,
   listOption,
@@ -254,7 +254,7 @@ export function registerTrain(program: Command): void {
     )
     .option('--dev <dir>', "dev set that picks the best weights, instead of the corpus's dev split")
     .option('--jobs <n>', 'parallel audio decoders for the prepare stage', '2')
-    .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
+    .option('--backend <name>', TRAINING_BACKEND_HELP, 'auto')
     .option(
       '--threads <n>',
       'training threads on the wasm and cpu backends, each computing its share of every batch',
@@ -265,20 +265,13 @@ export function registerTrain(program: Command): void {
   addRecipeOption(command).action(async (o: TrainFlags, command: Command) => {
     applyRecipe(command, o);
     const opts = parseTrainFlags(o, command);
-    // Threads share the batch, not each op: each runs a single-threaded backend.
-    const info = await initBackend({
-      prefer: o.backend as 'auto',
-      wasmThreads: opts.threads > 1 ? 1 : undefined,
+    const result = await withTrainingBackend(o.backend as string, opts.threads, false, async (backend) => {
+      const data = await prepareData(o, opts);
+      const reporter = progressReporter(o.json === true);
+      return untilStopped((signal) =>
+        train(data, trainConfig(o, opts), { onEvent: reporter, signal, host: backend.host }),
+      );
     });
-    const shared = trainingThreads(info.name, opts.threads);
-    process.stderr.write(
-      `backend: ${info.name} (${shared > 1 ? `${shared} training threads` : `${info.threads} thread${info.threads === 1 ? '' : 's'}`})\n`,
-    );
-    const data = await prepareData(o, opts);
-    const reporter = progressReporter(o.json === true);
-    const result = await untilStopped((signal) =>
-      train(data, trainConfig(o, opts), { onEvent: reporter, signal }),
-    );
     const best = join(opts.runDir, 'best');
     const summary = {
       bestStep: result.bestStep,
@@ -411,6 +404,8 @@ function progressReporter(json: boolean): (e: TrainEvent) => void {
     else if (e.type === 'step') bar.update(e.step, { loss: e.loss.toFixed(3), cer: lastCer });
     else if (e.type === 'eval') lastCer = (e.cer * 100).toFixed(1) + '%';
     else if (e.type === 'done') bar.stop();
+    else if (e.type === 'fallback')
+      process.stderr.write(`\ntraining moved from WebGPU to ${e.to} at step ${e.step}: ${e.reason}\n`);
   };
 }
 
