@@ -35,6 +35,7 @@ import {
 } from './report.js';
 import { median } from './stats.js';
 import { type GemmReport } from './gemm.js';
+import type { WebGpuReport } from './webgpu.js';
 import {
   gemmShape,
   measureTorchReference,
@@ -358,6 +359,21 @@ async function main(): Promise<void> {
     broken = true;
     console.error(`  failed: ${errorLine(err)}`);
     sections.push({ title: 'Personal fine-tuning', rows: [], notes: [`Failed: ${errorLine(err)}`] });
+  }
+
+  console.log('WebGPU compute host (headless Chromium) …');
+  try {
+    const { webGpuSection } = await import('./webgpu.js');
+    const report = await runTsChild<WebGpuReport>(join(repoRoot, 'bench', 'webgpu.ts'), ['--json'], {
+      timeoutMs: 900_000,
+    });
+    sections.push(webGpuSection(report));
+    backends.push(
+      `WebGPU: ${report.adapter?.architecture ?? 'no adapter'}${report.software ? ' (software)' : ''}`,
+    );
+  } catch (err) {
+    console.error(`  failed: ${errorLine(err)}`);
+    sections.push({ title: 'WebGPU compute host', rows: [], notes: [`Not measured: ${errorLine(err)}`] });
   }
 
   console.log('log-mel front end …');

@@ -46,6 +46,12 @@ const QUIT_WAIT_MS = 15_000;
 
 // Chromium learns of custom schemes only before the app is ready.
 protocol.registerSchemesAsPrivileged([AUDIO_SCHEME_PRIVILEGES]);
+// On Linux, Chromium's WebGPU (the compute host's GPU path, app/host-window.ts) is still behind a switch and
+// runs on Vulkan; macOS and Windows have it on by default.
+if (process.platform === 'linux') {
+  app.commandLine.appendSwitch('enable-unsafe-webgpu');
+  app.commandLine.appendSwitch('enable-features', 'Vulkan');
+}
 
 if (!app.requestSingleInstanceLock()) {
   // A second launch focuses the first window instead of starting another engine.

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../process/process-alive.js';
 import type { HostLauncher, LaunchedHost } from './host-server.js';
 
 export interface ChromiumConfig {
@@ -25,10 +26,15 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | nul
   return CHROMIUM_PATHS.find((p) => existsSync(p)) ?? null;
 }
 
+/** Profiles are named after the process that started the browser, so a dead one's can be found. */
+const PROFILE_PREFIX = 'attune-host-';
+
 /**
  * Runs the compute host page in headless Chromium, for `attune` outside Electron (the desktop app uses a
  * hidden window instead). WebGPU needs two switches on Linux: it is still behind a flag there, and it runs
- * on Vulkan. The profile is a fresh folder, removed when the browser exits.
+ * on Vulkan. The browser is tied to this process by its DevTools pipe: Chromium exits when the pipe's
+ * other end closes, so it never outlives a killed trainer (with a plain launch it would run on, orphaned).
+ * The profile is a fresh folder, removed when the browser exits; a killed process's is removed by the next.
  */
 export function chromiumLauncher(config: ChromiumConfig = {}): HostLauncher {
   return async (url: string): Promise<LaunchedHost> => {
@@ -37,7 +43,8 @@ export function chromiumLauncher(config: ChromiumConfig = {}): HostLauncher {
       throw new Error(
         `no Chromium or Chrome found (looked for ${CHROMIUM_PATHS.join(', ')}; or set ATTUNE_CHROMIUM)`,
       );
-    const profile = mkdtempSync(join(os.tmpdir(), 'attune-host-'));
+    removeDeadProfiles();
+    const profile = mkdtempSync(join(os.tmpdir(), `${PROFILE_PREFIX}${process.pid}-`));
     const args = [
       '--headless=new',
       '--no-first-run',
@@ -50,17 +57,19 @@ export function chromiumLauncher(config: ChromiumConfig = {}): HostLauncher {
       `--user-data-dir=${profile}`,
       '--enable-unsafe-webgpu',
       '--enable-features=Vulkan',
+      '--remote-debugging-pipe',
       // Chromium refuses to start its sandbox as root.
       ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
       ...(config.extraArgs ?? []),
       url,
     ];
-    const child = spawn(executable, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // fds 3 and 4: the DevTools pipe (nothing is sent on it; it only ties the browser's life to this one's).
+    const child = spawn(executable, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
     const exited = new Promise<string>((resolve) => {
       const done = (why: string) => {
-        rmSync(profile, { recursive: true, force: true });
+        removeProfile(profile);
         resolve(why);
       };
       child.on('error', (err) => done(`${executable} failed to start: ${err.message}`));
@@ -69,9 +78,12 @@ export function chromiumLauncher(config: ChromiumConfig = {}): HostLauncher {
       );
     });
     return {
+      pid: child.pid,
       exited,
       close: async () => {
-        if (child.exitCode == null && child.signalCode == null) child.kill('SIGTERM');
+        // Killed, not asked: the throwaway profile holds nothing worth a graceful shutdown, which took 5 s
+        // here (D-Bus calls timing out); its helper processes follow it within a second.
+        if (child.exitCode == null && child.signalCode == null) child.kill('SIGKILL');
         await exited;
       },
     };
@@ -84,4 +96,29 @@ function lastLine(text: string): string {
     .split('\n')
     .filter((l) => l.trim() !== '');
   return lines.length > 0 ? `: ${lines[lines.length - 1].trim()}` : '';
+}
+
+function removeDeadProfiles(): void {
+  let names: string[];
+  try {
+    names = readdirSync(os.tmpdir()).filter((n) => n.startsWith(PROFILE_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^attune-host-(\d+)-/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) removeProfile(join(os.tmpdir(), name));
+  }
+}
+
+/**
+ * Chromium's helper processes may still be writing for a moment after the browser has exited: retry, and
+ * leave what cannot go yet to the sweep of the next launch.
+ */
+function removeProfile(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  } catch {
+    // Swept by removeDeadProfiles once this process has ended.
+  }
 }

@@ -10,6 +10,8 @@ import { decodeWire, encodeWire, type WireArray, type WireMessage } from './wire
 export type HostLauncher = (url: string) => Promise<LaunchedHost>;
 
 export interface LaunchedHost {
+  /** The browser's process, where it has one of its own. */
+  pid?: number;
   /** Resolves with a reason when the browser is gone. */
   exited: Promise<string>;
   close(): Promise<void>;
@@ -52,6 +54,8 @@ export class ComputeHost {
   private nextId = 1;
   private closedWhy: string | null = null;
   started: HostStarted = { backend: 'cpu', adapter: null };
+  /** The host page's browser, as it introduced itself. */
+  userAgent: string | null = null;
 
   private constructor(
     private readonly server: Server,
@@ -134,8 +138,12 @@ export class ComputeHost {
     this.fail('the compute host was closed');
     this.socket?.terminate();
     this.wss.close();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await this.launched?.close();
+    // The browser's keep-alive connections would hold the server open until the browser is gone.
+    this.server.closeAllConnections();
+    await Promise.all([
+      new Promise<void>((resolve) => this.server.close(() => resolve())),
+      this.launched?.close(),
+    ]);
   }
 
   /** Resolves when the page has connected and said hello. */
@@ -155,6 +163,7 @@ export class ComputeHost {
           ws.once('message', (data: RawData) => {
             const hello = decodeWire<HostHello>(toBytes(data)).header;
             if (hello.hello !== 'attune-compute-host') return ws.terminate();
+            this.userAgent = typeof hello.userAgent === 'string' ? hello.userAgent : null;
             ws.on('message', (d: RawData) => this.onReply(toBytes(d)));
             resolve();
           });

@@ -149,6 +149,11 @@ export interface TrainingStatus {
   lastResult: { promoted: boolean; reason: string; before: number; after: number } | null;
   error: string | null;
   /**
+   * Told once by the running or last job, e.g. that training moved from the GPU to the CPU (absent from
+   * older main processes).
+   */
+  notice?: string | null;
+  /**
    * Training loss by step of the running run, else of the last one (absent from older main processes;
    * empty before the first step).
    */

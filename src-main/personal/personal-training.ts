@@ -120,6 +120,8 @@ export class PersonalTraining {
   private state: TrainingStatus['state'] = 'idle';
   private progress: TrainingStatus['progress'] = null;
   private error: string | null = null;
+  /** What the running (or last) job told the user once, e.g. that it left the GPU. */
+  private notice: string | null = null;
   private dictating = false;
   private lastEmit = 0;
   private finishing: Promise<void> | null = null;
@@ -145,6 +147,7 @@ export class PersonalTraining {
       progress: this.progress,
       lastResult: saved.lastResult,
       error: this.error,
+      notice: this.notice,
       lossCurve: this.busy || this.curve.length > 0 ? [...this.curve] : (saved.lossCurve ?? []),
     };
   }
@@ -356,6 +359,7 @@ export class PersonalTraining {
       return;
     }
     this.error = null;
+    this.notice = null;
     this.progress = null;
     this.curve = [];
     const run = TrainerRun.start(this.workDir, {
@@ -370,6 +374,10 @@ export class PersonalTraining {
     run.on('progress', (p) => this.onProgress(p));
     run.on('result', (r) => (result = r));
     run.on('error', (message) => (failure = message));
+    run.on('notice', (message) => {
+      this.notice = message;
+      this.deps.emit(this.status());
+    });
     run.on('exit', (code) => {
       this.run = null;
       if (result) this.finish(result);

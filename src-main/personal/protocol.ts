@@ -6,16 +6,29 @@ import type { PersonalizeProgress, PersonalizeResult } from '../training/persona
  * is, so a restarted trainer needs nothing else to resume.
  */
 export type ToTrainer =
-  /** Run (or resume) the job in this folder; the process exits when it is done. */
-  | { type: 'run'; workDir: string; backend?: string; threads?: number }
+  /**
+   * Run (or resume) the job in this folder; the process exits when it is done. `hostWindow`: the parent
+   * opens compute host pages in hidden windows of its own (the desktop app); otherwise the trainer starts
+   * headless Chromium for them.
+   */
+  | { type: 'run'; workDir: string; backend?: string; threads?: number; hostWindow?: boolean }
   /** Hold before the next step (the user is dictating). */
   | { type: 'pause' }
   | { type: 'resume' }
   /** Stop between steps; the result says 'cancelled'. */
-  | { type: 'cancel' };
+  | { type: 'cancel' }
+  /** Answers to openHost: the window is loading the page, could not be opened, or has gone. */
+  | { type: 'hostOpened' }
+  | { type: 'hostFailed'; reason: string }
+  | { type: 'hostClosed'; reason: string };
 
 export type FromTrainer =
   | { type: 'started'; backend: string; threads: number }
   | ({ type: 'progress' } & PersonalizeProgress)
   | { type: 'result'; result: PersonalizeResult }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** Something the user should be told once, e.g. that training left the GPU. */
+  | { type: 'notice'; message: string }
+  /** Open the compute host page at this loopback address in a hidden window (run with hostWindow). */
+  | { type: 'openHost'; url: string }
+  | { type: 'closeHost' };

@@ -22,6 +22,8 @@ export interface TrainerRunEvents {
   progress: [PersonalizeProgress];
   result: [PersonalizeResult];
   error: [string];
+  /** Something the user should be told once (training left the GPU). */
+  notice: [string];
   /** Always last: after 'result' or 'error', or alone when the process died. */
   exit: [number | null];
 }
@@ -55,6 +57,9 @@ export class TrainerRun extends EventEmitter<TrainerRunEvents> {
           break;
         case 'error':
           run.emit('error', msg.message);
+          break;
+        case 'notice':
+          run.emit('notice', msg.message);
           break;
       }
     });

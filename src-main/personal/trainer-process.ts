@@ -1,8 +1,10 @@
 import { setPriority } from 'node:os';
-import { initBackend } from '../model/backend.js';
-import { personalize, readJob } from '../training/personalize.js';
+import { chromiumLauncher } from '../compute/chromium-launcher.js';
+import { type ComputeBackend, startComputeBackend } from '../compute/compute-backend.js';
+import { personalize, type PersonalizeResult, readJob } from '../training/personalize.js';
 import { trainingThreads } from '../training/shard-workers.js';
 import { openParentPort, type ParentPort } from '../process/parent-port.js';
+import { HostWindowLauncher } from './host-window-launcher.js';
 import type { FromTrainer, ToTrainer } from './protocol.js';
 
 /**
@@ -26,6 +28,7 @@ export function runTrainer(port: Port = openPort(), exit: (code: number) => void
   let paused = false;
   let wake: (() => void) | null = null;
   let running = false;
+  const windows = new HostWindowLauncher((m) => port.send(m));
 
   const gate = async () => {
     while (paused && !controller.signal.aborted) await new Promise<void>((r) => (wake = r));
@@ -48,6 +51,11 @@ export function runTrainer(port: Port = openPort(), exit: (code: number) => void
         controller.abort();
         release();
         break;
+      case 'hostOpened':
+      case 'hostFailed':
+      case 'hostClosed':
+        windows.onReply(msg);
+        break;
       case 'run':
         if (running) return port.send({ type: 'error', message: 'the trainer is already running a job' });
         running = true;
@@ -58,27 +66,35 @@ export function runTrainer(port: Port = openPort(), exit: (code: number) => void
             } catch {
               // Not permitted here: run at normal priority, the pauses still protect dictation.
             }
-            const backend = await initBackend({
+            const backend = await startComputeBackend({
               prefer: (msg.backend ?? 'auto') as 'auto',
               // Training threads share each batch, each on a single-threaded backend.
               wasmThreads: 1,
+              autoWebGpu: true,
+              launcher: msg.hostWindow ? windows.launch : chromiumLauncher(),
             });
-            const threads = trainingThreads(backend.name, msg.threads ?? 1);
-            // Native TensorFlow reports the cores it spreads each op over.
-            const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
-            port.send({
-              type: 'started',
-              backend: backend.name,
-              threads: native ? backend.threads : threads,
-            });
-            const job = readJob(msg.workDir);
-            if (!job) throw new Error(`no training job in ${msg.workDir}`);
-            const result = await personalize(job, {
-              threads,
-              signal: controller.signal,
-              beforeStep: gate,
-              onProgress: (p) => port.send({ type: 'progress', ...p }),
-            });
+            let result: PersonalizeResult;
+            try {
+              const threads = trainingThreads(backend.local.name, msg.threads ?? 1);
+              port.send({
+                type: 'started',
+                backend: backend.name,
+                threads: startedThreads(backend, threads),
+              });
+              const job = readJob(msg.workDir);
+              if (!job) throw new Error(`no training job in ${msg.workDir}`);
+              result = await personalize(job, {
+                threads,
+                signal: controller.signal,
+                beforeStep: gate,
+                onProgress: (p) => port.send({ type: 'progress', ...p }),
+                host: backend.host,
+                onNotice: (message) => port.send({ type: 'notice', message }),
+              });
+            } finally {
+              // Before the result: the process exits once it is sent, and the browser must not outlive it.
+              await backend.host?.close();
+            }
             port.send({ type: 'result', result }, () => exit(0));
           } catch (err) {
             port.send({ type: 'error', message: err instanceof Error ? err.message : String(err) }, () =>
@@ -89,6 +105,12 @@ export function runTrainer(port: Port = openPort(), exit: (code: number) => void
         break;
     }
   });
+}
+
+/** The threads reported to the app: native TensorFlow's cores per op, else the training threads. */
+function startedThreads(backend: ComputeBackend, threads: number): number {
+  const native = backend.local.name === 'tensorflow' || backend.local.name === 'tensorflow-gpu';
+  return backend.host ? 1 : native ? backend.local.threads : threads;
 }
 
 // Started as a process entry (not imported by tests): run.

@@ -129,7 +129,7 @@ describe('initBackend in a fresh process', () => {
 
   it('an unknown ATTUNE_BACKEND is an error that names it', async () => {
     const { result } = await runProbe({}, { env: { ATTUNE_BACKEND: 'quantum' } });
-    expect(result.error).toMatch(/ATTUNE_BACKEND='quantum' is not one of gpu, node, wasm, cpu, auto/);
+    expect(result.error).toMatch(/ATTUNE_BACKEND='quantum' is not one of webgpu, gpu, node, wasm, cpu, auto/);
   });
 });
 

@@ -279,6 +279,25 @@ describe('TrainingView', () => {
     await vi.waitFor(() => expect(after.disabled).toBe(true));
   });
 
+  it('says once, while it trains on, that training left the GPU', async () => {
+    const { api } = trainingApi({ pendingCorrections: 5 });
+    await vi.waitFor(() => expect(text('training-state')).toBe('Idle'));
+    expect(screen.queryByTestId('training-moved')).toBeNull();
+    const notice =
+      'Training moved from the GPU (WebGPU) to the CPU (wasm) at step 12: the GPU device was lost';
+    api.emit(
+      'training.status',
+      status({
+        state: 'training',
+        progress: { step: 13, steps: 200, loss: 1, etaSec: 60, phase: 'training' },
+        notice,
+      }),
+    );
+    await vi.waitFor(() => expect(text('training-moved')).toBe(notice));
+    expect(screen.getByTestId('training-moved').getAttribute('role')).toBe('status');
+    expect(text('training-step')).toBe('step 13 / 200');
+  });
+
   it('shows the reason the app refuses a run', async () => {
     const { state } = trainingApi({ pendingCorrections: 1 });
     const button = (await vi.waitFor(() =>

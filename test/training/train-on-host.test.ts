@@ -12,7 +12,12 @@ import { readAudio } from '../../src-main/speech/audio.js';
 import { DEFAULT_FEATURES } from '../../src-main/speech/features.js';
 import { computeFeatures } from '../../src-main/speech/front-end.js';
 import { DEFAULT_OPTIMIZER } from '../../src-main/training/optimizer.js';
-import { type FeatureSource, type TrainConfig, type TrainEvent, train } from '../../src-main/training/train.js';
+import {
+  type FeatureSource,
+  type TrainConfig,
+  type TrainEvent,
+  train,
+} from '../../src-main/training/train.js';
 import { CLIP_DIR, clipPath, librivoxClips } from '../recipes/torch/helpers.js';
 import { useBackend } from './helpers-tf.js';
 
@@ -58,7 +63,11 @@ async function run(
   name: string,
   host: ComputeHost | null,
   during?: (step: number) => Promise<void>,
-): Promise<{ losses: number[]; fallbacks: Extract<TrainEvent, { type: 'fallback' }>[]; weights: Float32Array[] }> {
+): Promise<{
+  losses: number[];
+  fallbacks: Extract<TrainEvent, { type: 'fallback' }>[];
+  weights: Float32Array[];
+}> {
   const losses: number[] = [];
   const fallbacks: Extract<TrainEvent, { type: 'fallback' }>[] = [];
   const pending: Promise<void>[] = [];
@@ -95,74 +104,86 @@ function maxRel(a: Float32Array[], b: Float32Array[]): number {
   return worst;
 }
 
-describe.skipIf(missing !== null)(`training on a compute host${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  let local: Awaited<ReturnType<typeof run>>;
+describe.skipIf(missing !== null)(
+  `training on a compute host${missing ? ` (skipped: ${missing})` : ''}`,
+  () => {
+    let local: Awaited<ReturnType<typeof run>>;
 
-  beforeAll(async () => {
-    await useBackend('wasm');
-    root = mkdtempSync(join(tmpdir(), 'attune-train-host-'));
-    const clips = librivoxClips();
-    const feats = await Promise.all(
-      clips.map(async (c) => computeFeatures((await readAudio(clipPath(c.name))).samples, DEFAULT_FEATURES)),
-    );
-    source = {
-      items: clips.map((c, i) => ({ id: c.name, speaker: 'librivox', text: c.text, frames: feats[i].frames })),
-      bins: DEFAULT_FEATURES.nMels,
-      features: (i) => feats[i].data,
-    };
-    local = await run('local', null);
-  }, 120_000);
-
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-  it('takes the same steps on WebGPU as on this process’s backend', async () => {
-    const host = await ComputeHost.open({ backend: 'webgpu', launcher: chromiumLauncher() });
-    try {
-      const onHost = await run('host', host);
-      expect(onHost.fallbacks).toEqual([]);
-      expect(onHost.losses).toHaveLength(STEPS);
-      onHost.losses.forEach((l, k) => expect(Math.abs(l - local.losses[k]) / local.losses[k]).toBeLessThan(1e-3));
-      expect(maxRel(onHost.weights, local.weights)).toBeLessThan(1e-3);
-    } finally {
-      await host.close();
-    }
-  }, 180_000);
-
-  it('goes on here from the same step when the GPU device is lost, and says so once', async () => {
-    const host = await ComputeHost.open({ backend: 'webgpu', launcher: chromiumLauncher() });
-    try {
-      const drill = async (step: number) => {
-        if (step === 2) await host.request({ op: 'destroyDevice' });
+    beforeAll(async () => {
+      await useBackend('wasm');
+      root = mkdtempSync(join(tmpdir(), 'attune-train-host-'));
+      const clips = librivoxClips();
+      const feats = await Promise.all(
+        clips.map(async (c) =>
+          computeFeatures((await readAudio(clipPath(c.name))).samples, DEFAULT_FEATURES),
+        ),
+      );
+      source = {
+        items: clips.map((c, i) => ({
+          id: c.name,
+          speaker: 'librivox',
+          text: c.text,
+          frames: feats[i].frames,
+        })),
+        bins: DEFAULT_FEATURES.nMels,
+        features: (i) => feats[i].data,
       };
-      const r = await run('device-lost', host, drill);
-      expect(r.fallbacks).toHaveLength(1);
-      expect(r.fallbacks[0]).toMatchObject({ step: 2, from: 'webgpu', to: 'wasm' });
-      expect(r.fallbacks[0].reason).toMatch(/GPU device was lost/);
-      expect(r.losses).toHaveLength(STEPS);
-      expect(maxRel(r.weights, local.weights)).toBeLessThan(1e-3);
-    } finally {
-      await host.close();
-    }
-  }, 180_000);
+      local = await run('local', null);
+    }, 120_000);
 
-  it('goes on here when the host’s browser is gone', async () => {
-    let browser: LaunchedHost | null = null;
-    const launch = chromiumLauncher();
-    const host = await ComputeHost.open({
-      backend: 'webgpu',
-      launcher: async (url) => (browser = await launch(url)),
-    });
-    try {
-      const r = await run('browser-gone', host, async (step) => {
-        if (step === 1) await browser!.close();
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+    it('takes the same steps on WebGPU as on this process’s backend', async () => {
+      const host = await ComputeHost.open({ backend: 'webgpu', launcher: chromiumLauncher() });
+      try {
+        const onHost = await run('host', host);
+        expect(onHost.fallbacks).toEqual([]);
+        expect(onHost.losses).toHaveLength(STEPS);
+        onHost.losses.forEach((l, k) =>
+          expect(Math.abs(l - local.losses[k]) / local.losses[k]).toBeLessThan(1e-3),
+        );
+        expect(maxRel(onHost.weights, local.weights)).toBeLessThan(1e-3);
+      } finally {
+        await host.close();
+      }
+    }, 180_000);
+
+    it('goes on here from the same step when the GPU device is lost, and says so once', async () => {
+      const host = await ComputeHost.open({ backend: 'webgpu', launcher: chromiumLauncher() });
+      try {
+        const drill = async (step: number) => {
+          if (step === 2) await host.request({ op: 'destroyDevice' });
+        };
+        const r = await run('device-lost', host, drill);
+        expect(r.fallbacks).toHaveLength(1);
+        expect(r.fallbacks[0]).toMatchObject({ step: 2, from: 'webgpu', to: 'wasm' });
+        expect(r.fallbacks[0].reason).toMatch(/GPU device was lost/);
+        expect(r.losses).toHaveLength(STEPS);
+        expect(maxRel(r.weights, local.weights)).toBeLessThan(1e-3);
+      } finally {
+        await host.close();
+      }
+    }, 180_000);
+
+    it('goes on here when the host’s browser is gone', async () => {
+      let browser: LaunchedHost | null = null;
+      const launch = chromiumLauncher();
+      const host = await ComputeHost.open({
+        backend: 'webgpu',
+        launcher: async (url) => (browser = await launch(url)),
       });
-      expect(r.fallbacks).toHaveLength(1);
-      expect(r.fallbacks[0].step).toBe(1);
-      expect(r.fallbacks[0].reason).toMatch(/browser is gone|closed its channel/);
-      expect(r.losses).toHaveLength(STEPS);
-      expect(maxRel(r.weights, local.weights)).toBeLessThan(1e-3);
-    } finally {
-      await host.close();
-    }
-  }, 180_000);
-});
+      try {
+        const r = await run('browser-gone', host, async (step) => {
+          if (step === 1) await browser!.close();
+        });
+        expect(r.fallbacks).toHaveLength(1);
+        expect(r.fallbacks[0].step).toBe(1);
+        expect(r.fallbacks[0].reason).toMatch(/browser is gone|closed its channel/);
+        expect(r.losses).toHaveLength(STEPS);
+        expect(maxRel(r.weights, local.weights)).toBeLessThan(1e-3);
+      } finally {
+        await host.close();
+      }
+    }, 180_000);
+  },
+);

@@ -184,7 +184,12 @@ async function runFinetune(o: FinetuneOptions): Promise<void> {
     const t0 = performance.now();
     const bar = trainingBar(o.json === true);
     const onNotice = (message: string) => process.stderr.write(`\n${message}\n`);
-    const result = await personalize(job, { threads, onProgress: bar.onProgress, host: backend.host, onNotice });
+    const result = await personalize(job, {
+      threads,
+      onProgress: bar.onProgress,
+      host: backend.host,
+      onNotice,
+    });
     bar.stop();
     return { job, result, t0 };
   });
