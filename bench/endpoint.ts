@@ -66,7 +66,7 @@ interface ClipResult {
 }
 
 /** One clip through a fresh recogniser: the clip, then the quiet room, in microphone-sized chunks. */
-function runClip(
+async function runClip(
   model: LoadedModel,
   lm: WordLm,
   samples: Float32Array,
@@ -86,8 +86,8 @@ function runClip(
     () => (2 * rand() - 1) * level,
   );
   for (let i = 0; i < samples.length; i++) audio[lead + i] += samples[i];
-  for (let i = 0; i < audio.length; i += CHUNK) rec.accept(audio.subarray(i, i + CHUNK));
-  rec.finish();
+  for (let i = 0; i < audio.length; i += CHUNK) await rec.accept(audio.subarray(i, i + CHUNK));
+  await rec.finish();
   rec.dispose();
   const clipEndMs = ((lead + samples.length) / SR) * 1000;
   const spoken = finals.filter((f) => f.text !== '');
@@ -155,13 +155,10 @@ async function main(): Promise<void> {
   for (const room of cfg.rooms) {
     for (const drop of cfg.drops) {
       process.stderr.write(`${room.name}, peakDrop ${drop}: ${clips.length} clips\n`);
-      rows.push(
-        `| ${room.name} | ${settingRow(
-          clips.map((c) => ({ ...c, r: runClip(model, lm, c.samples, drop, room.db, cfg) })),
-          drop,
-          cfg,
-        )}`,
-      );
+      const results: { ref: string; r: ClipResult }[] = [];
+      for (const c of clips)
+        results.push({ ...c, r: await runClip(model, lm, c.samples, drop, room.db, cfg) });
+      rows.push(`| ${room.name} | ${settingRow(results, drop, cfg)}`);
     }
   }
   const out = [

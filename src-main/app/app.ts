@@ -36,7 +36,7 @@ export interface StartAppOptions {
   modelDir?: string;
   /** The shipped model: the fallback when no version is active, and what models.resetToBase goes back to. */
   baseModelDir?: string; // BASE_MODEL_DIR
-  /** Compute backend preference for the engine: auto, gpu, node, wasm, cpu. */
+  /** Compute backend preference for the engine: auto, webgpu, gpu, node, wasm, cpu. */
   backend?: string; // 'auto'
   /**
    * Word language model for finals (ARPA file), used while the languageModel setting is on; null: none.

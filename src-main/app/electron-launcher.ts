@@ -4,6 +4,7 @@ import type { EngineLauncher } from '../engine/engine-client.js';
 import type { FromEngine, ToEngine } from '../engine/protocol.js';
 import type { TrainerLauncher } from '../personal/trainer-client.js';
 import type { FromTrainer, ToTrainer } from '../personal/protocol.js';
+import type { HostWindowReply, HostWindowRequest } from '../compute/contract.js';
 import { type HostWindow, openHostWindow } from './host-window.js';
 
 /**
@@ -33,31 +34,32 @@ function forkUtility<To, From>(entry: string, serviceName: string): ChildLink<To
   };
 }
 
-export const utilityLauncher: EngineLauncher = (entry) =>
-  forkUtility<ToEngine, FromEngine>(entry, 'Attune speech engine');
-
 /**
- * The trainer as a utility process that may ask for compute host windows (it cannot make windows itself):
- * its run message says so, and its openHost and closeHost requests are served here, never passed on.
+ * A model process that may ask for compute host windows (it cannot make windows itself): its start message
+ * says so (`hostWindow`), and its openHost and closeHost requests are served here, never passed on.
  */
-export const utilityTrainerLauncher: TrainerLauncher = (entry) => {
-  const link = forkUtility<ToTrainer, FromTrainer>(entry, 'Attune personal trainer');
+function withHostWindows<To extends { type: string }, From extends { type: string }>(
+  link: ChildLink<To, From>,
+  startType: string,
+): ChildLink<To, From> {
   let host: HostWindow | null = null;
-  const serve = (msg: FromTrainer): boolean => {
-    if (msg.type === 'openHost') {
+  const reply = (msg: HostWindowReply) => link.send(msg as unknown as To);
+  const serve = (msg: From): boolean => {
+    const m = msg as unknown as HostWindowRequest | { type: string };
+    if (m.type === 'openHost' && 'url' in m) {
       try {
         host?.close();
-        host = openHostWindow(msg.url, (reason) => {
+        host = openHostWindow(m.url, (reason) => {
           host = null;
-          link.send({ type: 'hostClosed', reason });
+          reply({ type: 'hostClosed', reason });
         });
-        link.send({ type: 'hostOpened' });
+        reply({ type: 'hostOpened' });
       } catch (err) {
-        link.send({ type: 'hostFailed', reason: (err as Error).message });
+        reply({ type: 'hostFailed', reason: (err as Error).message });
       }
       return true;
     }
-    if (msg.type === 'closeHost') {
+    if (m.type === 'closeHost') {
       host?.close();
       return true;
     }
@@ -68,9 +70,15 @@ export const utilityTrainerLauncher: TrainerLauncher = (entry) => {
     get pid() {
       return link.pid;
     },
-    send: (msg) => link.send(msg.type === 'run' ? { ...msg, hostWindow: true } : msg),
+    send: (msg) => link.send(msg.type === startType ? { ...msg, hostWindow: true } : msg),
     onMessage: (h) => link.onMessage((m) => serve(m) || h(m)),
     onExit: (h) => link.onExit(h),
     kill: () => link.kill(),
   };
-};
+}
+
+export const utilityLauncher: EngineLauncher = (entry) =>
+  withHostWindows(forkUtility<ToEngine, FromEngine>(entry, 'Attune speech engine'), 'init');
+
+export const utilityTrainerLauncher: TrainerLauncher = (entry) =>
+  withHostWindows(forkUtility<ToTrainer, FromTrainer>(entry, 'Attune personal trainer'), 'run');

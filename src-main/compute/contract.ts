@@ -21,20 +21,30 @@ export type HostRequest =
   /** Starts the backend. Reply: HostStarted. */
   | { op: 'start'; backend: HostBackend }
   /**
-   * Loads a model. Arrays: every parameter in `names` order, then the feature mean and std.
-   * `trained` names the parameters whose weights come with each `gradients` request.
+   * Loads a model under the caller's id (the host holds several: the engine swaps models between phrases).
+   * Arrays: every parameter in `names` order, then the feature mean and std. `trained` names the
+   * parameters whose weights come with each `gradients` request.
    */
-  | { op: 'load'; acoustic: AcousticConfig; names: string[]; trained: string[]; blank: number }
+  | { op: 'load'; model: number; acoustic: AcousticConfig; names: string[]; trained: string[]; blank: number }
+  /** Frees a model and its streams. */
+  | { op: 'unload'; model: number }
   /**
    * Loss and gradients of one shard at the given weights (training/shard-gradients.ts).
    * Arrays: each trained parameter's weights, the features [B, T, F], then every target concatenated.
    * Reply: { loss, infeasible } with one gradient array per trained parameter.
    */
-  | { op: 'gradients'; frames: number; lengths: number[]; targetLengths: number[]; seed: number }
+  | {
+      op: 'gradients';
+      model: number;
+      frames: number;
+      lengths: number[];
+      targetLengths: number[];
+      seed: number;
+    }
   /** Offline log-probabilities. Arrays: features [B, T, F]. Reply: { frames, lengths } + [B, T', V]. */
-  | { op: 'logProbs'; frames: number; lengths: number[] }
-  /** Streaming: a new stream over the loaded weights. Reply: { stream }. */
-  | { op: 'streamOpen' }
+  | { op: 'logProbs'; model: number; frames: number; lengths: number[] }
+  /** Streaming: a new stream over a model's weights, under the caller's id. */
+  | { op: 'streamOpen'; model: number; stream: number }
   /** Arrays: features [n, F]. Reply: { frames } + log-probs [m, V] for the frames that became ready. */
   | { op: 'streamAccept'; stream: number; frames: number }
   /** Ends the stream's utterance. Reply: { frames } + the remaining log-probs. */
@@ -66,3 +76,14 @@ export interface HostHello {
   hello: 'attune-compute-host';
   userAgent: string;
 }
+
+/**
+ * A model process's requests to its parent for a compute host window (in the desktop app only the main
+ * process can make windows), and the parent's answers: the window is loading the page, could not be opened,
+ * or has gone.
+ */
+export type HostWindowRequest = { type: 'openHost'; url: string } | { type: 'closeHost' };
+export type HostWindowReply =
+  | { type: 'hostOpened' }
+  | { type: 'hostFailed'; reason: string }
+  | { type: 'hostClosed'; reason: string };

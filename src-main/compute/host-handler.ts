@@ -24,13 +24,18 @@ export interface HostHandlerConfig {
  * synchronous read is unreliable). The page (host-page.ts) feeds it; tests drive it directly on the cpu
  * backend.
  */
+/** A model the host holds: its live weights and what its gradients are taken of. */
+interface HeldModel {
+  model: AcousticModel;
+  trained: tf.Variable[];
+  trainedNames: string[];
+  blank: number;
+}
+
 export class ComputeHostHandler {
-  private model: AcousticModel | null = null;
-  private trained: tf.Variable[] = [];
-  private trainedNames: string[] = [];
-  private blank = 0;
-  private readonly streams = new Map<number, ModelStream>();
-  private nextStream = 1;
+  private readonly models = new Map<number, HeldModel>();
+  /** Streams by the caller's id, each with the model it runs. */
+  private readonly streams = new Map<number, { model: number; stream: ModelStream }>();
   private readonly workspace = new CtcWorkspace();
 
   constructor(private readonly config: HostHandlerConfig) {}
@@ -41,14 +46,18 @@ export class ComputeHostHandler {
         return this.start(req.backend);
       case 'load':
         return this.load(req, arrays);
+      case 'unload':
+        this.unload(req.model);
+        return reply({});
       case 'gradients':
         return this.gradients(req, arrays);
       case 'logProbs':
         return this.logProbs(req, arrays);
       case 'streamOpen': {
-        const id = this.nextStream++;
-        this.streams.set(id, this.loaded().createStream());
-        return reply({ stream: id });
+        if (this.streams.has(req.stream)) throw new Error(`stream ${req.stream} is already open`);
+        const stream = this.held(req.model).model.createStream();
+        this.streams.set(req.stream, { model: req.model, stream });
+        return reply({ stream: req.stream });
       }
       case 'streamAccept': {
         const features = float32(arrays, 0, 'features');
@@ -64,7 +73,7 @@ export class ComputeHostHandler {
         this.config.destroyDevice();
         return reply({});
       case 'streamClose':
-        this.streams.get(req.stream)?.dispose();
+        this.streams.get(req.stream)?.stream.dispose();
         this.streams.delete(req.stream);
         return reply({});
       default:
@@ -94,14 +103,14 @@ export class ComputeHostHandler {
     const model = new AcousticModel(req.acoustic, weights, stats);
     const trained = req.trained.map((name) => {
       const v = model.params.get(name);
-      if (!v) throw new Error(`the model has no parameter ${name}`);
+      if (!v) {
+        model.dispose();
+        throw new Error(`the model has no parameter ${name}`);
+      }
       return v;
     });
-    this.unload();
-    this.model = model;
-    this.trained = trained;
-    this.trainedNames = [...req.trained];
-    this.blank = req.blank;
+    this.unload(req.model);
+    this.models.set(req.model, { model, trained, trainedNames: [...req.trained], blank: req.blank });
     return reply({ parameters: model.parameterCount });
   }
 
@@ -109,12 +118,13 @@ export class ComputeHostHandler {
     req: Extract<HostRequestHeader, { op: 'gradients' }>,
     arrays: WireArray[],
   ): Promise<HandlerReply> {
-    const model = this.loaded();
-    const n = this.trained.length;
+    const held = this.held(req.model);
+    const { model } = held;
+    const n = held.trained.length;
     if (arrays.length !== n + 2)
       throw new Error(`${arrays.length} arrays for ${n} weights, features, targets`);
-    this.trained.forEach((v, k) => {
-      const name = this.trainedNames[k];
+    held.trained.forEach((v, k) => {
+      const name = held.trainedNames[k];
       const w = float32(arrays, k, name);
       if (w.length !== v.size) throw new Error(`weights for ${name}: ${w.length} values, ${v.size} needed`);
       const next = tf.tensor(w, v.shape);
@@ -129,7 +139,7 @@ export class ComputeHostHandler {
       );
     const targets = splitTargets(arrays[n + 1], req.targetLengths, B);
     const shard = { features, frames: req.frames, lengths: req.lengths, targets, seed: req.seed };
-    const r = await shardGradientsAsync(model, this.trained, shard, this.blank, this.workspace);
+    const r = await shardGradientsAsync(model, held.trained, shard, held.blank, this.workspace);
     const grads = await Promise.all(r.grads.map((g) => g.data() as Promise<Float32Array>));
     tf.dispose(r.grads);
     return reply({ loss: r.loss, infeasible: r.infeasible }, grads);
@@ -139,7 +149,7 @@ export class ComputeHostHandler {
     req: Extract<HostRequestHeader, { op: 'logProbs' }>,
     arrays: WireArray[],
   ): Promise<HandlerReply> {
-    const model = this.loaded();
+    const { model } = this.held(req.model);
     const features = float32(arrays, 0, 'features');
     const B = req.lengths.length;
     const F = model.config.featureBins;
@@ -154,24 +164,27 @@ export class ComputeHostHandler {
     return reply({ frames, lengths }, [data]);
   }
 
-  private loaded(): AcousticModel {
-    if (!this.model) throw new Error('no model is loaded');
-    return this.model;
+  private held(id: number): HeldModel {
+    const held = this.models.get(id);
+    if (!held) throw new Error(`no model ${id} is loaded`);
+    return held;
   }
 
   private stream(id: number): ModelStream {
     const s = this.streams.get(id);
     if (!s) throw new Error(`no stream ${id}`);
-    return s;
+    return s.stream;
   }
 
-  private unload(): void {
-    for (const s of this.streams.values()) s.dispose();
-    this.streams.clear();
-    this.model?.dispose();
-    this.model = null;
-    this.trained = [];
-    this.trainedNames = [];
+  /** Frees a model and the streams that run it. */
+  private unload(id: number): void {
+    for (const [sid, s] of this.streams)
+      if (s.model === id) {
+        s.stream.dispose();
+        this.streams.delete(sid);
+      }
+    this.models.get(id)?.model.dispose();
+    this.models.delete(id);
   }
 }
 

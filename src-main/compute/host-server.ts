@@ -129,6 +129,21 @@ export class ComputeHost {
     });
   }
 
+  private nextName = 1;
+
+  /** A fresh id for a model or stream on this host (the caller names them, so it need not wait to use them). */
+  newId(): number {
+    return this.nextName++;
+  }
+
+  /**
+   * Sends a request whose reply nobody waits for (closing a stream); a failure there shows in the next
+   * request that is waited for.
+   */
+  post(req: HostRequest, arrays: readonly WireArray[] = []): void {
+    this.request(req, arrays).catch(() => {});
+  }
+
   /** Why the host can no longer answer, or null while it can. */
   get failure(): string | null {
     return this.closedWhy;

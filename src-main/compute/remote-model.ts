@@ -14,13 +14,14 @@ export interface LogProbsResult {
 
 /**
  * A model that computes on a compute host: the local AcousticModel keeps the weights (the optimizer,
- * checkpoints and the guard see them as always), and the host holds a copy that each `gradients` call
- * brings up to date with the trained weights it sends. Stateless on the host apart from that copy, so a
- * job can move to another backend between any two calls.
+ * checkpoints and the guard see them as always), and the host holds a copy under this object's id, which
+ * each `gradients` call brings up to date with the trained weights it sends. Nothing else lives on the host,
+ * so a job can move to another backend between any two calls.
  */
 export class RemoteModel {
   private constructor(
-    private readonly host: ComputeHost,
+    readonly host: ComputeHost,
+    private readonly id: number,
     private readonly model: AcousticModel,
     private readonly trained: string[],
   ) {}
@@ -35,12 +36,12 @@ export class RemoteModel {
     const weights = model.weights();
     const names = [...weights.keys()];
     const stats = model.featureStats();
-    await host.request({ op: 'load', acoustic: model.config, names, trained: [...trained], blank }, [
-      ...names.map((n) => weights.get(n)!),
-      stats.mean,
-      stats.std,
-    ]);
-    return new RemoteModel(host, model, [...trained]);
+    const id = host.newId();
+    await host.request(
+      { op: 'load', model: id, acoustic: model.config, names, trained: [...trained], blank },
+      [...names.map((n) => weights.get(n)!), stats.mean, stats.std],
+    );
+    return new RemoteModel(host, id, model, [...trained]);
   }
 
   /** Loss and gradients of one shard at the local model's current weights (shardGradients on the host). */
@@ -60,6 +61,7 @@ export class RemoteModel {
     const reply = await this.host.request(
       {
         op: 'gradients',
+        model: this.id,
         frames: shard.frames,
         lengths: shard.lengths,
         targetLengths: shard.targets.map((t) => t.length),
@@ -75,7 +77,7 @@ export class RemoteModel {
 
   /** Offline log-probabilities of a padded batch: features [B, T, F]. */
   async logProbs(features: Float32Array, frames: number, lengths: number[]): Promise<LogProbsResult> {
-    const reply = await this.host.request({ op: 'logProbs', frames, lengths }, [features]);
+    const reply = await this.host.request({ op: 'logProbs', model: this.id, frames, lengths }, [features]);
     return {
       logProbs: reply.arrays[0] as Float32Array,
       frames: reply.header.frames as number,
@@ -83,31 +85,51 @@ export class RemoteModel {
     };
   }
 
-  /** A streaming session on the host over the weights it holds. */
-  async createStream(): Promise<RemoteStream> {
-    const reply = await this.host.request({ op: 'streamOpen' });
-    return new RemoteStream(this.host, reply.header.stream as number);
+  /** A streaming session on the host over the weights it holds; opened there with its first chunk. */
+  createStream(): RemoteStream {
+    return new RemoteStream(this.host, this.id, this.host.newId());
+  }
+
+  /** Frees the host's copy and its streams. */
+  unload(): void {
+    this.host.post({ op: 'unload', model: this.id });
   }
 }
 
-/** ModelStream's interface, computed on the host. */
+/** ModelStream's interface, computed on the host: accept and flush answer asynchronously. */
 export class RemoteStream {
+  private opened = false;
+  private disposed = false;
+
   constructor(
     private readonly host: ComputeHost,
+    private readonly model: number,
     private readonly id: number,
   ) {}
 
   async accept(features: Float32Array, n: number): Promise<{ logProbs: Float32Array; frames: number }> {
+    this.open();
     const reply = await this.host.request({ op: 'streamAccept', stream: this.id, frames: n }, [features]);
     return { logProbs: reply.arrays[0] as Float32Array, frames: reply.header.frames as number };
   }
 
   async flush(): Promise<{ logProbs: Float32Array; frames: number }> {
+    this.open();
     const reply = await this.host.request({ op: 'streamFlush', stream: this.id });
     return { logProbs: reply.arrays[0] as Float32Array, frames: reply.header.frames as number };
   }
 
-  async dispose(): Promise<void> {
-    await this.host.request({ op: 'streamClose', stream: this.id });
+  /** Closes the host's stream without waiting (the host handles requests in order). */
+  dispose(): void {
+    if (this.opened && !this.disposed) this.host.post({ op: 'streamClose', stream: this.id });
+    this.disposed = true;
+  }
+
+  /** The open request goes just before the first chunk: the host handles them in order, so no wait. */
+  private open(): void {
+    if (this.disposed) throw new Error('stream already disposed');
+    if (this.opened) return;
+    this.opened = true;
+    this.host.post({ op: 'streamOpen', model: this.model, stream: this.id });
   }
 }

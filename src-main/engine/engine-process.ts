@@ -1,4 +1,6 @@
-import { describeBackend, initBackend } from '../model/backend.js';
+import { chromiumLauncher } from '../compute/chromium-launcher.js';
+import { describeComputeBackend, startComputeBackend } from '../compute/compute-backend.js';
+import { HostWindowLauncher } from '../compute/host-window-launcher.js';
 import { loadModel, type LoadedModel } from '../model/model-io.js';
 import { DEFAULT_LM_CACHE, loadLanguageModel, type LmCacheConfig } from '../speech/lm-snapshot.js';
 import type { WordLm } from '../speech/word-lm.js';
@@ -12,7 +14,9 @@ import type {
   LexiconSource,
   ToEngine,
 } from './protocol.js';
+import { HostStreams } from './host-streams.js';
 import { Recognizer } from './recognizer.js';
+import { LOCAL_STREAMS, type StreamSource } from './segment-stream.js';
 
 /**
  * Entry of the engine process: loads the model, runs the streaming recogniser on the audio the
@@ -56,9 +60,20 @@ export class EngineProcess {
   private lastStats = 0;
   // Messages are handled strictly in order: audio that arrives while the model loads waits for it.
   private queue: Promise<void> = Promise.resolve();
+  /** Where the model runs: here, or on the compute host (WebGPU) when 'init' asks for it. */
+  private streams: StreamSource = LOCAL_STREAMS;
+  private hostStreams: HostStreams | null = null;
+  /** Compute host windows opened by the parent (the desktop app). */
+  private readonly windows: HostWindowLauncher;
 
   constructor(private readonly port: Port) {
-    port.onMessage((msg) => this.enqueue(() => this.handle(msg), msg.type === 'init'));
+    this.windows = new HostWindowLauncher((m) => port.send(m));
+    port.onMessage((msg) => {
+      // Answers about a host window arrive while 'init' waits for them: never queued behind it.
+      if (msg.type === 'hostOpened' || msg.type === 'hostFailed' || msg.type === 'hostClosed')
+        return this.windows.onReply(msg);
+      this.enqueue(() => this.handle(msg), msg.type === 'init');
+    });
   }
 
   /** Runs `work` after every message before it; an error is reported (fatal while initialising). */
@@ -79,7 +94,7 @@ export class EngineProcess {
       case 'audio':
         return this.audio(msg);
       case 'finish':
-        this.recognizer?.finish();
+        await this.recognizer?.finish();
         return this.port.send({ type: 'finished' });
       case 'reset':
         return this.reset();
@@ -91,6 +106,10 @@ export class EngineProcess {
         return this.changeLanguageModel(msg);
       case 'swap-model':
         return this.swapModel(msg);
+      case 'hostOpened':
+      case 'hostFailed':
+      case 'hostClosed':
+        return; // answered in the constructor's listener
       case 'shutdown':
         this.lexiconFile?.close();
         this.recognizer?.dispose();
@@ -99,8 +118,18 @@ export class EngineProcess {
   }
 
   private async init(msg: Message<'init'>): Promise<void> {
-    const backend = await initBackend({ prefer: (msg.backend ?? 'auto') as 'auto' });
+    // Recognition uses WebGPU only when asked (see ComputeBackendConfig.autoWebGpu).
+    const backend = await startComputeBackend({
+      prefer: (msg.backend ?? 'auto') as 'auto',
+      launcher: msg.hostWindow ? this.windows.launch : chromiumLauncher(),
+    });
+    await this.hostStreams?.close();
+    this.hostStreams = backend.host
+      ? new HostStreams(backend.host, (m) => this.fail(new Error(m), false))
+      : null;
+    this.streams = this.hostStreams ?? LOCAL_STREAMS;
     const model = loadModel(msg.modelDir);
+    await this.hostStreams?.prepare(model);
     this.recognizer?.dispose();
     this.endpoint = msg.endpoint;
     this.lmBeamWidth = msg.lmBeamWidth;
@@ -111,7 +140,11 @@ export class EngineProcess {
     this.recognizer = recognizer;
     this.port.send({
       type: 'ready',
-      backend: { name: backend.name, threads: backend.threads, description: describeBackend(backend) },
+      backend: {
+        name: backend.name,
+        threads: backend.local.threads,
+        description: describeComputeBackend(backend),
+      },
       model: modelInfo(model),
       lexicon: this.lexiconInfo(recognizer),
       languageModel: this.languageModel?.info ?? null,
@@ -119,10 +152,10 @@ export class EngineProcess {
     });
   }
 
-  private audio(msg: Message<'audio'>): void {
+  private async audio(msg: Message<'audio'>): Promise<void> {
     const recognizer = this.running('audio');
     const t0 = performance.now();
-    recognizer.accept(msg.samples);
+    await recognizer.accept(msg.samples);
     this.computeMs += performance.now() - t0;
     this.audioMs += (msg.samples.length / 16000) * 1000;
     if (this.audioMs - this.lastStats < STATS_EVERY_MS) return;
@@ -153,8 +186,9 @@ export class EngineProcess {
     });
   }
 
-  private swapModel(msg: Message<'swap-model'>): void {
+  private async swapModel(msg: Message<'swap-model'>): Promise<void> {
     const next = loadModel(msg.modelDir);
+    await this.hostStreams?.prepare(next);
     this.running('swap-model').swapModel(next);
     this.port.send({ type: 'model-swapped', model: modelInfo(next) });
   }
@@ -170,15 +204,19 @@ export class EngineProcess {
   }
 
   private newRecognizer(model: LoadedModel): Recognizer {
-    const r = new Recognizer(model, {
-      endpoint: this.endpoint as never,
-      final: {
-        lexiconBoost: this.lexiconBoost,
-        ...(this.lmBeamWidth ? { lmBeamWidth: this.lmBeamWidth } : {}),
+    const r = new Recognizer(
+      model,
+      {
+        endpoint: this.endpoint as never,
+        final: {
+          lexiconBoost: this.lexiconBoost,
+          ...(this.lmBeamWidth ? { lmBeamWidth: this.lmBeamWidth } : {}),
+        },
+        lexicon: this.lexiconWords,
+        languageModel: this.languageModel?.lm ?? null,
       },
-      lexicon: this.lexiconWords,
-      languageModel: this.languageModel?.lm ?? null,
-    });
+      this.streams,
+    );
     r.on('partial', (e) => this.port.send({ type: 'partial', ...e }));
     r.on('final', (e) => this.port.send({ type: 'final', ...e }));
     return r;

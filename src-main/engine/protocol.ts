@@ -1,3 +1,4 @@
+import type { HostWindowReply, HostWindowRequest } from '../compute/contract.js';
 import type { EndpointConfig } from '../speech/endpoint.js';
 import type { FinalEvent, PartialEvent } from './recognizer.js';
 
@@ -33,6 +34,11 @@ export type ToEngine =
       languageModelCache?: string;
       /** Beam width of the finals' language-model search; absent: LM_BEAM_WIDTH. */
       lmBeamWidth?: number;
+      /**
+       * The parent opens compute host pages in hidden windows of its own (the desktop app); otherwise the
+       * engine starts headless Chromium for them (with backend 'webgpu').
+       */
+      hostWindow?: boolean;
     }
   /** PCM at 16 kHz, mono, samples in [-1, 1]. */
   | { type: 'audio'; samples: Float32Array }
@@ -46,7 +52,9 @@ export type ToEngine =
   | { type: 'lexicon'; lexicon: LexiconSource }
   /** Use another word language model for finals, or none (null); answered with 'language-model'. */
   | { type: 'language-model'; path: string | null }
-  | { type: 'shutdown' };
+  | { type: 'shutdown' }
+  /** Answers to openHost. */
+  | HostWindowReply;
 
 export interface EngineModelInfo {
   dir: string;
@@ -94,4 +102,6 @@ export type FromEngine =
   /** The language model finals now use, and why the one asked for is not (finals then use none). */
   | { type: 'language-model'; languageModel: EngineLanguageModelInfo | null; error?: string }
   | { type: 'stats'; audioMs: number; computeMs: number; rssBytes: number }
-  | { type: 'error'; message: string; fatal: boolean };
+  | { type: 'error'; message: string; fatal: boolean }
+  /** Open the compute host page in a hidden window (init with hostWindow). */
+  | HostWindowRequest;

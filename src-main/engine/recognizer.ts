@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { ModelStream } from '../model/acoustic.js';
 import { outputFrameMs } from '../model/config.js';
 import type { LoadedModel } from '../model/model-io.js';
 import { type DecodedWord, StreamingGreedyDecoder } from '../speech/decode.js';
@@ -13,6 +12,7 @@ import {
   type FinalSearch,
 } from './final-decoder.js';
 import type { WordLm } from '../speech/word-lm.js';
+import { LOCAL_STREAMS, type SegmentOut, SegmentStream, type StreamSource } from './segment-stream.js';
 
 /**
  * The streaming recogniser: PCM in, text out. Reads like the algorithm:
@@ -73,7 +73,7 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
   /** The pending model's front end when its features differ from the current model's. */
   private pendingFeatures: StreamingFeatures | null = null;
   private features: StreamingFeatures;
-  private stream: ModelStream;
+  private stream: SegmentStream;
   private decoder: StreamingGreedyDecoder;
   private readonly finalDecoder: FinalDecoder;
   /** The segment's log-probs so far, [T, V]: what the final is decoded from. */
@@ -88,13 +88,21 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
   private segmentIndex = 0;
   private lastPartial = '';
 
-  constructor(model: LoadedModel, config: Partial<RecognizerConfig> = {}) {
+  /**
+   * `streams`: where the model runs (default this process; the engine passes the compute host's, which
+   * fails over to this process mid-phrase without losing it).
+   */
+  constructor(
+    model: LoadedModel,
+    config: Partial<RecognizerConfig> = {},
+    private readonly streams: StreamSource = LOCAL_STREAMS,
+  ) {
     super();
     this.cfg = { ...DEFAULT_RECOGNIZER, ...config, endpoint: { ...DEFAULT_ENDPOINT, ...config.endpoint } };
     this.model = model;
     this.frameMs = outputFrameMs(model.model.config);
     this.features = frontEndFor(model);
-    this.stream = model.model.createStream();
+    this.stream = new SegmentStream(model, streams);
     this.decoder = new StreamingGreedyDecoder(model.alphabet, { frameMs: this.frameMs });
     this.finalDecoder = new FinalDecoder(this.cfg.final);
     this.finalDecoder.setWords(this.cfg.lexicon);
@@ -154,8 +162,11 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     return this.model;
   }
 
-  /** Feeds samples in [-1, 1] at the model's sample rate. Emits partial/final events synchronously. */
-  accept(samples: Float32Array): void {
+  /**
+   * Feeds samples in [-1, 1] at the model's sample rate; partial and final events are emitted before the
+   * promise resolves. Calls must not overlap: await each before the next.
+   */
+  async accept(samples: Float32Array): Promise<void> {
     const mel = this.features.accept(samples); // [n, bins]
     if (mel.frames === 0) return;
     const bins = mel.bins;
@@ -168,32 +179,41 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
         trailingBlankMs: this.decoder.trailingBlankFrames * this.frameMs,
       });
       if (decision === 'continue') continue;
-      this.runModel(mel.data.subarray(from * bins, (t + 1) * bins), t + 1 - from);
+      await this.runModel(mel.data.subarray(from * bins, (t + 1) * bins), t + 1 - from);
       from = t + 1;
       if (decision === 'endpoint') {
-        this.finishSegment(
+        await this.finishSegment(
           this.endpointer.segmentMs >= this.cfg.endpoint.maxSegmentMs ? 'max-length' : 'endpoint',
         );
       } else {
         this.startSegment(); // idle: nothing was said, drop the stream's state and start fresh
       }
     }
-    if (from < mel.frames) this.runModel(mel.data.subarray(from * bins), mel.frames - from);
+    if (from < mel.frames) await this.runModel(mel.data.subarray(from * bins), mel.frames - from);
   }
 
   /** Ends the audio: flushes everything and emits the last final segment (if anything was said). */
-  finish(): void {
+  async finish(): Promise<void> {
     const tail = this.features.flush();
     if (tail.frames > 0) {
       this.frameClock += tail.frames;
-      this.runModel(tail.data, tail.frames);
+      await this.runModel(tail.data, tail.frames);
     }
-    this.finishSegment('finish');
+    await this.finishSegment('finish');
   }
 
-  private runModel(data: Float32Array, frames: number): void {
+  private async runModel(data: Float32Array, frames: number): Promise<void> {
     if (frames === 0) return;
-    const out = this.stream.accept(data, frames);
+    this.decodeOut(await this.stream.accept(data, frames));
+  }
+
+  /** Decodes what the stream emitted; a replayed phrase (its stream failed over) is decoded afresh. */
+  private decodeOut(out: SegmentOut): void {
+    if (out.replayed) {
+      this.segmentLogProbs.clear();
+      this.finalSearch = null;
+      this.decoder = new StreamingGreedyDecoder(this.model.alphabet, { frameMs: this.frameMs });
+    }
     if (out.frames > 0) this.decode(out.logProbs, out.frames);
   }
 
@@ -234,11 +254,10 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     return { committed: words.slice(0, -1).join(' '), partial: words.at(-1) ?? '' };
   }
 
-  private finishSegment(reason: FinalEvent['reason']): void {
+  private async finishSegment(reason: FinalEvent['reason']): Promise<void> {
     // The model's look-ahead still holds the last frames: flush them with the same right padding
     // the offline model uses, so a segment decodes exactly as the offline model would decode it.
-    const out = this.stream.flush();
-    if (out.frames > 0) this.decode(out.logProbs, out.frames);
+    this.decodeOut(await this.stream.flush());
     const fin = this.finalDecoder.decode(
       this.segmentLogProbs.view(),
       this.segmentLogProbs.frames,
@@ -286,7 +305,7 @@ export class Recognizer extends EventEmitter<RecognizerEvents> {
     }
     this.segmentLogProbs.clear();
     this.finalSearch = null;
-    this.stream = this.model.model.createStream();
+    this.stream = new SegmentStream(this.model, this.streams);
     this.decoder = new StreamingGreedyDecoder(this.model.alphabet, { frameMs: this.frameMs });
     this.endpointer.reset();
     this.segmentStartFrame = this.frameClock;

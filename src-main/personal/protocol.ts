@@ -1,3 +1,4 @@
+import type { HostWindowReply, HostWindowRequest } from '../compute/contract.js';
 import type { PersonalizeProgress, PersonalizeResult } from '../training/personalize.js';
 
 /**
@@ -17,10 +18,8 @@ export type ToTrainer =
   | { type: 'resume' }
   /** Stop between steps; the result says 'cancelled'. */
   | { type: 'cancel' }
-  /** Answers to openHost: the window is loading the page, could not be opened, or has gone. */
-  | { type: 'hostOpened' }
-  | { type: 'hostFailed'; reason: string }
-  | { type: 'hostClosed'; reason: string };
+  /** Answers to openHost. */
+  | HostWindowReply;
 
 export type FromTrainer =
   | { type: 'started'; backend: string; threads: number }
@@ -30,5 +29,4 @@ export type FromTrainer =
   /** Something the user should be told once, e.g. that training left the GPU. */
   | { type: 'notice'; message: string }
   /** Open the compute host page at this loopback address in a hidden window (run with hostWindow). */
-  | { type: 'openHost'; url: string }
-  | { type: 'closeHost' };
+  | HostWindowRequest;

@@ -1,10 +1,10 @@
 import { setPriority } from 'node:os';
 import { chromiumLauncher } from '../compute/chromium-launcher.js';
 import { type ComputeBackend, startComputeBackend } from '../compute/compute-backend.js';
+import { HostWindowLauncher } from '../compute/host-window-launcher.js';
 import { personalize, type PersonalizeResult, readJob } from '../training/personalize.js';
 import { trainingThreads } from '../training/shard-workers.js';
 import { openParentPort, type ParentPort } from '../process/parent-port.js';
-import { HostWindowLauncher } from './host-window-launcher.js';
 import type { FromTrainer, ToTrainer } from './protocol.js';
 
 /**

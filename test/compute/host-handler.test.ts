@@ -32,7 +32,7 @@ function call(h: ComputeHostHandler, req: Record<string, unknown>, arrays: WireA
 async function loadedHandler(trained = names): Promise<ComputeHostHandler> {
   const h = new ComputeHostHandler({ probeAdapter: () => Promise.resolve(null) });
   await call(h, { op: 'start', backend: 'cpu' });
-  await call(h, { op: 'load', acoustic: SMALL, names, trained, blank: BLANK }, [
+  await call(h, { op: 'load', model: 1, acoustic: SMALL, names, trained, blank: BLANK }, [
     ...names.map((n) => weights.get(n)!),
     stats.mean,
     stats.std,
@@ -54,11 +54,11 @@ describe('ComputeHostHandler', () => {
     const targets = [Int32Array.from([1, 2, 3, 4, 2]), Int32Array.from([5, 6, 7])];
     const shard = { features, frames: T, lengths, targets, seed: 1234 };
 
-    const reply = await call(h, { op: 'gradients', frames: T, lengths, targetLengths: [5, 3], seed: 1234 }, [
-      ...stepWeights,
-      features,
-      Int32Array.from([...targets[0], ...targets[1]]),
-    ]);
+    const reply = await call(
+      h,
+      { op: 'gradients', model: 1, frames: T, lengths, targetLengths: [5, 3], seed: 1234 },
+      [...stepWeights, features, Int32Array.from([...targets[0], ...targets[1]])],
+    );
 
     const local = new AcousticModel(SMALL, weights, stats);
     trained.forEach((n, k) =>
@@ -83,15 +83,16 @@ describe('ComputeHostHandler', () => {
     const h = await loadedHandler();
     const T = 53;
     const feats = randomFeatures(T, F, 11);
-    const offline = await call(h, { op: 'logProbs', frames: T, lengths: [T] }, [feats]);
+    const offline = await call(h, { op: 'logProbs', model: 1, frames: T, lengths: [T] }, [feats]);
     const local = new AcousticModel(SMALL, weights, stats);
     const ref = offlineLogProbs(local, feats, T, F);
     expect(offline.fields.lengths).toEqual([ref.frames]);
     expect(maxAbsDiff(offline.arrays[0], ref.data)).toBeLessThan(1e-5);
     local.dispose();
 
-    const { fields } = await call(h, { op: 'streamOpen' });
-    const stream = fields.stream as number;
+    const stream = 7;
+    await call(h, { op: 'streamOpen', model: 1, stream });
+    await expect(call(h, { op: 'streamOpen', model: 1, stream })).rejects.toThrow('stream 7 is already open');
     const parts: Float32Array[] = [];
     for (let t = 0; t < T; t += 7) {
       const n = Math.min(7, T - t);
@@ -106,17 +107,45 @@ describe('ComputeHostHandler', () => {
     await expect(call(h, { op: 'streamFlush', stream })).rejects.toThrow(`no stream ${stream}`);
   });
 
+  it('holds several models: a stream on one goes on while another loads, and unloading frees its streams', async () => {
+    const h = await loadedHandler();
+    const T = 20;
+    const feats = randomFeatures(T, F, 4);
+    await call(h, { op: 'streamOpen', model: 1, stream: 1 });
+    const first = await call(h, { op: 'streamAccept', stream: 1, frames: 10 }, [feats.slice(0, 10 * F)]);
+    const other = initParams(SMALL, 8);
+    await call(h, { op: 'load', model: 2, acoustic: SMALL, names, trained: [], blank: BLANK }, [
+      ...names.map((n) => other.get(n)!),
+      stats.mean,
+      stats.std,
+    ]);
+    const rest = await call(h, { op: 'streamAccept', stream: 1, frames: 10 }, [feats.slice(10 * F)]);
+    const tail = await call(h, { op: 'streamFlush', stream: 1 });
+    const streamed = Float32Array.from([...first.arrays[0], ...rest.arrays[0], ...tail.arrays[0]]);
+    const local = new AcousticModel(SMALL, weights, stats);
+    expect(maxAbsDiff(streamed, offlineLogProbs(local, feats, T, F).data)).toBeLessThan(1e-5);
+    local.dispose();
+    await call(h, { op: 'streamOpen', model: 2, stream: 2 });
+    await call(h, { op: 'unload', model: 2 });
+    await expect(call(h, { op: 'streamFlush', stream: 2 })).rejects.toThrow('no stream 2');
+    await expect(call(h, { op: 'logProbs', model: 2, frames: T, lengths: [T] }, [feats])).rejects.toThrow(
+      'no model 2 is loaded',
+    );
+  });
+
   it('refuses each bad request with its reason', async () => {
     const fresh = new ComputeHostHandler({ probeAdapter: () => Promise.resolve(null) });
     await expect(call(fresh, { op: 'start', backend: 'webgpu' })).rejects.toThrow('WebGPU found no adapter');
     await expect(call(fresh, { op: 'start', backend: 'metal' })).rejects.toThrow("unknown backend 'metal'");
-    await expect(call(fresh, { op: 'streamOpen' })).rejects.toThrow('no model is loaded');
+    await expect(call(fresh, { op: 'streamOpen', model: 1, stream: 1 })).rejects.toThrow(
+      'no model 1 is loaded',
+    );
     await expect(call(fresh, { op: 'launch' })).rejects.toThrow("unknown op 'launch'");
     await expect(
-      call(fresh, { op: 'load', acoustic: SMALL, names, trained: names, blank: 0 }, [stats.mean]),
+      call(fresh, { op: 'load', model: 1, acoustic: SMALL, names, trained: names, blank: 0 }, [stats.mean]),
     ).rejects.toThrow(`1 arrays for ${names.length} parameters and the feature stats`);
     await expect(
-      call(fresh, { op: 'load', acoustic: SMALL, names, trained: ['nope'], blank: 0 }, [
+      call(fresh, { op: 'load', model: 1, acoustic: SMALL, names, trained: ['nope'], blank: 0 }, [
         ...names.map((n) => weights.get(n)!),
         stats.mean,
         stats.std,
@@ -128,7 +157,7 @@ describe('ComputeHostHandler', () => {
     const T = 10;
     const feats = randomFeatures(T, F, 2);
     const grad = (arrays: WireArray[], targetLengths = [2]) =>
-      call(h, { op: 'gradients', frames: T, lengths: [T], targetLengths, seed: 1 }, arrays);
+      call(h, { op: 'gradients', model: 1, frames: T, lengths: [T], targetLengths, seed: 1 }, arrays);
     await expect(grad([bias.subarray(1), feats, Int32Array.from([1, 2])])).rejects.toThrow(
       `weights for head.bias: ${bias.length - 1} values, ${bias.length} needed`,
     );

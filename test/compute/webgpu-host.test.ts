@@ -138,7 +138,7 @@ describe.skipIf(missing !== null)(`compute host on WebGPU${missing ? ` (skipped:
     const T = shard.lengths[0];
     const feats = shard.features.subarray(0, T * F);
     const offline = await remote.logProbs(feats, T, [T]);
-    const stream = await remote.createStream();
+    const stream = remote.createStream();
     const parts: Float32Array[] = [];
     // 16 frames: the engine's 160 ms chunks.
     for (let t = 0; t < T; t += 16) {
@@ -146,7 +146,7 @@ describe.skipIf(missing !== null)(`compute host on WebGPU${missing ? ` (skipped:
       parts.push((await stream.accept(feats.subarray(t * F, (t + n) * F), n)).logProbs);
     }
     parts.push((await stream.flush()).logProbs);
-    await stream.dispose();
+    stream.dispose();
     const streamed = Float32Array.from(parts.flatMap((p) => [...p]));
     expect(streamed.length).toBe(offline.logProbs.length);
     expect(maxAbsDiff(streamed, offline.logProbs)).toBeLessThan(1e-4);
@@ -178,6 +178,8 @@ describe.skipIf(missing !== null)(`compute host on WebGPU${missing ? ` (skipped:
 
   it('fails every request with the reason once the browser is gone', async () => {
     await launched.close();
-    await expect(host.request({ op: 'streamOpen' })).rejects.toThrow(/browser is gone|closed its channel/);
+    await expect(host.request({ op: 'unload', model: 1 })).rejects.toThrow(
+      /browser is gone|closed its channel/,
+    );
   });
 });

@@ -51,10 +51,10 @@ beforeAll(async () => {
   };
 });
 
-function run(
+async function run(
   chunk: () => number,
   model: LoadedModel = loaded,
-): { partials: PartialEvent[]; finals: FinalEvent[] } {
+): Promise<{ partials: PartialEvent[]; finals: FinalEvent[] }> {
   const r = new Recognizer(model);
   const partials: PartialEvent[] = [];
   const finals: FinalEvent[] = [];
@@ -62,17 +62,17 @@ function run(
   r.on('final', (f) => finals.push(f));
   for (let i = 0; i < audio.length;) {
     const n = Math.min(audio.length - i, chunk());
-    r.accept(audio.subarray(i, i + n));
+    await r.accept(audio.subarray(i, i + n));
     i += n;
   }
-  r.finish();
+  await r.finish();
   r.dispose();
   return { partials, finals };
 }
 
 describe('Recognizer', () => {
-  it('ends a segment at each pause and decodes it exactly as the offline model does', () => {
-    const { finals } = run(() => 1600);
+  it('ends a segment at each pause and decodes it exactly as the offline model does', async () => {
+    const { finals } = await run(() => 1600);
     expect(finals.length).toBe(2);
     const all = logMel(audio, SR);
     for (const f of finals) {
@@ -98,18 +98,18 @@ describe('Recognizer', () => {
     expect(finals[1].startMs).toBeGreaterThanOrEqual(finals[0].endMs);
   });
 
-  it('gives the same finals whatever the audio chunk size', () => {
-    const ref = run(() => 1600).finals.map((f) => [f.text, f.startMs, f.endMs]);
+  it('gives the same finals whatever the audio chunk size', async () => {
+    const ref = (await run(() => 1600)).finals.map((f) => [f.text, f.startMs, f.endMs]);
     let s = 5;
-    const odd = run(() => {
+    const { finals: odd } = await run(() => {
       s = (s * 1103515245 + 12345) % 2 ** 31;
       return 1 + (s % 3000);
-    }).finals;
+    });
     expect(odd.map((f) => [f.text, f.startMs, f.endMs])).toEqual(ref);
   });
 
-  it('streams partials whose committed words only grow within a segment', () => {
-    const { partials, finals } = run(() => 320);
+  it('streams partials whose committed words only grow within a segment', async () => {
+    const { partials, finals } = await run(() => 320);
     expect(partials.length).toBeGreaterThan(2);
     for (let i = 1; i < partials.length; i++) {
       if (partials[i].segment === partials[i - 1].segment) {
@@ -123,16 +123,16 @@ describe('Recognizer', () => {
     }
   });
 
-  it('switches to a swapped model at the next segment boundary', () => {
+  it('switches to a swapped model at the next segment boundary', async () => {
     const r = new Recognizer(loaded);
     const other: LoadedModel = { ...loaded, model: biasedModel(7, 1.0), dir: 'other' };
     const seen: string[] = [];
     r.on('final', () => seen.push(r.currentModel.dir));
-    r.accept(audio.subarray(0, SR)); // mid-phrase: the swap must wait
+    await r.accept(audio.subarray(0, SR)); // mid-phrase: the swap must wait
     r.swapModel(other);
     expect(r.currentModel.dir).toBe(loaded.dir);
-    r.accept(audio.subarray(SR));
-    r.finish();
+    await r.accept(audio.subarray(SR));
+    await r.finish();
     expect(r.currentModel.dir).toBe('other');
     expect(seen[0]).toBe(loaded.dir);
     r.dispose();
@@ -158,14 +158,14 @@ describe.skipIf(!HAVE_MODEL)('Recognizer on phone features', () => {
     phones = { dir, model: new AcousticModel(config, w, { mean, std }), alphabet: a, features, info: {} };
   });
 
-  it('streams in chunks to the text offline recognition gives, segment by segment', () => {
+  it('streams in chunks to the text offline recognition gives, segment by segment', async () => {
     const all = computeFeatures(audio, features); // [T, 122]
     let s = 11;
     const chunks = () => {
       s = (s * 1103515245 + 12345) % 2 ** 31;
       return 1 + (s % 2500);
     };
-    const { finals } = run(chunks, phones);
+    const { finals } = await run(chunks, phones);
     expect(finals.length).toBe(2);
     for (const f of finals) {
       const from = Math.round(f.startMs / 10);
@@ -181,11 +181,11 @@ describe.skipIf(!HAVE_MODEL)('Recognizer on phone features', () => {
       expect(f.text.length).toBeGreaterThan(0);
     }
     // Endpointing listens to log-mel energy, so the segments are the log-mel model's.
-    const melFinals = run(() => 1600).finals;
+    const melFinals = (await run(() => 1600)).finals;
     expect(finals.map((f) => [f.startMs, f.endMs])).toEqual(melFinals.map((f) => [f.startMs, f.endMs]));
   });
 
-  it('refuses a model whose input does not fit its features, and swaps to another front end between phrases', () => {
+  it('refuses a model whose input does not fit its features, and swaps to another front end between phrases', async () => {
     expect(() => new Recognizer({ ...phones, features: DEFAULT_FEATURES })).toThrow(
       'the features give 80 values per frame (80 log-mel bins), the model takes 122 (acoustic.featureBins)',
     );
@@ -194,9 +194,9 @@ describe.skipIf(!HAVE_MODEL)('Recognizer on phone features', () => {
     r.on('final', (f) => texts.push(f.text));
     r.swapModel(phones); // idle: takes effect at once
     expect(r.currentModel).toBe(phones);
-    r.accept(audio);
-    r.finish();
-    expect(texts).toEqual(run(() => audio.length, phones).finals.map((f) => f.text));
+    await r.accept(audio);
+    await r.finish();
+    expect(texts).toEqual((await run(() => audio.length, phones)).finals.map((f) => f.text));
     r.dispose();
   });
 });

@@ -30,7 +30,11 @@ export function registerDictate(program: Command): void {
     .option('--device <name>', 'capture device (see `arecord -L`)', 'default')
     .option('--seconds <s>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--model <dir>', 'model folder (default: the shipped base model)')
-    .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
+    .option(
+      '--backend <name>',
+      'compute backend: auto, webgpu (recognition on the GPU), gpu, node, wasm, cpu',
+      'auto',
+    )
     .option('--raw', 'print the model’s words without punctuation commands or capitals')
     .option('--json', 'one JSON object per line: {"type":"partial"|"final","text",…,"startMs","endMs"}');
   // Finals as the app writes them: with the shipped language model unless --no-lm.

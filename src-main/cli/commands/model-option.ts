@@ -17,6 +17,11 @@ export async function openModel(
       `no model yet: ${modelDir} has no trained weights (train one with \`attune train\`, or pass --model)`,
     );
   }
+  if (backend === 'webgpu')
+    throw new Error(
+      '--backend webgpu: WebGPU runs training and live dictation (attune train, finetune, dictate, serve); ' +
+        "this command computes on this process's backends (auto, gpu, node, wasm, cpu)",
+    );
   const info = await initBackend({ prefer: backend as 'auto' });
   return { loaded: loadModel(modelDir), backend: info };
 }

@@ -27,7 +27,11 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port on 127.0.0.1; 0 picks any free port', '0')
     .option('--data <dir>', `data folder (default: ${defaultDataDir()})`)
     .option('--model <dir>', 'model folder (default: the active model, else the shipped base model)')
-    .option('--backend <name>', 'compute backend: auto, gpu, node, wasm, cpu', 'auto')
+    .option(
+      '--backend <name>',
+      'compute backend: auto, webgpu (recognition on the GPU), gpu, node, wasm, cpu',
+      'auto',
+    )
     .option('--no-open', 'do not open the address in the browser')
     .action(async (o: ServeOptions) => {
       const port = wholeNumberOption(String(o.port), 'port', 0, 65535);

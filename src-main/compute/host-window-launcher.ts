@@ -1,18 +1,16 @@
-import type { HostLauncher, LaunchedHost } from '../compute/host-server.js';
-import type { FromTrainer, ToTrainer } from './protocol.js';
-
-type HostReply = Extract<ToTrainer, { type: 'hostOpened' | 'hostFailed' | 'hostClosed' }>;
+import type { HostWindowReply, HostWindowRequest } from './contract.js';
+import type { HostLauncher, LaunchedHost } from './host-server.js';
 
 /**
  * Opens compute host pages through the parent process: in the desktop app, only the main process can make a
- * window, so the trainer asks it for a hidden one at the page's address (openHost) and hears back when it is
+ * window, so a model process (the trainer, the engine) asks it for a hidden one at the page's address (openHost) and hears back when it is
  * open, failed or gone. One page at a time.
  */
 export class HostWindowLauncher {
   private waiting: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private gone: ((reason: string) => void) | null = null;
 
-  constructor(private readonly send: (msg: FromTrainer) => void) {}
+  constructor(private readonly send: (msg: HostWindowRequest) => void) {}
 
   readonly launch: HostLauncher = (url: string): Promise<LaunchedHost> =>
     new Promise<void>((resolve, reject) => {
@@ -30,8 +28,8 @@ export class HostWindowLauncher {
       };
     });
 
-  /** The parent's answers, passed on from the trainer's port. */
-  onReply(msg: HostReply): void {
+  /** The parent's answers, passed on from the process's port. */
+  onReply(msg: HostWindowReply): void {
     const waiting = this.waiting;
     this.waiting = null;
     if (msg.type === 'hostOpened') return waiting?.resolve();

@@ -1,17 +1,17 @@
-// The trainer's side of compute host windows: it asks its parent for a window at the page's address and
+// A model process's side of compute host windows: it asks its parent for a window at the page's address and
 // follows the answers. The parent here does what the desktop app's main process does, with a real browser:
 // headless Chromium stands in for Electron's hidden window.
 import { describe, expect, it } from 'vitest';
 import { chromiumLauncher, findChromium } from '../../src-main/compute/chromium-launcher.js';
 import { ComputeHost, type LaunchedHost } from '../../src-main/compute/host-server.js';
-import { HostWindowLauncher } from '../../src-main/personal/host-window-launcher.js';
-import type { FromTrainer } from '../../src-main/personal/protocol.js';
+import type { HostWindowRequest } from '../../src-main/compute/contract.js';
+import { HostWindowLauncher } from '../../src-main/compute/host-window-launcher.js';
 
 describe('HostWindowLauncher', () => {
   it.skipIf(findChromium() == null)(
     'opens the host page through the parent, computes there, and closes it through the parent',
     async () => {
-      const asked: FromTrainer[] = [];
+      const asked: HostWindowRequest[] = [];
       let browser: LaunchedHost | null = null;
       const windows: HostWindowLauncher = new HostWindowLauncher((msg) => {
         asked.push(msg);
