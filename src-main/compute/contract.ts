@@ -84,6 +84,4 @@ export interface HostHello {
  */
 export type HostWindowRequest = { type: 'openHost'; url: string } | { type: 'closeHost' };
 export type HostWindowReply =
-  | { type: 'hostOpened' }
-  | { type: 'hostFailed'; reason: string }
-  | { type: 'hostClosed'; reason: string };
+  { type: 'hostOpened' } | { type: 'hostFailed'; reason: string } | { type: 'hostClosed'; reason: string };
