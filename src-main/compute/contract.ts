@@ -51,10 +51,11 @@ export type HostRequest =
   | { op: 'streamFlush'; stream: number }
   | { op: 'streamClose'; stream: number }
   /**
-   * Fault drill: destroys the GPU device as a driver reset or a lost GPU would, so the fall-back to another
-   * backend can be exercised. Later requests fail with `deviceLost`.
+   * Fault drills, so the fall-back to another backend can be exercised: 'deviceLost' destroys the GPU device
+   * as a driver reset or a removed GPU would; 'gpuError' makes the device report an error nobody catches,
+   * the way running out of GPU memory is reported. Later requests fail with `deviceLost`.
    */
-  | { op: 'destroyDevice' };
+  | { op: 'drill'; fault: 'deviceLost' | 'gpuError' };
 
 export type HostOp = HostRequest['op'];
 

@@ -14,8 +14,8 @@ export interface HandlerReply {
 export interface HostHandlerConfig {
   /** Finds the GPU adapter WebGPU would use (null: none); called when the webgpu backend starts. */
   probeAdapter: () => Promise<AdapterInfo | null>;
-  /** Destroys the device the backend computes on (the destroyDevice drill); absent where there is none. */
-  destroyDevice?: () => void;
+  /** Carries out a fault drill on the device the backend computes on; absent where there is none. */
+  drill?: (fault: 'deviceLost' | 'gpuError') => void;
 }
 
 /**
@@ -68,9 +68,9 @@ export class ComputeHostHandler {
         const out = await this.stream(req.stream).flushAsync();
         return reply({ frames: out.frames }, [out.logProbs]);
       }
-      case 'destroyDevice':
-        if (!this.config.destroyDevice) throw new Error('this backend has no device to destroy');
-        this.config.destroyDevice();
+      case 'drill':
+        if (!this.config.drill) throw new Error('this backend has no device to drill');
+        this.config.drill(req.fault);
         return reply({});
       case 'streamClose':
         this.streams.get(req.stream)?.stream.dispose();

@@ -57,7 +57,16 @@ async function probeAdapter(): Promise<AdapterInfo | null> {
 interface DeviceLike {
   lost?: Promise<unknown>;
   destroy(): void;
+  createBuffer(descriptor: { size: number; usage: number }): unknown;
+  limits: { maxBufferSize: number };
+  addEventListener?(type: 'uncapturederror', listener: (e: { error?: { message?: string } }) => void): void;
 }
+
+/**
+ * A GPU error nobody caught (out of memory above all): tfjs does not watch for them, and the work it spoils
+ * would come back as wrong numbers, so the request it happened in fails instead, and the job moves on.
+ */
+let gpuError: string | null = null;
 
 function webGpuDevice(): DeviceLike | null {
   if (tf.getBackend() !== 'webgpu') return null;
@@ -65,20 +74,30 @@ function webGpuDevice(): DeviceLike | null {
 }
 
 function watchDevice(): void {
-  void webGpuDevice()?.lost?.then(() => (deviceLost = true));
+  const device = webGpuDevice();
+  void device?.lost?.then(() => (deviceLost = true));
+  device?.addEventListener?.(
+    'uncapturederror',
+    (e) => (gpuError ??= e.error?.message ?? 'unknown GPU error'),
+  );
 }
 
-function destroyDevice(): void {
+/** GPUBufferUsage.STORAGE. */
+const STORAGE_USAGE = 0x80;
+
+function drill(fault: 'deviceLost' | 'gpuError'): void {
   const device = webGpuDevice();
   if (!device) throw new Error('the webgpu backend is not running');
-  device.destroy();
+  if (fault === 'deviceLost') device.destroy();
+  // A buffer larger than the device allows: an error outside any error scope, reported as out of memory is.
+  else device.createBuffer({ size: device.limits.maxBufferSize * 2, usage: STORAGE_USAGE });
 }
 
 function connect(): void {
   const token = new URLSearchParams(page.location.hash.slice(1)).get('token') ?? '';
   const socket = new page.WebSocket(`ws://${page.location.host}/host?token=${encodeURIComponent(token)}`);
   socket.binaryType = 'arraybuffer';
-  const handler = new ComputeHostHandler({ probeAdapter, destroyDevice });
+  const handler = new ComputeHostHandler({ probeAdapter, drill });
   // One request at a time, in order: the model and its streams are shared state.
   let queue = Promise.resolve();
   socket.onopen = () => {
@@ -95,6 +114,11 @@ function connect(): void {
         if (deviceLost) throw new Error('the GPU device was lost');
         const out = await handler.handle(header, arrays);
         if (header.op === 'start') watchDevice();
+        if (gpuError != null) {
+          // The device is not to be trusted after this: every later request fails too.
+          deviceLost = true;
+          throw new Error(`the GPU reported an error: ${gpuError}`);
+        }
         const ok: HostReplyHeader = { id, ok: true, ...out.fields };
         socket.send(encodeWire(ok, out.arrays));
       } catch (err) {

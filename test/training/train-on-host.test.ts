@@ -152,12 +152,28 @@ describe.skipIf(missing !== null)(
       const host = await ComputeHost.open({ backend: 'webgpu', launcher: chromiumLauncher() });
       try {
         const drill = async (step: number) => {
-          if (step === 2) await host.request({ op: 'destroyDevice' });
+          if (step === 2) await host.request({ op: 'drill', fault: 'deviceLost' });
         };
         const r = await run('device-lost', host, drill);
         expect(r.fallbacks).toHaveLength(1);
         expect(r.fallbacks[0]).toMatchObject({ step: 2, from: 'webgpu', to: 'wasm' });
         expect(r.fallbacks[0].reason).toMatch(/GPU device was lost/);
+        expect(r.losses).toHaveLength(STEPS);
+        expect(maxRel(r.weights, local.weights)).toBeLessThan(1e-3);
+      } finally {
+        await host.close();
+      }
+    }, 180_000);
+
+    it('goes on here when the GPU reports an error (as running out of memory does)', async () => {
+      const host = await ComputeHost.open({ backend: 'webgpu', launcher: chromiumLauncher() });
+      try {
+        const r = await run('gpu-error', host, async (step) => {
+          if (step === 3) await host.request({ op: 'drill', fault: 'gpuError' });
+        });
+        expect(r.fallbacks).toHaveLength(1);
+        expect(r.fallbacks[0].step).toBe(3);
+        expect(r.fallbacks[0].reason).toMatch(/the GPU reported an error: .+/);
         expect(r.losses).toHaveLength(STEPS);
         expect(maxRel(r.weights, local.weights)).toBeLessThan(1e-3);
       } finally {
