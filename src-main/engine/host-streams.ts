@@ -9,8 +9,11 @@ import type { ModelStreamLike, StreamSource } from './segment-stream.js';
  * fails (its GPU device lost, its browser gone), the user is told once, the host is closed, and every
  * stream from then on runs here; the phrase being spoken is replayed here by its SegmentStream.
  */
+/** Models the host holds at once (see prepare). */
+const KEPT_MODELS = 2;
+
 export class HostStreams implements StreamSource {
-  private readonly remotes = new WeakMap<AcousticModel, RemoteModel>();
+  private readonly remotes = new Map<AcousticModel, RemoteModel>();
   private failed = false;
 
   constructor(
@@ -18,13 +21,28 @@ export class HostStreams implements StreamSource {
     private readonly tell: (message: string) => void,
   ) {}
 
-  /** Puts a model on the host before a recogniser streams with it (a failure moves to this process). */
+  /**
+   * Puts a model on the host before a recogniser streams with it (a failure moves to this process). The
+   * host keeps the two newest: the one a phrase may still be spoken with, and the one it swaps to.
+   */
   async prepare(m: LoadedModel): Promise<void> {
-    if (this.failed || this.remotes.has(m.model)) return;
+    if (this.failed) return;
+    const held = this.remotes.get(m.model);
+    if (held) {
+      // Newest again (a rollback to it): kept before the ones swapped away from.
+      this.remotes.delete(m.model);
+      this.remotes.set(m.model, held);
+      return;
+    }
     try {
       this.remotes.set(m.model, await RemoteModel.load(this.host, m.model, [], m.alphabet.blank));
     } catch (err) {
       this.failOver(err);
+      return;
+    }
+    for (const [model, remote] of [...this.remotes].slice(0, -KEPT_MODELS)) {
+      remote.unload();
+      this.remotes.delete(model);
     }
   }
 
