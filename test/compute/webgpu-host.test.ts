@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { chromiumLauncher, findChromium } from '../../src-main/compute/chromium-launcher.js';
+import { chromiumLauncher } from '../../src-main/compute/chromium-launcher.js';
 import { ComputeHost, type HostLauncher, type LaunchedHost } from '../../src-main/compute/host-server.js';
 import { RemoteModel } from '../../src-main/compute/remote-model.js';
 import { AcousticModel } from '../../src-main/model/acoustic.js';
@@ -16,18 +16,12 @@ import { computeFeatures } from '../../src-main/speech/front-end.js';
 import { trainingTarget } from '../../src-main/speech/phone-spelling.js';
 import { AdamW, DEFAULT_OPTIMIZER } from '../../src-main/training/optimizer.js';
 import { type Shard, shardGradients } from '../../src-main/model/shard-gradients.js';
-import { clipPath, librivoxClips, CLIP_DIR } from '../recipes/torch/helpers.js';
+import { clipPath, librivoxClips } from '../recipes/torch/helpers.js';
 import { maxAbsDiff, useBackend } from '../training/helpers-tf.js';
-import { existsSync } from 'node:fs';
+import { webGpuTestsMissing } from './helpers.js';
 
 const MODEL_DIR = 'models/base';
-const chromium = findChromium();
-const missing =
-  chromium == null
-    ? 'no Chromium (Debian package chromium)'
-    : !existsSync(CLIP_DIR)
-      ? `no LibriVox clips (${CLIP_DIR}, Debian package pocketsphinx-testdata)`
-      : null;
+const missing = webGpuTestsMissing();
 
 /** Largest |difference| over the largest |value|: float32 sums in another order differ by ~1e-6 of it. */
 function relDiff(got: ArrayLike<number>, want: ArrayLike<number>): number {

@@ -2,21 +2,15 @@
 // SwiftShader here. Its finals equal the wasm engine's on real speech; when the host's browser dies in the
 // middle of a phrase, the user is told once (a non-fatal error) and the phrase is finished here, the same.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from '../../src-main/compute/chromium-launcher.js';
 import { EngineClient } from '../../src-main/engine/engine-client.js';
 import type { FinalEvent } from '../../src-main/engine/recognizer.js';
 import { BASE_MODEL_DIR } from '../../src-main/model/paths.js';
 import { readAudio } from '../../src-main/speech/audio.js';
-import { CLIP_DIR, clipPath } from '../recipes/torch/helpers.js';
+import { clipPath } from '../recipes/torch/helpers.js';
+import { webGpuTestsMissing } from '../compute/helpers.js';
 
-const missing =
-  findChromium() == null
-    ? 'no Chromium (Debian package chromium)'
-    : !existsSync(CLIP_DIR)
-      ? `no LibriVox clips (${CLIP_DIR}, Debian package pocketsphinx-testdata)`
-      : null;
+const missing = webGpuTestsMissing();
 
 const CHUNK = 1600; // 100 ms, as the microphone sends it
 

@@ -1,11 +1,11 @@
 // The training loop on a compute host (WebGPU in headless Chromium, on SwiftShader here): its steps
 // equal the same run's on this process's backend, and when the host fails (its GPU device lost, or its
 // browser gone) the run says so once and goes on from the same step here, to the same weights.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumLauncher, findChromium } from '../../src-main/compute/chromium-launcher.js';
+import { chromiumLauncher } from '../../src-main/compute/chromium-launcher.js';
 import { ComputeHost, type LaunchedHost } from '../../src-main/compute/host-server.js';
 import { type AcousticConfig, DEFAULT_ACOUSTIC } from '../../src-main/model/config.js';
 import { readAudio } from '../../src-main/speech/audio.js';
@@ -18,15 +18,11 @@ import {
   type TrainEvent,
   train,
 } from '../../src-main/training/train.js';
-import { CLIP_DIR, clipPath, librivoxClips } from '../recipes/torch/helpers.js';
+import { clipPath, librivoxClips } from '../recipes/torch/helpers.js';
 import { useBackend } from './helpers-tf.js';
+import { webGpuTestsMissing } from '../compute/helpers.js';
 
-const missing =
-  findChromium() == null
-    ? 'no Chromium (Debian package chromium)'
-    : !existsSync(CLIP_DIR)
-      ? `no LibriVox clips (${CLIP_DIR}, Debian package pocketsphinx-testdata)`
-      : null;
+const missing = webGpuTestsMissing();
 
 const ACOUSTIC: AcousticConfig = {
   ...DEFAULT_ACOUSTIC,
