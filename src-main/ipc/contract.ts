@@ -154,6 +154,11 @@ export interface TrainingStatus {
    */
   notice?: string | null;
   /**
+   * Where the running or last job computed (e.g. 'webgpu', 'wasm') and the backend ladder with each rung's
+   * reason, as `attune info` prints it (absent from older main processes; null before the first job).
+   */
+  backend?: { name: string; description: string } | null;
+  /**
    * Training loss by step of the running run, else of the last one (absent from older main processes;
    * empty before the first step).
    */

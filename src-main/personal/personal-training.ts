@@ -122,6 +122,8 @@ export class PersonalTraining {
   private error: string | null = null;
   /** What the running (or last) job told the user once, e.g. that it left the GPU. */
   private notice: string | null = null;
+  /** Where the running (or last) job computes, with the ladder's reasons. */
+  private backend: TrainingStatus['backend'] = null;
   private dictating = false;
   private lastEmit = 0;
   private finishing: Promise<void> | null = null;
@@ -148,6 +150,7 @@ export class PersonalTraining {
       lastResult: saved.lastResult,
       error: this.error,
       notice: this.notice,
+      backend: this.backend,
       lossCurve: this.busy || this.curve.length > 0 ? [...this.curve] : (saved.lossCurve ?? []),
     };
   }
@@ -374,6 +377,10 @@ export class PersonalTraining {
     run.on('progress', (p) => this.onProgress(p));
     run.on('result', (r) => (result = r));
     run.on('error', (message) => (failure = message));
+    run.on('started', (b) => {
+      this.backend = { name: b.backend, description: b.description };
+      this.deps.emit(this.status());
+    });
     run.on('notice', (message) => {
       this.notice = message;
       this.deps.emit(this.status());

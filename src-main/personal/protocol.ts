@@ -22,7 +22,8 @@ export type ToTrainer =
   | HostWindowReply;
 
 export type FromTrainer =
-  | { type: 'started'; backend: string; threads: number }
+  /** `description`: the backend ladder with each rung's reason (`attune info`'s text). */
+  | { type: 'started'; backend: string; threads: number; description: string }
   | ({ type: 'progress' } & PersonalizeProgress)
   | { type: 'result'; result: PersonalizeResult }
   | { type: 'error'; message: string }

@@ -18,7 +18,7 @@ export const nodeTrainerLauncher: TrainerLauncher = (entry) =>
   forkNode<ToTrainer, FromTrainer>(entry, 'SIGKILL');
 
 export interface TrainerRunEvents {
-  started: [{ backend: string; threads: number }];
+  started: [{ backend: string; threads: number; description: string }];
   progress: [PersonalizeProgress];
   result: [PersonalizeResult];
   error: [string];
@@ -45,7 +45,7 @@ export class TrainerRun extends EventEmitter<TrainerRunEvents> {
     child.onMessage((msg) => {
       switch (msg.type) {
         case 'started':
-          run.emit('started', { backend: msg.backend, threads: msg.threads });
+          run.emit('started', { backend: msg.backend, threads: msg.threads, description: msg.description });
           break;
         case 'progress': {
           const { type: _t, ...p } = msg;

@@ -1,6 +1,10 @@
 import { setPriority } from 'node:os';
 import { chromiumLauncher } from '../compute/chromium-launcher.js';
-import { type ComputeBackend, startComputeBackend } from '../compute/compute-backend.js';
+import {
+  type ComputeBackend,
+  describeComputeBackend,
+  startComputeBackend,
+} from '../compute/compute-backend.js';
 import { HostWindowLauncher } from '../compute/host-window-launcher.js';
 import { personalize, type PersonalizeResult, readJob } from '../training/personalize.js';
 import { trainingThreads } from '../training/shard-workers.js';
@@ -80,6 +84,7 @@ export function runTrainer(port: Port = openPort(), exit: (code: number) => void
                 type: 'started',
                 backend: backend.name,
                 threads: startedThreads(backend, threads),
+                description: describeComputeBackend(backend),
               });
               const job = readJob(msg.workDir);
               if (!job) throw new Error(`no training job in ${msg.workDir}`);

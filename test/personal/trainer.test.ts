@@ -49,13 +49,15 @@ function start(j: PersonalizeJob, onProgress?: (p: PersonalizeProgress, run: Tra
   const progress: PersonalizeProgress[] = [];
   let result: PersonalizeResult | null = null;
   let error: string | null = null;
+  let started: { backend: string; threads: number; description: string } | null = null;
+  run.on('started', (b) => (started = b));
   run.on('progress', (p) => {
     progress.push(p);
     onProgress?.(p, run);
   });
   run.on('result', (r) => (result = r));
   run.on('error', (e) => (error = e));
-  const done = run.exitedPromise().then((code) => ({ code, result, error, progress }));
+  const done = run.exitedPromise().then((code) => ({ code, result, error, progress, started }));
   return { run, done };
 }
 
@@ -89,6 +91,10 @@ describe('trainer process', () => {
     expect(r.code).toBe(0);
     expect(r.result!.status).toBe('promoted');
     expect(isModelFolder(j.outDir)).toBe(true);
+    // Where it computed, with every rung's reason: WebGPU was not asked for ('wasm' was).
+    expect(r.started).toMatchObject({ backend: 'wasm', threads: 1 });
+    expect(r.started!.description).toMatch(/✗ webgpu +not tried: 'wasm' was asked for/);
+    expect(r.started!.description).toMatch(/✓ wasm/);
     const steps = r.progress.filter((p) => p.phase === 'training');
     expect(steps.map((p) => p.step)).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1));
     expect(steps.every((p) => p.loss > 0 && Number.isFinite(p.etaSec))).toBe(true);

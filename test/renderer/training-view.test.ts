@@ -298,6 +298,27 @@ describe('TrainingView', () => {
     expect(text('training-step')).toBe('step 13 / 200');
   });
 
+  it('says where training computes, with the reason for every backend it did not use', async () => {
+    const { api } = trainingApi({ pendingCorrections: 5 });
+    await vi.waitFor(() => expect(text('training-state')).toBe('Idle'));
+    expect(screen.queryByTestId('training-backend')).toBeNull();
+    const description = [
+      'TensorFlow.js backend: wasm (1 thread(s), SIMD)',
+      '  ✗ webgpu          webgpu: no GPU device (/dev/dri has no render node)',
+      '  ✗ tensorflow-gpu  tfjs-node-gpu: not installed',
+      '  ✓ wasm            wasm: 1 thread(s), SIMD',
+    ].join('\n');
+    api.emit('training.status', status({ state: 'training', backend: { name: 'wasm', description } }));
+    await vi.waitFor(() => expect(screen.queryByTestId('training-backend')).not.toBeNull());
+    const rungs = within(screen.getByTestId('training-backend-why')).getAllByRole('listitem');
+    expect(rungs.map((li) => li.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
+      '✗ webgpu webgpu: no GPU device (/dev/dri has no render node)',
+      '✗ tensorflow-gpu tfjs-node-gpu: not installed',
+      '✓ wasm wasm: 1 thread(s), SIMD',
+    ]);
+    expect(text('training-backend')!.startsWith('wasm')).toBe(true);
+  });
+
   it('shows the reason the app refuses a run', async () => {
     const { state } = trainingApi({ pendingCorrections: 1 });
     const button = (await vi.waitFor(() =>

@@ -38,3 +38,11 @@ export function formatMinutes(ms: number): string {
   const min = ms / 60_000;
   return `${min < 10 ? min.toFixed(1) : Math.round(min)} min`;
 }
+
+/** A backend ladder's description (`attune info`'s text): its heading, then one line per rung (✓ or ✗). */
+export function ladderLines(description: string): string[] {
+  return description
+    .split(/\s+(?=[✓✗])/u)
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
