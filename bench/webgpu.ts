@@ -17,7 +17,7 @@ import { RemoteModel } from '../src-main/compute/remote-model.js';
 import { AcousticModel } from '../src-main/model/acoustic.js';
 import { initBackend } from '../src-main/model/backend.js';
 import { loadModelFolder } from '../src-main/model/checkpoint.js';
-import { outputFrames } from '../src-main/model/config.js';
+import { type AcousticConfig, outputFrames } from '../src-main/model/config.js';
 import { type Shard, shardGradients } from '../src-main/model/shard-gradients.js';
 import { CtcWorkspace } from '../src-main/speech/ctc.js';
 import { seededRandom } from '../src-main/training/batches.js';
@@ -77,12 +77,14 @@ export interface WebGpuReport {
 }
 
 /** A batch as the training loop makes it: real-valued features and targets that fit. */
-function benchShard(cfg: WebGpuBenchConfig, F: number, V: number, blank: number, T: number): Shard {
+function benchShard(cfg: WebGpuBenchConfig, acoustic: AcousticConfig, blank: number): Shard {
   const rand = seededRandom(cfg.seed);
   const B = cfg.batchSize;
+  const T = cfg.utteranceFrames;
+  const F = acoustic.featureBins;
   const features = Float32Array.from({ length: B * T * F }, () => 4 * rand() - 2); // [B, T, F]
-  const room = outputFrames(T, loadModelFolder(cfg.modelDir).acoustic);
-  const nonBlank = [...Array(V).keys()].filter((c) => c !== blank);
+  const room = outputFrames(T, acoustic);
+  const nonBlank = [...Array(acoustic.vocabSize).keys()].filter((c) => c !== blank);
   const targets = Array.from({ length: B }, () =>
     Int32Array.from({ length: Math.floor(room / 4) }, () => nonBlank[Math.floor(rand() * nonBlank.length)]),
   );
@@ -124,13 +126,7 @@ export async function benchWebGpu(cfg: WebGpuBenchConfig = DEFAULT_WEBGPU_BENCH)
   const local = await initBackend({ prefer: 'wasm', wasmThreads: 1 });
   const folder = loadModelFolder(cfg.modelDir);
   const { acoustic } = folder;
-  const shard = benchShard(
-    cfg,
-    acoustic.featureBins,
-    acoustic.vocabSize,
-    folder.alphabet.blank,
-    cfg.utteranceFrames,
-  );
+  const shard = benchShard(cfg, acoustic, folder.alphabet.blank);
   const audioSeconds = (cfg.batchSize * cfg.utteranceFrames * acoustic.hopMs) / 1000;
   const host = await ComputeHost.open({ backend: 'webgpu', launcher: chromiumLauncher() });
   try {
@@ -252,7 +248,11 @@ function parseArgs(argv: string[]): { json: boolean; cfg: WebGpuBenchConfig } {
   cfg.batchSize = value('--batch') ?? cfg.batchSize;
   cfg.timedSteps = value('--steps') ?? cfg.timedSteps;
   const model = argv.indexOf('--model');
-  if (model >= 0) cfg.modelDir = resolve(argv[model + 1]);
+  if (model >= 0) {
+    const dir = argv[model + 1];
+    if (dir == null || dir.startsWith('--')) throw new Error('--model needs a model folder');
+    cfg.modelDir = resolve(dir);
+  }
   return { json: argv.includes('--json'), cfg };
 }
 

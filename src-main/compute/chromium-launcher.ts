@@ -39,9 +39,12 @@ const PROFILE_PREFIX = 'attune-host-';
 export function chromiumLauncher(config: ChromiumConfig = {}): HostLauncher {
   return async (url: string): Promise<LaunchedHost> => {
     const executable = config.executable ?? findChromium();
+    const named = process.env.ATTUNE_CHROMIUM;
     if (executable == null)
       throw new Error(
-        `no Chromium or Chrome found (looked for ${CHROMIUM_PATHS.join(', ')}; or set ATTUNE_CHROMIUM)`,
+        named
+          ? `ATTUNE_CHROMIUM names ${named}, which does not exist`
+          : `no Chromium or Chrome found (looked for ${CHROMIUM_PATHS.join(', ')}; or set ATTUNE_CHROMIUM)`,
       );
     removeDeadProfiles();
     const profile = mkdtempSync(join(os.tmpdir(), `${PROFILE_PREFIX}${process.pid}-`));

@@ -74,12 +74,7 @@ export async function train(
   };
   const run = openRun(data, cfg, config);
   const { state } = run;
-  const ctx = stepContext(data, cfg, run);
-  ctx.fallBack = async (reason) => {
-    ctx.remote = null;
-    log({ type: 'fallback', step: state.step, from: 'webgpu', to: tf.getBackend(), reason });
-    ctx.workers ??= await startWorkers(ctx);
-  };
+  const ctx = stepContext(data, cfg, run, log);
   const batches = usableBatches(ctx);
   const dev = evalItems(data.dev, cfg.devUtterances, cfg.seed);
   const saver = new RunSaver(cfg.runDir, run, log);
@@ -153,7 +148,12 @@ export async function train(
 }
 
 /** The step context of an opened run: its targets, trained parameters and threads (workers start later). */
-function stepContext(data: TrainData, cfg: TrainConfig, run: OpenRun): StepContext {
+function stepContext(
+  data: TrainData,
+  cfg: TrainConfig,
+  run: OpenRun,
+  log: (e: TrainEvent) => void,
+): StepContext {
   const { model, alphabet, features } = run;
   const F = model.config.featureBins;
   for (const [name, source] of [
@@ -167,7 +167,7 @@ function stepContext(data: TrainData, cfg: TrainConfig, run: OpenRun): StepConte
   const trainable = [...model.params.keys()].filter((n) => !cfg.trainable || cfg.trainable(n));
   // The weights anchorDecay pulls towards are the run's starting ones; a resumed run restored them.
   if (!run.resumed && cfg.optimizer.anchorDecay > 0) run.opt.setAnchor(model.params, trainable);
-  return {
+  const ctx: StepContext = {
     cfg,
     data,
     run,
@@ -182,8 +182,13 @@ function stepContext(data: TrainData, cfg: TrainConfig, run: OpenRun): StepConte
     workspace: new CtcWorkspace(),
     alphabet,
     remote: null,
-    fallBack: () => Promise.resolve(),
+    fallBack: async (reason) => {
+      ctx.remote = null;
+      log({ type: 'fallback', step: run.state.step, from: 'webgpu', to: tf.getBackend(), reason });
+      ctx.workers ??= await startWorkers(ctx);
+    },
   };
+  return ctx;
 }
 
 /**

@@ -22,6 +22,19 @@ describe('chromiumLauncher', () => {
     expect(findChromium({ ATTUNE_CHROMIUM: '/nowhere/chromium' })).toBeNull();
   });
 
+  it('says when ATTUNE_CHROMIUM names a browser that is not there', async () => {
+    const before = process.env.ATTUNE_CHROMIUM;
+    process.env.ATTUNE_CHROMIUM = '/nowhere/chromium';
+    try {
+      await expect(chromiumLauncher()('about:blank')).rejects.toThrow(
+        'ATTUNE_CHROMIUM names /nowhere/chromium, which does not exist',
+      );
+    } finally {
+      if (before === undefined) delete process.env.ATTUNE_CHROMIUM;
+      else process.env.ATTUNE_CHROMIUM = before;
+    }
+  });
+
   it('names the executable that failed to start', async () => {
     const launched = await chromiumLauncher({ executable: '/nowhere/chromium' })('about:blank');
     expect(await launched.exited).toMatch(/\/nowhere\/chromium failed to start: .*ENOENT/);

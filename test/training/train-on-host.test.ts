@@ -144,40 +144,16 @@ describe.skipIf(missing !== null)(
       }
     }, 180_000);
 
-    it('goes on here from the same step when the GPU device is lost, and says so once', async () => {
-      const host = await ComputeHost.open({ backend: 'webgpu', launcher: chromiumLauncher() });
-      try {
-        const drill = async (step: number) => {
-          if (step === 2) await host.request({ op: 'drill', fault: 'deviceLost' });
-        };
-        const r = await run('device-lost', host, drill);
-        expect(r.fallbacks).toHaveLength(1);
-        expect(r.fallbacks[0]).toMatchObject({ step: 2, from: 'webgpu', to: 'wasm' });
-        expect(r.fallbacks[0].reason).toMatch(/GPU device was lost/);
-        expect(r.losses).toHaveLength(STEPS);
-        expect(maxRel(r.weights, local.weights)).toBeLessThan(1e-3);
-      } finally {
-        await host.close();
-      }
-    }, 180_000);
-
-    it('goes on here when the GPU reports an error (as running out of memory does)', async () => {
-      const host = await ComputeHost.open({ backend: 'webgpu', launcher: chromiumLauncher() });
-      try {
-        const r = await run('gpu-error', host, async (step) => {
-          if (step === 3) await host.request({ op: 'drill', fault: 'gpuError' });
-        });
-        expect(r.fallbacks).toHaveLength(1);
-        expect(r.fallbacks[0].step).toBe(3);
-        expect(r.fallbacks[0].reason).toMatch(/the GPU reported an error: .+/);
-        expect(r.losses).toHaveLength(STEPS);
-        expect(maxRel(r.weights, local.weights)).toBeLessThan(1e-3);
-      } finally {
-        await host.close();
-      }
-    }, 180_000);
-
-    it('goes on here when the host’s browser is gone', async () => {
+    /**
+     * A run on its own host with a fault at the end of step `at`: one fallback event there, naming the
+     * fault, and the run finishes on wasm at the weights of the run that never left this process.
+     */
+    async function faultAt(
+      name: string,
+      at: number,
+      fault: (host: ComputeHost, browser: LaunchedHost) => Promise<unknown>,
+      reason: RegExp,
+    ): Promise<void> {
       let browser: LaunchedHost | null = null;
       const launch = chromiumLauncher();
       const host = await ComputeHost.open({
@@ -185,17 +161,44 @@ describe.skipIf(missing !== null)(
         launcher: async (url) => (browser = await launch(url)),
       });
       try {
-        const r = await run('browser-gone', host, async (step) => {
-          if (step === 1) await browser!.close();
+        const r = await run(name, host, async (step) => {
+          if (step === at) await fault(host, browser!);
         });
         expect(r.fallbacks).toHaveLength(1);
-        expect(r.fallbacks[0].step).toBe(1);
-        expect(r.fallbacks[0].reason).toMatch(/browser is gone|closed its channel/);
+        expect(r.fallbacks[0]).toMatchObject({ step: at, from: 'webgpu', to: 'wasm' });
+        expect(r.fallbacks[0].reason).toMatch(reason);
         expect(r.losses).toHaveLength(STEPS);
         expect(maxRel(r.weights, local.weights)).toBeLessThan(1e-3);
       } finally {
         await host.close();
       }
+    }
+
+    it('goes on here from the same step when the GPU device is lost, and says so once', async () => {
+      await faultAt(
+        'device-lost',
+        2,
+        (host) => host.request({ op: 'drill', fault: 'deviceLost' }),
+        /GPU device was lost/,
+      );
+    }, 180_000);
+
+    it('goes on here when the GPU reports an error (as running out of memory does)', async () => {
+      await faultAt(
+        'gpu-error',
+        3,
+        (host) => host.request({ op: 'drill', fault: 'gpuError' }),
+        /the GPU reported an error: .+/,
+      );
+    }, 180_000);
+
+    it('goes on here when the host’s browser is gone', async () => {
+      await faultAt(
+        'browser-gone',
+        1,
+        (_host, browser) => browser.close(),
+        /browser is gone|closed its channel/,
+      );
     }, 180_000);
   },
 );
