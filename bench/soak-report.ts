@@ -24,9 +24,10 @@ export interface ProcessSummary {
   role: ProcessRole;
   /** Processes seen in this role over the run (a restarted recorder counts twice). */
   pids: number;
-  /** Seconds since dictation started of the readings taken as start and end. */
+  /** Seconds since dictation started of the first reading after the warm-up, and of the last reading. */
   startT: number;
   endT: number;
+  /** Medians of the readings in the first fifth of the run after the warm-up, and in the last fifth. */
   rssStart: number;
   rssEnd: number;
   rssMax: number;
@@ -36,12 +37,16 @@ export interface ProcessSummary {
 }
 
 /**
- * Start and end of each role's memory and open files. The start reading is the first after a warm-up from
- * the process's first reading (a minute, or a tenth of a shorter run), once its models and caches are loaded:
- * a trainer that starts mid-run is read from when it has prepared its data.
+ * Start and end of each role's memory and open files, each the median of the readings in a fifth of the
+ * run, as the latencies are read: the first fifth after a warm-up from the process's first reading (a
+ * minute, or a tenth of a shorter run, once its models and caches are loaded), and the last fifth. A
+ * median, not one reading, so a single step (a collector returning start-up memory once) is not taken for
+ * the level a process holds; a leak moves the whole last fifth and is seen. A trainer that starts mid-run is
+ * read from when it has prepared its data.
  */
 export function summariseProcesses(samples: Sample[], seconds: number): ProcessSummary[] {
   const warmup = Math.min(60, seconds / 10);
+  const window = seconds * EDGE_SHARE;
   const roles = [...new Set(samples.flatMap((s) => s.processes.map((p) => p.role)))];
   return roles.map((role) => {
     const readings = samples.flatMap((s) =>
@@ -49,18 +54,20 @@ export function summariseProcesses(samples: Sample[], seconds: number): ProcessS
         .filter((p) => p.role === role && p.rssBytes !== null && p.openFiles !== null)
         .map((p) => ({ t: s.t, pid: p.pid, rss: p.rssBytes!, files: p.openFiles! })),
     );
-    const start = readings.find((r) => r.t >= readings[0].t + warmup) ?? readings[0];
-    const end = readings.at(-1)!;
+    const from = readings.find((r) => r.t >= readings[0].t + warmup) ?? readings[0];
+    const last = readings.at(-1)!;
+    const first = readings.filter((r) => r.t >= from.t && r.t <= from.t + window);
+    const end = readings.filter((r) => r.t >= Math.max(from.t, last.t - window));
     return {
       role,
       pids: new Set(readings.map((r) => r.pid)).size,
-      startT: start.t,
-      endT: end.t,
-      rssStart: start.rss,
-      rssEnd: end.rss,
+      startT: from.t,
+      endT: last.t,
+      rssStart: median(first.map((r) => r.rss)),
+      rssEnd: median(end.map((r) => r.rss)),
       rssMax: Math.max(...readings.map((r) => r.rss)),
-      filesStart: start.files,
-      filesEnd: end.files,
+      filesStart: median(first.map((r) => r.files)),
+      filesEnd: median(end.map((r) => r.files)),
       filesMax: Math.max(...readings.map((r) => r.files)),
     };
   });
@@ -153,7 +160,12 @@ function processTable(d: DictationSoakResult): string[] {
   const spans = summaries
     .map((p) => `${p.role} ${formatValue(p.startT)}–${formatValue(p.endT)} s`)
     .join(', ');
-  out.push('', `Start and end readings (seconds since dictation started): ${spans}.`);
+  out.push(
+    '',
+    'Start and end are the medians of the readings in the first fifth of the run (after a warm-up of a minute ' +
+      "from the process's first reading) and in the last fifth; peak is the highest reading. Readings from and " +
+      `to (seconds since dictation started): ${spans}.`,
+  );
   return out;
 }
 

@@ -5,7 +5,7 @@
 //   npm run soak                                  # 30 minutes, 20 kill points per scenario
 //   npm run soak -- --minutes 3 --points 3        # a short check of the soak itself
 //   npm run soak -- --only crash --scenarios export,settings --seed 42
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,7 +45,9 @@ const USAGE = `npx tsx bench/soak.ts [options]
   --model DIR      model to dictate with (default: the shipped one, as \`attune serve\` runs it)
   --backend NAME   compute backend of \`attune serve\` (default auto)
   --only PART      run only "dictation" or only "crash"
-  --out FILE       the Markdown results (default bench/RELIABILITY.md; the JSON goes beside it)`;
+  --out FILE       the Markdown results (default bench/RELIABILITY.md; the JSON goes beside it)
+  --render FILE    write the Markdown again from a run's JSON (what it measured is kept as it was), e.g.
+                   after the way the table reads a run has changed`;
 
 function positive(name: string, text: string): number {
   const n = Number(text);
@@ -64,6 +66,20 @@ async function runCrash(names: string[], points: number, seed: number): Promise<
   return results;
 }
 
+/** Writes `out` from a run's recorded JSON (`--render`): the measurements as they were, read as today's report reads them. */
+function renderAgain(json: string, out: string): void {
+  let report: SoakReport;
+  try {
+    report = JSON.parse(readFileSync(json, 'utf8')) as SoakReport;
+  } catch (err) {
+    throw new Error(`--render ${json}: not a soak run's JSON (${(err as Error).message})`);
+  }
+  if (typeof report !== 'object' || report === null || !('machine' in report) || !('dictation' in report))
+    throw new Error(`--render ${json}: not a soak run's JSON (no machine or dictation field)`);
+  writeFileSync(out, renderReliability(report));
+  console.log(`wrote ${out} from ${json}`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -76,10 +92,12 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'auto' },
       only: { type: 'string' },
       out: { type: 'string', default: join(repoRoot, 'bench', 'RELIABILITY.md') },
+      render: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return void console.log(USAGE);
+  if (values.render !== undefined) return renderAgain(values.render, values.out);
   if (values.only !== undefined && !['dictation', 'crash'].includes(values.only))
     throw new Error(`--only takes dictation or crash, got ${values.only}`);
   const minutes = positive('minutes', values.minutes);
