@@ -4,14 +4,14 @@ import type { ComputeHost } from '../compute/host-server.js';
 import { RemoteModel } from '../compute/remote-model.js';
 import type { ModelStreamLike, StreamSource } from './segment-stream.js';
 
+/** Models the host holds at once (see prepare). */
+const KEPT_MODELS = 2;
+
 /**
  * Model streams on the compute host (WebGPU), with this process's own backend behind them: when the host
  * fails (its GPU device lost, its browser gone), the user is told once, the host is closed, and every
  * stream from then on runs here; the phrase being spoken is replayed here by its SegmentStream.
  */
-/** Models the host holds at once (see prepare). */
-const KEPT_MODELS = 2;
-
 export class HostStreams implements StreamSource {
   private readonly remotes = new Map<AcousticModel, RemoteModel>();
   private failed = false;
