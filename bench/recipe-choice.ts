@@ -9,10 +9,12 @@
 // --arms runs those arms alone and keeps the others' results from the last run when it measured the same
 // model on the same split (bench/recipe-choice.json); after the app's recipe changes, run `chosen` again.
 // Needs `attune import --out corpora/real` first.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DICTIONARY_FILE } from '../src-main/model/checkpoint.js';
+import { formatDictionary, loadDictionary } from '../src-main/speech/pronouncing-dictionary.js';
 import { repoRoot } from './child.js';
 import {
   DEFAULT_ENROLMENT_BENCH,
@@ -23,6 +25,7 @@ import {
   VOICES,
 } from './enrolment.js';
 import { makeVoiceSets } from './enrolment-sets.js';
+import { nonRhoticDictionary } from './non-rhotic.js';
 import { machineBasics } from './report.js';
 
 interface Arm {
@@ -33,6 +36,18 @@ interface Arm {
   args: string[];
   /** The flags as the table shows them, when args hold a temporary file. */
   shown?: string;
+  /** Writes the model folder the arm starts from into a work folder and returns it (default: the bench's model). */
+  start?: (work: string) => string;
+}
+
+/** The bench's model with non-rhotic pronunciations first (bench/non-rhotic.ts), written under `work`. */
+function nonRhoticStart(work: string): string {
+  const dir = join(work, 'start-non-rhotic');
+  if (existsSync(dir)) return dir;
+  cpSync(DEFAULT_ENROLMENT_BENCH.model, dir, { recursive: true });
+  const path = join(dir, DICTIONARY_FILE);
+  writeFileSync(path, formatDictionary(nonRhoticDictionary(loadDictionary(path))));
+  return dir;
 }
 
 /** A research-settings file for `attune finetune --recipe`, written once per process. */
@@ -84,6 +99,20 @@ const ARMS: Arm[] = [
     name: 'lr2e-3-no-forgetting-guard',
     what: 'learning rate 2e-3, the guard blind to forgetting',
     args: ['--lr', '2e-3', '--replay-margin', '10'],
+  },
+  {
+    name: 'non-rhotic',
+    what: "the app's recipe, the voice's targets, replay's and the search through non-rhotic pronunciations (bench/non-rhotic.ts)",
+    args: [],
+    shown: '(none), from the model with non-rhotic pronunciations first',
+    start: nonRhoticStart,
+  },
+  {
+    name: 'non-rhotic-no-forgetting-guard',
+    what: 'the same, the guard blind to forgetting',
+    args: ['--replay-margin', '10'],
+    shown: '--replay-margin 10, from the model with non-rhotic pronunciations first',
+    start: nonRhoticStart,
   },
 ];
 
@@ -157,8 +186,10 @@ async function main(): Promise<void> {
     const before = await evalLm(sets.testDir, cfg.model, cfg, work);
     const byArm = keptResults(minutes, before);
     for (const arm of arms) {
-      const finetune = await runFinetune(reading.dir, join(work, `model-${arm.name}`), cfg, arm.args);
-      const inUse = finetune.promoted && finetune.out ? finetune.out : cfg.model;
+      const start = arm.start?.(work) ?? cfg.model;
+      const out = join(work, `model-${arm.name}`);
+      const finetune = await runFinetune(reading.dir, out, { ...cfg, model: start }, arm.args);
+      const inUse = finetune.promoted && finetune.out ? finetune.out : start;
       const test = inUse === cfg.model ? before : await evalLm(sets.testDir, inUse, cfg, work);
       process.stderr.write(`${arm.name}: WER ${pct(before.wer)} → ${pct(test.wer)}; ${finetune.reason}\n`);
       byArm.set(arm.name, { arm, finetune, test });
