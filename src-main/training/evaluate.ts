@@ -50,33 +50,11 @@ export function evaluate(
   config: Partial<EvalConfig> = {},
 ): EvalResult {
   const cfg = { ...DEFAULT_EVAL, ...config };
-  const F = model.config.featureBins;
   const frameMs = outputFrameMs(model.config);
-  const order = items.map((_, i) => i).sort((a, b) => items[a].frames - items[b].frames);
   const hyps = new Array<string>(items.length);
-  let start = 0;
-  while (start < order.length) {
-    let end = start + 1;
-    while (end < order.length && items[order[end]].frames * (end - start + 1) <= cfg.maxBatchFrames) end++;
-    const idx = order.slice(start, end);
-    const Tmax = items[idx[idx.length - 1]].frames;
-    const batch = new Float32Array(idx.length * Tmax * F); // [B, Tmax, F]
-    idx.forEach((k, b) => batch.set(items[k].features(), b * Tmax * F));
-    const lengths = idx.map((k) => items[k].frames);
-    const x = tf.tensor3d(batch, [idx.length, Tmax, F]);
-    const { logProbs, lengths: outLens } = model.logProbs(x, lengths);
-    x.dispose();
-    const data = logProbs.dataSync() as Float32Array;
-    const [, T, V] = logProbs.shape;
-    logProbs.dispose();
-    idx.forEach((k, b) => {
-      const rows = data.subarray(b * T * V, (b * T + outLens[b]) * V);
-      hyps[k] = cfg.decode
-        ? cfg.decode(rows, outLens[b])
-        : greedyDecode(rows, outLens[b], alphabet, { frameMs }).text;
-    });
-    start = end;
-  }
+  forEachLogProbs(model, items, cfg.maxBatchFrames, (k, rows, T) => {
+    hyps[k] = cfg.decode ? cfg.decode(rows, T) : greedyDecode(rows, T, alphabet, { frameMs }).text;
+  });
   const total = new CorpusScorer();
   const bySpeaker = new Map<string, CorpusScorer>();
   const hypotheses: EvalResult['hypotheses'] = [];
@@ -99,4 +77,36 @@ export function evaluate(
       .map(([speaker, s]) => ({ speaker, utterances: s.words.utterances, wer: s.wer.rate, cer: s.cer.rate })),
     hypotheses,
   };
+}
+
+/**
+ * Runs the model over the items, batched by similar length up to `maxBatchFrames` padded frames, and hands
+ * each item's log-probabilities to `use` (k: the item's index; logProbs [T, V], valid only during the call).
+ */
+export function forEachLogProbs(
+  model: AcousticModel,
+  items: readonly EvalItem[],
+  maxBatchFrames: number,
+  use: (k: number, logProbs: Float32Array, T: number) => void,
+): void {
+  const F = model.config.featureBins;
+  const order = items.map((_, i) => i).sort((a, b) => items[a].frames - items[b].frames);
+  let start = 0;
+  while (start < order.length) {
+    let end = start + 1;
+    while (end < order.length && items[order[end]].frames * (end - start + 1) <= maxBatchFrames) end++;
+    const idx = order.slice(start, end);
+    const Tmax = items[idx[idx.length - 1]].frames;
+    const batch = new Float32Array(idx.length * Tmax * F); // [B, Tmax, F]
+    idx.forEach((k, b) => batch.set(items[k].features(), b * Tmax * F));
+    const lengths = idx.map((k) => items[k].frames);
+    const x = tf.tensor3d(batch, [idx.length, Tmax, F]);
+    const { logProbs, lengths: outLens } = model.logProbs(x, lengths);
+    x.dispose();
+    const data = logProbs.dataSync() as Float32Array;
+    const [, T, V] = logProbs.shape;
+    logProbs.dispose();
+    idx.forEach((k, b) => use(k, data.subarray(b * T * V, (b * T + outLens[b]) * V), outLens[b]));
+    start = end;
+  }
 }

@@ -6,6 +6,7 @@ import { loadCheckpointModel } from '../model/model-io.js';
 import type { Alphabet } from '../speech/alphabet.js';
 import { beamSearch, LM_BEAM_WIDTH, type LmDecoding } from '../speech/beam-search.js';
 import { vocabularyTrie, WordLm } from '../speech/word-lm.js';
+import { type DecodingTune, tuneDecoding } from './decoding-tune.js';
 import { evalItemsOf, guard, type GuardDecoding, type GuardScores, type GuardVerdict } from './guard.js';
 import { lexiconEffect, type LexiconEffect } from './lexicon-eval.js';
 import { checkBackOff, type PersonalizeConfig } from './personalize-config.js';
@@ -23,6 +24,8 @@ export interface Judgement {
   lexicon: LexiconEffect | null;
   /** The model judged last, which is saved when promoted; the caller disposes it. */
   candidate: AcousticModel;
+  /** The word search's weights tuned on the held-back clips for the promoted model (null: its own kept). */
+  decodingTune: DecodingTune | null;
   /** E.g. that the language model could not be read. */
   warnings: string[];
 }
@@ -61,7 +64,9 @@ export async function judgeTrained(
       words.length > 0 && mix.heldOut.items.length > 0
         ? lexiconEffect(inUse, parent.alphabet, evalItemsOf(mix.heldOut), words, {}, lm)
         : null;
-    return { ...judged, lexicon, warnings };
+    const decodingTune =
+      judged.verdict.promoted && lm ? tuneDecoding(candidate, parent.alphabet, mix.heldOut, lm) : null;
+    return { ...judged, lexicon, decodingTune, warnings };
   } catch (err) {
     candidate?.dispose();
     throw err;

@@ -1,6 +1,7 @@
 import type { AcousticModel } from '../model/acoustic.js';
 import { type ModelFolder, type ModelInfo, saveModelFolder } from '../model/checkpoint.js';
 import { checkpointFromModel } from '../model/model-io.js';
+import type { ClassDecoding } from '../speech/class-priors.js';
 import type { GuardMetrics } from './guard.js';
 import type { PersonalizeConfig } from './personalize-config.js';
 import type { PersonalizeJob, PersonalizeResult, TrainingSummary } from './personalize-job.js';
@@ -26,17 +27,24 @@ export function cancelledResult(
   };
 }
 
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
 /** The result of a job the guard has judged: promoted (to `job.outDir`) or rejected, and why. */
 export function judgedResult(
   job: PersonalizeJob,
   mix: Pick<TrainingMix, 'skipped' | 'warnings'>,
   trained: TrainingSummary,
-  judged: Pick<Judgement, 'verdict' | 'kept' | 'lexicon' | 'warnings'>,
+  judged: Pick<Judgement, 'verdict' | 'kept' | 'lexicon' | 'warnings'> &
+    Partial<Pick<Judgement, 'decodingTune'>>,
 ): PersonalizeResult {
   const { verdict } = judged;
+  const tune = verdict.promoted ? judged.decodingTune : null;
+  const tuned = tune
+    ? `; word search tuned to your voice: prior scale ${tune.decoding.priorScale}, LM weight ${tune.decoding.lmWeight} (word errors on your held-back corrections ${pct(tune.before)} → ${pct(tune.after)})`
+    : '';
   return {
     status: verdict.promoted ? 'promoted' : 'rejected',
-    reason: verdict.reason,
+    reason: verdict.reason + tuned,
     outDir: verdict.promoted ? job.outDir : null,
     label: job.label,
     metrics: verdict.metrics,
@@ -73,16 +81,21 @@ export function personalModelInfo(
   };
 }
 
-/** Writes a promoted model as a model folder at `job.outDir` (atomically), with what it records. */
+/**
+ * Writes a promoted model as a model folder at `job.outDir` (atomically), with what it records, and the word
+ * search's weights tuned to the voice when there are any (else the parent's).
+ */
 export function savePersonalModel(
   job: PersonalizeJob,
   parent: ModelFolder,
   model: AcousticModel,
   config: PersonalizeConfig,
   result: PersonalizeResult,
+  decoding: ClassDecoding | null = null,
 ): void {
   if (result.status !== 'promoted' || !result.metrics)
     throw new Error(`only a promoted model is saved (this one was ${result.status})`);
   const info = personalModelInfo(job, config, result.metrics, result.training);
-  saveModelFolder(job.outDir, checkpointFromModel(model, parent.alphabet, info, parent.features));
+  const alphabet = decoding ? { ...parent.alphabet, decoding } : parent.alphabet;
+  saveModelFolder(job.outDir, checkpointFromModel(model, alphabet, info, parent.features));
 }

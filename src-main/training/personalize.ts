@@ -63,7 +63,7 @@ export async function personalize(
   try {
     if (result.status === 'promoted') {
       progress('saving', trained.steps, mix.config.steps);
-      savePersonalModel(job, parent, judged.candidate, mix.config, result);
+      savePersonalModel(job, parent, judged.candidate, mix.config, result, judged.decodingTune?.decoding);
     }
   } finally {
     judged.candidate.dispose();

@@ -146,6 +146,31 @@ describe('the promoted model', () => {
     for (const [name, w] of parent.weights) expect(saved.weights.get(name), name).toEqual(w);
   });
 
+  it('keeps the word search’s weights tuned to the voice, and its result says what they did', () => {
+    const j = job('tuned');
+    const decoding = {
+      logPriors: new Float32Array(parent.alphabet.size).fill(-1.5),
+      priorScale: 0.6,
+      lmWeight: 1.6,
+      wordBonus: 0,
+      source:
+        "priors over 3 frames; prior scale and LM weight tuned on 21 held-back clips of the user's voice",
+    };
+    const tune = { decoding, before: 0.531, after: 0.497, clips: 21, words: 290 };
+    const result = judgedResult(j, MIX, TRAINED, { ...judgement(true), decodingTune: tune });
+    expect(result.reason).toBe(
+      'promoted: …; word search tuned to your voice: prior scale 0.6, LM weight 1.6 (word errors on your held-back corrections 53.1% → 49.7%)',
+    );
+    expect(judgedResult(j, MIX, TRAINED, { ...judgement(false), decodingTune: tune }).reason).toBe('kept …');
+    const model = loadCheckpointModel(parent);
+    try {
+      savePersonalModel(j, parent, model, DEFAULT_PERSONALIZE, result, decoding);
+    } finally {
+      model.dispose();
+    }
+    expect(loadModelFolder(j.outDir).alphabet.decoding).toEqual(decoding);
+  });
+
   it('is not written for a result that was not promoted', () => {
     const j = job('not-saved');
     const model = loadCheckpointModel(parent);
