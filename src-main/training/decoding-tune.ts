@@ -10,8 +10,7 @@ import type { FeatureSource } from './train.js';
 /**
  * The word search's weights, tuned to the user's voice. A model's prior scale and language-model weight
  * are measured on many voices (bench/lm-tune.ts); after training on one voice the model is surer of it,
- * and its best weights move (five minutes of VCTK p239: prior scale 0.6 and LM weight 1.6 instead of 0.4
- * and 1.2, word errors on the voice's unseen clips 54.6% → 51.2%, bench/ENROLMENT.md). The user's
+ * and its best weights move, towards a larger prior scale and LM weight (bench/ENROLMENT.md). The user's
  * held-back clips choose among a few pairs; the model's own pair stays unless another wins clearly, as a
  * handful of clips cannot tell weights a word apart.
  */
@@ -21,7 +20,7 @@ export interface DecodingTuneConfig {
   /** Language model weights tried at each scale. */
   lmWeights: number[]; // [1.2, 1.6, 2.0]: the shipped model's 1.2 and above it
   /** Words in the held-back clips needed to tune at all: fewer cannot tell the pairs apart. */
-  minWords: number; // 150 (about 15 clips of read sentences)
+  minWords: number; // 100 (about 15 read sentences; 5 minutes of enrolment hold back about 20)
   /** Word error rate (absolute) a pair must gain over the model's own to replace it. */
   minGain: number; // 0.02
 }
@@ -29,7 +28,7 @@ export interface DecodingTuneConfig {
 export const DEFAULT_DECODING_TUNE: DecodingTuneConfig = {
   priorScales: [0.4, 0.6, 0.8],
   lmWeights: [1.2, 1.6, 2.0],
-  minWords: 150,
+  minWords: 100,
   minGain: 0.02,
 };
 
