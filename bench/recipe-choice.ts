@@ -61,7 +61,11 @@ function recipeFile(settings: Record<string, number>): string {
 
 /** Recipes around the chosen one: its learning rate and length each way, and the guard's forgetting margin. */
 const ARMS: Arm[] = [
-  { name: 'chosen', what: "the app's recipe (recipe.ts, enrolment tier)", args: [] },
+  {
+    name: 'chosen',
+    what: "the app's recipe (recipe.ts, enrolment tier), its word search then tuned on the held-back clips (decoding-tune.ts; the arms below were measured before the app did this)",
+    args: [],
+  },
   { name: 'lr5e-4', what: 'learning rate 5e-4', args: ['--lr', '5e-4'] },
   { name: 'lr1e-3', what: 'learning rate 1e-3', args: ['--lr', '1e-3'] },
   { name: 'lr2e-3', what: 'learning rate 2e-3', args: ['--lr', '2e-3'] },
