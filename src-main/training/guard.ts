@@ -57,7 +57,8 @@ export interface GuardVerdict {
   metrics: GuardMetrics;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+/** A rate as the guard's reasons write it (0.531 → "53.1%"). */
+export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const points = (x: number) => `${(x * 100).toFixed(1)} points`;
 
 /** The highest replay WER a candidate may have: the base model's plus the margin. */

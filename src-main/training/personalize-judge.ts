@@ -64,10 +64,12 @@ export async function judgeTrained(
       words.length > 0 && mix.heldOut.items.length > 0
         ? lexiconEffect(inUse, parent.alphabet, evalItemsOf(mix.heldOut), words, {}, lm)
         : null;
-    // Tuning searches the held-back clips nine times over: it waits, like every step, while the user dictates.
-    if (judged.verdict.promoted && lm) await beforeStep?.();
-    const decodingTune =
-      judged.verdict.promoted && lm ? tuneDecoding(candidate, parent.alphabet, mix.heldOut, lm) : null;
+    let decodingTune: DecodingTune | null = null;
+    if (judged.verdict.promoted && lm) {
+      // Tuning searches the held-back clips nine times over: it waits, like every step, while the user dictates.
+      await beforeStep?.();
+      decodingTune = tuneDecoding(candidate, parent.alphabet, mix.heldOut, lm);
+    }
     return { ...judged, lexicon, decodingTune, warnings };
   } catch (err) {
     candidate?.dispose();

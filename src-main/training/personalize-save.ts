@@ -2,7 +2,7 @@ import type { AcousticModel } from '../model/acoustic.js';
 import { type ModelFolder, type ModelInfo, saveModelFolder } from '../model/checkpoint.js';
 import { checkpointFromModel } from '../model/model-io.js';
 import type { ClassDecoding } from '../speech/class-priors.js';
-import type { GuardMetrics } from './guard.js';
+import { type GuardMetrics, pct } from './guard.js';
 import type { PersonalizeConfig } from './personalize-config.js';
 import type { PersonalizeJob, PersonalizeResult, TrainingSummary } from './personalize-job.js';
 import type { Judgement } from './personalize-judge.js';
@@ -26,8 +26,6 @@ export function cancelledResult(
     warnings: mix.warnings,
   };
 }
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** The result of a job the guard has judged: promoted (to `job.outDir`) or rejected, and why. */
 export function judgedResult(
